@@ -1,0 +1,76 @@
+//! The experiments. Each returns [`Measurement`](crate::measure::Measurement)s
+//! and prints nothing.
+
+pub mod seed;
+
+use crate::model::{Layout, ModelError};
+
+/// Why an experiment could not run.
+#[derive(Debug, thiserror::Error)]
+#[non_exhaustive]
+pub enum LabError {
+    /// N was zero.
+    #[error("N must be at least 1")]
+    ZeroN,
+    /// N would not fit in the memory this machine has available.
+    #[error(
+        "N={n} does not fit: the {layout} layout needs about {needed} ({per_object:.1} bytes per object measured on a {pilot}-object pilot, plus {overhead:.0}% allocator overhead) but only {available} is available (MemAvailable in /proc/meminfo); choose a smaller N",
+        needed = human_bytes(estimate.needed_bytes),
+        per_object = estimate.bytes_per_object,
+        pilot = estimate.pilot_n,
+        overhead = (seed::OVERHEAD_FACTOR - 1.0) * 100.0,
+        available = estimate.available_bytes.map_or_else(|| "an unknown amount".to_owned(), |b| human_bytes(b as f64)),
+    )]
+    TooLarge {
+        /// The requested N.
+        n: u64,
+        /// The layout it was requested for.
+        layout: Layout,
+        /// The pilot's figures.
+        estimate: seed::MemoryEstimate,
+    },
+    /// Byte counts need the tracking allocator as the global allocator.
+    #[error(
+        "slotlab's TrackingAllocator is not this program's #[global_allocator], so byte counts would be zero; install it in the binary"
+    )]
+    AllocatorNotInstalled,
+    /// A value that should be a number was not.
+    #[error("object {index}: 'value' is a {type_name}, not a number")]
+    NotANumber {
+        /// The object's position in the list.
+        index: usize,
+        /// Its Python type name.
+        type_name: &'static str,
+    },
+    /// The object model refused an operation.
+    #[error(transparent)]
+    Model(#[from] ModelError),
+}
+
+/// Bytes in binary units, e.g. `57.23 MiB`, `22.9 GiB`.
+pub fn human_bytes(bytes: f64) -> String {
+    const UNITS: [&str; 7] = ["B", "KiB", "MiB", "GiB", "TiB", "PiB", "EiB"];
+    let mut value = bytes;
+    let mut unit = 0;
+    while value >= 1024.0 && unit < UNITS.len() - 1 {
+        value /= 1024.0;
+        unit += 1;
+    }
+    if unit == 0 {
+        format!("{value:.0} B")
+    } else {
+        format!("{value:.2} {}", UNITS[unit])
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn human_bytes_units() {
+        assert_eq!(human_bytes(512.0), "512 B");
+        assert_eq!(human_bytes(48.0 * 1024.0 * 1024.0), "48.00 MiB");
+        assert_eq!(human_bytes(3.5 * 1024f64.powi(4)), "3.50 TiB");
+    }
+}

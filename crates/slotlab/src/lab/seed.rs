@@ -1,0 +1,191 @@
+//! The lesson's exercise through the object model: build N
+//! `Reading(timestamp=i, value=i*0.1)` objects in a list, then sum `.value`
+//! by attribute name, timed and measured as one window, as the lesson does
+//! with `perf_counter` and tracemalloc.
+
+use super::LabError;
+use crate::measure::{
+    AllocScope, AllocStats, Clock, Measurement, RepeatPlan, RunKind, Stopwatch, alloc, system,
+    timing,
+};
+use crate::model::{Class, Instance, Layout, ModelError, Str, Value};
+use std::collections::BTreeMap;
+
+/// What to run.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub struct SeedConfig {
+    /// Readings to build.
+    pub n: u64,
+    /// The class layout.
+    pub layout: Layout,
+    /// Warm-ups and measured repetitions.
+    pub plan: RepeatPlan,
+}
+
+/// Objects in the pilot run that estimates memory before a large N.
+pub const PILOT_N: u64 = 10_000;
+
+/// Headroom over the requested bytes for the allocator's own overhead
+/// (block headers, size classes) when judging whether N fits.
+pub const OVERHEAD_FACTOR: f64 = 1.25;
+
+/// The `Reading` class for a layout: `ReadingDict` (no `__slots__`) or
+/// `ReadingSlots` (`__slots__ = ("timestamp", "value")`), as in the lesson.
+pub fn reading_class(layout: Layout) -> Result<Class, ModelError> {
+    match layout {
+        Layout::Dict => Class::builder("ReadingDict").build(),
+        Layout::Slots => Class::builder("ReadingSlots")
+            .slots(["timestamp", "value"])
+            .build(),
+    }
+}
+
+/// The work inside the measured window. Names are created once, as Python
+/// interns the identifiers in `__init__`'s code.
+fn build_and_sum(class: &Class, n: usize) -> Result<(Vec<Instance>, f64), LabError> {
+    let timestamp = Str::new("timestamp");
+    let value = Str::new("value");
+    // The list is allocated once at its final size (CPython's list
+    // comprehension grows it, over-allocating by up to 12.5%).
+    let mut data = Vec::with_capacity(n);
+    for i in 0..n {
+        let mut reading = Instance::new(class);
+        reading.set_attr(&timestamp, Value::Int(i as i64))?;
+        reading.set_attr(&value, Value::Float(i as f64 * 0.1))?;
+        data.push(reading);
+    }
+    // Left to right in f64, as CPython 3.11's `sum` adds floats.
+    let mut total = 0.0;
+    for (index, reading) in data.iter().enumerate() {
+        let v = reading.get_attr("value")?;
+        total += v.as_f64().ok_or(LabError::NotANumber {
+            index,
+            type_name: v.type_name(),
+        })?;
+    }
+    Ok((data, total))
+}
+
+/// What one pilot run says about memory for a given N.
+#[derive(Debug, Clone, Copy, PartialEq)]
+pub struct MemoryEstimate {
+    /// Objects in the pilot.
+    pub pilot_n: u64,
+    /// Requested bytes per object in the pilot (list slot included).
+    pub bytes_per_object: f64,
+    /// Estimated bytes for N: per-object bytes × N × [`OVERHEAD_FACTOR`].
+    pub needed_bytes: f64,
+    /// `MemAvailable`, if the platform reports it.
+    pub available_bytes: Option<u64>,
+}
+
+/// Builds a small pilot and estimates the memory N readings need.
+pub fn estimate_memory(layout: Layout, n: u64) -> Result<MemoryEstimate, LabError> {
+    ensure_tracking()?;
+    let class = reading_class(layout)?;
+    let pilot_n = n.clamp(1, PILOT_N);
+    let scope = AllocScope::start();
+    let (data, _) = build_and_sum(&class, pilot_n as usize)?;
+    let stats = scope.stats();
+    drop(data);
+    let bytes_per_object = stats.peak_bytes as f64 / pilot_n as f64;
+    Ok(MemoryEstimate {
+        pilot_n,
+        bytes_per_object,
+        needed_bytes: bytes_per_object * n as f64 * OVERHEAD_FACTOR,
+        available_bytes: system::available_memory_bytes(),
+    })
+}
+
+/// Refuses an N whose estimated memory exceeds what the machine has
+/// available, before anything large is allocated.
+pub fn check_fits(layout: Layout, n: u64) -> Result<MemoryEstimate, LabError> {
+    if n == 0 {
+        return Err(LabError::ZeroN);
+    }
+    let estimate = estimate_memory(layout, n)?;
+    let fits_address_space = usize::try_from(n).is_ok_and(|n| n <= isize::MAX as usize / 64);
+    let fits_memory = estimate
+        .available_bytes
+        .is_none_or(|available| estimate.needed_bytes <= available as f64);
+    if fits_address_space && fits_memory {
+        Ok(estimate)
+    } else {
+        Err(LabError::TooLarge {
+            n,
+            layout,
+            estimate,
+        })
+    }
+}
+
+fn ensure_tracking() -> Result<(), LabError> {
+    if alloc::is_installed() {
+        Ok(())
+    } else {
+        Err(LabError::AllocatorNotInstalled)
+    }
+}
+
+/// Runs the exercise: `plan.warmup` unmeasured runs, then
+/// `plan.repetitions` measured ones. `on_run` is called before each run
+/// (outside the measured window), for progress.
+pub fn run(
+    config: &SeedConfig,
+    clock: &dyn Clock,
+    on_run: &mut dyn FnMut(RunKind),
+) -> Result<Measurement, LabError> {
+    check_fits(config.layout, config.n)?;
+    let class = reading_class(config.layout)?;
+    let n = config.n as usize;
+    let mut worst: Option<AllocStats> = None;
+    let mut sum = 0.0;
+    let time = timing::repeat(config.plan, |kind| {
+        on_run(kind);
+        let scope = AllocScope::start();
+        let stopwatch = Stopwatch::start(clock);
+        let (data, total) = build_and_sum(&class, n)?;
+        let elapsed = stopwatch.elapsed();
+        let stats = scope.stats();
+        drop(data);
+        if let RunKind::Measured(_) = kind {
+            sum = total;
+            worst = Some(match worst {
+                Some(w) if w.peak_bytes >= stats.peak_bytes => w,
+                _ => stats,
+            });
+        }
+        Ok::<_, LabError>(elapsed)
+    })?;
+    let stats = worst.unwrap_or_default();
+    let mut extra = BTreeMap::new();
+    extra.insert("sum".to_owned(), sum);
+    extra.insert(
+        "instance_block_bytes".to_owned(),
+        class.instance_block_bytes() as f64,
+    );
+    extra.insert("live_blocks".to_owned(), stats.live_blocks as f64);
+    extra.insert("reallocations".to_owned(), stats.reallocations as f64);
+    Ok(Measurement {
+        experiment: "seed".to_owned(),
+        implementation: "rust".to_owned(),
+        layout: config.layout.name().to_owned(),
+        n: config.n,
+        repetitions: config.plan.repetitions.max(1),
+        warmup: config.plan.warmup,
+        time,
+        peak_bytes: stats.peak_bytes,
+        usable_peak_bytes: alloc::USABLE_SIZE_MEASURED.then_some(stats.usable_peak_bytes),
+        bytes_per_object: stats.peak_bytes as f64 / config.n as f64,
+        allocations: stats.allocations,
+        method: format!(
+            "one window = build {n} objects into a list + sum .value by attribute name; \
+             time: monotonic clock, {} measured runs after {} warm-up; memory: peak requested \
+             heap bytes inside the window (highest run), counted by slotlab's tracking allocator \
+             on the measuring thread",
+            config.plan.repetitions.max(1),
+            config.plan.warmup
+        ),
+        extra,
+    })
+}

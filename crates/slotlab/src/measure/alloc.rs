@@ -1,0 +1,400 @@
+//! Exact allocation accounting: a tracking global allocator and scopes.
+//!
+//! [`TrackingAllocator`] wraps [`System`]. Every allocation, reallocation and
+//! free is recorded twice:
+//!
+//! - in **process-wide** atomics (what every thread together holds), and
+//! - in **per-thread** counters of the thread that made the call.
+//!
+//! An [`AllocScope`] reads the calling thread's counters, so a scope's figures
+//! are exact even while other threads (a test harness, a progress bar)
+//! allocate at the same time. The process-wide peak is reported beside them.
+//!
+//! Counted bytes are *requested* bytes (`Layout::size`). On Linux the
+//! allocator's real footprint (`malloc_usable_size`) is counted too, so the
+//! difference between what a program asked for and what it got is visible.
+//!
+//! The bookkeeping never allocates: it uses atomics and `const`-initialised
+//! thread-locals holding plain `Cell`s (no destructor, no lazy registration),
+//! so no lock is taken and the allocator cannot re-enter itself.
+
+use std::alloc::{GlobalAlloc, Layout, System};
+use std::cell::Cell;
+use std::marker::PhantomData;
+use std::sync::atomic::{AtomicBool, AtomicU64, AtomicUsize, Ordering::Relaxed};
+
+/// A global allocator that forwards to [`System`] and counts every call.
+///
+/// Install it in a binary (or a test file, which is its own process):
+///
+/// ```
+/// use slotlab::measure::TrackingAllocator;
+///
+/// #[global_allocator]
+/// static ALLOC: TrackingAllocator = TrackingAllocator::new();
+/// # fn main() {}
+/// ```
+#[derive(Debug, Default)]
+pub struct TrackingAllocator {
+    _private: (),
+}
+
+impl TrackingAllocator {
+    /// A tracking allocator; `const` so it can initialise a `static`.
+    pub const fn new() -> Self {
+        Self { _private: () }
+    }
+}
+
+/// Process-wide counters (all threads).
+struct ProcessCounters {
+    live_bytes: AtomicUsize,
+    peak_bytes: AtomicUsize,
+    live_usable: AtomicUsize,
+    peak_usable: AtomicUsize,
+    allocations: AtomicU64,
+    reallocations: AtomicU64,
+    frees: AtomicU64,
+    live_blocks: AtomicUsize,
+}
+
+static PROCESS: ProcessCounters = ProcessCounters {
+    live_bytes: AtomicUsize::new(0),
+    peak_bytes: AtomicUsize::new(0),
+    live_usable: AtomicUsize::new(0),
+    peak_usable: AtomicUsize::new(0),
+    allocations: AtomicU64::new(0),
+    reallocations: AtomicU64::new(0),
+    frees: AtomicU64::new(0),
+    live_blocks: AtomicUsize::new(0),
+};
+
+/// Set once the tracking allocator has served a call.
+static INSTALLED: AtomicBool = AtomicBool::new(false);
+
+/// One thread's counters. Signed: a block freed on another thread than the
+/// one that allocated it lowers this thread's figure below its start.
+struct ThreadCounters {
+    live_bytes: Cell<i64>,
+    peak_bytes: Cell<i64>,
+    live_usable: Cell<i64>,
+    peak_usable: Cell<i64>,
+    allocations: Cell<u64>,
+    reallocations: Cell<u64>,
+    frees: Cell<u64>,
+    live_blocks: Cell<i64>,
+}
+
+thread_local! {
+    static THREAD: ThreadCounters = const {
+        ThreadCounters {
+            live_bytes: Cell::new(0),
+            peak_bytes: Cell::new(0),
+            live_usable: Cell::new(0),
+            peak_usable: Cell::new(0),
+            allocations: Cell::new(0),
+            reallocations: Cell::new(0),
+            frees: Cell::new(0),
+            live_blocks: Cell::new(0),
+        }
+    };
+}
+
+/// The allocator's real size for a live block, where the platform says.
+fn usable_size(ptr: *mut u8, requested: usize) -> usize {
+    #[cfg(target_os = "linux")]
+    {
+        let _ = requested;
+        // SAFETY: `ptr` is a live block returned by `System` (glibc/musl
+        // malloc, or posix_memalign for over-aligned layouts), which is what
+        // `malloc_usable_size` accepts; every caller passes such a pointer.
+        unsafe { libc::malloc_usable_size(ptr.cast()) }
+    }
+    #[cfg(not(target_os = "linux"))]
+    {
+        let _ = ptr;
+        requested
+    }
+}
+
+/// Whether [`AllocStats::usable_peak_bytes`] measures the allocator's real
+/// block sizes (true on Linux) or repeats the requested sizes.
+pub const USABLE_SIZE_MEASURED: bool = cfg!(target_os = "linux");
+
+fn raise_peak(peak: &AtomicUsize, live: usize) {
+    if live > peak.load(Relaxed) {
+        peak.fetch_max(live, Relaxed);
+    }
+}
+
+fn record_alloc(size: usize, usable: usize) {
+    INSTALLED.store(true, Relaxed);
+    let live = PROCESS.live_bytes.fetch_add(size, Relaxed) + size;
+    raise_peak(&PROCESS.peak_bytes, live);
+    let live_usable = PROCESS.live_usable.fetch_add(usable, Relaxed) + usable;
+    raise_peak(&PROCESS.peak_usable, live_usable);
+    PROCESS.allocations.fetch_add(1, Relaxed);
+    PROCESS.live_blocks.fetch_add(1, Relaxed);
+    let _ = THREAD.try_with(|t| {
+        t.live_bytes.set(t.live_bytes.get() + size as i64);
+        t.peak_bytes.set(t.peak_bytes.get().max(t.live_bytes.get()));
+        t.live_usable.set(t.live_usable.get() + usable as i64);
+        t.peak_usable
+            .set(t.peak_usable.get().max(t.live_usable.get()));
+        t.allocations.set(t.allocations.get() + 1);
+        t.live_blocks.set(t.live_blocks.get() + 1);
+    });
+}
+
+fn record_free(size: usize, usable: usize) {
+    PROCESS.live_bytes.fetch_sub(size, Relaxed);
+    PROCESS.live_usable.fetch_sub(usable, Relaxed);
+    PROCESS.frees.fetch_add(1, Relaxed);
+    PROCESS.live_blocks.fetch_sub(1, Relaxed);
+    let _ = THREAD.try_with(|t| {
+        t.live_bytes.set(t.live_bytes.get() - size as i64);
+        t.live_usable.set(t.live_usable.get() - usable as i64);
+        t.frees.set(t.frees.get() + 1);
+        t.live_blocks.set(t.live_blocks.get() - 1);
+    });
+}
+
+fn record_realloc(old: (usize, usize), new: (usize, usize)) {
+    let (old_size, old_usable) = old;
+    let (new_size, new_usable) = new;
+    // Add first, then subtract: the counters never wrap below zero.
+    let live = PROCESS.live_bytes.fetch_add(new_size, Relaxed) + new_size - old_size;
+    PROCESS.live_bytes.fetch_sub(old_size, Relaxed);
+    raise_peak(&PROCESS.peak_bytes, live);
+    let live_usable = PROCESS.live_usable.fetch_add(new_usable, Relaxed) + new_usable - old_usable;
+    PROCESS.live_usable.fetch_sub(old_usable, Relaxed);
+    raise_peak(&PROCESS.peak_usable, live_usable);
+    PROCESS.reallocations.fetch_add(1, Relaxed);
+    let _ = THREAD.try_with(|t| {
+        t.live_bytes
+            .set(t.live_bytes.get() + new_size as i64 - old_size as i64);
+        t.peak_bytes.set(t.peak_bytes.get().max(t.live_bytes.get()));
+        t.live_usable
+            .set(t.live_usable.get() + new_usable as i64 - old_usable as i64);
+        t.peak_usable
+            .set(t.peak_usable.get().max(t.live_usable.get()));
+        t.reallocations.set(t.reallocations.get() + 1);
+    });
+}
+
+// SAFETY: every method forwards to `System` with the caller's arguments
+// unchanged and returns its result untouched (null included), so the
+// `GlobalAlloc` contract is exactly `System`'s. The bookkeeping around the
+// calls only touches atomics and allocation-free thread-locals.
+unsafe impl GlobalAlloc for TrackingAllocator {
+    unsafe fn alloc(&self, layout: Layout) -> *mut u8 {
+        // SAFETY: the caller upholds `GlobalAlloc::alloc`'s contract for
+        // `layout` (non-zero size), which is all `System.alloc` requires.
+        let ptr = unsafe { System.alloc(layout) };
+        if !ptr.is_null() {
+            record_alloc(layout.size(), usable_size(ptr, layout.size()));
+        }
+        ptr
+    }
+
+    unsafe fn alloc_zeroed(&self, layout: Layout) -> *mut u8 {
+        // SAFETY: as in `alloc`, the caller's contract is `System`'s.
+        let ptr = unsafe { System.alloc_zeroed(layout) };
+        if !ptr.is_null() {
+            record_alloc(layout.size(), usable_size(ptr, layout.size()));
+        }
+        ptr
+    }
+
+    unsafe fn dealloc(&self, ptr: *mut u8, layout: Layout) {
+        // Read the block's real size while it is still live.
+        let usable = usable_size(ptr, layout.size());
+        // SAFETY: the caller guarantees `ptr` was allocated by this
+        // allocator (hence by `System`) with `layout`.
+        unsafe { System.dealloc(ptr, layout) };
+        record_free(layout.size(), usable);
+    }
+
+    unsafe fn realloc(&self, ptr: *mut u8, layout: Layout, new_size: usize) -> *mut u8 {
+        let old_usable = usable_size(ptr, layout.size());
+        // SAFETY: the caller guarantees `ptr`/`layout` describe a live block
+        // of this allocator and that `new_size` is valid for `layout.align()`.
+        let new_ptr = unsafe { System.realloc(ptr, layout, new_size) };
+        if !new_ptr.is_null() {
+            let new_usable = usable_size(new_ptr, new_size);
+            record_realloc((layout.size(), old_usable), (new_size, new_usable));
+        }
+        new_ptr
+    }
+}
+
+/// True when a [`TrackingAllocator`] is this process's global allocator.
+///
+/// Makes one small allocation and checks that it was counted.
+pub fn is_installed() -> bool {
+    let before = thread_snapshot().allocations;
+    let probe = std::hint::black_box(Box::new(0u64));
+    drop(probe);
+    INSTALLED.load(Relaxed) && thread_snapshot().allocations > before
+}
+
+#[derive(Clone, Copy, Debug, Default)]
+struct Snapshot {
+    live_bytes: i64,
+    live_usable: i64,
+    allocations: u64,
+    reallocations: u64,
+    frees: u64,
+    live_blocks: i64,
+}
+
+fn thread_snapshot() -> Snapshot {
+    THREAD
+        .try_with(|t| Snapshot {
+            live_bytes: t.live_bytes.get(),
+            live_usable: t.live_usable.get(),
+            allocations: t.allocations.get(),
+            reallocations: t.reallocations.get(),
+            frees: t.frees.get(),
+            live_blocks: t.live_blocks.get(),
+        })
+        .unwrap_or_default()
+}
+
+/// Process-wide totals since start-up, all threads together.
+#[derive(Clone, Copy, Debug, Default, PartialEq, Eq)]
+pub struct ProcessTotals {
+    /// Requested bytes live now.
+    pub live_bytes: usize,
+    /// Blocks live now.
+    pub live_blocks: usize,
+    /// Allocations (`alloc` and `alloc_zeroed`) since start-up.
+    pub allocations: u64,
+}
+
+/// Reads the process-wide counters.
+pub fn process_totals() -> ProcessTotals {
+    ProcessTotals {
+        live_bytes: PROCESS.live_bytes.load(Relaxed),
+        live_blocks: PROCESS.live_blocks.load(Relaxed),
+        allocations: PROCESS.allocations.load(Relaxed),
+    }
+}
+
+/// What one [`AllocScope`] saw on its thread, relative to its start.
+#[derive(Clone, Copy, Debug, Default, PartialEq, Eq)]
+pub struct AllocStats {
+    /// Requested bytes allocated and not yet freed since the scope started
+    /// (negative if the scope freed more than it allocated).
+    pub bytes_now: i64,
+    /// Highest value `bytes_now` reached since the scope started.
+    pub peak_bytes: u64,
+    /// The allocator's real block sizes (`malloc_usable_size`) at that same
+    /// kind of peak; equals `peak_bytes` where the platform cannot say.
+    pub usable_peak_bytes: u64,
+    /// Calls to `alloc`/`alloc_zeroed` (new blocks).
+    pub allocations: u64,
+    /// Calls to `realloc` (a block resized, possibly moved).
+    pub reallocations: u64,
+    /// Calls to `dealloc`.
+    pub frees: u64,
+    /// Blocks allocated and not yet freed since the scope started.
+    pub live_blocks: i64,
+    /// Process-wide (all threads) peak of requested bytes since the scope
+    /// started, relative to the process's live bytes at that moment.
+    pub process_peak_bytes: u64,
+}
+
+/// A measurement window over the calling thread's allocations.
+///
+/// Starting a scope resets the peak; dropping it restores the peak an
+/// enclosing scope had seen, so scopes nest. Use a scope on the thread that
+/// started it (it is `!Send`). The process-wide peak is shared by all
+/// threads: two scopes on different threads at once disturb each other's
+/// `process_peak_bytes` (and only that field).
+///
+/// ```
+/// use slotlab::measure::AllocScope;
+///
+/// let scope = AllocScope::start();
+/// let v: Vec<u64> = Vec::with_capacity(1000);
+/// let stats = scope.stats();
+/// // With the tracking allocator installed, stats.peak_bytes == 8000.
+/// # drop(v);
+/// # let _ = stats;
+/// ```
+#[derive(Debug)]
+pub struct AllocScope {
+    base: Snapshot,
+    process_base: usize,
+    saved_thread_peak: (i64, i64),
+    saved_process_peak: (usize, usize),
+    _not_send: PhantomData<*const ()>,
+}
+
+impl AllocScope {
+    /// Starts a scope: figures from here on are relative to this moment.
+    pub fn start() -> Self {
+        let base = thread_snapshot();
+        let saved_thread_peak = THREAD
+            .try_with(|t| {
+                let saved = (t.peak_bytes.get(), t.peak_usable.get());
+                t.peak_bytes.set(t.live_bytes.get());
+                t.peak_usable.set(t.live_usable.get());
+                saved
+            })
+            .unwrap_or_default();
+        let process_base = PROCESS.live_bytes.load(Relaxed);
+        let saved_process_peak = (
+            PROCESS.peak_bytes.swap(process_base, Relaxed),
+            PROCESS
+                .peak_usable
+                .swap(PROCESS.live_usable.load(Relaxed), Relaxed),
+        );
+        Self {
+            base,
+            process_base,
+            saved_thread_peak,
+            saved_process_peak,
+            _not_send: PhantomData,
+        }
+    }
+
+    /// The figures so far.
+    pub fn stats(&self) -> AllocStats {
+        let now = thread_snapshot();
+        let (peak, peak_usable) = THREAD
+            .try_with(|t| (t.peak_bytes.get(), t.peak_usable.get()))
+            .unwrap_or_default();
+        let non_negative = |v: i64| u64::try_from(v).unwrap_or(0);
+        AllocStats {
+            bytes_now: now.live_bytes - self.base.live_bytes,
+            peak_bytes: non_negative(peak - self.base.live_bytes),
+            usable_peak_bytes: non_negative(peak_usable - self.base.live_usable),
+            allocations: now.allocations - self.base.allocations,
+            reallocations: now.reallocations - self.base.reallocations,
+            frees: now.frees - self.base.frees,
+            live_blocks: now.live_blocks - self.base.live_blocks,
+            process_peak_bytes: PROCESS
+                .peak_bytes
+                .load(Relaxed)
+                .saturating_sub(self.process_base) as u64,
+        }
+    }
+}
+
+impl Drop for AllocScope {
+    fn drop(&mut self) {
+        let (peak, peak_usable) = self.saved_thread_peak;
+        let _ = THREAD.try_with(|t| {
+            t.peak_bytes.set(t.peak_bytes.get().max(peak));
+            t.peak_usable.set(t.peak_usable.get().max(peak_usable));
+        });
+        PROCESS
+            .peak_bytes
+            .fetch_max(self.saved_process_peak.0, Relaxed);
+        PROCESS
+            .peak_usable
+            .fetch_max(self.saved_process_peak.1, Relaxed);
+    }
+}

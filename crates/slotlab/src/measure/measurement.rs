@@ -1,0 +1,50 @@
+//! The one record every experiment produces and every report renders.
+
+use super::timing::TimeStats;
+use serde::{Deserialize, Serialize};
+use std::collections::BTreeMap;
+
+/// One measured case: an experiment, run by one implementation with one
+/// layout at one size, repeated.
+///
+/// Every figure slotlab prints comes from one of these, and each carries
+/// [`Measurement::method`]: how it was measured, in words.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+pub struct Measurement {
+    /// What was run, e.g. `seed`.
+    pub experiment: String,
+    /// Who ran it, e.g. `rust` or `cpython-3.11`.
+    pub implementation: String,
+    /// The object layout, e.g. `dict` or `slots`.
+    pub layout: String,
+    /// Objects built.
+    pub n: u64,
+    /// Measured repetitions (after `warmup` unmeasured ones).
+    pub repetitions: u32,
+    /// Unmeasured warm-up runs.
+    pub warmup: u32,
+    /// Time of the measured window over the repetitions.
+    pub time: TimeStats,
+    /// Peak requested heap bytes inside the measured window.
+    pub peak_bytes: u64,
+    /// The allocator's real footprint at the peak (`malloc_usable_size`),
+    /// where the platform reports it.
+    pub usable_peak_bytes: Option<u64>,
+    /// `peak_bytes / n`.
+    pub bytes_per_object: f64,
+    /// New heap blocks allocated inside the window.
+    pub allocations: u64,
+    /// How the figures were obtained: what the window holds, what was
+    /// counted, by what.
+    pub method: String,
+    /// Further metrics by name (e.g. `sum`, the checked result of the work).
+    #[serde(default)]
+    pub extra: BTreeMap<String, f64>,
+}
+
+impl Measurement {
+    /// Peak requested bytes in MiB (2^20 bytes), the lesson's "MB".
+    pub fn peak_mib(&self) -> f64 {
+        self.peak_bytes as f64 / (1024.0 * 1024.0)
+    }
+}

@@ -1,0 +1,11 @@
+//! Measurement that can be trusted: exact allocation accounting, repeated
+//! timing with spread, and the [`Measurement`] record.
+
+pub mod alloc;
+mod measurement;
+pub mod system;
+pub mod timing;
+
+pub use alloc::{AllocScope, AllocStats, TrackingAllocator};
+pub use measurement::Measurement;
+pub use timing::{Clock, FakeClock, MonotonicClock, RepeatPlan, RunKind, Stopwatch, TimeStats};

@@ -1,0 +1,591 @@
+//! Classes: names, bases, class variables, `__slots__`, and the instance
+//! layout that follows from them, decided by CPython 3.11's rules.
+
+use super::dict::FxIndexMap;
+use super::error::ModelError;
+use super::raw::BlockLayout;
+use super::value::{Str, Value};
+use std::fmt;
+use std::sync::Arc;
+
+/// A class: immutable once built, cheap to clone (shared).
+///
+/// Built with [`Class::builder`]. A class that declares no `__slots__`
+/// gives its instances a `__dict__` (the dict layout); one that declares
+/// them gets fixed, indexed storage (the slots layout), plus a `__dict__`
+/// only if `"__dict__"` is among its slots or a base already has one.
+///
+/// ```
+/// use slotlab::model::{Class, Instance, Str, Value};
+///
+/// let reading = Class::builder("Reading").slots(["timestamp", "value"]).build()?;
+/// let mut r = Instance::new(&reading);
+/// r.set_attr(&Str::new("value"), Value::Float(0.5))?;
+/// assert_eq!(r.get_attr("value")?, &Value::Float(0.5));
+/// assert_eq!(
+///     r.set_attr(&Str::new("foo"), Value::Int(1)).unwrap_err().to_string(),
+///     "AttributeError: 'Reading' object has no attribute 'foo'"
+/// );
+/// # Ok::<(), slotlab::model::ModelError>(())
+/// ```
+#[derive(Clone)]
+pub struct Class(Arc<ClassData>);
+
+/// What an attribute name resolves to on a class (CPython's type lookup).
+#[derive(Debug, Clone)]
+pub(crate) enum Attr {
+    /// A slot (member descriptor): index into the instance's slot storage.
+    Slot(usize),
+    /// A class variable (a plain value: a non-data descriptor).
+    ClassVar(Value),
+}
+
+struct ClassData {
+    name: String,
+    bases: Vec<Class>,
+    /// The MRO after the class itself, without `object`.
+    ancestors: Vec<Class>,
+    /// The base whose layout this class extends (CPython's `tp_base`).
+    best_base: Option<Class>,
+    /// Own class variables, in definition order.
+    namespace: FxIndexMap<Str, Value>,
+    /// Own slots (mangled, sorted), without `__dict__`/`__weakref__`.
+    own_slots: Vec<Str>,
+    /// Index of the first own slot in the instance's slot storage.
+    own_slots_start: usize,
+    /// Whether `__slots__` was declared.
+    declares_slots: bool,
+    /// Every slot of an instance, inherited first.
+    slot_names: Vec<Str>,
+    has_dict: bool,
+    has_weakref: bool,
+    /// Every name the class answers, resolved along the MRO.
+    attrs: FxIndexMap<Str, Attr>,
+    block: BlockLayout,
+}
+
+impl Class {
+    /// Starts declaring a class named `name` (no bases: it derives from
+    /// `object`; no `__slots__`: its instances get a `__dict__`).
+    pub fn builder(name: &str) -> ClassBuilder {
+        ClassBuilder {
+            name: name.to_owned(),
+            bases: Vec::new(),
+            slots: None,
+            namespace: Vec::new(),
+        }
+    }
+
+    /// The class name.
+    pub fn name(&self) -> &str {
+        &self.0.name
+    }
+
+    /// The direct bases, in declaration order.
+    pub fn bases(&self) -> &[Class] {
+        &self.0.bases
+    }
+
+    /// The method resolution order's names, this class first, `object` last.
+    pub fn mro_names(&self) -> Vec<&str> {
+        std::iter::once(self.name())
+            .chain(self.0.ancestors.iter().map(Class::name))
+            .chain(std::iter::once("object"))
+            .collect()
+    }
+
+    /// Whether instances have a `__dict__`.
+    pub fn has_dict(&self) -> bool {
+        self.0.has_dict
+    }
+
+    /// Whether instances support weak references (tracked for CPython's
+    /// `__weakref__` rules; slotlab has no weak references).
+    pub fn has_weakref(&self) -> bool {
+        self.0.has_weakref
+    }
+
+    /// Whether this class itself declared `__slots__`.
+    pub fn declares_slots(&self) -> bool {
+        self.0.declares_slots
+    }
+
+    /// Every slot an instance has, in storage order (inherited first; each
+    /// class's own slots sorted, as CPython sorts them).
+    pub fn slot_names(&self) -> &[Str] {
+        &self.0.slot_names
+    }
+
+    /// The slot storage index a name resolves to, if it is a slot: what a
+    /// call site can cache instead of looking the name up every time.
+    pub fn slot_index(&self, name: &str) -> Option<usize> {
+        match self.0.attrs.get(name) {
+            Some(Attr::Slot(i)) => Some(*i),
+            _ => None,
+        }
+    }
+
+    /// A class variable visible from this class (own or inherited).
+    pub fn class_var(&self, name: &str) -> Option<&Value> {
+        match self.0.attrs.get(name) {
+            Some(Attr::ClassVar(v)) => Some(v),
+            _ => None,
+        }
+    }
+
+    /// Bytes requested for one instance's block (header, slots, inline dict
+    /// table header), before anything the dict itself allocates.
+    pub fn instance_block_bytes(&self) -> usize {
+        self.0.block.layout.size()
+    }
+
+    /// True if `self` is `other` or derives from it.
+    pub fn is_subclass_of(&self, other: &Class) -> bool {
+        self.is(other) || self.0.ancestors.iter().any(|a| a.is(other))
+    }
+
+    fn is(&self, other: &Class) -> bool {
+        Arc::ptr_eq(&self.0, &other.0)
+    }
+
+    pub(crate) fn lookup(&self, name: &str) -> Option<&Attr> {
+        self.0.attrs.get(name)
+    }
+
+    pub(crate) fn block(&self) -> &BlockLayout {
+        &self.0.block
+    }
+
+    /// The layout's solid base: the nearest class (this one included) that
+    /// adds slots of its own; `None` is `object`.
+    fn solid_base(&self) -> Option<Class> {
+        if self.0.own_slots.is_empty() {
+            self.0.best_base.as_ref().and_then(Class::solid_base)
+        } else {
+            Some(self.clone())
+        }
+    }
+}
+
+impl fmt::Debug for Class {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.debug_struct("Class")
+            .field("name", &self.0.name)
+            .field("mro", &self.mro_names())
+            .field("slots", &self.0.slot_names)
+            .field("has_dict", &self.0.has_dict)
+            .finish()
+    }
+}
+
+/// Declares a class; see [`Class::builder`].
+#[derive(Debug, Clone)]
+pub struct ClassBuilder {
+    name: String,
+    bases: Vec<Class>,
+    slots: Option<Vec<String>>,
+    namespace: Vec<(String, Value)>,
+}
+
+impl ClassBuilder {
+    /// Adds a base class (in order, as in `class C(A, B)`).
+    pub fn base(mut self, base: &Class) -> Self {
+        self.bases.push(base.clone());
+        self
+    }
+
+    /// Declares `__slots__`. May include `"__dict__"` and `"__weakref__"`.
+    /// An empty list declares `__slots__ = ()`.
+    pub fn slots<I, S>(mut self, names: I) -> Self
+    where
+        I: IntoIterator<Item = S>,
+        S: Into<String>,
+    {
+        self.slots = Some(names.into_iter().map(Into::into).collect());
+        self
+    }
+
+    /// Adds a class variable (a name in the class body).
+    pub fn class_var(mut self, name: &str, value: impl Into<Value>) -> Self {
+        self.namespace.push((name.to_owned(), value.into()));
+        self
+    }
+
+    /// Builds the class, applying CPython 3.11's checks in CPython's order:
+    /// layout conflict between bases, then `__slots__`, then the MRO.
+    pub fn build(self) -> Result<Class, ModelError> {
+        let best_base = best_base(&self.bases)?;
+        let namespace: FxIndexMap<Str, Value> = self
+            .namespace
+            .into_iter()
+            .map(|(k, v)| (Str::from(k), v))
+            .collect();
+        let base_has = |f: fn(&Class) -> bool| best_base.as_ref().is_some_and(f);
+        let may_add_dict = !base_has(Class::has_dict);
+        let may_add_weak = !base_has(Class::has_weakref);
+        let (mut add_dict, mut add_weak) = (false, false);
+        let mut own_slots = Vec::new();
+        match &self.slots {
+            None => (add_dict, add_weak) = (may_add_dict, may_add_weak),
+            Some(declared) => {
+                for name in declared {
+                    if !is_identifier(name) {
+                        return Err(ModelError::SlotNotIdentifier);
+                    }
+                    if name == "__dict__" {
+                        if !may_add_dict || add_dict {
+                            return Err(ModelError::DictSlotDisallowed);
+                        }
+                        add_dict = true;
+                    }
+                    if name == "__weakref__" {
+                        if !may_add_weak || add_weak {
+                            return Err(ModelError::WeakrefSlotDisallowed);
+                        }
+                        add_weak = true;
+                    }
+                }
+                for name in declared {
+                    if name == "__dict__" || name == "__weakref__" {
+                        continue;
+                    }
+                    let mangled = mangle(&self.name, name);
+                    if namespace.contains_key(mangled.as_str()) {
+                        return Err(ModelError::SlotConflictsWithClassVar { name: mangled });
+                    }
+                    own_slots.push(Str::from(mangled));
+                }
+                own_slots.sort();
+                // Secondary bases may provide a dict or weakrefs.
+                for base in &self.bases {
+                    if best_base.as_ref().is_some_and(|b| b.is(base)) {
+                        continue;
+                    }
+                    add_dict |= may_add_dict && base.has_dict();
+                    add_weak |= may_add_weak && base.has_weakref();
+                }
+            }
+        }
+        let ancestors = linearize(&self.bases)?;
+
+        let mut slot_names: Vec<Str> = best_base
+            .as_ref()
+            .map(|b| b.0.slot_names.clone())
+            .unwrap_or_default();
+        let own_slots_start = slot_names.len();
+        slot_names.extend(own_slots.iter().cloned());
+        let has_dict = base_has(Class::has_dict) || add_dict;
+        let block = BlockLayout::new(slot_names.len(), has_dict).ok_or_else(|| {
+            ModelError::TooManySlots {
+                class: self.name.clone(),
+            }
+        })?;
+
+        // Resolve every name once, from `object`'s end of the MRO to the
+        // class itself, so that the nearest definition wins.
+        let mut attrs = FxIndexMap::default();
+        let mut define = |namespace: &FxIndexMap<Str, Value>, slots: &[Str], start: usize| {
+            for (name, value) in namespace {
+                attrs.insert(name.clone(), Attr::ClassVar(value.clone()));
+            }
+            for (i, name) in slots.iter().enumerate() {
+                attrs.insert(name.clone(), Attr::Slot(start + i));
+            }
+        };
+        for class in ancestors.iter().rev() {
+            define(
+                &class.0.namespace,
+                &class.0.own_slots,
+                class.0.own_slots_start,
+            );
+        }
+        define(&namespace, &own_slots, own_slots_start);
+
+        Ok(Class(Arc::new(ClassData {
+            name: self.name,
+            bases: self.bases,
+            ancestors,
+            has_weakref: base_has(Class::has_weakref) || add_weak,
+            best_base,
+            namespace,
+            own_slots,
+            own_slots_start,
+            declares_slots: self.slots.is_some(),
+            slot_names,
+            has_dict,
+            attrs,
+            block,
+        })))
+    }
+}
+
+/// Subclass test where `None` stands for `object`.
+fn is_subtype(a: &Option<Class>, b: &Option<Class>) -> bool {
+    match (a, b) {
+        (_, None) => true,
+        (None, Some(_)) => false,
+        (Some(a), Some(b)) => a.is_subclass_of(b),
+    }
+}
+
+/// CPython's `best_base`: the base whose solid base is the most derived;
+/// bases whose solid bases are unrelated cannot share one instance layout.
+fn best_base(bases: &[Class]) -> Result<Option<Class>, ModelError> {
+    let mut winner: Option<(Option<Class>, &Class)> = None;
+    for base in bases {
+        let candidate = base.solid_base();
+        match &winner {
+            None => winner = Some((candidate, base)),
+            Some((solid, _)) if is_subtype(solid, &candidate) => {}
+            Some((solid, _)) if is_subtype(&candidate, solid) => winner = Some((candidate, base)),
+            Some(_) => return Err(ModelError::LayoutConflict),
+        }
+    }
+    Ok(winner.map(|(_, base)| base.clone()))
+}
+
+/// C3 linearization of the bases: the MRO after the new class, without
+/// `object` (last in every MRO, so leaving it out changes no order).
+fn linearize(bases: &[Class]) -> Result<Vec<Class>, ModelError> {
+    for (i, base) in bases.iter().enumerate() {
+        if bases[..i].iter().any(|b| b.is(base)) {
+            return Err(ModelError::DuplicateBase {
+                name: base.name().to_owned(),
+            });
+        }
+    }
+    let mut seqs: Vec<Vec<Class>> = bases
+        .iter()
+        .map(|b| std::iter::once(b).chain(&b.0.ancestors).cloned().collect())
+        .collect();
+    seqs.push(bases.to_vec());
+    let mut out = Vec::new();
+    loop {
+        seqs.retain(|s| !s.is_empty());
+        if seqs.is_empty() {
+            return Ok(out);
+        }
+        let in_a_tail = |c: &Class| seqs.iter().any(|s| s[1..].iter().any(|t| t.is(c)));
+        let Some(next) = seqs.iter().map(|s| &s[0]).find(|h| !in_a_tail(h)).cloned() else {
+            let mut heads: Vec<&Class> = Vec::new();
+            for s in &seqs {
+                if !heads.iter().any(|h| h.is(&s[0])) {
+                    heads.push(&s[0]);
+                }
+            }
+            let names: Vec<&str> = heads.iter().map(|c| c.name()).collect();
+            return Err(ModelError::InconsistentMro {
+                bases: names.join(", "),
+            });
+        };
+        for s in &mut seqs {
+            if s[0].is(&next) {
+                s.remove(0);
+            }
+        }
+        out.push(next);
+    }
+}
+
+/// `str.isidentifier()`: `_` or XID_Start, then XID_Continue.
+pub(crate) fn is_identifier(name: &str) -> bool {
+    let mut chars = name.chars();
+    chars
+        .next()
+        .is_some_and(|c| c == '_' || unicode_ident::is_xid_start(c))
+        && chars.all(unicode_ident::is_xid_continue)
+}
+
+/// CPython's private-name mangling: `__x` in class `Cls` becomes `_Cls__x`.
+fn mangle(class_name: &str, name: &str) -> String {
+    let stripped = class_name.trim_start_matches('_');
+    if !name.starts_with("__") || name.ends_with("__") || name.contains('.') || stripped.is_empty()
+    {
+        return name.to_owned();
+    }
+    format!("_{stripped}{name}")
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::model::Dict;
+
+    fn slots(name: &str, names: &[&str]) -> Class {
+        Class::builder(name)
+            .slots(names.iter().copied())
+            .build()
+            .unwrap()
+    }
+
+    #[test]
+    fn no_slots_means_dict() {
+        let d = Class::builder("D").build().unwrap();
+        assert!(d.has_dict() && d.slot_names().is_empty());
+        assert_eq!(d.mro_names(), ["D", "object"]);
+    }
+
+    #[test]
+    fn slots_class_has_no_dict_and_sorted_slots() {
+        let s = slots("S", &["value", "timestamp"]);
+        assert!(!s.has_dict());
+        assert_eq!(s.slot_names(), &[Str::new("timestamp"), Str::new("value")]);
+        assert_eq!(s.slot_index("value"), Some(1));
+    }
+
+    #[test]
+    fn subclass_without_slots_gets_dict_and_keeps_base_slots() {
+        let s = slots("S", &["x"]);
+        let sub = Class::builder("Sub").base(&s).build().unwrap();
+        assert!(sub.has_dict());
+        assert_eq!(sub.slot_index("x"), Some(0));
+        assert_eq!(sub.mro_names(), ["Sub", "S", "object"]);
+    }
+
+    #[test]
+    fn dict_in_slots_gives_dict() {
+        let c = slots("C", &["a", "__dict__"]);
+        assert!(c.has_dict());
+        assert_eq!(c.slot_names(), &[Str::new("a")]);
+    }
+
+    #[test]
+    fn second_dict_slot_is_disallowed() {
+        let err = Class::builder("A").slots(["__dict__", "__dict__"]).build();
+        assert_eq!(err.unwrap_err(), ModelError::DictSlotDisallowed);
+        let b = Class::builder("B").build().unwrap();
+        let err = Class::builder("A").base(&b).slots(["__dict__"]).build();
+        assert_eq!(
+            err.unwrap_err().to_string(),
+            "TypeError: __dict__ slot disallowed: we already got one"
+        );
+    }
+
+    #[test]
+    fn weakref_slot_rules() {
+        assert!(slots("A", &["__weakref__"]).has_weakref());
+        assert!(!slots("A", &["x"]).has_weakref());
+        let err = Class::builder("A")
+            .slots(["__weakref__", "__weakref__"])
+            .build();
+        assert_eq!(err.unwrap_err(), ModelError::WeakrefSlotDisallowed);
+    }
+
+    #[test]
+    fn slot_conflicting_with_class_variable() {
+        let err = Class::builder("A")
+            .class_var("x", 1i64)
+            .slots(["x"])
+            .build();
+        assert_eq!(
+            err.unwrap_err().to_string(),
+            "ValueError: 'x' in __slots__ conflicts with class variable"
+        );
+    }
+
+    #[test]
+    fn two_bases_with_slots_conflict_but_empty_slots_do_not() {
+        let a = slots("A", &["x"]);
+        let b = slots("B", &["y"]);
+        let err = Class::builder("C").base(&a).base(&b).build();
+        assert_eq!(
+            err.unwrap_err().to_string(),
+            "TypeError: multiple bases have instance lay-out conflict"
+        );
+        let empty = slots("E", &[]);
+        let c = Class::builder("C").base(&a).base(&empty).build().unwrap();
+        assert_eq!(c.slot_names(), &[Str::new("x")]);
+    }
+
+    #[test]
+    fn layouts_along_one_line_do_not_conflict() {
+        let a = slots("A", &["x"]);
+        let b = Class::builder("B").base(&a).build().unwrap();
+        let c = Class::builder("C").base(&a).slots(["y"]).build().unwrap();
+        let d = Class::builder("D").base(&c).base(&b).build().unwrap();
+        assert_eq!(d.slot_names(), &[Str::new("x"), Str::new("y")]);
+        assert!(d.has_dict());
+        assert_eq!(d.mro_names(), ["D", "C", "B", "A", "object"]);
+    }
+
+    #[test]
+    fn slot_names_must_be_identifiers() {
+        for bad in ["1x", "a b", "", "a-b"] {
+            let err = Class::builder("A").slots([bad]).build();
+            assert_eq!(err.unwrap_err(), ModelError::SlotNotIdentifier, "{bad:?}");
+        }
+        for good in ["_x", "class", "é", "x1"] {
+            assert!(
+                Class::builder("A").slots([good]).build().is_ok(),
+                "{good:?}"
+            );
+        }
+    }
+
+    #[test]
+    fn private_slot_names_are_mangled() {
+        assert_eq!(slots("A", &["__x"]).slot_names(), &[Str::new("_A__x")]);
+        assert_eq!(slots("_B", &["__x"]).slot_names(), &[Str::new("_B__x")]);
+        assert_eq!(slots("A", &["__x__"]).slot_names(), &[Str::new("__x__")]);
+        assert_eq!(slots("__", &["__x"]).slot_names(), &[Str::new("__x")]);
+    }
+
+    #[test]
+    fn duplicate_slot_names_are_kept_and_the_last_wins() {
+        let a = slots("A", &["a", "a"]);
+        assert_eq!(a.slot_names().len(), 2);
+        assert_eq!(a.slot_index("a"), Some(1));
+    }
+
+    #[test]
+    fn mro_errors() {
+        let a = Class::builder("A").build().unwrap();
+        let b = Class::builder("B").base(&a).build().unwrap();
+        let err = Class::builder("C").base(&a).base(&b).build().unwrap_err();
+        assert_eq!(
+            err.to_string(),
+            "TypeError: Cannot create a consistent method resolution\norder (MRO) for bases A, B"
+        );
+        let err = Class::builder("C").base(&a).base(&a).build().unwrap_err();
+        assert_eq!(err.to_string(), "TypeError: duplicate base class A");
+    }
+
+    #[test]
+    fn diamond_mro_is_c3() {
+        let o = Class::builder("O").build().unwrap();
+        let a = Class::builder("A").base(&o).build().unwrap();
+        let b = Class::builder("B").base(&o).build().unwrap();
+        let d = Class::builder("D").base(&a).base(&b).build().unwrap();
+        assert_eq!(d.mro_names(), ["D", "A", "B", "O", "object"]);
+    }
+
+    #[test]
+    fn class_vars_resolve_along_the_mro() {
+        let a = Class::builder("A").class_var("k", 1i64).build().unwrap();
+        let b = Class::builder("B")
+            .base(&a)
+            .class_var("k", 2i64)
+            .build()
+            .unwrap();
+        let c = Class::builder("C").base(&a).build().unwrap();
+        assert_eq!(b.class_var("k"), Some(&Value::Int(2)));
+        assert_eq!(c.class_var("k"), Some(&Value::Int(1)));
+        // A base's class variable may share a name with a subclass's slot.
+        let s = Class::builder("S").base(&a).slots(["k"]).build().unwrap();
+        assert_eq!(s.slot_index("k"), Some(0));
+    }
+
+    #[test]
+    fn instance_block_sizes() {
+        let word = std::mem::size_of::<usize>();
+        let value = std::mem::size_of::<Option<Value>>();
+        assert_eq!(
+            slots("S", &["a", "b"]).instance_block_bytes(),
+            word + 2 * value
+        );
+        assert_eq!(
+            Class::builder("D").build().unwrap().instance_block_bytes(),
+            word + std::mem::size_of::<Dict>()
+        );
+    }
+}

@@ -1,0 +1,161 @@
+//! Values an attribute can hold, and the shared string type.
+
+use arcstr::ArcStr;
+use std::borrow::Borrow;
+use std::fmt;
+
+/// An immutable, reference-counted string: attribute names and `str` values.
+///
+/// One pointer wide and one heap block (count, length and bytes together),
+/// like a CPython `str`. Cloning bumps a count. Attribute names are meant to
+/// be created once and shared, as CPython interns identifiers: make a [`Str`]
+/// per name up front and pass it to [`crate::model::Instance::set_attr`].
+#[derive(Clone, PartialEq, Eq, Hash, PartialOrd, Ord)]
+pub struct Str(ArcStr);
+
+impl Str {
+    /// A new string (one allocation; the empty string allocates nothing).
+    pub fn new(text: &str) -> Self {
+        Self(ArcStr::from(text))
+    }
+
+    /// The text.
+    pub fn as_str(&self) -> &str {
+        &self.0
+    }
+}
+
+impl From<&str> for Str {
+    fn from(text: &str) -> Self {
+        Self::new(text)
+    }
+}
+
+impl From<String> for Str {
+    fn from(text: String) -> Self {
+        Self(ArcStr::from(text))
+    }
+}
+
+// `Hash`/`Eq` above are `ArcStr`'s, which hash and compare the text exactly
+// as `str` does, so looking a `Str` key up by `&str` is sound.
+impl Borrow<str> for Str {
+    fn borrow(&self) -> &str {
+        &self.0
+    }
+}
+
+impl std::ops::Deref for Str {
+    type Target = str;
+    fn deref(&self) -> &str {
+        &self.0
+    }
+}
+
+impl fmt::Debug for Str {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        fmt::Debug::fmt(self.as_str(), f)
+    }
+}
+
+impl fmt::Display for Str {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.write_str(self)
+    }
+}
+
+/// A Python value as the object model holds it: 16 bytes, no heap block
+/// except for strings.
+///
+/// `int` is limited to `i64` (CPython's is arbitrary-precision).
+#[derive(Clone, Debug, PartialEq)]
+pub enum Value {
+    /// `None`.
+    None,
+    /// `True` / `False`.
+    Bool(bool),
+    /// An `int` that fits in 64 bits.
+    Int(i64),
+    /// A `float`.
+    Float(f64),
+    /// A `str`.
+    Str(Str),
+}
+
+impl Value {
+    /// The Python type name, as error messages print it (`'int'`, `'NoneType'`).
+    pub fn type_name(&self) -> &'static str {
+        match self {
+            Value::None => "NoneType",
+            Value::Bool(_) => "bool",
+            Value::Int(_) => "int",
+            Value::Float(_) => "float",
+            Value::Str(_) => "str",
+        }
+    }
+
+    /// The value as a float when it is a number (`bool` counts, as in
+    /// Python's `sum`), else `None`.
+    pub fn as_f64(&self) -> Option<f64> {
+        match *self {
+            Value::Bool(b) => Some(f64::from(u8::from(b))),
+            Value::Int(i) => Some(i as f64),
+            Value::Float(x) => Some(x),
+            Value::None | Value::Str(_) => None,
+        }
+    }
+}
+
+impl From<i64> for Value {
+    fn from(v: i64) -> Self {
+        Value::Int(v)
+    }
+}
+
+impl From<f64> for Value {
+    fn from(v: f64) -> Self {
+        Value::Float(v)
+    }
+}
+
+impl From<bool> for Value {
+    fn from(v: bool) -> Self {
+        Value::Bool(v)
+    }
+}
+
+impl From<&str> for Value {
+    fn from(v: &str) -> Self {
+        Value::Str(Str::new(v))
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use std::mem::size_of;
+
+    #[test]
+    fn value_is_at_most_16_bytes_and_unset_costs_nothing_extra() {
+        assert!(size_of::<Value>() <= 16, "{}", size_of::<Value>());
+        // An unset slot is `None` of `Option<Value>`, stored in the niche.
+        assert_eq!(size_of::<Option<Value>>(), size_of::<Value>());
+        assert_eq!(size_of::<Str>(), size_of::<usize>());
+    }
+
+    #[test]
+    fn str_looks_up_by_text() {
+        let mut map = std::collections::HashMap::new();
+        map.insert(Str::new("value"), 1);
+        assert_eq!(map.get("value"), Some(&1));
+    }
+
+    #[test]
+    fn type_names_and_numbers() {
+        assert_eq!(Value::None.type_name(), "NoneType");
+        assert_eq!(Value::from("x").type_name(), "str");
+        assert_eq!(Value::from(true).as_f64(), Some(1.0));
+        assert_eq!(Value::from(3i64).as_f64(), Some(3.0));
+        assert_eq!(Value::from("x").as_f64(), None);
+    }
+}
