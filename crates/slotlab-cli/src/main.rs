@@ -1,1 +1,87 @@
-fn main() {}
+//! The `slotlab` command. Parses flags, calls the library, prints.
+
+mod cli;
+mod output;
+
+use anyhow::Context;
+use clap::Parser;
+use cli::{Cli, Command, SeedArgs};
+use indicatif::{ProgressBar, ProgressStyle};
+use slotlab::lab::seed::{self, SeedConfig};
+use slotlab::measure::{MonotonicClock, RepeatPlan, RunKind, TrackingAllocator};
+use slotlab::report;
+use std::process::ExitCode;
+
+#[global_allocator]
+static ALLOC: TrackingAllocator = TrackingAllocator::new();
+
+fn main() -> ExitCode {
+    match run() {
+        Ok(code) => code,
+        Err(err) => {
+            eprintln!("error: {err:#}");
+            ExitCode::FAILURE
+        }
+    }
+}
+
+fn run() -> anyhow::Result<ExitCode> {
+    let cli = Cli::parse();
+    match cli.command {
+        Command::Seed(args) => seed_command(&args, cli.quiet),
+    }
+}
+
+fn seed_command(args: &SeedArgs, quiet: bool) -> anyhow::Result<ExitCode> {
+    let format = args.output.resolve_format().map_err(anyhow::Error::msg)?;
+    let layouts = args.layout.layouts();
+    // Refuse an N that cannot fit before running anything.
+    for &layout in &layouts {
+        seed::check_fits(layout, args.n)?;
+    }
+    let plan = RepeatPlan {
+        warmup: args.repeat.warmup,
+        repetitions: args.repeat.repeat,
+    };
+    let clock = MonotonicClock::new();
+    let mut measurements = Vec::new();
+    for layout in layouts {
+        let config = SeedConfig {
+            n: args.n,
+            layout,
+            plan,
+        };
+        let bar = progress_bar(quiet, u64::from(plan.warmup + plan.repetitions));
+        bar.set_prefix(format!("seed {layout} N={}", args.n));
+        let mut on_run = |kind: RunKind| {
+            bar.set_message(match kind {
+                RunKind::Warmup => "warm-up".to_owned(),
+                RunKind::Measured(i) => format!("run {}/{}", i + 1, plan.repetitions),
+            });
+            bar.inc(1);
+        };
+        let measurement = seed::run(&config, &clock, &mut on_run)
+            .with_context(|| format!("seed, {layout} layout"))?;
+        bar.finish_and_clear();
+        measurements.push(measurement);
+    }
+    output::emit(
+        &report::render(format, &measurements),
+        args.output.out.as_deref(),
+    )?;
+    Ok(ExitCode::SUCCESS)
+}
+
+/// A progress bar on stderr; hidden with --quiet or when stderr is not a
+/// terminal.
+fn progress_bar(quiet: bool, runs: u64) -> ProgressBar {
+    if quiet {
+        return ProgressBar::hidden();
+    }
+    let bar = ProgressBar::new(runs);
+    let style = ProgressStyle::with_template("{prefix} [{bar:30}] {pos}/{len} {msg}")
+        .map(|s| s.progress_chars("=> "))
+        .unwrap_or_else(|_| ProgressStyle::default_bar());
+    bar.set_style(style);
+    bar
+}

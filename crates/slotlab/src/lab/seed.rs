@@ -40,24 +40,42 @@ pub fn reading_class(layout: Layout) -> Result<Class, ModelError> {
     }
 }
 
-/// The work inside the measured window. Names are created once, as Python
-/// interns the identifiers in `__init__`'s code.
-fn build_and_sum(class: &Class, n: usize) -> Result<(Vec<Instance>, f64), LabError> {
-    let timestamp = Str::new("timestamp");
-    let value = Str::new("value");
+/// The attribute names, created before the measured window, as CPython's
+/// interned identifiers exist before the lesson's code runs.
+struct ReadingNames {
+    timestamp: Str,
+    value: Str,
+}
+
+impl ReadingNames {
+    fn new() -> Self {
+        Self {
+            timestamp: Str::new("timestamp"),
+            value: Str::new("value"),
+        }
+    }
+}
+
+/// The work inside the measured window.
+fn build_and_sum(
+    class: &Class,
+    names: &ReadingNames,
+    n: usize,
+) -> Result<(Vec<Instance>, f64), LabError> {
+    let ReadingNames { timestamp, value } = names;
     // The list is allocated once at its final size (CPython's list
     // comprehension grows it, over-allocating by up to 12.5%).
     let mut data = Vec::with_capacity(n);
     for i in 0..n {
         let mut reading = Instance::new(class);
-        reading.set_attr(&timestamp, Value::Int(i as i64))?;
-        reading.set_attr(&value, Value::Float(i as f64 * 0.1))?;
+        reading.set_attr(timestamp, Value::Int(i as i64))?;
+        reading.set_attr(value, Value::Float(i as f64 * 0.1))?;
         data.push(reading);
     }
     // Left to right in f64, as CPython 3.11's `sum` adds floats.
     let mut total = 0.0;
     for (index, reading) in data.iter().enumerate() {
-        let v = reading.get_attr("value")?;
+        let v = reading.get_attr(value)?;
         total += v.as_f64().ok_or(LabError::NotANumber {
             index,
             type_name: v.type_name(),
@@ -84,8 +102,9 @@ pub fn estimate_memory(layout: Layout, n: u64) -> Result<MemoryEstimate, LabErro
     ensure_tracking()?;
     let class = reading_class(layout)?;
     let pilot_n = n.clamp(1, PILOT_N);
+    let names = ReadingNames::new();
     let scope = AllocScope::start();
-    let (data, _) = build_and_sum(&class, pilot_n as usize)?;
+    let (data, _) = build_and_sum(&class, &names, pilot_n as usize)?;
     let stats = scope.stats();
     drop(data);
     let bytes_per_object = stats.peak_bytes as f64 / pilot_n as f64;
@@ -138,13 +157,14 @@ pub fn run(
     check_fits(config.layout, config.n)?;
     let class = reading_class(config.layout)?;
     let n = config.n as usize;
+    let names = ReadingNames::new();
     let mut worst: Option<AllocStats> = None;
     let mut sum = 0.0;
     let time = timing::repeat(config.plan, |kind| {
         on_run(kind);
         let scope = AllocScope::start();
         let stopwatch = Stopwatch::start(clock);
-        let (data, total) = build_and_sum(&class, n)?;
+        let (data, total) = build_and_sum(&class, &names, n)?;
         let elapsed = stopwatch.elapsed();
         let stats = scope.stats();
         drop(data);

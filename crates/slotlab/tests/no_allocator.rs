@@ -1,0 +1,20 @@
+//! Without the tracking allocator, experiments refuse to report zeros.
+
+use slotlab::lab::LabError;
+use slotlab::lab::seed::{self, SeedConfig};
+use slotlab::measure::{FakeClock, RepeatPlan, alloc};
+use slotlab::model::Layout;
+use std::time::Duration;
+
+#[test]
+fn seed_refuses_to_run_uncounted() {
+    assert!(!alloc::is_installed());
+    let config = SeedConfig {
+        n: 10,
+        layout: Layout::Slots,
+        plan: RepeatPlan::default(),
+    };
+    let clock = FakeClock::new(Duration::from_millis(1));
+    let err = seed::run(&config, &clock, &mut |_| {}).unwrap_err();
+    assert!(matches!(err, LabError::AllocatorNotInstalled), "{err}");
+}

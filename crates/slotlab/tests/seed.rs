@@ -1,0 +1,127 @@
+//! The seed exercise's exact memory cost per layout.
+
+use slotlab::lab::LabError;
+use slotlab::lab::seed::{self, SeedConfig};
+use slotlab::measure::{AllocScope, FakeClock, RepeatPlan, RunKind, TrackingAllocator};
+use slotlab::model::{Instance, Layout, Str, Value};
+use std::time::Duration;
+
+#[global_allocator]
+static ALLOC: TrackingAllocator = TrackingAllocator::new();
+
+const N: u64 = 1000;
+
+fn run(layout: Layout, plan: RepeatPlan) -> slotlab::measure::Measurement {
+    let clock = FakeClock::new(Duration::from_millis(7));
+    seed::run(&SeedConfig { n: N, layout, plan }, &clock, &mut |_| {}).unwrap()
+}
+
+fn once(layout: Layout) -> slotlab::measure::Measurement {
+    run(
+        layout,
+        RepeatPlan {
+            warmup: 0,
+            repetitions: 1,
+        },
+    )
+}
+
+/// What `sum(r.value for r in data)` gives in CPython 3.11: left to right.
+fn expected_sum(n: u64) -> f64 {
+    (0..n).fold(0.0, |acc, i| acc + i as f64 * 0.1)
+}
+
+#[test]
+#[cfg(target_pointer_width = "64")]
+fn a_slots_reading_costs_48_requested_bytes_with_its_list_slot() {
+    let m = once(Layout::Slots);
+    // 8 (list slot) + 8 (class pointer) + 2 × 16 (values), one block each.
+    assert_eq!(m.peak_bytes, 48 * N);
+    assert_eq!(m.bytes_per_object, 48.0);
+    assert_eq!(m.allocations, N + 1);
+    assert_eq!(m.extra["instance_block_bytes"], 40.0);
+    assert_eq!(m.extra["sum"], expected_sum(N));
+}
+
+#[test]
+fn a_dict_reading_costs_its_block_plus_its_own_hash_table() {
+    let class = seed::reading_class(Layout::Dict).unwrap();
+    let (timestamp, value) = (Str::new("timestamp"), Str::new("value"));
+    let scope = AllocScope::start();
+    let mut r = Instance::new(&class);
+    r.set_attr(&timestamp, Value::Int(1)).unwrap();
+    r.set_attr(&value, Value::Float(0.1)).unwrap();
+    let one = scope.stats();
+    drop(r);
+    // The object block, the dict's index table, the dict's entries.
+    assert_eq!(one.live_blocks, 3);
+    assert!(one.bytes_now > 40 + 2 * 16, "{one:?}");
+
+    let m = once(Layout::Dict);
+    let list_slot = std::mem::size_of::<Instance>() as u64;
+    assert_eq!(m.peak_bytes, N * (list_slot + one.bytes_now as u64));
+    assert_eq!(m.allocations, 1 + N * 3 + N * one.reallocations);
+    assert_eq!(m.extra["sum"], expected_sum(N));
+}
+
+#[test]
+fn instances_give_back_every_byte() {
+    for layout in Layout::ALL {
+        let class = seed::reading_class(layout).unwrap();
+        let names = [Str::new("timestamp"), Str::new("value")];
+        let scope = AllocScope::start();
+        let data: Vec<Instance> = (0..100)
+            .map(|i| {
+                let mut r = Instance::new(&class);
+                for name in &names {
+                    r.set_attr(name, Value::Int(i)).unwrap();
+                }
+                r
+            })
+            .collect();
+        drop(data);
+        let s = scope.stats();
+        assert_eq!((s.bytes_now, s.live_blocks), (0, 0), "{layout}");
+    }
+}
+
+#[test]
+fn repetitions_are_timed_with_the_given_clock_and_warmups_unrecorded() {
+    let mut kinds = Vec::new();
+    let clock = FakeClock::new(Duration::from_millis(7));
+    let config = SeedConfig {
+        n: 10,
+        layout: Layout::Slots,
+        plan: RepeatPlan {
+            warmup: 2,
+            repetitions: 3,
+        },
+    };
+    let m = seed::run(&config, &clock, &mut |k| kinds.push(k)).unwrap();
+    assert_eq!(kinds.len(), 5);
+    assert_eq!(kinds[2], RunKind::Measured(0));
+    // Each window reads the fake clock twice: exactly one 7 ms step.
+    assert_eq!(m.time.samples_s, vec![0.007; 3]);
+    assert_eq!((m.repetitions, m.warmup), (3, 2));
+    // Allocation accounting is deterministic: the same every run.
+    assert_eq!(m.peak_bytes, once(Layout::Slots).peak_bytes / N * 10);
+}
+
+#[test]
+fn an_n_that_cannot_fit_is_refused_with_both_figures() {
+    let err = seed::check_fits(Layout::Slots, 1_000_000_000_000_000).unwrap_err();
+    let LabError::TooLarge { estimate, .. } = &err else {
+        panic!("{err}")
+    };
+    assert_eq!(estimate.bytes_per_object, 48.0);
+    let text = err.to_string();
+    assert!(
+        text.contains("needs about") && text.contains("available"),
+        "{text}"
+    );
+    assert!(matches!(
+        seed::check_fits(Layout::Dict, 0),
+        Err(LabError::ZeroN)
+    ));
+    assert!(seed::check_fits(Layout::Dict, 1000).is_ok());
+}
