@@ -1,1 +1,251 @@
-fn main() {}
+//! Benchmark: the seed exercise per layout in Rust, and the lesson's own
+//! Python code under CPython in the same run, with the ratios.
+//!
+//! ```text
+//! cargo bench -p slotlab --bench seed
+//! ```
+//!
+//! The Python side is the lesson's code, verbatim: its ```python blocks are
+//! read from `../shared/seed/slots-lesson.md` and run once as written
+//! (tracemalloc on: the lesson's protocol) and once with tracemalloc's
+//! functions replaced by no-ops (the same code, untraced). Each run is a
+//! fresh interpreter. Environment: `SLOTLAB_BENCH_N` (default 1000000),
+//! `SLOTLAB_BENCH_REPEAT` (Rust runs, default 10), `SLOTLAB_BENCH_PY_REPEAT`
+//! (Python runs per mode, default 3), `SLOTLAB_PYTHON` (default `python3`),
+//! `SLOTLAB_LESSON` (the lesson file).
+//!
+//! Speed is judged here, never in tests: the machines are shared and noisy,
+//! so both sides run back to back and only their ratios are reported.
+
+use slotlab::lab::seed::{self, SeedConfig};
+use slotlab::measure::{Measurement, MonotonicClock, RepeatPlan, TimeStats, TrackingAllocator};
+use slotlab::model::Layout;
+use std::path::PathBuf;
+use std::process::Command;
+use std::time::Duration;
+
+#[global_allocator]
+static ALLOC: TrackingAllocator = TrackingAllocator::new();
+
+fn env_u64(name: &str, default: u64) -> u64 {
+    std::env::var(name)
+        .ok()
+        .and_then(|v| v.replace('_', "").parse().ok())
+        .unwrap_or(default)
+}
+
+/// Replaces tracemalloc's functions with no-ops before the lesson's code
+/// imports it, so the same code runs untraced.
+const NO_TRACEMALLOC: &str = "import tracemalloc\n\
+tracemalloc.start = lambda *a: None\n\
+tracemalloc.stop = lambda: None\n\
+tracemalloc.get_traced_memory = lambda: (0, 0)\n";
+
+/// One lesson case: its layout and its code.
+struct LessonCase {
+    layout: Layout,
+    code: String,
+}
+
+fn lesson_path() -> PathBuf {
+    std::env::var_os("SLOTLAB_LESSON").map_or_else(
+        || PathBuf::from(env!("CARGO_MANIFEST_DIR")).join("../../../shared/seed/slots-lesson.md"),
+        PathBuf::from,
+    )
+}
+
+/// The lesson's ```python blocks, N set to `n` (the lesson's is 1_000_000).
+fn lesson_cases(markdown: &str, n: u64) -> Vec<LessonCase> {
+    let mut cases = Vec::new();
+    let mut rest = markdown;
+    while let Some(start) = rest.find("```python\n") {
+        let body = &rest[start + "```python\n".len()..];
+        let Some(end) = body.find("```") else { break };
+        let code = body[..end].replace("N = 1_000_000", &format!("N = {n}"));
+        let layout = if code.contains("__slots__") {
+            Layout::Slots
+        } else {
+            Layout::Dict
+        };
+        cases.push(LessonCase { layout, code });
+        rest = &body[end..];
+    }
+    cases
+}
+
+/// One run's `Time:` (seconds) and `Peak memory:` (MB) lines.
+fn parse_lesson_output(stdout: &str) -> Option<(f64, f64)> {
+    let field = |prefix: &str, suffix: &str| {
+        stdout.lines().find_map(|l| {
+            l.strip_prefix(prefix)?
+                .strip_suffix(suffix)?
+                .trim()
+                .parse()
+                .ok()
+        })
+    };
+    Some((field("Time:", "seconds")?, field("Peak memory:", "MB")?))
+}
+
+/// CPython's figures for one case and mode.
+struct PythonRuns {
+    time: TimeStats,
+    peak_mib: f64,
+}
+
+fn run_python(python: &str, code: &str, runs: u64) -> Result<PythonRuns, String> {
+    let mut times = Vec::new();
+    let mut peak_mib = 0.0;
+    for _ in 0..runs {
+        let output = Command::new(python)
+            .args(["-c", code])
+            .output()
+            .map_err(|e| format!("cannot run {python}: {e}"))?;
+        let stdout = String::from_utf8_lossy(&output.stdout);
+        if !output.status.success() {
+            return Err(format!(
+                "{python} failed: {}",
+                String::from_utf8_lossy(&output.stderr).trim()
+            ));
+        }
+        let (seconds, mib) = parse_lesson_output(&stdout)
+            .ok_or_else(|| format!("unexpected lesson output: {stdout:?}"))?;
+        times.push(Duration::from_secs_f64(seconds));
+        peak_mib = mib;
+    }
+    Ok(PythonRuns {
+        time: TimeStats::from_samples(&times),
+        peak_mib,
+    })
+}
+
+fn spread(t: &TimeStats) -> String {
+    format!("{:.4} s ({:.4}–{:.4})", t.median_s, t.min_s, t.max_s)
+}
+
+fn main() {
+    let n = env_u64("SLOTLAB_BENCH_N", 1_000_000);
+    let repeat = env_u64("SLOTLAB_BENCH_REPEAT", 10) as u32;
+    let py_repeat = env_u64("SLOTLAB_BENCH_PY_REPEAT", 3);
+    let python = std::env::var("SLOTLAB_PYTHON").unwrap_or_else(|_| "python3".to_owned());
+    println!(
+        "seed benchmark: N={n}; Rust: median of {repeat} runs after 2 warm-ups; CPython: median of {py_repeat} fresh interpreters per mode"
+    );
+    println!(
+        "time window = build N readings + sum .value (both sides); bytes = peak requested heap bytes in the window / N (Rust: tracking allocator; CPython: tracemalloc peak)\n"
+    );
+
+    let clock = MonotonicClock::new();
+    let mut rust: Vec<Measurement> = Vec::new();
+    for layout in Layout::ALL {
+        let config = SeedConfig {
+            n,
+            layout,
+            plan: RepeatPlan {
+                warmup: 2,
+                repetitions: repeat,
+            },
+        };
+        match seed::run(&config, &clock, &mut |_| {}) {
+            Ok(m) => {
+                println!(
+                    "rust    {:<5}  {}  {:>7.2} bytes/reading  {} allocations",
+                    layout.name(),
+                    spread(&m.time),
+                    m.bytes_per_object,
+                    m.allocations
+                );
+                rust.push(m);
+            }
+            Err(e) => {
+                println!("rust {layout}: {e}");
+                return;
+            }
+        }
+    }
+
+    let path = lesson_path();
+    let Ok(markdown) = std::fs::read_to_string(&path) else {
+        println!(
+            "\nthe lesson is not at {}: Rust figures only (set SLOTLAB_LESSON)",
+            path.display()
+        );
+        return;
+    };
+    let version = Command::new(&python)
+        .args(["-c", "import sys; print(sys.version.split()[0])"])
+        .output()
+        .map(|o| String::from_utf8_lossy(&o.stdout).trim().to_owned())
+        .unwrap_or_else(|_| "?".to_owned());
+    println!();
+    for case in lesson_cases(&markdown, n) {
+        let traced = run_python(&python, &case.code, py_repeat);
+        let untraced = run_python(
+            &python,
+            &format!("{NO_TRACEMALLOC}{}", case.code),
+            py_repeat,
+        );
+        let (traced, untraced) = match (traced, untraced) {
+            (Ok(t), Ok(u)) => (t, u),
+            (Err(e), _) | (_, Err(e)) => {
+                println!("cpython {}: {e}", case.layout);
+                continue;
+            }
+        };
+        let bytes_per_reading = traced.peak_mib * 1024.0 * 1024.0 / n as f64;
+        println!(
+            "cpython-{version} {:<5}  tracemalloc on: {}  off: {}  {:>7.2} bytes/reading",
+            case.layout.name(),
+            spread(&traced.time),
+            spread(&untraced.time),
+            bytes_per_reading
+        );
+        let Some(r) = rust.iter().find(|m| m.layout == case.layout.name()) else {
+            continue;
+        };
+        let on = traced.time.median_s / r.time.median_s;
+        let off = untraced.time.median_s / r.time.median_s;
+        println!(
+            "  ratio {}: Rust is {on:.1}x faster than the lesson's protocol, {off:.1}x faster than CPython untraced, {:.2}x its bytes",
+            case.layout.name(),
+            r.bytes_per_object / bytes_per_reading
+        );
+        if case.layout == Layout::Slots {
+            goal(
+                "slots >= 30x faster than CPython slots (lesson protocol)",
+                on,
+                30.0,
+                true,
+            );
+            goal(
+                "slots >= 15x faster than CPython slots (no tracemalloc)",
+                off,
+                15.0,
+                true,
+            );
+            goal(
+                "slots <= 48 requested bytes per reading",
+                r.bytes_per_object,
+                48.0,
+                false,
+            );
+        }
+    }
+}
+
+fn goal(what: &str, measured: f64, target: f64, at_least: bool) {
+    let met = if at_least {
+        measured >= target
+    } else {
+        measured <= target
+    };
+    let verdict = if met {
+        "met".to_owned()
+    } else {
+        format!(
+            "MISSED by {:.0}%",
+            ((measured - target) / target * 100.0).abs()
+        )
+    };
+    println!("  goal: {what}: measured {measured:.1} -> {verdict}");
+}

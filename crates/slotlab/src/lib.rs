@@ -40,3 +40,8 @@ pub mod lab;
 pub mod measure;
 pub mod model;
 pub mod report;
+
+/// The README's Rust examples, compiled and run as doctests.
+#[cfg(doctest)]
+#[doc = include_str!("../../../README.md")]
+struct ReadmeDoctests;

@@ -1,0 +1,350 @@
+//! Runs the same statements under `python3` and through the object model,
+//! and checks that every outcome, error message included, is the same, so
+//! any drift from CPython is caught.
+//!
+//! Needs `python3` on PATH (every slotlab machine has it); fails, saying so,
+//! when it is missing.
+
+use slotlab::model::{Class, Instance, ModelError, Str, Value};
+use std::collections::BTreeMap;
+use std::process::Command;
+
+/// The Python side: one `label<TAB>outcome` line per case.
+const PYTHON_CASES: &str = r#"
+def t(label, f):
+    try:
+        out = "OK " + repr(f())
+    except Exception as e:
+        out = f"{type(e).__name__}: {e}"
+    print(label + "\t" + out.replace("\n", "\\n"))
+
+def cls(src, name):
+    ns = {}
+    exec(src, ns)
+    return ns[name]
+
+class S:
+    __slots__ = ("timestamp", "value")
+    y = 5
+
+def set_undeclared():
+    S().foo = 1
+t("set_undeclared", set_undeclared)
+t("get_unset", lambda: S().value)
+def get_deleted():
+    s = S(); s.value = 1.5; del s.value; return s.value
+t("get_deleted", get_deleted)
+def del_unset():
+    del S().value
+t("del_unset", del_unset)
+t("dict_of_slots", lambda: S().__dict__)
+def set_dict_of_slots():
+    S().__dict__ = {}
+t("set_dict_of_slots", set_dict_of_slots)
+t("get_class_var", lambda: S().y)
+def set_class_var():
+    S().y = 6
+t("set_class_var", set_class_var)
+def del_class_var():
+    del S().y
+t("del_class_var", del_class_var)
+def set_and_get():
+    s = S(); s.timestamp = 3; s.value = 0.25; return (s.timestamp, s.value)
+t("set_and_get", set_and_get)
+
+def subclass_dict():
+    class Sub(S): pass
+    u = Sub(); u.foo = 3; u.value = 1.0; u.y = 7
+    return (list(u.__dict__), u.value, u.y)
+t("subclass_dict", subclass_dict)
+def dict_slot():
+    SD = cls("class SD:\n __slots__ = ('a', '__dict__')", "SD")
+    o = SD(); o.a = 1; o.zz = 2
+    return list(o.__dict__)
+t("dict_slot", dict_slot)
+
+t("dict_twice", lambda: cls("class A:\n __slots__ = ('__dict__', '__dict__')", "A"))
+t("dict_base_has_dict", lambda: cls("class B: pass\nclass A(B):\n __slots__ = ('__dict__',)", "A"))
+t("weakref_twice", lambda: cls("class A:\n __slots__ = ('__weakref__', '__weakref__')", "A"))
+t("conflicts_class_var", lambda: cls("class A:\n __slots__ = ('x',)\n x = 1", "A"))
+t("layout_conflict", lambda: cls("class A:\n __slots__ = ('x',)\nclass B:\n __slots__ = ('y',)\nclass C(A, B): pass", "C"))
+t("empty_slots_no_conflict", lambda: cls("class A:\n __slots__ = ('x',)\nclass B:\n __slots__ = ()\nclass C(A, B): pass", "C").__name__)
+t("not_identifier", lambda: cls("class A:\n __slots__ = ('1x',)", "A"))
+t("not_identifier_space", lambda: cls("class A:\n __slots__ = ('a b',)", "A"))
+t("mangled", lambda: sorted(k for k in vars(cls("class A:\n __slots__ = ('__x', 'b')", "A")) if not k.startswith('__')))
+t("mro_conflict", lambda: cls("class A: pass\nclass B(A): pass\nclass C(A, B): pass", "C"))
+t("duplicate_base", lambda: cls("class A: pass\nclass C(A, A): pass", "C"))
+t("diamond_mro", lambda: [k.__name__ for k in cls("class O: pass\nclass A(O): pass\nclass B(O): pass\nclass D(A, B): pass", "D").__mro__])
+
+class D:
+    y = 1
+def dict_order():
+    d = D(); d.b = 0; d.a = 1; d.c = 2; d.b = 9; del d.a
+    return list(d.__dict__.items())
+t("dict_order", dict_order)
+t("dict_missing", lambda: D().nope)
+def dict_del_missing():
+    del D().nope
+t("dict_del_missing", dict_del_missing)
+def dict_del_class_var():
+    del D().y
+t("dict_del_class_var", dict_del_class_var)
+def dict_set_dict():
+    D().__dict__ = 1
+t("dict_set_dict", dict_set_dict)
+def dict_set_dict_none():
+    D().__dict__ = None
+t("dict_set_dict_none", dict_set_dict_none)
+"#;
+
+fn outcome<T: std::fmt::Debug>(
+    result: Result<T, ModelError>,
+    ok: impl FnOnce(T) -> String,
+) -> String {
+    match result {
+        Ok(v) => format!("OK {}", ok(v)),
+        Err(e) => e.to_string().replace('\n', "\\n"),
+    }
+}
+
+fn err_only(result: Result<impl std::fmt::Debug, ModelError>) -> String {
+    outcome(result, |v| format!("unexpected success: {v:?}"))
+}
+
+/// Python's repr of the few values these cases return.
+fn py(v: &Value) -> String {
+    match v {
+        Value::None => "None".into(),
+        Value::Bool(b) => if *b { "True" } else { "False" }.into(),
+        Value::Int(i) => i.to_string(),
+        Value::Float(x) => slotlab::model::float_repr(*x),
+        Value::Str(s) => format!("'{s}'"),
+    }
+}
+
+fn py_list<'a>(items: impl IntoIterator<Item = &'a str>) -> String {
+    let quoted: Vec<String> = items.into_iter().map(|s| format!("'{s}'")).collect();
+    format!("[{}]", quoted.join(", "))
+}
+
+fn name(s: &str) -> Str {
+    Str::new(s)
+}
+
+fn rust_cases() -> BTreeMap<&'static str, String> {
+    let s = Class::builder("S")
+        .slots(["timestamp", "value"])
+        .class_var("y", 5i64)
+        .build()
+        .unwrap();
+    let new_s = || Instance::new(&s);
+    let slots =
+        |name: &str, list: &[&str]| Class::builder(name).slots(list.iter().copied()).build();
+    let plain = |n: &str| Class::builder(n).build().unwrap();
+    let mut cases = BTreeMap::new();
+
+    cases.insert(
+        "set_undeclared",
+        err_only(new_s().set_attr(&name("foo"), Value::Int(1))),
+    );
+    cases.insert("get_unset", err_only(new_s().get_attr("value").cloned()));
+    cases.insert("get_deleted", {
+        let mut i = new_s();
+        i.set_attr(&name("value"), Value::Float(1.5)).unwrap();
+        i.del_attr("value").unwrap();
+        err_only(i.get_attr("value").cloned())
+    });
+    cases.insert("del_unset", err_only(new_s().del_attr("value")));
+    cases.insert("dict_of_slots", err_only(new_s().dict().map(|d| d.len())));
+    cases.insert(
+        "set_dict_of_slots",
+        err_only(new_s().set_attr(&name("__dict__"), Value::None)),
+    );
+    cases.insert(
+        "get_class_var",
+        outcome(new_s().get_attr("y").cloned(), |v| py(&v)),
+    );
+    cases.insert(
+        "set_class_var",
+        err_only(new_s().set_attr(&name("y"), Value::Int(6))),
+    );
+    cases.insert("del_class_var", err_only(new_s().del_attr("y")));
+    cases.insert("set_and_get", {
+        let mut i = new_s();
+        i.set_attr(&name("timestamp"), Value::Int(3)).unwrap();
+        i.set_attr(&name("value"), Value::Float(0.25)).unwrap();
+        let pair = (
+            i.get_attr("timestamp").cloned(),
+            i.get_attr("value").cloned(),
+        );
+        format!("OK ({}, {})", py(&pair.0.unwrap()), py(&pair.1.unwrap()))
+    });
+
+    cases.insert("subclass_dict", {
+        let sub = Class::builder("Sub").base(&s).build().unwrap();
+        let mut u = Instance::new(&sub);
+        u.set_attr(&name("foo"), Value::Int(3)).unwrap();
+        u.set_attr(&name("value"), Value::Float(1.0)).unwrap();
+        u.set_attr(&name("y"), Value::Int(7)).unwrap();
+        let keys = py_list(u.dict().unwrap().keys().map(|k| k.as_str()));
+        format!(
+            "OK ({keys}, {}, {})",
+            py(u.get_attr("value").unwrap()),
+            py(u.get_attr("y").unwrap())
+        )
+    });
+    cases.insert("dict_slot", {
+        let sd = slots("SD", &["a", "__dict__"]).unwrap();
+        let mut o = Instance::new(&sd);
+        o.set_attr(&name("a"), Value::Int(1)).unwrap();
+        o.set_attr(&name("zz"), Value::Int(2)).unwrap();
+        format!(
+            "OK {}",
+            py_list(o.dict().unwrap().keys().map(|k| k.as_str()))
+        )
+    });
+
+    cases.insert(
+        "dict_twice",
+        err_only(slots("A", &["__dict__", "__dict__"])),
+    );
+    let b = plain("B");
+    cases.insert(
+        "dict_base_has_dict",
+        err_only(Class::builder("A").base(&b).slots(["__dict__"]).build()),
+    );
+    cases.insert(
+        "weakref_twice",
+        err_only(slots("A", &["__weakref__", "__weakref__"])),
+    );
+    cases.insert(
+        "conflicts_class_var",
+        err_only(
+            Class::builder("A")
+                .slots(["x"])
+                .class_var("x", 1i64)
+                .build(),
+        ),
+    );
+    let ax = slots("A", &["x"]).unwrap();
+    let by = slots("B", &["y"]).unwrap();
+    let empty = slots("B", &[]).unwrap();
+    cases.insert(
+        "layout_conflict",
+        err_only(Class::builder("C").base(&ax).base(&by).build()),
+    );
+    cases.insert(
+        "empty_slots_no_conflict",
+        outcome(Class::builder("C").base(&ax).base(&empty).build(), |c| {
+            format!("'{}'", c.name())
+        }),
+    );
+    cases.insert("not_identifier", err_only(slots("A", &["1x"])));
+    cases.insert("not_identifier_space", err_only(slots("A", &["a b"])));
+    cases.insert(
+        "mangled",
+        outcome(slots("A", &["__x", "b"]), |c| {
+            py_list(c.slot_names().iter().map(|n| n.as_str()))
+        }),
+    );
+    let a = plain("A");
+    let b_of_a = Class::builder("B").base(&a).build().unwrap();
+    cases.insert(
+        "mro_conflict",
+        err_only(Class::builder("C").base(&a).base(&b_of_a).build()),
+    );
+    cases.insert(
+        "duplicate_base",
+        err_only(Class::builder("C").base(&a).base(&a).build()),
+    );
+    cases.insert("diamond_mro", {
+        let o = plain("O");
+        let a = Class::builder("A").base(&o).build().unwrap();
+        let b = Class::builder("B").base(&o).build().unwrap();
+        let d = Class::builder("D").base(&a).base(&b).build().unwrap();
+        format!("OK {}", py_list(d.mro_names()))
+    });
+
+    let d = Class::builder("D").class_var("y", 1i64).build().unwrap();
+    let new_d = || Instance::new(&d);
+    cases.insert("dict_order", {
+        let mut i = new_d();
+        for (k, v) in [("b", 0), ("a", 1), ("c", 2), ("b", 9)] {
+            i.set_attr(&name(k), Value::Int(v)).unwrap();
+        }
+        i.del_attr("a").unwrap();
+        let items: Vec<String> = i
+            .dict()
+            .unwrap()
+            .iter()
+            .map(|(k, v)| format!("('{k}', {})", py(v)))
+            .collect();
+        format!("OK [{}]", items.join(", "))
+    });
+    cases.insert("dict_missing", err_only(new_d().get_attr("nope").cloned()));
+    cases.insert("dict_del_missing", err_only(new_d().del_attr("nope")));
+    cases.insert("dict_del_class_var", err_only(new_d().del_attr("y")));
+    cases.insert(
+        "dict_set_dict",
+        err_only(new_d().set_attr(&name("__dict__"), Value::Int(1))),
+    );
+    cases.insert(
+        "dict_set_dict_none",
+        err_only(new_d().set_attr(&name("__dict__"), Value::None)),
+    );
+    cases
+}
+
+fn python_cases() -> BTreeMap<String, String> {
+    let output = Command::new("python3")
+        .args(["-c", PYTHON_CASES])
+        .output()
+        .expect("python3 must be on PATH for this test (it checks the model against CPython)");
+    assert!(
+        output.status.success(),
+        "python3 failed: {}",
+        String::from_utf8_lossy(&output.stderr)
+    );
+    String::from_utf8(output.stdout)
+        .unwrap()
+        .lines()
+        .map(|line| {
+            let (label, out) = line.split_once('\t').expect("label<TAB>outcome");
+            (label.to_owned(), out.to_owned())
+        })
+        .collect()
+}
+
+#[test]
+fn the_model_behaves_as_cpython() {
+    let python = python_cases();
+    let rust = rust_cases();
+    let python_labels: Vec<&str> = python.keys().map(String::as_str).collect();
+    let rust_labels: Vec<&str> = rust.keys().copied().collect();
+    assert_eq!(
+        python_labels, rust_labels,
+        "both sides must run the same cases"
+    );
+    let mismatches: Vec<String> = rust
+        .iter()
+        .filter(|(label, out)| python[**label] != **out)
+        .map(|(label, out)| format!("{label}:\n  cpython: {}\n  slotlab: {out}", python[*label]))
+        .collect();
+    assert!(
+        mismatches.is_empty(),
+        "differs from CPython:\n{}",
+        mismatches.join("\n")
+    );
+}
+
+#[test]
+fn the_python_side_is_cpython_3_11_or_later() {
+    let out = Command::new("python3")
+        .args([
+            "-c",
+            "import sys; print(sys.implementation.name, sys.version_info >= (3, 11))",
+        ])
+        .output()
+        .expect("python3 on PATH");
+    assert_eq!(String::from_utf8_lossy(&out.stdout).trim(), "cpython True");
+}
