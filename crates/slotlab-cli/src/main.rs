@@ -12,6 +12,14 @@ use slotlab::measure::{MonotonicClock, RepeatPlan, RunKind, TrackingAllocator};
 use slotlab::report;
 use std::process::ExitCode;
 
+/// Every heap byte is counted. Small objects are served by mimalloc, as
+/// CPython serves its small objects from its own allocator (pymalloc).
+#[cfg(feature = "mimalloc")]
+#[global_allocator]
+static ALLOC: TrackingAllocator<slotlab::measure::alloc::MiMalloc> =
+    TrackingAllocator::wrapping(slotlab::measure::alloc::MiMalloc);
+
+#[cfg(not(feature = "mimalloc"))]
 #[global_allocator]
 static ALLOC: TrackingAllocator = TrackingAllocator::new();
 

@@ -24,6 +24,13 @@ use std::path::PathBuf;
 use std::process::Command;
 use std::time::Duration;
 
+// The same allocator as the `slotlab` binary.
+#[cfg(feature = "mimalloc")]
+#[global_allocator]
+static ALLOC: TrackingAllocator<slotlab::measure::alloc::MiMalloc> =
+    TrackingAllocator::wrapping(slotlab::measure::alloc::MiMalloc);
+
+#[cfg(not(feature = "mimalloc"))]
 #[global_allocator]
 static ALLOC: TrackingAllocator = TrackingAllocator::new();
 
@@ -129,7 +136,8 @@ fn main() {
     let py_repeat = env_u64("SLOTLAB_BENCH_PY_REPEAT", 3);
     let python = std::env::var("SLOTLAB_PYTHON").unwrap_or_else(|_| "python3".to_owned());
     println!(
-        "seed benchmark: N={n}; Rust: median of {repeat} runs after 2 warm-ups; CPython: median of {py_repeat} fresh interpreters per mode"
+        "seed benchmark: N={n}; Rust: median of {repeat} runs after 2 warm-ups (allocator: {}); CPython: median of {py_repeat} fresh interpreters per mode",
+        slotlab::measure::alloc::backing_allocator().unwrap_or("?")
     );
     println!(
         "time window = build N readings + sum .value (both sides); bytes = peak requested heap bytes in the window / N (Rust: tracking allocator; CPython: tracemalloc peak)\n"

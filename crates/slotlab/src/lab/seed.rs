@@ -50,8 +50,8 @@ struct ReadingNames {
 impl ReadingNames {
     fn new() -> Self {
         Self {
-            timestamp: Str::new("timestamp"),
-            value: Str::new("value"),
+            timestamp: Str::intern("timestamp"),
+            value: Str::intern("value"),
         }
     }
 }
@@ -195,16 +195,17 @@ pub fn run(
         warmup: config.plan.warmup,
         time,
         peak_bytes: stats.peak_bytes,
-        usable_peak_bytes: alloc::USABLE_SIZE_MEASURED.then_some(stats.usable_peak_bytes),
+        usable_peak_bytes: alloc::usable_size_measured().then_some(stats.usable_peak_bytes),
         bytes_per_object: stats.peak_bytes as f64 / config.n as f64,
         allocations: stats.allocations,
         method: format!(
             "one window = build {n} objects into a list + sum .value by attribute name; \
              time: monotonic clock, {} measured runs after {} warm-up; memory: peak requested \
              heap bytes inside the window (highest run), counted by slotlab's tracking allocator \
-             on the measuring thread",
+             on the measuring thread; allocator: {}",
             config.plan.repetitions.max(1),
-            config.plan.warmup
+            config.plan.warmup,
+            alloc::backing_allocator().unwrap_or("unknown"),
         ),
         extra,
     })

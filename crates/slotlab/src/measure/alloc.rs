@@ -1,7 +1,9 @@
 //! Exact allocation accounting: a tracking global allocator and scopes.
 //!
-//! [`TrackingAllocator`] wraps [`System`]. Every allocation, reallocation and
-//! free is recorded in **per-thread** counters of the thread that made the
+//! [`TrackingAllocator`] wraps a [`BackingAllocator`]: [`System`] by
+//! default, or mimalloc (feature `mimalloc`), which the `slotlab` binary
+//! uses as CPython uses its own small-object allocator, pymalloc. Every
+//! allocation, reallocation and free is recorded in **per-thread** counters of the thread that made the
 //! call. An [`AllocScope`] reads the calling thread's counters, so a scope's
 //! figures are exact even while other threads (a test harness, a progress
 //! bar) allocate at the same time.
@@ -15,9 +17,10 @@
 //! by less than `PUBLISH_BYTES` per thread; a thread that exits leaves up to
 //! that much unpublished.
 //!
-//! Counted bytes are *requested* bytes (`Layout::size`). On Linux the
-//! allocator's real footprint (`malloc_usable_size`) is counted too, so the
-//! difference between what a program asked for and what it got is visible.
+//! Counted bytes are *requested* bytes (`Layout::size`), the same whatever
+//! the backing allocator. Its real footprint (`malloc_usable_size`,
+//! `mi_usable_size`) is counted too, so the difference between what a
+//! program asked for and what it got is visible.
 //!
 //! The bookkeeping never allocates: it uses atomics and `const`-initialised
 //! thread-locals holding plain `Cell`s (no destructor, no lazy registration),
@@ -28,7 +31,8 @@ use std::cell::Cell;
 use std::marker::PhantomData;
 use std::sync::atomic::{AtomicBool, AtomicI64, AtomicU64, Ordering::Relaxed};
 
-/// A global allocator that forwards to [`System`] and counts every call.
+/// A global allocator that forwards to a backing allocator (by default
+/// [`System`]) and counts every call.
 ///
 /// Install it in a binary (or a test file, which is its own process):
 ///
@@ -40,14 +44,73 @@ use std::sync::atomic::{AtomicBool, AtomicI64, AtomicU64, Ordering::Relaxed};
 /// # fn main() {}
 /// ```
 #[derive(Debug, Default)]
-pub struct TrackingAllocator {
-    _private: (),
+pub struct TrackingAllocator<A = System> {
+    inner: A,
 }
 
-impl TrackingAllocator {
-    /// A tracking allocator; `const` so it can initialise a `static`.
+impl TrackingAllocator<System> {
+    /// Tracks the system allocator; `const` so it can initialise a `static`.
     pub const fn new() -> Self {
-        Self { _private: () }
+        Self { inner: System }
+    }
+}
+
+impl<A: BackingAllocator> TrackingAllocator<A> {
+    /// Tracks `inner`.
+    pub const fn wrapping(inner: A) -> Self {
+        Self { inner }
+    }
+}
+
+/// An allocator [`TrackingAllocator`] can wrap: it says its name and the
+/// real size of the blocks it hands out.
+pub trait BackingAllocator: GlobalAlloc {
+    /// How reports name it.
+    const NAME: &'static str;
+    /// Whether [`BackingAllocator::usable_size`] measures real block sizes
+    /// (else it repeats the requested size).
+    const MEASURES_USABLE_SIZE: bool;
+
+    /// The real size of a live block.
+    ///
+    /// # Safety
+    ///
+    /// `ptr` must be a live block from this allocator, of `requested` bytes.
+    unsafe fn usable_size(&self, ptr: *mut u8, requested: usize) -> usize;
+}
+
+impl BackingAllocator for System {
+    const NAME: &'static str = "system malloc";
+    const MEASURES_USABLE_SIZE: bool = cfg!(target_os = "linux");
+
+    unsafe fn usable_size(&self, ptr: *mut u8, requested: usize) -> usize {
+        #[cfg(target_os = "linux")]
+        {
+            let _ = requested;
+            // SAFETY: the caller passes a live block from `System` (malloc, or
+            // posix_memalign when over-aligned), which `malloc_usable_size` accepts.
+            unsafe { libc::malloc_usable_size(ptr.cast()) }
+        }
+        #[cfg(not(target_os = "linux"))]
+        {
+            let _ = ptr;
+            requested
+        }
+    }
+}
+
+/// mimalloc, for `TrackingAllocator::wrapping(MiMalloc)`.
+#[cfg(feature = "mimalloc")]
+pub use mimalloc::MiMalloc;
+
+#[cfg(feature = "mimalloc")]
+impl BackingAllocator for mimalloc::MiMalloc {
+    const NAME: &'static str = "mimalloc";
+    const MEASURES_USABLE_SIZE: bool = true;
+
+    unsafe fn usable_size(&self, ptr: *mut u8, _requested: usize) -> usize {
+        // SAFETY: the caller passes a live block from this allocator.
+        unsafe { mimalloc::MiMalloc.usable_size(ptr) }
     }
 }
 
@@ -101,25 +164,20 @@ thread_local! {
     };
 }
 
-/// The allocator's real size for a live block, where the platform says.
-fn usable_size(ptr: *mut u8, requested: usize) -> usize {
-    #[cfg(target_os = "linux")]
-    {
-        let _ = requested;
-        // SAFETY: `ptr` is a live block from `System` (malloc, or posix_memalign when
-        // over-aligned), which `malloc_usable_size` accepts; callers pass only such.
-        unsafe { libc::malloc_usable_size(ptr.cast()) }
-    }
-    #[cfg(not(target_os = "linux"))]
-    {
-        let _ = ptr;
-        requested
-    }
+/// The installed backing allocator: its name and whether it measures
+/// usable sizes; set by the first call the tracking allocator serves.
+static BACKEND: std::sync::OnceLock<(&'static str, bool)> = std::sync::OnceLock::new();
+
+/// The backing allocator's name, once a [`TrackingAllocator`] is installed.
+pub fn backing_allocator() -> Option<&'static str> {
+    BACKEND.get().map(|(name, _)| *name)
 }
 
 /// Whether [`AllocStats::usable_peak_bytes`] measures the allocator's real
-/// block sizes (true on Linux) or repeats the requested sizes.
-pub const USABLE_SIZE_MEASURED: bool = cfg!(target_os = "linux");
+/// block sizes (else it repeats the requested sizes).
+pub fn usable_size_measured() -> bool {
+    BACKEND.get().is_some_and(|(_, measured)| *measured)
+}
 
 /// Adds to the process-wide counters.
 fn publish(bytes: i64, allocations: u64) {
@@ -194,8 +252,10 @@ enum Event {
     Free,
 }
 
-fn record_alloc(size: usize, usable: usize) {
+fn record_alloc<A: BackingAllocator>(size: usize, usable: usize) {
     if !INSTALLED.load(Relaxed) {
+        // `OnceLock::set` neither allocates nor blocks on an initialised lock.
+        let _ = BACKEND.set((A::NAME, A::MEASURES_USABLE_SIZE));
         INSTALLED.store(true, Relaxed);
     }
     record(size as i64, usable as i64, Event::Alloc);
@@ -213,46 +273,52 @@ fn record_realloc(old: (usize, usize), new: (usize, usize)) {
     );
 }
 
-// SAFETY: every method forwards to `System` with the caller's arguments
-// unchanged and returns its result untouched (null included), so the
-// `GlobalAlloc` contract is exactly `System`'s. The bookkeeping around the
-// calls only touches atomics and allocation-free thread-locals.
-unsafe impl GlobalAlloc for TrackingAllocator {
+// SAFETY: every method forwards to the backing allocator with the caller's
+// arguments unchanged and returns its result untouched (null included), so
+// the `GlobalAlloc` contract is exactly the backing allocator's. The
+// bookkeeping around the calls only touches atomics and allocation-free
+// thread-locals.
+unsafe impl<A: BackingAllocator> GlobalAlloc for TrackingAllocator<A> {
     unsafe fn alloc(&self, layout: Layout) -> *mut u8 {
-        // SAFETY: the caller upholds `GlobalAlloc::alloc`'s contract for
-        // `layout` (non-zero size), which is all `System.alloc` requires.
-        let ptr = unsafe { System.alloc(layout) };
+        // SAFETY: the caller upholds `GlobalAlloc::alloc`'s contract for `layout`.
+        let ptr = unsafe { self.inner.alloc(layout) };
         if !ptr.is_null() {
-            record_alloc(layout.size(), usable_size(ptr, layout.size()));
+            // SAFETY: `ptr` was just returned live by the backing allocator.
+            let usable = unsafe { self.inner.usable_size(ptr, layout.size()) };
+            record_alloc::<A>(layout.size(), usable);
         }
         ptr
     }
 
     unsafe fn alloc_zeroed(&self, layout: Layout) -> *mut u8 {
-        // SAFETY: as in `alloc`, the caller's contract is `System`'s.
-        let ptr = unsafe { System.alloc_zeroed(layout) };
+        // SAFETY: as in `alloc`, the caller's contract is the backing allocator's.
+        let ptr = unsafe { self.inner.alloc_zeroed(layout) };
         if !ptr.is_null() {
-            record_alloc(layout.size(), usable_size(ptr, layout.size()));
+            // SAFETY: `ptr` was just returned live by the backing allocator.
+            let usable = unsafe { self.inner.usable_size(ptr, layout.size()) };
+            record_alloc::<A>(layout.size(), usable);
         }
         ptr
     }
 
     unsafe fn dealloc(&self, ptr: *mut u8, layout: Layout) {
-        // Read the block's real size while it is still live.
-        let usable = usable_size(ptr, layout.size());
-        // SAFETY: the caller guarantees `ptr` was allocated by this
-        // allocator (hence by `System`) with `layout`.
-        unsafe { System.dealloc(ptr, layout) };
+        // SAFETY: the caller guarantees `ptr` is a live block of this allocator
+        // (so of the backing one); read its size before it is freed.
+        let usable = unsafe { self.inner.usable_size(ptr, layout.size()) };
+        // SAFETY: the caller guarantees `ptr` was allocated here with `layout`.
+        unsafe { self.inner.dealloc(ptr, layout) };
         record_free(layout.size(), usable);
     }
 
     unsafe fn realloc(&self, ptr: *mut u8, layout: Layout, new_size: usize) -> *mut u8 {
-        let old_usable = usable_size(ptr, layout.size());
-        // SAFETY: the caller guarantees `ptr`/`layout` describe a live block
-        // of this allocator and that `new_size` is valid for `layout.align()`.
-        let new_ptr = unsafe { System.realloc(ptr, layout, new_size) };
+        // SAFETY: the caller guarantees `ptr` is a live block of this allocator.
+        let old_usable = unsafe { self.inner.usable_size(ptr, layout.size()) };
+        // SAFETY: the caller guarantees `ptr`/`layout` describe a live block and
+        // that `new_size` is valid for `layout.align()`.
+        let new_ptr = unsafe { self.inner.realloc(ptr, layout, new_size) };
         if !new_ptr.is_null() {
-            let new_usable = usable_size(new_ptr, new_size);
+            // SAFETY: `new_ptr` was just returned live by the backing allocator.
+            let new_usable = unsafe { self.inner.usable_size(new_ptr, new_size) };
             record_realloc((layout.size(), old_usable), (new_size, new_usable));
         }
         new_ptr

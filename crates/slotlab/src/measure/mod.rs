@@ -6,6 +6,6 @@ mod measurement;
 pub mod system;
 pub mod timing;
 
-pub use alloc::{AllocScope, AllocStats, TrackingAllocator};
+pub use alloc::{AllocScope, AllocStats, BackingAllocator, TrackingAllocator};
 pub use measurement::Measurement;
 pub use timing::{Clock, FakeClock, MonotonicClock, RepeatPlan, RunKind, Stopwatch, TimeStats};

@@ -1,7 +1,7 @@
 //! Classes: names, bases, class variables, `__slots__`, and the instance
 //! layout that follows from them, decided by CPython 3.11's rules.
 
-use super::dict::FxIndexMap;
+use super::dict::{FxIndexMap, find};
 use super::error::ModelError;
 use super::raw::BlockLayout;
 use super::value::{Str, Value};
@@ -119,7 +119,7 @@ impl Class {
     /// The slot storage index a name resolves to, if it is a slot: what a
     /// call site can cache instead of looking the name up every time.
     pub fn slot_index(&self, name: &str) -> Option<usize> {
-        match self.0.attrs.get(name) {
+        match self.lookup(name) {
             Some(Attr::Slot(i)) => Some(*i),
             _ => None,
         }
@@ -127,7 +127,7 @@ impl Class {
 
     /// A class variable visible from this class (own or inherited).
     pub fn class_var(&self, name: &str) -> Option<&Value> {
-        match self.0.attrs.get(name) {
+        match self.lookup(name) {
             Some(Attr::ClassVar(v)) => Some(v),
             _ => None,
         }
@@ -149,7 +149,7 @@ impl Class {
     }
 
     pub(crate) fn lookup(&self, name: &str) -> Option<&Attr> {
-        self.0.attrs.get(name)
+        find(&self.0.attrs, name).map(|(_, attr)| attr)
     }
 
     pub(crate) fn block(&self) -> &BlockLayout {
@@ -218,7 +218,7 @@ impl ClassBuilder {
         let namespace: FxIndexMap<Str, Value> = self
             .namespace
             .into_iter()
-            .map(|(k, v)| (Str::from(k), v))
+            .map(|(k, v)| (Str::intern(&k), v))
             .collect();
         let base_has = |f: fn(&Class) -> bool| best_base.as_ref().is_some_and(f);
         let may_add_dict = !base_has(Class::has_dict);
@@ -253,7 +253,7 @@ impl ClassBuilder {
                     if namespace.contains_key(mangled.as_str()) {
                         return Err(ModelError::SlotConflictsWithClassVar { name: mangled });
                     }
-                    own_slots.push(Str::from(mangled));
+                    own_slots.push(Str::intern(&mangled));
                 }
                 own_slots.sort();
                 // Secondary bases may provide a dict or weakrefs.

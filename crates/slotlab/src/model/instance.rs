@@ -2,7 +2,7 @@
 //! `__setattr__`, `__delattr__`).
 
 use super::class::{Attr, Class};
-use super::dict::Dict;
+use super::dict::{Dict, find};
 use super::error::ModelError;
 use super::raw::RawObject;
 use super::value::{Str, Value};
@@ -67,7 +67,7 @@ impl Instance {
                     class: class.name().to_owned(),
                 });
             }
-            if let Some(value) = dict.get(name) {
+            if let Some((_, value)) = find(dict, name) {
                 return Ok(value);
             }
         }
@@ -77,8 +77,9 @@ impl Instance {
         }
     }
 
-    /// `setattr(obj, name, value)`. Takes the name as a shared [`Str`]: a
-    /// new `__dict__` key keeps a reference to it instead of copying it.
+    /// `setattr(obj, name, value)`. Takes the name as a shared [`Str`]
+    /// (ideally [`Str::intern`]ed): a new `__dict__` key keeps a reference to
+    /// it instead of copying it.
     pub fn set_attr(&mut self, name: &Str, value: Value) -> Result<(), ModelError> {
         let found = self.find(name);
         if let Found::Slot(i) = found {
@@ -93,7 +94,12 @@ impl Instance {
         }
         match self.raw.dict_mut() {
             Some(dict) => {
-                dict.insert(name.clone(), value);
+                match find(dict, name) {
+                    Some((index, _)) => dict[index] = value,
+                    None => {
+                        dict.insert(name.clone(), value);
+                    }
+                }
                 Ok(())
             }
             None if matches!(found, Found::ClassVar) => Err(ModelError::ReadOnly {

@@ -1,15 +1,21 @@
 //! Values an attribute can hold, and the shared string type.
 
 use arcstr::ArcStr;
+use rustc_hash::FxBuildHasher;
 use std::borrow::Borrow;
+use std::collections::HashSet;
 use std::fmt;
+use std::sync::{LazyLock, Mutex, PoisonError};
 
 /// An immutable, reference-counted string: attribute names and `str` values.
 ///
 /// One pointer wide and one heap block (count, length and bytes together),
-/// like a CPython `str`. Cloning bumps a count. Attribute names are meant to
-/// be created once and shared, as CPython interns identifiers: make a [`Str`]
-/// per name up front and pass it to [`crate::model::Instance::set_attr`].
+/// like a CPython `str`. Cloning bumps a count.
+///
+/// Attribute names should be [`Str::intern`]ed, as CPython interns
+/// identifiers: classes intern their slot and class-variable names, so a
+/// lookup with an interned name is settled by comparing one pointer, before
+/// any hashing or byte comparison.
 #[derive(Clone, PartialEq, Eq, Hash, PartialOrd, Ord)]
 pub struct Str(ArcStr);
 
@@ -17,6 +23,23 @@ impl Str {
     /// A new string (one allocation; the empty string allocates nothing).
     pub fn new(text: &str) -> Self {
         Self(ArcStr::from(text))
+    }
+
+    /// The one shared `Str` for `text`: the first call allocates it, every
+    /// later call returns it (a count bump). Interned strings live until the
+    /// process ends, like CPython's interned identifiers usually do.
+    pub fn intern(text: &str) -> Self {
+        static INTERNED: LazyLock<Mutex<HashSet<Str, FxBuildHasher>>> =
+            LazyLock::new(Mutex::default);
+        // A poisoned lock only means another thread panicked mid-insert;
+        // the set itself is still a valid set.
+        let mut set = INTERNED.lock().unwrap_or_else(PoisonError::into_inner);
+        if let Some(existing) = set.get(text) {
+            return existing.clone();
+        }
+        let new = Str::new(text);
+        set.insert(new.clone());
+        new
     }
 
     /// The text.
@@ -141,6 +164,17 @@ mod tests {
         // An unset slot is `None` of `Option<Value>`, stored in the niche.
         assert_eq!(size_of::<Option<Value>>(), size_of::<Value>());
         assert_eq!(size_of::<Str>(), size_of::<usize>());
+    }
+
+    #[test]
+    fn interned_strings_are_one_allocation() {
+        let a = Str::intern("interned_once");
+        let b = Str::intern("interned_once");
+        assert!(std::ptr::eq(a.as_str(), b.as_str()));
+        assert!(!std::ptr::eq(
+            a.as_str(),
+            Str::new("interned_once").as_str()
+        ));
     }
 
     #[test]
