@@ -6,9 +6,13 @@ use super::error::ModelError;
 use super::raw::BlockLayout;
 use super::value::{Str, Value};
 use std::fmt;
-use std::sync::Arc;
 
-/// A class: immutable once built, cheap to clone (shared).
+/// A class: immutable once built, and immortal: it lives until the process
+/// ends, so instances point at it without a reference count (a locked
+/// increment and decrement per instance cost 15% of building the lesson's
+/// readings). Classes are few and instances many; a program that builds
+/// classes in an unbounded loop would leak them. Copying a `Class` copies a
+/// pointer.
 ///
 /// Built with [`Class::builder`]. A class that declares no `__slots__`
 /// gives its instances a `__dict__` (the dict layout); one that declares
@@ -28,8 +32,8 @@ use std::sync::Arc;
 /// );
 /// # Ok::<(), slotlab::model::ModelError>(())
 /// ```
-#[derive(Clone)]
-pub struct Class(Arc<ClassData>);
+#[derive(Clone, Copy)]
+pub struct Class(&'static ClassData);
 
 /// What an attribute name resolves to on a class (CPython's type lookup).
 #[derive(Debug, Clone)]
@@ -145,7 +149,7 @@ impl Class {
     }
 
     fn is(&self, other: &Class) -> bool {
-        Arc::ptr_eq(&self.0, &other.0)
+        std::ptr::eq(self.0, other.0)
     }
 
     pub(crate) fn lookup(&self, name: &str) -> Option<&Attr> {
@@ -162,7 +166,7 @@ impl Class {
         if self.0.own_slots.is_empty() {
             self.0.best_base.as_ref().and_then(Class::solid_base)
         } else {
-            Some(self.clone())
+            Some(*self)
         }
     }
 }
@@ -190,7 +194,7 @@ pub struct ClassBuilder {
 impl ClassBuilder {
     /// Adds a base class (in order, as in `class C(A, B)`).
     pub fn base(mut self, base: &Class) -> Self {
-        self.bases.push(base.clone());
+        self.bases.push(*base);
         self
     }
 
@@ -301,7 +305,7 @@ impl ClassBuilder {
         }
         define(&namespace, &own_slots, own_slots_start);
 
-        Ok(Class(Arc::new(ClassData {
+        Ok(Class(Box::leak(Box::new(ClassData {
             name: self.name,
             bases: self.bases,
             ancestors,
@@ -315,7 +319,7 @@ impl ClassBuilder {
             has_dict,
             attrs,
             block,
-        })))
+        }))))
     }
 }
 
@@ -341,7 +345,7 @@ fn best_base(bases: &[Class]) -> Result<Option<Class>, ModelError> {
             Some(_) => return Err(ModelError::LayoutConflict),
         }
     }
-    Ok(winner.map(|(_, base)| base.clone()))
+    Ok(winner.map(|(_, base)| *base))
 }
 
 /// C3 linearization of the bases: the MRO after the new class, without

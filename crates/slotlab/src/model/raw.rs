@@ -71,7 +71,7 @@ impl RawObject {
         // SAFETY: `base` is a fresh block of `block.layout`; `Layout::extend` put each part
         // in bounds and aligned; nothing lives there yet, so `write` (no drop) is right.
         unsafe {
-            base.cast::<Class>().write(class.clone());
+            base.cast::<Class>().write(*class);
             let slots = base.add(block.slots_offset).cast::<Option<Value>>();
             for i in 0..block.slot_count {
                 slots.add(i).write(None);
@@ -131,11 +131,10 @@ impl RawObject {
 
 impl Drop for RawObject {
     fn drop(&mut self) {
-        // Copied out first: the layout lives in the class, dropped last.
         let block = *self.class().block();
         let base = self.ptr.as_ptr();
-        // SAFETY: each part was initialised by `new` and is dropped exactly once here,
-        // the class last; then the block is freed with the layout it was allocated with.
+        // SAFETY: each part was initialised by `new` and is dropped exactly once here (the
+        // class is a plain `Copy` pointer); the block is freed with its own layout.
         unsafe {
             std::ptr::drop_in_place(std::ptr::slice_from_raw_parts_mut(
                 base.add(block.slots_offset).cast::<Option<Value>>(),
@@ -144,7 +143,6 @@ impl Drop for RawObject {
             if let Some(offset) = block.dict_offset {
                 std::ptr::drop_in_place(base.add(offset).cast::<Dict>());
             }
-            std::ptr::drop_in_place(base.cast::<Class>());
             alloc::dealloc(base, block.layout);
         }
     }
