@@ -8,20 +8,16 @@ use clap::Parser;
 use cli::{Cli, Command, SeedArgs};
 use indicatif::{ProgressBar, ProgressStyle};
 use slotlab::lab::seed::{self, SeedConfig};
+use slotlab::measure::alloc::PreferredBacking;
 use slotlab::measure::{MonotonicClock, RepeatPlan, RunKind, TrackingAllocator};
 use slotlab::report;
 use std::process::ExitCode;
 
-/// Every heap byte is counted. Small objects are served by mimalloc, as
-/// CPython serves its small objects from its own allocator (pymalloc).
-#[cfg(feature = "mimalloc")]
+/// Every heap byte is counted. Small objects are served by mimalloc (unless
+/// built without the `mimalloc` feature), as CPython serves its small
+/// objects from its own allocator, pymalloc.
 #[global_allocator]
-static ALLOC: TrackingAllocator<slotlab::measure::alloc::MiMalloc> =
-    TrackingAllocator::wrapping(slotlab::measure::alloc::MiMalloc);
-
-#[cfg(not(feature = "mimalloc"))]
-#[global_allocator]
-static ALLOC: TrackingAllocator = TrackingAllocator::new();
+static ALLOC: TrackingAllocator<PreferredBacking> = TrackingAllocator::preferred();
 
 fn main() -> ExitCode {
     match run() {

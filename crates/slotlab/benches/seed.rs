@@ -18,6 +18,7 @@
 //! so both sides run back to back and only their ratios are reported.
 
 use slotlab::lab::seed::{self, SeedConfig};
+use slotlab::measure::alloc::PreferredBacking;
 use slotlab::measure::{Measurement, MonotonicClock, RepeatPlan, TimeStats, TrackingAllocator};
 use slotlab::model::Layout;
 use std::path::PathBuf;
@@ -25,14 +26,8 @@ use std::process::Command;
 use std::time::Duration;
 
 // The same allocator as the `slotlab` binary.
-#[cfg(feature = "mimalloc")]
 #[global_allocator]
-static ALLOC: TrackingAllocator<slotlab::measure::alloc::MiMalloc> =
-    TrackingAllocator::wrapping(slotlab::measure::alloc::MiMalloc);
-
-#[cfg(not(feature = "mimalloc"))]
-#[global_allocator]
-static ALLOC: TrackingAllocator = TrackingAllocator::new();
+static ALLOC: TrackingAllocator<PreferredBacking> = TrackingAllocator::preferred();
 
 fn env_u64(name: &str, default: u64) -> u64 {
     std::env::var(name)

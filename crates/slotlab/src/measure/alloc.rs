@@ -55,6 +55,26 @@ impl TrackingAllocator<System> {
     }
 }
 
+/// The backing allocator slotlab's binaries use: mimalloc with the
+/// `mimalloc` feature (the default), else the system allocator.
+#[cfg(feature = "mimalloc")]
+pub type PreferredBacking = mimalloc::MiMalloc;
+/// The backing allocator slotlab's binaries use: mimalloc with the
+/// `mimalloc` feature (the default), else the system allocator.
+#[cfg(not(feature = "mimalloc"))]
+pub type PreferredBacking = System;
+
+impl TrackingAllocator<PreferredBacking> {
+    /// Tracks [`PreferredBacking`].
+    pub const fn preferred() -> Self {
+        #[cfg(feature = "mimalloc")]
+        let inner = mimalloc::MiMalloc;
+        #[cfg(not(feature = "mimalloc"))]
+        let inner = System;
+        Self { inner }
+    }
+}
+
 impl<A: BackingAllocator> TrackingAllocator<A> {
     /// Tracks `inner`.
     pub const fn wrapping(inner: A) -> Self {
