@@ -213,19 +213,16 @@ fn publish(bytes: i64, allocations: u64) {
 /// Publishes the calling thread's pending balance now.
 fn publish_thread() {
     let pending = THREAD.try_with(|t| {
-        (
-            t.pending_bytes.take(),
-            t.pending_allocations.take(),
-            t.pending_ops.take(),
-        )
+        t.pending_ops.set(0);
+        (t.pending_bytes.take(), t.pending_allocations.take())
     });
-    if let Ok((bytes, allocations, _)) = pending {
+    if let Ok((bytes, allocations)) = pending {
         publish(bytes, allocations);
     }
 }
 
 /// Records one call on this thread: `bytes` and `usable` are the change in
-/// live bytes, `new_block`/`freed_block` what happened to block counts.
+/// live requested and usable bytes; `event` says what happened to blocks.
 fn record(bytes: i64, usable: i64, event: Event) {
     let recorded = THREAD.try_with(|t| {
         t.live_bytes.set(t.live_bytes.get() + bytes);
