@@ -12,33 +12,19 @@ fn the_allocator_reports_itself_installed() {
     assert_eq!(alloc::backing_allocator(), Some(BACKEND));
 }
 
+/// (bytes now, peak bytes, allocations, live blocks, frees) of a scope.
+fn figures(scope: &AllocScope) -> (i64, u64, u64, i64, u64) {
+    let s = scope.stats();
+    (s.bytes_now, s.peak_bytes, s.allocations, s.live_blocks, s.frees)
+}
+
 #[test]
 fn vec_with_capacity_1000_u64_is_one_block_of_8000_bytes() {
     let scope = AllocScope::start();
     let v: Vec<u64> = black_box(Vec::with_capacity(1000));
-    let s = scope.stats();
-    assert_eq!(
-        (
-            s.bytes_now,
-            s.peak_bytes,
-            s.allocations,
-            s.live_blocks,
-            s.frees
-        ),
-        (8000, 8000, 1, 1, 0)
-    );
+    assert_eq!(figures(&scope), (8000, 8000, 1, 1, 0));
     drop(v);
-    let s = scope.stats();
-    assert_eq!(
-        (
-            s.bytes_now,
-            s.peak_bytes,
-            s.allocations,
-            s.live_blocks,
-            s.frees
-        ),
-        (0, 8000, 1, 0, 1)
-    );
+    assert_eq!(figures(&scope), (0, 8000, 1, 0, 1));
 }
 
 #[test]
