@@ -57,12 +57,16 @@ fn seed_command(args: &SeedArgs, quiet: bool) -> anyhow::Result<ExitCode> {
         };
         let bar = progress_bar(quiet, u64::from(plan.warmup + plan.repetitions));
         bar.set_prefix(format!("seed {layout} N={}", args.n));
+        // Called as each run starts: the bar counts the runs finished.
+        let mut finished = 0;
         let mut on_run = |kind: RunKind| {
             bar.set_message(match kind {
                 RunKind::Warmup => "warm-up".to_owned(),
                 RunKind::Measured(i) => format!("run {}/{}", i + 1, plan.repetitions),
             });
-            bar.inc(1);
+            bar.set_position(finished);
+            bar.tick();
+            finished += 1;
         };
         let measurement = seed::run(&config, &clock, &mut on_run)
             .with_context(|| format!("seed, {layout} layout"))?;
