@@ -107,15 +107,24 @@ impl LayoutChoice {
 pub enum FormatChoice {
     /// The lesson's own output.
     Text,
-    /// Every figure of every measurement.
+    /// A table with the lesson's claims under it.
+    Table,
+    /// Every figure of every measurement, and the claims.
     Json,
+    /// One row per measurement, every field a column.
+    Csv,
+    /// A Markdown table and the claims.
+    Md,
 }
 
 impl From<FormatChoice> for Format {
     fn from(choice: FormatChoice) -> Self {
         match choice {
             FormatChoice::Text => Format::Text,
+            FormatChoice::Table => Format::Table,
             FormatChoice::Json => Format::Json,
+            FormatChoice::Csv => Format::Csv,
+            FormatChoice::Md => Format::Md,
         }
     }
 }
@@ -130,7 +139,7 @@ impl OutputArgs {
             None => Ok(Format::Text),
             Some(path) => Format::from_path(path).ok_or_else(|| {
                 format!(
-                    "--out {}: cannot tell the format from the file name; add --format text|json",
+                    "--out {}: cannot tell the format from the file name; add --format text|table|json|csv|md",
                     path.display()
                 )
             }),

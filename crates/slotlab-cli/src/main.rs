@@ -9,7 +9,7 @@ use cli::{Cli, Command, SeedArgs};
 use indicatif::{ProgressBar, ProgressStyle};
 use slotlab::lab::seed::{self, SeedConfig};
 use slotlab::measure::alloc::PreferredBacking;
-use slotlab::measure::{MonotonicClock, RepeatPlan, RunKind, TrackingAllocator};
+use slotlab::measure::{MonotonicClock, RepeatPlan, Results, RunKind, TrackingAllocator};
 use slotlab::report;
 use std::process::ExitCode;
 
@@ -73,8 +73,12 @@ fn seed_command(args: &SeedArgs, quiet: bool) -> anyhow::Result<ExitCode> {
         bar.finish_and_clear();
         measurements.push(measurement);
     }
+    let results = Results {
+        measurements,
+        claims: Vec::new(),
+    };
     output::emit(
-        &report::render(format, &measurements),
+        &report::render(format, &results),
         args.output.out.as_deref(),
     )?;
     Ok(ExitCode::SUCCESS)

@@ -40,8 +40,9 @@ fn json_carries_the_full_measurement() {
         .assert()
         .success();
     let value: serde_json::Value = serde_json::from_slice(&out.get_output().stdout).unwrap();
-    let m = &value[0];
-    assert_eq!(value.as_array().unwrap().len(), 1);
+    let measurements = value["measurements"].as_array().unwrap();
+    assert_eq!(measurements.len(), 1);
+    let m = &measurements[0];
     assert_eq!(m["layout"], "slots");
     assert_eq!(m["implementation"], "rust");
     assert_eq!(m["n"], 1000);
@@ -69,7 +70,7 @@ fn out_writes_a_file_in_the_format_its_name_asks_for() {
         .stdout("");
     let value: serde_json::Value =
         serde_json::from_str(&std::fs::read_to_string(&path).unwrap()).unwrap();
-    assert_eq!(value.as_array().unwrap().len(), 2);
+    assert_eq!(value["measurements"].as_array().unwrap().len(), 2);
     std::fs::remove_dir_all(dir).unwrap();
 }
 

@@ -156,7 +156,7 @@ fn main() {
                     layout.name(),
                     spread(&m.time),
                     m.bytes_per_object,
-                    m.allocations
+                    m.allocations.unwrap_or_default()
                 );
                 rust.push(m);
             }

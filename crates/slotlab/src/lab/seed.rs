@@ -197,7 +197,7 @@ pub fn run(
         peak_bytes: stats.peak_bytes,
         usable_peak_bytes: alloc::usable_size_measured().then_some(stats.usable_peak_bytes),
         bytes_per_object: stats.peak_bytes as f64 / config.n as f64,
-        allocations: stats.allocations,
+        allocations: Some(stats.allocations),
         method: format!(
             "one window = build {n} objects into a list + sum .value by attribute name; \
              time: monotonic clock, {} measured runs after {} warm-up; memory: peak requested \

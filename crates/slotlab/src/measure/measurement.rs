@@ -32,8 +32,10 @@ pub struct Measurement {
     pub usable_peak_bytes: Option<u64>,
     /// `peak_bytes / n`.
     pub bytes_per_object: f64,
-    /// New heap blocks allocated inside the window.
-    pub allocations: u64,
+    /// New heap blocks allocated inside the window, where the
+    /// implementation can count them (slotlab's allocator can; tracemalloc
+    /// reports bytes, not calls).
+    pub allocations: Option<u64>,
     /// How the figures were obtained: what the window holds, what was
     /// counted, by what.
     pub method: String,
@@ -47,4 +49,49 @@ impl Measurement {
     pub fn peak_mib(&self) -> f64 {
         self.peak_bytes as f64 / (1024.0 * 1024.0)
     }
+}
+
+/// What the lesson claims, checked against figures just measured.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct Claim {
+    /// The lesson's words, e.g. "Significant memory reduction".
+    pub claim: String,
+    /// Whether the measurements bear it out.
+    pub verdict: Verdict,
+    /// The figures behind the verdict, in plain words.
+    pub evidence: String,
+}
+
+/// A claim's verdict.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(rename_all = "snake_case")]
+pub enum Verdict {
+    /// The measurements agree with the claim.
+    Held,
+    /// The measurements contradict it.
+    NotHeld,
+    /// This run measured nothing that decides it.
+    NotMeasured,
+}
+
+impl Verdict {
+    /// `held`, `not held`, `not measured here`.
+    pub fn label(self) -> &'static str {
+        match self {
+            Verdict::Held => "held",
+            Verdict::NotHeld => "not held",
+            Verdict::NotMeasured => "not measured here",
+        }
+    }
+}
+
+/// Everything one command measured: the records and the lesson's claims
+/// checked against them. Every output format renders this.
+#[derive(Debug, Clone, Default, PartialEq, Serialize, Deserialize)]
+pub struct Results {
+    /// The measurements, in the order they were made.
+    pub measurements: Vec<Measurement>,
+    /// The lesson's claims, judged by them (empty where none apply).
+    #[serde(default)]
+    pub claims: Vec<Claim>,
 }

@@ -7,5 +7,5 @@ pub mod system;
 pub mod timing;
 
 pub use alloc::{AllocScope, AllocStats, BackingAllocator, TrackingAllocator};
-pub use measurement::Measurement;
+pub use measurement::{Claim, Measurement, Results, Verdict};
 pub use timing::{Clock, FakeClock, MonotonicClock, RepeatPlan, RunKind, Stopwatch, TimeStats};

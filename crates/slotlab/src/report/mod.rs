@@ -1,10 +1,13 @@
-//! Renders [`Measurement`]s. One renderer per format; every format works
-//! for every experiment.
+//! Renders [`Results`]. One renderer per format; every format works for
+//! every experiment.
 
+mod csv;
 mod json;
+mod md;
+mod table;
 mod text;
 
-use crate::measure::Measurement;
+use crate::measure::{Measurement, Results};
 use serde::{Deserialize, Serialize};
 use std::fmt;
 
@@ -13,10 +16,16 @@ use std::fmt;
 #[serde(rename_all = "lowercase")]
 #[non_exhaustive]
 pub enum Format {
-    /// The lesson's own output: a block per layout, then how it was measured.
+    /// The lesson's own output: a block per measurement.
     Text,
-    /// The full records, as a JSON array.
+    /// A table for the terminal, with the claims under it.
+    Table,
+    /// Everything, as one JSON object: `{"measurements": [...], "claims": [...]}`.
     Json,
+    /// One row per measurement, every field a column.
+    Csv,
+    /// A Markdown table and the claims as a list.
+    Md,
 }
 
 impl Format {
@@ -24,14 +33,20 @@ impl Format {
     pub fn name(self) -> &'static str {
         match self {
             Format::Text => "text",
+            Format::Table => "table",
             Format::Json => "json",
+            Format::Csv => "csv",
+            Format::Md => "md",
         }
     }
 
-    /// The format a file name's extension asks for (`.json`, `.txt`).
+    /// The format a file name's extension asks for (`.json`, `.csv`, `.md`,
+    /// `.txt`).
     pub fn from_path(path: &std::path::Path) -> Option<Self> {
         match path.extension()?.to_str()?.to_ascii_lowercase().as_str() {
             "json" => Some(Format::Json),
+            "csv" => Some(Format::Csv),
+            "md" | "markdown" => Some(Format::Md),
             "txt" | "text" => Some(Format::Text),
             _ => None,
         }
@@ -44,17 +59,123 @@ impl fmt::Display for Format {
     }
 }
 
-/// Renders `measurements` in `format`, ending with a newline.
-pub fn render(format: Format, measurements: &[Measurement]) -> String {
+/// Renders `results` in `format`, ending with a newline.
+pub fn render(format: Format, results: &Results) -> String {
     match format {
-        Format::Text => text::render(measurements),
-        Format::Json => json::render(measurements),
+        Format::Text => text::render(results),
+        Format::Table => table::render(results),
+        Format::Json => json::render(results),
+        Format::Csv => csv::render(results),
+        Format::Md => md::render(results),
+    }
+}
+
+/// Ratio columns that `compare` stores in [`Measurement::extra`], with the
+/// headers tables give them.
+pub const RATIO_COLUMNS: [(&str, &str); 4] = [
+    ("time_vs_cpython_dict", "time ÷ CPython dict"),
+    ("time_vs_cpython_slots", "time ÷ CPython slots"),
+    ("bytes_vs_cpython_dict", "bytes ÷ CPython dict"),
+    ("bytes_vs_cpython_slots", "bytes ÷ CPython slots"),
+];
+
+/// The columns the table and Markdown formats show: headers, then one row
+/// of display strings per measurement.
+fn display_rows(measurements: &[Measurement]) -> (Vec<String>, Vec<Vec<String>>) {
+    let ratios: Vec<(&str, &str)> = RATIO_COLUMNS
+        .into_iter()
+        .filter(|(key, _)| measurements.iter().any(|m| m.extra.contains_key(*key)))
+        .collect();
+    let mut headers: Vec<String> = [
+        "implementation",
+        "layout",
+        "N",
+        "time median (min–max)",
+        "peak MiB",
+        "bytes/object",
+        "allocations",
+    ]
+    .map(str::to_owned)
+    .to_vec();
+    headers.extend(ratios.iter().map(|(_, header)| (*header).to_owned()));
+    let rows = measurements
+        .iter()
+        .map(|m| {
+            let mut row = vec![
+                m.implementation.clone(),
+                m.layout.clone(),
+                group_thousands(m.n),
+                format!(
+                    "{} ({}–{})",
+                    seconds(m.time.median_s),
+                    seconds_bare(m.time.min_s),
+                    seconds_bare(m.time.max_s)
+                ),
+                format!("{:.2}", m.peak_mib()),
+                format!("{:.1}", m.bytes_per_object),
+                m.allocations
+                    .map_or_else(|| "–".to_owned(), group_thousands),
+            ];
+            row.extend(ratios.iter().map(|(key, _)| {
+                m.extra
+                    .get(*key)
+                    .map_or_else(|| "–".to_owned(), |r| format!("{r:.2}×"))
+            }));
+            row
+        })
+        .collect();
+    (headers, rows)
+}
+
+/// The distinct `method` sentences, in first-seen order.
+fn methods(measurements: &[Measurement]) -> Vec<&str> {
+    let mut seen: Vec<&str> = Vec::new();
+    for m in measurements {
+        if !seen.contains(&m.method.as_str()) {
+            seen.push(&m.method);
+        }
+    }
+    seen
+}
+
+/// `1234567` → `1,234,567`.
+fn group_thousands(n: u64) -> String {
+    let digits = n.to_string();
+    let mut out = String::with_capacity(digits.len() + digits.len() / 3);
+    for (i, c) in digits.chars().enumerate() {
+        if i > 0 && (digits.len() - i).is_multiple_of(3) {
+            out.push(',');
+        }
+        out.push(c);
+    }
+    out
+}
+
+/// A duration with its unit: `25.5 ms`, `1.32 s`, `840 µs`.
+fn seconds(s: f64) -> String {
+    let (value, unit) = scaled(s);
+    format!("{value} {unit}")
+}
+
+/// The same number in the same unit as [`seconds`] would pick for it,
+/// without the unit (for the min–max after a median).
+fn seconds_bare(s: f64) -> String {
+    scaled(s).0
+}
+
+fn scaled(s: f64) -> (String, &'static str) {
+    if s >= 1.0 {
+        (format!("{s:.3}"), "s")
+    } else if s >= 1e-3 {
+        (format!("{:.1}", s * 1e3), "ms")
+    } else {
+        (format!("{:.1}", s * 1e6), "µs")
     }
 }
 
 #[cfg(test)]
 pub(crate) mod fixtures {
-    use crate::measure::{Measurement, TimeStats};
+    use crate::measure::{Claim, Measurement, Results, TimeStats, Verdict};
     use std::collections::BTreeMap;
     use std::time::Duration;
 
@@ -75,9 +196,64 @@ pub(crate) mod fixtures {
             peak_bytes,
             usable_peak_bytes: Some(peak_bytes + 8),
             bytes_per_object: peak_bytes as f64 / 1000.0,
-            allocations: 1001,
+            allocations: Some(1001),
             method: "fixture".into(),
             extra: BTreeMap::from([("sum".to_owned(), 49950.0)]),
         }
+    }
+
+    /// Results shaped like `compare`'s: Rust and CPython rows, ratios,
+    /// claims.
+    pub(crate) fn compare_like() -> Results {
+        let mut rust = measurement("slots", 48_000, &[0.0255, 0.0248, 0.0275]);
+        rust.extra.insert("time_vs_cpython_slots".into(), 0.064);
+        rust.extra.insert("bytes_vs_cpython_slots".into(), 0.427);
+        let mut cpython = measurement("slots", 112_440, &[1.319, 1.305, 1.364]);
+        cpython.implementation = "cpython-3.11.7 (tracemalloc)".into();
+        cpython.allocations = None;
+        cpython.usable_peak_bytes = None;
+        cpython.method = "tracemalloc peak".into();
+        cpython.extra.insert("time_vs_cpython_slots".into(), 1.0);
+        cpython.extra.insert("bytes_vs_cpython_slots".into(), 1.0);
+        Results {
+            measurements: vec![rust, cpython],
+            claims: vec![
+                Claim {
+                    claim: "Significant memory reduction".into(),
+                    verdict: Verdict::Held,
+                    evidence: "slots uses 26% less memory than dict in CPython".into(),
+                },
+                Claim {
+                    claim: "Lower GC overhead".into(),
+                    verdict: Verdict::NotMeasured,
+                    evidence: "see slotlab gc".into(),
+                },
+            ],
+        }
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn formats_from_extensions() {
+        let of = |p: &str| Format::from_path(std::path::Path::new(p));
+        assert_eq!(of("r.JSON"), Some(Format::Json));
+        assert_eq!(of("r.csv"), Some(Format::Csv));
+        assert_eq!(of("r.md"), Some(Format::Md));
+        assert_eq!(of("r.txt"), Some(Format::Text));
+        assert_eq!(of("r.xyz"), None);
+        assert_eq!(of("r"), None);
+    }
+
+    #[test]
+    fn number_spellings() {
+        assert_eq!(group_thousands(1_000_001), "1,000,001");
+        assert_eq!(group_thousands(999), "999");
+        assert_eq!(seconds(1.3194), "1.319 s");
+        assert_eq!(seconds(0.02554), "25.5 ms");
+        assert_eq!(seconds(0.00084), "840.0 µs");
     }
 }

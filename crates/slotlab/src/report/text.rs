@@ -1,4 +1,4 @@
-//! The lesson's own output: for each layout
+//! The lesson's own output: for each measurement
 //!
 //! ```text
 //! DICT CLASS
@@ -8,23 +8,43 @@
 //!
 //! rounded as the lesson rounds (`round(t, 3)`, `round(peak / 2**20, 2)`,
 //! printed as Python prints floats; "MB" is the lesson's word for MiB), then
-//! how the figures were measured.
+//! the claims, if any, and how the figures were measured. Where more than
+//! one implementation ran, each heading names its own.
 
-use crate::measure::Measurement;
+use super::methods;
+use crate::measure::Results;
 use crate::model::round_repr;
 use std::fmt::Write;
 
-pub(super) fn render(measurements: &[Measurement]) -> String {
+pub(super) fn render(results: &Results) -> String {
+    let measurements = &results.measurements;
+    let mixed = measurements
+        .iter()
+        .any(|m| m.implementation != measurements[0].implementation);
     let mut out = String::new();
     for m in measurements {
-        let _ = writeln!(out, "{} CLASS", m.layout.to_uppercase());
+        let _ = write!(out, "{} CLASS", m.layout.to_uppercase());
+        if mixed {
+            let _ = write!(out, " — {}", m.implementation);
+        }
+        out.push('\n');
         let _ = writeln!(out, "Time: {} seconds", round_repr(m.time.median_s, 3));
         let _ = writeln!(out, "Peak memory: {} MB", round_repr(m.peak_mib(), 2));
         out.push('\n');
     }
-    let mut methods: Vec<&str> = measurements.iter().map(|m| m.method.as_str()).collect();
-    methods.dedup();
-    for method in methods {
+    for claim in &results.claims {
+        let _ = writeln!(
+            out,
+            "{}: {} ({})",
+            claim.claim,
+            claim.verdict.label(),
+            claim.evidence
+        );
+    }
+    if !results.claims.is_empty() {
+        out.push('\n');
+    }
+    for method in methods(measurements) {
         let _ = writeln!(out, "Measured: {method}.");
     }
     if !measurements.is_empty() {
@@ -38,16 +58,19 @@ pub(super) fn render(measurements: &[Measurement]) -> String {
 #[cfg(test)]
 mod tests {
     use super::*;
-    use crate::report::fixtures::measurement;
+    use crate::report::fixtures::{compare_like, measurement};
 
     #[test]
     fn lesson_format() {
-        let ms = [
-            measurement("dict", 60_011_520, &[0.0523, 0.06, 0.05]),
-            measurement("slots", 48_000_000, &[0.012]),
-        ];
+        let results = Results {
+            measurements: vec![
+                measurement("dict", 60_011_520, &[0.0523, 0.06, 0.05]),
+                measurement("slots", 48_000_000, &[0.012]),
+            ],
+            claims: vec![],
+        };
         assert_eq!(
-            render(&ms),
+            render(&results),
             "DICT CLASS\nTime: 0.052 seconds\nPeak memory: 57.23 MB\n\n\
              SLOTS CLASS\nTime: 0.012 seconds\nPeak memory: 45.78 MB\n\n\
              Measured: fixture.\n\
@@ -56,7 +79,12 @@ mod tests {
     }
 
     #[test]
+    fn mixed_implementations_are_named() {
+        insta::assert_snapshot!(render(&compare_like()));
+    }
+
+    #[test]
     fn empty_is_empty() {
-        assert_eq!(render(&[]), "");
+        assert_eq!(render(&Results::default()), "");
     }
 }

@@ -1,0 +1,51 @@
+//! Markdown: a pipe table, the claims as a list, how it was measured.
+
+use super::{display_rows, methods};
+use crate::measure::Results;
+use std::fmt::Write;
+
+pub(super) fn render(results: &Results) -> String {
+    let (headers, rows) = display_rows(&results.measurements);
+    let line = |cells: &[String]| {
+        let escaped: Vec<String> = cells.iter().map(|c| c.replace('|', "\\|")).collect();
+        format!("| {} |\n", escaped.join(" | "))
+    };
+    let mut out = line(&headers);
+    let rule: Vec<String> = headers
+        .iter()
+        .enumerate()
+        .map(|(i, _)| if i < 2 { "---" } else { "---:" }.to_owned())
+        .collect();
+    out.push_str(&line(&rule));
+    for row in rows {
+        out.push_str(&line(&row));
+    }
+    if !results.claims.is_empty() {
+        out.push_str("\n**The lesson's claims, checked against these figures**\n\n");
+        for claim in &results.claims {
+            let _ = writeln!(
+                out,
+                "- {} — **{}**: {}",
+                claim.claim,
+                claim.verdict.label(),
+                claim.evidence
+            );
+        }
+    }
+    out.push('\n');
+    for method in methods(&results.measurements) {
+        let _ = writeln!(out, "_Measured: {method}._  ");
+    }
+    out
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::report::fixtures::compare_like;
+
+    #[test]
+    fn golden() {
+        insta::assert_snapshot!(render(&compare_like()));
+    }
+}
