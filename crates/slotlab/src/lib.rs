@@ -39,6 +39,7 @@
 pub mod lab;
 pub mod measure;
 pub mod model;
+pub mod python;
 pub mod report;
 
 /// The README's Rust examples, compiled and run as doctests.

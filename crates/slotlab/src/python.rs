@@ -1,0 +1,443 @@
+//! Runs the same cases under CPython, each in a fresh interpreter, and turns
+//! what it prints into [`Measurement`]s.
+//!
+//! The script is `python/cases.py` at the repository root, embedded at build
+//! time and passed to the interpreter with `-c`, so an installed `slotlab`
+//! needs no files beside it.
+
+use crate::measure::{Measurement, RepeatPlan, TimeStats};
+use serde::Deserialize;
+use std::collections::BTreeMap;
+use std::fmt;
+use std::process::Command;
+use std::time::Duration;
+
+/// The case script (`python/cases.py`).
+pub const CASES_SCRIPT: &str = include_str!("../../../python/cases.py");
+
+/// What the interpreter says about itself.
+#[derive(Debug, Clone, PartialEq, Eq, Deserialize)]
+pub struct PythonInfo {
+    /// `sys.implementation.name`, e.g. `cpython`.
+    pub implementation: String,
+    /// `platform.python_version()`, e.g. `3.11.7`.
+    pub version: String,
+    /// Major version.
+    pub major: u32,
+    /// Minor version.
+    pub minor: u32,
+}
+
+impl PythonInfo {
+    /// `cpython-3.11.7`.
+    pub fn label(&self) -> String {
+        format!("{}-{}", self.implementation, self.version)
+    }
+}
+
+/// The oldest Python the cases run on (dataclasses, `sys.getallocatedblocks`).
+pub const MIN_VERSION: (u32, u32) = (3, 8);
+
+/// A Python layout of the lesson's `Reading`.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash)]
+#[non_exhaustive]
+pub enum PyCase {
+    /// A normal class: attributes in a per-instance `__dict__`.
+    Dict,
+    /// `__slots__ = ("timestamp", "value")`.
+    Slots,
+    /// `@dataclass`.
+    Dataclass,
+    /// `@dataclass(slots=True)` (Python 3.10+).
+    DataclassSlots,
+    /// `collections.namedtuple`.
+    NamedTuple,
+    /// `typing.NamedTuple`.
+    TypedNamedTuple,
+    /// A plain tuple `(timestamp, value)`, summed by index.
+    Tuple,
+}
+
+impl PyCase {
+    /// Every case, in the order reports list them.
+    pub const ALL: [PyCase; 7] = [
+        PyCase::Dict,
+        PyCase::Slots,
+        PyCase::Dataclass,
+        PyCase::DataclassSlots,
+        PyCase::NamedTuple,
+        PyCase::TypedNamedTuple,
+        PyCase::Tuple,
+    ];
+
+    /// The name `cases.py` takes.
+    pub fn script_name(self) -> &'static str {
+        match self {
+            PyCase::Dict => "dict",
+            PyCase::Slots => "slots",
+            PyCase::Dataclass => "dataclass",
+            PyCase::DataclassSlots => "dataclass_slots",
+            PyCase::NamedTuple => "namedtuple",
+            PyCase::TypedNamedTuple => "typed_namedtuple",
+            PyCase::Tuple => "tuple",
+        }
+    }
+
+    /// The layout as reports name it (`dict` and `slots` match the Rust
+    /// layouts' names, so rows line up).
+    pub fn layout(self) -> &'static str {
+        match self {
+            PyCase::Dict => "dict",
+            PyCase::Slots => "slots",
+            PyCase::Dataclass => "dataclass",
+            PyCase::DataclassSlots => "dataclass(slots)",
+            PyCase::NamedTuple => "namedtuple",
+            PyCase::TypedNamedTuple => "typing.NamedTuple",
+            PyCase::Tuple => "tuple",
+        }
+    }
+
+    /// The oldest Python that has this layout.
+    pub fn min_version(self) -> (u32, u32) {
+        match self {
+            PyCase::DataclassSlots => (3, 10),
+            _ => MIN_VERSION,
+        }
+    }
+}
+
+/// How memory is measured on the Python side.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash)]
+pub enum PyMode {
+    /// The lesson's protocol: tracemalloc on; peak = its traced peak.
+    Tracemalloc,
+    /// No tracing; memory = resident-set growth, plus allocated blocks.
+    Untraced,
+}
+
+impl PyMode {
+    /// Both modes.
+    pub const ALL: [PyMode; 2] = [PyMode::Tracemalloc, PyMode::Untraced];
+
+    /// The name `cases.py` takes, and reports show.
+    pub fn name(self) -> &'static str {
+        match self {
+            PyMode::Tracemalloc => "tracemalloc",
+            PyMode::Untraced => "untraced",
+        }
+    }
+
+    fn method(self) -> &'static str {
+        match self {
+            PyMode::Tracemalloc => {
+                "memory: tracemalloc's traced peak in the window (the lesson's protocol; \
+                 tracing slows allocation several times, so this time is not CPython's speed)"
+            }
+            PyMode::Untraced => {
+                "memory: growth of the resident set (VmRSS) over the window, which includes \
+                 allocator arenas and pages kept from earlier runs; no tracing, so this time \
+                 is CPython's speed"
+            }
+        }
+    }
+}
+
+impl fmt::Display for PyMode {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.write_str(self.name())
+    }
+}
+
+/// Why a Python case could not be measured.
+#[derive(Debug, thiserror::Error)]
+#[non_exhaustive]
+pub enum PythonError {
+    /// The interpreter could not be started.
+    #[error(
+        "cannot run the Python interpreter '{interpreter}': {reason}; install CPython 3 or pass --python PATH"
+    )]
+    NotFound {
+        /// The interpreter as given.
+        interpreter: String,
+        /// What the OS said.
+        reason: String,
+    },
+    /// The interpreter is older than every case needs.
+    #[error("'{interpreter}' is Python {version}; slotlab's cases need {}.{} or later", MIN_VERSION.0, MIN_VERSION.1)]
+    TooOld {
+        /// The interpreter as given.
+        interpreter: String,
+        /// Its version.
+        version: String,
+    },
+    /// The script exited with an error.
+    #[error("'{interpreter}' failed running the {case} case ({status}): {stderr}")]
+    Crashed {
+        /// The interpreter as given.
+        interpreter: String,
+        /// The case (or `probe`).
+        case: String,
+        /// How it exited.
+        status: String,
+        /// The end of what it printed on stderr.
+        stderr: String,
+    },
+    /// The script printed something that is not the expected JSON.
+    #[error("'{interpreter}' printed unexpected output for the {case} case ({reason}): {output:?}")]
+    Malformed {
+        /// The interpreter as given.
+        interpreter: String,
+        /// The case (or `probe`).
+        case: String,
+        /// What was wrong.
+        reason: String,
+        /// The start of what it printed.
+        output: String,
+    },
+}
+
+/// A case's result: measured, or skipped with the reason.
+#[derive(Debug, Clone, PartialEq)]
+pub enum CaseOutcome {
+    /// The figures.
+    Measured(Box<Measurement>),
+    /// Not run on this interpreter, and why.
+    Skipped {
+        /// The case.
+        case: PyCase,
+        /// Why, in words.
+        reason: String,
+    },
+}
+
+/// One interpreter, probed.
+#[derive(Debug, Clone)]
+pub struct Python {
+    interpreter: String,
+    info: PythonInfo,
+}
+
+const PROBE: &str = "# slotlab-probe\nimport json, platform, sys\n\
+print(json.dumps({'implementation': sys.implementation.name, \
+'version': platform.python_version(), 'major': sys.version_info[0], \
+'minor': sys.version_info[1]}))";
+
+/// The last `max` characters of `text`, trimmed.
+fn tail(text: &str, max: usize) -> String {
+    let text = text.trim();
+    let start = text
+        .char_indices()
+        .rev()
+        .nth(max.saturating_sub(1))
+        .map_or(0, |(i, _)| i);
+    text[start..].to_owned()
+}
+
+fn head(text: &str, max: usize) -> String {
+    text.trim().chars().take(max).collect()
+}
+
+impl Python {
+    /// Starts `interpreter` once to learn what it is.
+    pub fn probe(interpreter: &str) -> Result<Self, PythonError> {
+        let stdout = run(interpreter, "probe", &["-c", PROBE])?;
+        let info: PythonInfo = parse(interpreter, "probe", &stdout)?;
+        if (info.major, info.minor) < MIN_VERSION {
+            return Err(PythonError::TooOld {
+                interpreter: interpreter.to_owned(),
+                version: info.version,
+            });
+        }
+        Ok(Self {
+            interpreter: interpreter.to_owned(),
+            info,
+        })
+    }
+
+    /// What the interpreter is.
+    pub fn info(&self) -> &PythonInfo {
+        &self.info
+    }
+
+    /// Runs `case` with N readings in a fresh interpreter: `plan.warmup`
+    /// unmeasured runs, then `plan.repetitions` measured ones.
+    pub fn run_case(
+        &self,
+        case: PyCase,
+        mode: PyMode,
+        n: u64,
+        plan: RepeatPlan,
+    ) -> Result<CaseOutcome, PythonError> {
+        let (major, minor) = case.min_version();
+        if (self.info.major, self.info.minor) < (major, minor) {
+            return Ok(CaseOutcome::Skipped {
+                case,
+                reason: format!(
+                    "{} needs Python {major}.{minor} or later; '{}' is {}",
+                    case.layout(),
+                    self.interpreter,
+                    self.info.version
+                ),
+            });
+        }
+        let args = [
+            n.to_string(),
+            mode.name().to_owned(),
+            plan.warmup.to_string(),
+            plan.repetitions.max(1).to_string(),
+        ];
+        let mut argv = vec!["-c", CASES_SCRIPT, case.script_name()];
+        argv.extend(args.iter().map(String::as_str));
+        let label = format!("{} ({mode})", case.layout());
+        let stdout = run(&self.interpreter, &label, &argv)?;
+        let output: CaseOutput = parse(&self.interpreter, &label, &stdout)?;
+        if let Some(reason) = output.skipped {
+            return Ok(CaseOutcome::Skipped { case, reason });
+        }
+        let malformed = |reason: &str| PythonError::Malformed {
+            interpreter: self.interpreter.clone(),
+            case: label.clone(),
+            reason: reason.to_owned(),
+            output: head(&stdout, 200),
+        };
+        if output.samples_s.is_empty() {
+            return Err(malformed("no timed runs"));
+        }
+        let peak_bytes = output
+            .peak_bytes
+            .ok_or_else(|| malformed("no memory figure"))?;
+        Ok(CaseOutcome::Measured(Box::new(
+            self.measurement(case, mode, n, plan, output, peak_bytes),
+        )))
+    }
+
+    fn measurement(
+        &self,
+        case: PyCase,
+        mode: PyMode,
+        n: u64,
+        plan: RepeatPlan,
+        output: CaseOutput,
+        peak_bytes: i64,
+    ) -> Measurement {
+        let durations = |s: &[f64]| -> Vec<Duration> {
+            s.iter()
+                .map(|x| Duration::from_secs_f64(x.max(0.0)))
+                .collect()
+        };
+        let time = TimeStats::from_samples(&durations(&output.samples_s));
+        let iterate = TimeStats::from_samples(&durations(&output.iterate_s));
+        let peak_bytes = u64::try_from(peak_bytes).unwrap_or(0);
+        let mut extra = BTreeMap::from([
+            ("sum".to_owned(), output.sum),
+            ("iterate_median_s".to_owned(), iterate.median_s),
+            (
+                "getsizeof_instance".to_owned(),
+                output.getsizeof_instance as f64,
+            ),
+        ]);
+        if let Some(d) = output.getsizeof_dict {
+            extra.insert("getsizeof_dict".to_owned(), d as f64);
+        }
+        if let Some(blocks) = output.allocated_blocks {
+            extra.insert("allocated_blocks".to_owned(), blocks as f64);
+        }
+        Measurement {
+            experiment: "seed".to_owned(),
+            implementation: format!("{} ({mode})", self.info.label()),
+            layout: case.layout().to_owned(),
+            n,
+            repetitions: output.samples_s.len() as u32,
+            warmup: plan.warmup,
+            time,
+            peak_bytes,
+            usable_peak_bytes: None,
+            bytes_per_object: peak_bytes as f64 / n as f64,
+            allocations: None,
+            method: format!(
+                "{}: fresh `{}` process per case, one window = build N readings into a list + \
+                 sum .value (perf_counter), {} measured runs after {} warm-up; {}",
+                self.info.label(),
+                self.interpreter,
+                output.samples_s.len(),
+                plan.warmup,
+                mode.method()
+            ),
+            extra,
+        }
+    }
+}
+
+/// What `cases.py` prints.
+#[derive(Debug, Deserialize)]
+struct CaseOutput {
+    #[serde(default)]
+    skipped: Option<String>,
+    #[serde(default)]
+    samples_s: Vec<f64>,
+    #[serde(default)]
+    iterate_s: Vec<f64>,
+    #[serde(default)]
+    peak_bytes: Option<i64>,
+    #[serde(default)]
+    allocated_blocks: Option<i64>,
+    #[serde(default)]
+    sum: f64,
+    #[serde(default)]
+    getsizeof_instance: u64,
+    #[serde(default)]
+    getsizeof_dict: Option<u64>,
+}
+
+/// Runs the interpreter; its stdout, or an error naming it and the case.
+fn run(interpreter: &str, case: &str, args: &[&str]) -> Result<String, PythonError> {
+    let output =
+        Command::new(interpreter)
+            .args(args)
+            .output()
+            .map_err(|e| PythonError::NotFound {
+                interpreter: interpreter.to_owned(),
+                reason: e.to_string(),
+            })?;
+    if !output.status.success() {
+        return Err(PythonError::Crashed {
+            interpreter: interpreter.to_owned(),
+            case: case.to_owned(),
+            status: output.status.to_string(),
+            stderr: tail(&String::from_utf8_lossy(&output.stderr), 500),
+        });
+    }
+    Ok(String::from_utf8_lossy(&output.stdout).into_owned())
+}
+
+fn parse<T: serde::de::DeserializeOwned>(
+    interpreter: &str,
+    case: &str,
+    stdout: &str,
+) -> Result<T, PythonError> {
+    serde_json::from_str(stdout.trim()).map_err(|e| PythonError::Malformed {
+        interpreter: interpreter.to_owned(),
+        case: case.to_owned(),
+        reason: e.to_string(),
+        output: head(stdout, 200),
+    })
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn tail_and_head_cut_on_char_boundaries() {
+        assert_eq!(tail("ab\u{e9}cd", 3), "\u{e9}cd");
+        assert_eq!(tail("abc", 10), "abc");
+        assert_eq!(head("  \u{e9}xyz", 2), "\u{e9}x");
+    }
+
+    #[test]
+    fn cases_and_versions() {
+        assert_eq!(PyCase::DataclassSlots.min_version(), (3, 10));
+        assert_eq!(PyCase::Dict.layout(), "dict");
+        assert_eq!(PyCase::ALL.len(), 7);
+    }
+}

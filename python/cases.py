@@ -1,0 +1,168 @@
+"""Runs one slotlab case under CPython and prints its figures as one JSON object.
+
+    python3 cases.py CASE N MODE WARMUP REPEAT
+
+CASE   dict | slots | dataclass | dataclass_slots | namedtuple | typed_namedtuple | tuple
+MODE   tracemalloc  the lesson's protocol: tracing on, peak = tracemalloc's traced peak
+       untraced     no tracing (tracemalloc slows allocation several times); memory is
+                    the growth of the resident set (VmRSS) and of sys.getallocatedblocks()
+
+Each repetition: build N readings (timestamp=i, value=i*0.1) in a list, then sum .value,
+timed with perf_counter as one window, exactly as the lesson does. slotlab runs every case
+in a fresh interpreter. The Rust side embeds this file; it is also runnable by hand.
+"""
+
+import collections
+import dataclasses
+import gc
+import json
+import os
+import sys
+import time
+import tracemalloc
+import typing
+
+
+class ReadingDict:
+    def __init__(self, t, v):
+        self.timestamp = t
+        self.value = v
+
+
+class ReadingSlots:
+    __slots__ = ("timestamp", "value")
+
+    def __init__(self, t, v):
+        self.timestamp = t
+        self.value = v
+
+
+@dataclasses.dataclass
+class ReadingDataclass:
+    timestamp: int
+    value: float
+
+
+if sys.version_info >= (3, 10):
+
+    @dataclasses.dataclass(slots=True)
+    class ReadingDataclassSlots:
+        timestamp: int
+        value: float
+
+else:
+    ReadingDataclassSlots = None
+
+ReadingNamedTuple = collections.namedtuple("ReadingNamedTuple", ["timestamp", "value"])
+
+
+class ReadingTypedNamedTuple(typing.NamedTuple):
+    timestamp: int
+    value: float
+
+
+def reading_tuple(t, v):
+    return (t, v)
+
+
+# case -> (constructor, reads .value by attribute?)
+CASES = {
+    "dict": (ReadingDict, True),
+    "slots": (ReadingSlots, True),
+    "dataclass": (ReadingDataclass, True),
+    "dataclass_slots": (ReadingDataclassSlots, True),
+    "namedtuple": (ReadingNamedTuple, True),
+    "typed_namedtuple": (ReadingTypedNamedTuple, True),
+    "tuple": (None, False),
+}
+
+
+def build(case, n):
+    if case == "tuple":
+        return [(i, i * 0.1) for i in range(n)]
+    cls = CASES[case][0]
+    return [cls(i, i * 0.1) for i in range(n)]
+
+
+def total(case, data):
+    if case == "tuple":
+        return sum(r[1] for r in data)
+    return sum(r.value for r in data)
+
+
+def rss_bytes():
+    """Resident set size now, or None where /proc is missing."""
+    try:
+        with open("/proc/self/statm") as f:
+            return int(f.read().split()[1]) * os.sysconf("SC_PAGE_SIZE")
+    except (OSError, ValueError, IndexError):
+        return None
+
+
+def one_run(case, n, mode):
+    gc.collect()
+    if mode == "tracemalloc":
+        tracemalloc.start()
+        start = time.perf_counter()
+        data = build(case, n)
+        built = time.perf_counter()
+        result = total(case, data)
+        end = time.perf_counter()
+        _, peak = tracemalloc.get_traced_memory()
+        tracemalloc.stop()
+        blocks = None
+    else:
+        rss_before = rss_bytes()
+        blocks_before = sys.getallocatedblocks()
+        start = time.perf_counter()
+        data = build(case, n)
+        built = time.perf_counter()
+        result = total(case, data)
+        end = time.perf_counter()
+        rss_after = rss_bytes()
+        blocks = sys.getallocatedblocks() - blocks_before
+        peak = None if rss_before is None else rss_after - rss_before
+    del data
+    return end - start, end - built, peak, blocks, result
+
+
+def anatomy(case):
+    """sys.getsizeof of one reading and of its __dict__, where it has one."""
+    obj = reading_tuple(1, 0.1) if case == "tuple" else CASES[case][0](1, 0.1)
+    d = getattr(obj, "__dict__", None) if case != "tuple" else None
+    return {
+        "getsizeof_instance": sys.getsizeof(obj),
+        "getsizeof_dict": None if d is None else sys.getsizeof(d),
+    }
+
+
+def main(argv):
+    if len(argv) != 6:
+        sys.exit(__doc__)
+    case, n, mode, warmup, repeat = argv[1], int(argv[2]), argv[3], int(argv[4]), int(argv[5])
+    if case not in CASES or mode not in ("tracemalloc", "untraced"):
+        sys.exit(f"unknown case or mode: {case} {mode}")
+    info = {"case": case, "n": n, "mode": mode, "python_version": sys.version.split()[0]}
+    if case == "dataclass_slots" and ReadingDataclassSlots is None:
+        info["skipped"] = "dataclass(slots=True) needs Python 3.10 or later"
+        print(json.dumps(info))
+        return
+    for _ in range(warmup):
+        one_run(case, n, mode)
+    runs = [one_run(case, n, mode) for _ in range(repeat)]
+    peaks = [r[2] for r in runs if r[2] is not None]
+    blocks = [r[3] for r in runs if r[3] is not None]
+    info.update(
+        warmup=warmup,
+        samples_s=[r[0] for r in runs],
+        iterate_s=[r[1] for r in runs],
+        peak_bytes=max(peaks) if peaks else None,
+        allocated_blocks=max(blocks) if blocks else None,
+        sum=runs[-1][4],
+        **anatomy(case),
+    )
+    print(json.dumps(info))
+
+
+if __name__ == "__main__":
+    main(sys.argv)
