@@ -26,6 +26,19 @@ pub struct Cli {
 /// The experiments.
 #[derive(Debug, Subcommand)]
 pub enum Command {
+    /// The main job: the lesson's exercise for every layout, in Rust and in
+    /// CPython, side by side in one table, with ratios and the lesson's
+    /// claims checked against the figures.
+    ///
+    /// Rust: the dict and slots layouts of slotlab's object model. CPython:
+    /// a normal class (dict), __slots__, @dataclass, @dataclass(slots=True),
+    /// collections.namedtuple, typing.NamedTuple and a plain tuple, each in
+    /// a fresh interpreter, in two named modes: "untraced" (CPython's real
+    /// speed; memory = resident-set growth) and "tracemalloc" (the lesson's
+    /// protocol, run once, cold: exact requested bytes, but tracing slows
+    /// CPython several times). Time ratios are against untraced CPython;
+    /// byte ratios against traced CPython.
+    Compare(CompareArgs),
     /// The lesson's exercise: build N Reading(timestamp=i, value=i*0.1)
     /// objects, sum .value, print time and peak memory per layout.
     ///
@@ -35,6 +48,32 @@ pub enum Command {
     /// lesson uses tracemalloc). Before a large N, a 10,000-object pilot
     /// estimates the memory needed and refuses an N that would not fit.
     Seed(SeedArgs),
+}
+
+/// `slotlab compare` flags.
+#[derive(Debug, Args)]
+pub struct CompareArgs {
+    /// Readings per case: 1000000, 1_000_000 or 1e6.
+    #[arg(long, default_value = "1000000", value_parser = parse_count, allow_negative_numbers = true)]
+    pub n: u64,
+
+    #[command(flatten)]
+    pub repeat: RepeatArgs,
+
+    /// The Python interpreter to compare with.
+    #[arg(long, value_name = "PATH", default_value = "python3")]
+    pub python: String,
+
+    /// Only the Rust layouts (no Python needed).
+    #[arg(long, conflicts_with = "python_only")]
+    pub rust_only: bool,
+
+    /// Only the CPython cases.
+    #[arg(long)]
+    pub python_only: bool,
+
+    #[command(flatten)]
+    pub output: OutputArgs,
 }
 
 /// `slotlab seed` flags.
@@ -70,7 +109,8 @@ pub struct RepeatArgs {
 /// Output flags, shared by every command.
 #[derive(Debug, Args)]
 pub struct OutputArgs {
-    /// Output format [default: from --out's extension, else text].
+    /// Output format [default: from --out's extension, else the command's
+    /// own: text for seed, table for compare].
     #[arg(long, value_enum)]
     pub format: Option<FormatChoice>,
 
@@ -130,13 +170,14 @@ impl From<FormatChoice> for Format {
 }
 
 impl OutputArgs {
-    /// The format to write: `--format`, else `--out`'s extension, else text.
-    pub fn resolve_format(&self) -> Result<Format, String> {
+    /// The format to write: `--format`, else `--out`'s extension, else the
+    /// command's `default`.
+    pub fn resolve_format(&self, default: Format) -> Result<Format, String> {
         if let Some(choice) = self.format {
             return Ok(choice.into());
         }
         match &self.out {
-            None => Ok(Format::Text),
+            None => Ok(default),
             Some(path) => Format::from_path(path).ok_or_else(|| {
                 format!(
                     "--out {}: cannot tell the format from the file name; add --format text|table|json|csv|md",
@@ -216,18 +257,23 @@ mod tests {
             format,
             out: Some(path.into()),
         };
-        assert_eq!(out("r.json", None).resolve_format(), Ok(Format::Json));
-        assert_eq!(out("r.txt", None).resolve_format(), Ok(Format::Text));
+        let resolve = |o: OutputArgs| o.resolve_format(Format::Table);
+        assert_eq!(resolve(out("r.json", None)), Ok(Format::Json));
+        assert_eq!(resolve(out("r.csv", None)), Ok(Format::Csv));
         assert_eq!(
-            out("r.json", Some(FormatChoice::Text)).resolve_format(),
+            resolve(out("r.json", Some(FormatChoice::Text))),
             Ok(Format::Text)
         );
         assert!(
-            out("r.xyz", None)
-                .resolve_format()
+            resolve(out("r.xyz", None))
                 .unwrap_err()
                 .contains("--format")
         );
+        let none = OutputArgs {
+            format: None,
+            out: None,
+        };
+        assert_eq!(resolve(none), Ok(Format::Table));
     }
 
     #[test]

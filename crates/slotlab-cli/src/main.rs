@@ -5,8 +5,9 @@ mod output;
 
 use anyhow::Context;
 use clap::Parser;
-use cli::{Cli, Command, SeedArgs};
+use cli::{Cli, Command, CompareArgs, SeedArgs};
 use indicatif::{ProgressBar, ProgressStyle};
+use slotlab::lab::compare::{self, CompareConfig, Step};
 use slotlab::lab::seed::{self, SeedConfig};
 use slotlab::measure::alloc::PreferredBacking;
 use slotlab::measure::{MonotonicClock, RepeatPlan, Results, RunKind, TrackingAllocator};
@@ -33,11 +34,15 @@ fn run() -> anyhow::Result<ExitCode> {
     let cli = Cli::parse();
     match cli.command {
         Command::Seed(args) => seed_command(&args, cli.quiet),
+        Command::Compare(args) => compare_command(&args, cli.quiet),
     }
 }
 
 fn seed_command(args: &SeedArgs, quiet: bool) -> anyhow::Result<ExitCode> {
-    let format = args.output.resolve_format().map_err(anyhow::Error::msg)?;
+    let format = args
+        .output
+        .resolve_format(report::Format::Text)
+        .map_err(anyhow::Error::msg)?;
     let layouts = args.layout.layouts();
     // Refuse an N that cannot fit before running anything.
     for &layout in &layouts {
@@ -76,9 +81,43 @@ fn seed_command(args: &SeedArgs, quiet: bool) -> anyhow::Result<ExitCode> {
     let results = Results {
         measurements,
         claims: Vec::new(),
+        notes: Vec::new(),
     };
     output::emit(
         &report::render(format, &results),
+        args.output.out.as_deref(),
+    )?;
+    Ok(ExitCode::SUCCESS)
+}
+
+fn compare_command(args: &CompareArgs, quiet: bool) -> anyhow::Result<ExitCode> {
+    let format = args
+        .output
+        .resolve_format(report::Format::Table)
+        .map_err(anyhow::Error::msg)?;
+    let config = CompareConfig {
+        n: args.n,
+        plan: RepeatPlan {
+            warmup: args.repeat.warmup,
+            repetitions: args.repeat.repeat,
+        },
+        rust: !args.python_only,
+        python: (!args.rust_only).then(|| args.python.clone()),
+    };
+    let steps = compare::steps(&config);
+    let bar = progress_bar(quiet, steps.len() as u64);
+    bar.set_prefix(format!("compare N={}", args.n));
+    let mut finished = 0;
+    let mut on_step = |step: &Step| {
+        bar.set_message(step.label());
+        bar.set_position(finished);
+        bar.tick();
+        finished += 1;
+    };
+    let output = compare::run(&config, &MonotonicClock::new(), &mut on_step)?;
+    bar.finish_and_clear();
+    output::emit(
+        &report::render(format, &output.results),
         args.output.out.as_deref(),
     )?;
     Ok(ExitCode::SUCCESS)

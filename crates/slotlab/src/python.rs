@@ -356,11 +356,10 @@ impl Python {
             allocations: None,
             method: format!(
                 "{}: fresh `{}` process per case, one window = build N readings into a list + \
-                 sum .value (perf_counter), {} measured runs after {} warm-up; {}",
+                 sum .value (perf_counter), {}; {}",
                 self.info.label(),
                 self.interpreter,
-                output.samples_s.len(),
-                plan.warmup,
+                crate::report::runs_phrase(output.samples_s.len() as u32, plan.warmup),
                 mode.method()
             ),
             extra,

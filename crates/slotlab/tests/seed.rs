@@ -100,8 +100,10 @@ fn repetitions_are_timed_with_the_given_clock_and_warmups_unrecorded() {
     let m = seed::run(&config, &clock, &mut |k| kinds.push(k)).unwrap();
     assert_eq!(kinds.len(), 5);
     assert_eq!(kinds[2], RunKind::Measured(0));
-    // Each window reads the fake clock twice: exactly one 7 ms step.
-    assert_eq!(m.time.samples_s, vec![0.007; 3]);
+    // Each window reads the fake clock three times (start, built, end):
+    // two 7 ms steps, the second of them the sum.
+    assert_eq!(m.time.samples_s, vec![0.014; 3]);
+    assert_eq!(m.extra["iterate_median_s"], 0.007);
     assert_eq!((m.repetitions, m.warmup), (3, 2));
     // Allocation accounting is deterministic: the same every run.
     assert_eq!(m.peak_bytes, once(Layout::Slots).peak_bytes / N * 10);

@@ -1,6 +1,8 @@
 //! The experiments. Each returns [`Measurement`](crate::measure::Measurement)s
 //! and prints nothing.
 
+pub mod claims;
+pub mod compare;
 pub mod seed;
 
 use crate::model::{Layout, ModelError};
@@ -45,6 +47,9 @@ pub enum LabError {
     /// The object model refused an operation.
     #[error(transparent)]
     Model(#[from] ModelError),
+    /// A CPython case could not be measured.
+    #[error(transparent)]
+    Python(#[from] crate::python::PythonError),
 }
 
 /// Bytes in binary units, e.g. `57.23 MiB`, `22.9 GiB`.

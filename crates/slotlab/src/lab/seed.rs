@@ -5,8 +5,8 @@
 
 use super::LabError;
 use crate::measure::{
-    AllocScope, AllocStats, Clock, Measurement, RepeatPlan, RunKind, Stopwatch, alloc, system,
-    timing,
+    AllocScope, AllocStats, Clock, Measurement, RepeatPlan, RunKind, Stopwatch, TimeStats, alloc,
+    system, timing,
 };
 use crate::model::{Class, Instance, Layout, ModelError, Str, Value};
 use std::collections::BTreeMap;
@@ -56,32 +56,32 @@ impl ReadingNames {
     }
 }
 
-/// The work inside the measured window.
-fn build_and_sum(
-    class: &Class,
-    names: &ReadingNames,
-    n: usize,
-) -> Result<(Vec<Instance>, f64), LabError> {
-    let ReadingNames { timestamp, value } = names;
+/// The first half of the measured window: build the list.
+fn build(class: &Class, names: &ReadingNames, n: usize) -> Result<Vec<Instance>, LabError> {
     // The list is allocated once at its final size (CPython's list
     // comprehension grows it, over-allocating by up to 12.5%).
     let mut data = Vec::with_capacity(n);
     for i in 0..n {
         let mut reading = Instance::new(class);
-        reading.set_attr(timestamp, Value::Int(i as i64))?;
-        reading.set_attr(value, Value::Float(i as f64 * 0.1))?;
+        reading.set_attr(&names.timestamp, Value::Int(i as i64))?;
+        reading.set_attr(&names.value, Value::Float(i as f64 * 0.1))?;
         data.push(reading);
     }
-    // Left to right in f64, as CPython 3.11's `sum` adds floats.
+    Ok(data)
+}
+
+/// The second half: sum `.value` by name, left to right in f64, as
+/// CPython 3.11's `sum` adds floats.
+fn sum_values(names: &ReadingNames, data: &[Instance]) -> Result<f64, LabError> {
     let mut total = 0.0;
     for (index, reading) in data.iter().enumerate() {
-        let v = reading.get_attr(value)?;
+        let v = reading.get_attr(&names.value)?;
         total += v.as_f64().ok_or(LabError::NotANumber {
             index,
             type_name: v.type_name(),
         })?;
     }
-    Ok((data, total))
+    Ok(total)
 }
 
 /// What one pilot run says about memory for a given N.
@@ -104,7 +104,8 @@ pub fn estimate_memory(layout: Layout, n: u64) -> Result<MemoryEstimate, LabErro
     let pilot_n = n.clamp(1, PILOT_N);
     let names = ReadingNames::new();
     let scope = AllocScope::start();
-    let (data, _) = build_and_sum(&class, &names, pilot_n as usize)?;
+    let data = build(&class, &names, pilot_n as usize)?;
+    sum_values(&names, &data)?;
     let stats = scope.stats();
     drop(data);
     let bytes_per_object = stats.peak_bytes as f64 / pilot_n as f64;
@@ -160,16 +161,20 @@ pub fn run(
     let names = ReadingNames::new();
     let mut worst: Option<AllocStats> = None;
     let mut sum = 0.0;
+    let mut iterate = Vec::new();
     let time = timing::repeat(config.plan, |kind| {
         on_run(kind);
         let scope = AllocScope::start();
         let stopwatch = Stopwatch::start(clock);
-        let (data, total) = build_and_sum(&class, &names, n)?;
+        let data = build(&class, &names, n)?;
+        let built = stopwatch.elapsed();
+        let total = sum_values(&names, &data)?;
         let elapsed = stopwatch.elapsed();
         let stats = scope.stats();
         drop(data);
         if let RunKind::Measured(_) = kind {
             sum = total;
+            iterate.push(elapsed.saturating_sub(built));
             worst = Some(match worst {
                 Some(w) if w.peak_bytes >= stats.peak_bytes => w,
                 _ => stats,
@@ -180,6 +185,10 @@ pub fn run(
     let stats = worst.unwrap_or_default();
     let mut extra = BTreeMap::new();
     extra.insert("sum".to_owned(), sum);
+    extra.insert(
+        "iterate_median_s".to_owned(),
+        TimeStats::from_samples(&iterate).median_s,
+    );
     extra.insert(
         "instance_block_bytes".to_owned(),
         class.instance_block_bytes() as f64,
@@ -200,11 +209,10 @@ pub fn run(
         allocations: Some(stats.allocations),
         method: format!(
             "one window = build {n} objects into a list + sum .value by attribute name; \
-             time: monotonic clock, {} measured runs after {} warm-up; memory: peak requested \
+             time: monotonic clock, {}; memory: peak requested \
              heap bytes inside the window (highest run), counted by slotlab's tracking allocator \
              on the measuring thread; allocator: {}",
-            config.plan.repetitions.max(1),
-            config.plan.warmup,
+            crate::report::runs_phrase(config.plan.repetitions.max(1), config.plan.warmup),
             alloc::backing_allocator().unwrap_or("unknown"),
         ),
         extra,

@@ -94,4 +94,8 @@ pub struct Results {
     /// The lesson's claims, judged by them (empty where none apply).
     #[serde(default)]
     pub claims: Vec<Claim>,
+    /// What the reader should know that no row shows (a case skipped, and
+    /// why).
+    #[serde(default)]
+    pub notes: Vec<String>,
 }

@@ -1,16 +1,21 @@
 //! Markdown: a pipe table, the claims as a list, how it was measured.
 
-use super::{display_rows, methods};
+use super::{Display, display_rows, footer};
 use crate::measure::Results;
 use std::fmt::Write;
 
 pub(super) fn render(results: &Results) -> String {
-    let (headers, rows) = display_rows(&results.measurements);
+    let Display {
+        caption,
+        headers,
+        rows,
+    } = display_rows(&results.measurements);
     let line = |cells: &[String]| {
         let escaped: Vec<String> = cells.iter().map(|c| c.replace('|', "\\|")).collect();
         format!("| {} |\n", escaped.join(" | "))
     };
-    let mut out = line(&headers);
+    let mut out = caption.map(|c| format!("{c}\n\n")).unwrap_or_default();
+    out.push_str(&line(&headers));
     let rule: Vec<String> = headers
         .iter()
         .enumerate()
@@ -33,9 +38,7 @@ pub(super) fn render(results: &Results) -> String {
         }
     }
     out.push('\n');
-    for method in methods(&results.measurements) {
-        let _ = writeln!(out, "_Measured: {method}._  ");
-    }
+    out.push_str(&footer(results, |l| format!("_{l}_  \n")));
     out
 }
 

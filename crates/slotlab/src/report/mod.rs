@@ -79,43 +79,52 @@ pub const RATIO_COLUMNS: [(&str, &str); 4] = [
     ("bytes_vs_cpython_slots", "bytes ÷ CPython slots"),
 ];
 
-/// The columns the table and Markdown formats show: headers, then one row
-/// of display strings per measurement.
-fn display_rows(measurements: &[Measurement]) -> (Vec<String>, Vec<Vec<String>>) {
+/// What the table and Markdown formats show: an optional caption (N, when
+/// every row shares it), headers, and one row of display strings per
+/// measurement.
+struct Display {
+    caption: Option<String>,
+    headers: Vec<String>,
+    rows: Vec<Vec<String>>,
+}
+
+fn display_rows(measurements: &[Measurement]) -> Display {
     let ratios: Vec<(&str, &str)> = RATIO_COLUMNS
         .into_iter()
         .filter(|(key, _)| measurements.iter().any(|m| m.extra.contains_key(*key)))
         .collect();
-    let mut headers: Vec<String> = [
-        "implementation",
-        "layout",
-        "N",
-        "time median (min–max)",
-        "peak MiB",
-        "bytes/object",
-        "allocations",
-    ]
-    .map(str::to_owned)
-    .to_vec();
+    let shared_n = measurements
+        .first()
+        .map(|first| first.n)
+        .filter(|n| measurements.iter().all(|m| m.n == *n));
+    let mut headers = vec!["implementation".to_owned(), "layout".to_owned()];
+    if shared_n.is_none() {
+        headers.push("N".to_owned());
+    }
+    headers.extend(
+        [
+            "time median (min–max)",
+            "peak MiB",
+            "bytes/object",
+            "allocations",
+        ]
+        .map(str::to_owned),
+    );
     headers.extend(ratios.iter().map(|(_, header)| (*header).to_owned()));
     let rows = measurements
         .iter()
         .map(|m| {
-            let mut row = vec![
-                m.implementation.clone(),
-                m.layout.clone(),
-                group_thousands(m.n),
-                format!(
-                    "{} ({}–{})",
-                    seconds(m.time.median_s),
-                    seconds_bare(m.time.min_s),
-                    seconds_bare(m.time.max_s)
-                ),
-                format!("{:.2}", m.peak_mib()),
-                format!("{:.1}", m.bytes_per_object),
+            let mut row = vec![m.implementation.clone(), m.layout.clone()];
+            if shared_n.is_none() {
+                row.push(group_thousands(m.n));
+            }
+            row.push(time_cell(m));
+            row.push(format!("{:.2}", m.peak_mib()));
+            row.push(format!("{:.1}", m.bytes_per_object));
+            row.push(
                 m.allocations
                     .map_or_else(|| "–".to_owned(), group_thousands),
-            ];
+            );
             row.extend(ratios.iter().map(|(key, _)| {
                 m.extra
                     .get(*key)
@@ -124,7 +133,51 @@ fn display_rows(measurements: &[Measurement]) -> (Vec<String>, Vec<Vec<String>>)
             row
         })
         .collect();
-    (headers, rows)
+    Display {
+        caption: shared_n.map(|n| format!("N = {} objects per row", group_thousands(n))),
+        headers,
+        rows,
+    }
+}
+
+/// `25.5 ms (24.8–27.5)`, or `1.653 s (1 run)` where there is no spread.
+fn time_cell(m: &Measurement) -> String {
+    if m.time.samples_s.len() <= 1 {
+        format!("{} (1 run)", seconds(m.time.median_s))
+    } else {
+        format!(
+            "{} ({}–{})",
+            seconds(m.time.median_s),
+            seconds_bare(m.time.min_s),
+            seconds_bare(m.time.max_s)
+        )
+    }
+}
+
+/// "5 measured runs after 1 warm-up", "1 measured run, no warm-up".
+pub fn runs_phrase(repetitions: u32, warmup: u32) -> String {
+    let runs = if repetitions == 1 {
+        "1 measured run".to_owned()
+    } else {
+        format!("{repetitions} measured runs")
+    };
+    match warmup {
+        0 => format!("{runs}, no warm-up"),
+        1 => format!("{runs} after 1 warm-up"),
+        w => format!("{runs} after {w} warm-ups"),
+    }
+}
+
+/// The "Note:" and "Measured:" lines every human-readable format ends with.
+fn footer(results: &Results, line: impl Fn(&str) -> String) -> String {
+    let mut out = String::new();
+    for note in &results.notes {
+        out.push_str(&line(&format!("Note: {note}")));
+    }
+    for method in methods(&results.measurements) {
+        out.push_str(&line(&format!("Measured: {method}.")));
+    }
+    out
 }
 
 /// The distinct `method` sentences, in first-seen order.
@@ -216,6 +269,7 @@ pub(crate) mod fixtures {
         cpython.extra.insert("time_vs_cpython_slots".into(), 1.0);
         cpython.extra.insert("bytes_vs_cpython_slots".into(), 1.0);
         Results {
+            notes: vec!["dataclass(slots) skipped: needs Python 3.10".into()],
             measurements: vec![rust, cpython],
             claims: vec![
                 Claim {
@@ -255,5 +309,8 @@ mod tests {
         assert_eq!(seconds(1.3194), "1.319 s");
         assert_eq!(seconds(0.02554), "25.5 ms");
         assert_eq!(seconds(0.00084), "840.0 µs");
+        assert_eq!(runs_phrase(1, 0), "1 measured run, no warm-up");
+        assert_eq!(runs_phrase(5, 1), "5 measured runs after 1 warm-up");
+        assert_eq!(runs_phrase(3, 2), "3 measured runs after 2 warm-ups");
     }
 }

@@ -1,16 +1,16 @@
 //! A table for the terminal, then the claims and how it was measured.
 
-use super::{display_rows, methods};
+use super::{display_rows, footer};
 use crate::measure::Results;
 use comfy_table::{CellAlignment, Table, presets};
 use std::fmt::Write;
 
 pub(super) fn render(results: &Results) -> String {
-    let (headers, rows) = display_rows(&results.measurements);
+    let display = display_rows(&results.measurements);
     let mut table = Table::new();
     table.load_style(presets::UTF8_FULL_CONDENSED);
-    table.set_header(headers);
-    for row in rows {
+    table.set_header(display.headers);
+    for row in display.rows {
         table.add_row(row);
     }
     for index in 2..table.column_count() {
@@ -18,7 +18,11 @@ pub(super) fn render(results: &Results) -> String {
             column.set_cell_alignment(CellAlignment::Right);
         }
     }
-    let mut out = format!("{table}\n");
+    let mut out = display
+        .caption
+        .map(|c| format!("{c}\n"))
+        .unwrap_or_default();
+    let _ = writeln!(out, "{table}");
     if !results.claims.is_empty() {
         out.push_str("\nThe lesson's claims, checked against these figures:\n");
         for claim in &results.claims {
@@ -37,9 +41,7 @@ pub(super) fn render(results: &Results) -> String {
         }
     }
     out.push('\n');
-    for method in methods(&results.measurements) {
-        let _ = writeln!(out, "Measured: {method}.");
-    }
+    out.push_str(&footer(results, |l| format!("{l}\n")));
     out
 }
 

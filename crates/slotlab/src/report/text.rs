@@ -11,7 +11,7 @@
 //! the claims, if any, and how the figures were measured. Where more than
 //! one implementation ran, each heading names its own.
 
-use super::methods;
+use super::footer;
 use crate::measure::Results;
 use crate::model::round_repr;
 use std::fmt::Write;
@@ -44,9 +44,7 @@ pub(super) fn render(results: &Results) -> String {
     if !results.claims.is_empty() {
         out.push('\n');
     }
-    for method in methods(measurements) {
-        let _ = writeln!(out, "Measured: {method}.");
-    }
+    out.push_str(&footer(results, |l| format!("{l}\n")));
     if !measurements.is_empty() {
         out.push_str(
             "Time is the median run; MB = 2^20 bytes. --format json gives min/max, allocations and the sum.\n",
@@ -68,6 +66,7 @@ mod tests {
                 measurement("slots", 48_000_000, &[0.012]),
             ],
             claims: vec![],
+            notes: vec![],
         };
         assert_eq!(
             render(&results),

@@ -1,0 +1,218 @@
+//! Every layout, in Rust and in CPython, side by side in one run, with
+//! ratios against CPython's dict and slots classes and the lesson's claims
+//! judged by the figures.
+
+use super::{LabError, claims, seed};
+use crate::measure::{Clock, Measurement, RepeatPlan, Results, RunKind};
+use crate::model::Layout;
+use crate::python::{CaseOutcome, PyCase, PyMode, Python};
+
+/// What to run.
+#[derive(Debug, Clone)]
+pub struct CompareConfig {
+    /// Readings per case.
+    pub n: u64,
+    /// Warm-ups and repetitions for Rust and for untraced CPython. Traced
+    /// CPython runs once, cold, as the lesson runs it: its memory figure is
+    /// exact and its time is tracemalloc's, not CPython's.
+    pub plan: RepeatPlan,
+    /// Run the Rust layouts.
+    pub rust: bool,
+    /// Run the CPython cases with this interpreter (`None`: Rust only).
+    pub python: Option<String>,
+}
+
+/// One unit of work, for progress reports.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Step {
+    /// A Rust layout.
+    Rust(Layout),
+    /// A CPython case in one mode.
+    Python(PyCase, PyMode),
+}
+
+impl Step {
+    /// `rust slots`, `cpython dataclass(slots) untraced`.
+    pub fn label(&self) -> String {
+        match self {
+            Step::Rust(layout) => format!("rust {layout}"),
+            Step::Python(case, mode) => format!("cpython {} {mode}", case.layout()),
+        }
+    }
+}
+
+/// Everything `compare` produced.
+#[derive(Debug, Clone)]
+pub struct CompareOutput {
+    /// Measurements with ratios, and the claims.
+    pub results: Results,
+    /// Cases not run, with the reason (e.g. too old a Python).
+    pub skipped: Vec<String>,
+}
+
+/// The steps `config` asks for, in the order they run.
+pub fn steps(config: &CompareConfig) -> Vec<Step> {
+    let mut steps = Vec::new();
+    if config.rust {
+        steps.extend(Layout::ALL.map(Step::Rust));
+    }
+    if config.python.is_some() {
+        for mode in [PyMode::Untraced, PyMode::Tracemalloc] {
+            steps.extend(PyCase::ALL.map(|case| Step::Python(case, mode)));
+        }
+    }
+    steps
+}
+
+/// The plan traced CPython runs with: once, cold.
+const LESSON_PLAN: RepeatPlan = RepeatPlan {
+    warmup: 0,
+    repetitions: 1,
+};
+
+/// Runs every step, calling `on_step` before each (outside any measured
+/// window), then attaches ratios and judges the claims.
+pub fn run(
+    config: &CompareConfig,
+    clock: &dyn Clock,
+    on_step: &mut dyn FnMut(&Step),
+) -> Result<CompareOutput, LabError> {
+    let python = config.python.as_deref().map(Python::probe).transpose()?;
+    if config.rust {
+        for layout in Layout::ALL {
+            seed::check_fits(layout, config.n)?;
+        }
+    }
+    let mut measurements = Vec::new();
+    let mut skipped = Vec::new();
+    for step in steps(config) {
+        on_step(&step);
+        match step {
+            Step::Rust(layout) => {
+                let seed_config = seed::SeedConfig {
+                    n: config.n,
+                    layout,
+                    plan: config.plan,
+                };
+                measurements.push(seed::run(&seed_config, clock, &mut |_: RunKind| {})?);
+            }
+            Step::Python(case, mode) => {
+                let Some(python) = &python else { continue };
+                let plan = match mode {
+                    PyMode::Tracemalloc => LESSON_PLAN,
+                    PyMode::Untraced => config.plan,
+                };
+                match python.run_case(case, mode, config.n, plan)? {
+                    CaseOutcome::Measured(m) => measurements.push(*m),
+                    CaseOutcome::Skipped { reason, .. } => skipped.push(reason),
+                }
+            }
+        }
+    }
+    attach_ratios(&mut measurements);
+    let claims = claims::judge(&measurements);
+    Ok(CompareOutput {
+        results: Results {
+            measurements,
+            claims,
+            notes: skipped.iter().map(|s| format!("skipped: {s}")).collect(),
+        },
+        skipped,
+    })
+}
+
+/// The CPython row of `layout` measured in `mode`.
+pub(crate) fn cpython<'m>(
+    measurements: &'m [Measurement],
+    layout: &str,
+    mode: PyMode,
+) -> Option<&'m Measurement> {
+    let suffix = format!("({mode})");
+    measurements
+        .iter()
+        .find(|m| m.layout == layout && m.implementation.ends_with(&suffix))
+}
+
+/// Adds `time_vs_cpython_{dict,slots}` (against untraced CPython: its real
+/// speed) and `bytes_vs_cpython_{dict,slots}` (against traced CPython:
+/// exact requested bytes, like Rust's) to every measurement.
+fn attach_ratios(measurements: &mut [Measurement]) {
+    let mut references = Vec::new();
+    for layout in ["dict", "slots"] {
+        let time = cpython(measurements, layout, PyMode::Untraced).map(|m| m.time.median_s);
+        let bytes = cpython(measurements, layout, PyMode::Tracemalloc).map(|m| m.bytes_per_object);
+        references.push((layout, time, bytes));
+    }
+    for m in measurements.iter_mut() {
+        for (layout, time, bytes) in &references {
+            if let Some(t) = time.filter(|t| *t > 0.0) {
+                m.extra
+                    .insert(format!("time_vs_cpython_{layout}"), m.time.median_s / t);
+            }
+            if let Some(b) = bytes.filter(|b| *b > 0.0) {
+                m.extra
+                    .insert(format!("bytes_vs_cpython_{layout}"), m.bytes_per_object / b);
+            }
+        }
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::report::fixtures::measurement;
+
+    fn cpython_row(layout: &str, mode: PyMode, seconds: f64, peak: u64) -> Measurement {
+        let mut m = measurement(layout, peak, &[seconds]);
+        m.implementation = format!("cpython-3.11.7 ({mode})");
+        m
+    }
+
+    #[test]
+    fn ratios_use_untraced_time_and_traced_bytes() {
+        let mut ms = vec![
+            measurement("slots", 48_000, &[0.025]),
+            cpython_row("slots", PyMode::Untraced, 0.4, 119_000),
+            cpython_row("slots", PyMode::Tracemalloc, 1.3, 112_000),
+            cpython_row("dict", PyMode::Untraced, 0.5, 160_000),
+            cpython_row("dict", PyMode::Tracemalloc, 1.5, 152_000),
+        ];
+        attach_ratios(&mut ms);
+        let rust = &ms[0].extra;
+        assert_eq!(rust["time_vs_cpython_slots"], 0.025 / 0.4);
+        assert_eq!(rust["bytes_vs_cpython_slots"], 48.0 / 112.0);
+        assert_eq!(rust["time_vs_cpython_dict"], 0.025 / 0.5);
+        assert_eq!(ms[2].extra["bytes_vs_cpython_slots"], 1.0);
+    }
+
+    #[test]
+    fn rust_only_has_no_ratios() {
+        let mut ms = vec![measurement("slots", 48_000, &[0.025])];
+        attach_ratios(&mut ms);
+        assert!(!ms[0].extra.contains_key("time_vs_cpython_slots"));
+    }
+
+    #[test]
+    fn steps_follow_the_config() {
+        let config = CompareConfig {
+            n: 10,
+            plan: RepeatPlan::default(),
+            rust: true,
+            python: None,
+        };
+        assert_eq!(
+            steps(&config),
+            vec![Step::Rust(Layout::Dict), Step::Rust(Layout::Slots)]
+        );
+        let both = CompareConfig {
+            python: Some("python3".into()),
+            ..config
+        };
+        assert_eq!(steps(&both).len(), 2 + 14);
+        assert_eq!(
+            steps(&both)[2].label(),
+            "cpython dict untraced",
+            "untraced first: CPython's speed before tracemalloc's"
+        );
+    }
+}
