@@ -21,8 +21,8 @@ use slotlab::lab::seed::{self, SeedConfig};
 use slotlab::measure::alloc::PreferredBacking;
 use slotlab::measure::{Measurement, MonotonicClock, RepeatPlan, TimeStats, TrackingAllocator};
 use slotlab::model::Layout;
+use slotlab::python::lesson::{self, LessonCase};
 use std::path::PathBuf;
-use std::process::Command;
 use std::time::Duration;
 
 // The same allocator as the `slotlab` binary.
@@ -36,17 +36,29 @@ fn env_u64(name: &str, default: u64) -> u64 {
         .unwrap_or(default)
 }
 
-/// Replaces tracemalloc's functions with no-ops before the lesson's code
-/// imports it, so the same code runs untraced.
-const NO_TRACEMALLOC: &str = "import tracemalloc\n\
-tracemalloc.start = lambda *a: None\n\
-tracemalloc.stop = lambda: None\n\
-tracemalloc.get_traced_memory = lambda: (0, 0)\n";
+/// CPython's figures for one lesson case and mode.
+struct PythonRuns {
+    time: TimeStats,
+    peak_mib: f64,
+}
 
-/// One lesson case: its layout and its code.
-struct LessonCase {
-    layout: Layout,
-    code: String,
+fn run_python(
+    python: &str,
+    case: &LessonCase,
+    traced: bool,
+    runs: u64,
+) -> Result<PythonRuns, String> {
+    let mut times = Vec::new();
+    let mut peak_mib = 0.0;
+    for _ in 0..runs {
+        let run = lesson::run_case(python, case, traced).map_err(|e| e.to_string())?;
+        times.push(Duration::from_secs_f64(run.seconds));
+        peak_mib = run.peak_mib;
+    }
+    Ok(PythonRuns {
+        time: TimeStats::from_samples(&times),
+        peak_mib,
+    })
 }
 
 fn lesson_path() -> PathBuf {
@@ -54,71 +66,6 @@ fn lesson_path() -> PathBuf {
         || PathBuf::from(env!("CARGO_MANIFEST_DIR")).join("../../../shared/seed/slots-lesson.md"),
         PathBuf::from,
     )
-}
-
-/// The lesson's ```python blocks, N set to `n` (the lesson's is 1_000_000).
-fn lesson_cases(markdown: &str, n: u64) -> Vec<LessonCase> {
-    let mut cases = Vec::new();
-    let mut rest = markdown;
-    while let Some(start) = rest.find("```python\n") {
-        let body = &rest[start + "```python\n".len()..];
-        let Some(end) = body.find("```") else { break };
-        let code = body[..end].replace("N = 1_000_000", &format!("N = {n}"));
-        let layout = if code.contains("__slots__") {
-            Layout::Slots
-        } else {
-            Layout::Dict
-        };
-        cases.push(LessonCase { layout, code });
-        rest = &body[end..];
-    }
-    cases
-}
-
-/// One run's `Time:` (seconds) and `Peak memory:` (MB) lines.
-fn parse_lesson_output(stdout: &str) -> Option<(f64, f64)> {
-    let field = |prefix: &str, suffix: &str| {
-        stdout.lines().find_map(|l| {
-            l.strip_prefix(prefix)?
-                .strip_suffix(suffix)?
-                .trim()
-                .parse()
-                .ok()
-        })
-    };
-    Some((field("Time:", "seconds")?, field("Peak memory:", "MB")?))
-}
-
-/// CPython's figures for one case and mode.
-struct PythonRuns {
-    time: TimeStats,
-    peak_mib: f64,
-}
-
-fn run_python(python: &str, code: &str, runs: u64) -> Result<PythonRuns, String> {
-    let mut times = Vec::new();
-    let mut peak_mib = 0.0;
-    for _ in 0..runs {
-        let output = Command::new(python)
-            .args(["-c", code])
-            .output()
-            .map_err(|e| format!("cannot run {python}: {e}"))?;
-        let stdout = String::from_utf8_lossy(&output.stdout);
-        if !output.status.success() {
-            return Err(format!(
-                "{python} failed: {}",
-                String::from_utf8_lossy(&output.stderr).trim()
-            ));
-        }
-        let (seconds, mib) = parse_lesson_output(&stdout)
-            .ok_or_else(|| format!("unexpected lesson output: {stdout:?}"))?;
-        times.push(Duration::from_secs_f64(seconds));
-        peak_mib = mib;
-    }
-    Ok(PythonRuns {
-        time: TimeStats::from_samples(&times),
-        peak_mib,
-    })
 }
 
 fn spread(t: &TimeStats) -> String {
@@ -175,19 +122,17 @@ fn main() {
         );
         return;
     };
-    let version = Command::new(&python)
-        .args(["-c", "import sys; print(sys.version.split()[0])"])
-        .output()
-        .map(|o| String::from_utf8_lossy(&o.stdout).trim().to_owned())
-        .unwrap_or_else(|_| "?".to_owned());
+    let version = match slotlab::python::Python::probe(&python) {
+        Ok(p) => p.info().version.clone(),
+        Err(e) => {
+            println!("\n{e}: Rust figures only");
+            return;
+        }
+    };
     println!();
-    for case in lesson_cases(&markdown, n) {
-        let traced = run_python(&python, &case.code, py_repeat);
-        let untraced = run_python(
-            &python,
-            &format!("{NO_TRACEMALLOC}{}", case.code),
-            py_repeat,
-        );
+    for case in lesson::cases(&markdown, n) {
+        let traced = run_python(&python, &case, true, py_repeat);
+        let untraced = run_python(&python, &case, false, py_repeat);
         let (traced, untraced) = match (traced, untraced) {
             (Ok(t), Ok(u)) => (t, u),
             (Err(e), _) | (_, Err(e)) => {
@@ -198,22 +143,22 @@ fn main() {
         let bytes_per_reading = traced.peak_mib * 1024.0 * 1024.0 / n as f64;
         println!(
             "cpython-{version} {:<5}  tracemalloc on: {}  off: {}  {:>7.2} bytes/reading",
-            case.layout.name(),
+            case.layout,
             spread(&traced.time),
             spread(&untraced.time),
             bytes_per_reading
         );
-        let Some(r) = rust.iter().find(|m| m.layout == case.layout.name()) else {
+        let Some(r) = rust.iter().find(|m| m.layout == case.layout) else {
             continue;
         };
         let on = traced.time.median_s / r.time.median_s;
         let off = untraced.time.median_s / r.time.median_s;
         println!(
             "  ratio {}: Rust is {on:.1}x faster than the lesson's protocol, {off:.1}x faster than CPython untraced, {:.2}x its bytes",
-            case.layout.name(),
+            case.layout,
             r.bytes_per_object / bytes_per_reading
         );
-        if case.layout == Layout::Slots {
+        if case.layout == "slots" {
             goal(
                 "slots >= 30x faster than CPython slots (lesson protocol)",
                 on,

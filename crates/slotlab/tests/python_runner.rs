@@ -158,3 +158,49 @@ fn an_interpreter_too_old_for_every_case_is_refused() {
     assert!(matches!(err, PythonError::TooOld { .. }), "{err}");
     assert!(err.to_string().contains("3.6.1"), "{err}");
 }
+
+#[test]
+fn traced_figures_agree_with_the_lessons_own_code_within_5_percent() {
+    use slotlab::python::lesson;
+    let path = std::path::Path::new(env!("CARGO_MANIFEST_DIR"))
+        .join("../../../shared/seed/slots-lesson.md");
+    let markdown = std::fs::read_to_string(&path).unwrap_or_else(|e| {
+        panic!(
+            "the lesson at {} (shared/ sits beside the repo): {e}",
+            path.display()
+        )
+    });
+    let n = 100_000;
+    let python = Python::probe("python3").unwrap();
+    let cases = lesson::cases(&markdown, n);
+    assert_eq!(
+        cases.iter().map(|c| c.layout).collect::<Vec<_>>(),
+        ["dict", "slots"]
+    );
+    for case in cases {
+        let verbatim = lesson::run_case("python3", &case, true).unwrap();
+        let ours = match python
+            .run_case(
+                if case.layout == "dict" {
+                    PyCase::Dict
+                } else {
+                    PyCase::Slots
+                },
+                PyMode::Tracemalloc,
+                n,
+                ONE_RUN,
+            )
+            .unwrap()
+        {
+            CaseOutcome::Measured(m) => m.peak_mib(),
+            CaseOutcome::Skipped { reason, .. } => panic!("{reason}"),
+        };
+        let gap = (ours - verbatim.peak_mib).abs() / verbatim.peak_mib;
+        assert!(
+            gap <= 0.05,
+            "{}: cases.py {ours:.2} MiB vs the lesson's {:.2} MiB",
+            case.layout,
+            verbatim.peak_mib
+        );
+    }
+}
