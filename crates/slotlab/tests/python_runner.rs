@@ -1,10 +1,22 @@
 //! The CPython runner: real cases under `python3`, and every failure mode
 //! through fake interpreters that misbehave on purpose.
+//!
+//! The tests here run one at a time: a test writing a fake interpreter
+//! while another forks to start Python lets the child inherit the open
+//! file, and executing the fake then fails with "Text file busy".
 
 use slotlab::measure::RepeatPlan;
 use slotlab::python::{CaseOutcome, PyCase, PyMode, Python, PythonError};
 use std::os::unix::fs::PermissionsExt;
 use std::path::PathBuf;
+use std::sync::{Mutex, MutexGuard, PoisonError};
+
+static SERIAL: Mutex<()> = Mutex::new(());
+
+/// Holds the lock for one test; a failed test does not block the others.
+fn serial() -> MutexGuard<'static, ()> {
+    SERIAL.lock().unwrap_or_else(PoisonError::into_inner)
+}
 
 const ONE_RUN: RepeatPlan = RepeatPlan {
     warmup: 0,
@@ -18,6 +30,7 @@ fn expected_sum(n: u64) -> f64 {
 
 #[test]
 fn every_case_runs_in_both_modes_under_python3() {
+    let _serial = serial();
     let python = Python::probe("python3").expect("python3 on PATH");
     assert_eq!(python.info().implementation, "cpython");
     for case in PyCase::ALL {
@@ -55,6 +68,7 @@ fn every_case_runs_in_both_modes_under_python3() {
 
 #[test]
 fn slots_use_less_traced_memory_than_dict_in_cpython() {
+    let _serial = serial();
     let python = Python::probe("python3").unwrap();
     let bytes = |case| match python
         .run_case(case, PyMode::Tracemalloc, 5000, ONE_RUN)
@@ -68,6 +82,7 @@ fn slots_use_less_traced_memory_than_dict_in_cpython() {
 
 #[test]
 fn a_missing_interpreter_is_named_in_the_error() {
+    let _serial = serial();
     let err = Python::probe("/nonexistent/python9").unwrap_err();
     assert!(matches!(err, PythonError::NotFound { .. }), "{err}");
     let text = err.to_string();
@@ -100,6 +115,7 @@ fn run_fake(name: &str, version: (u32, u32), behaviour: &str) -> Result<CaseOutc
 
 #[test]
 fn a_crashing_script_reports_interpreter_case_and_stderr() {
+    let _serial = serial();
     let err = run_fake(
         "crashes",
         (3, 11),
@@ -117,6 +133,7 @@ fn a_crashing_script_reports_interpreter_case_and_stderr() {
 
 #[test]
 fn malformed_output_is_an_error_not_a_panic() {
+    let _serial = serial();
     for (name, behaviour) in [
         ("garbage", "echo 'this is not json'"),
         ("empty", "true"),
@@ -137,6 +154,7 @@ fn malformed_output_is_an_error_not_a_panic() {
 
 #[test]
 fn a_case_too_new_for_the_interpreter_is_skipped_with_the_reason() {
+    let _serial = serial();
     let path = fake_python("old", (3, 9), "exit 3");
     let python = Python::probe(path.to_str().unwrap()).unwrap();
     let outcome = python
@@ -153,6 +171,7 @@ fn a_case_too_new_for_the_interpreter_is_skipped_with_the_reason() {
 
 #[test]
 fn an_interpreter_too_old_for_every_case_is_refused() {
+    let _serial = serial();
     let path = fake_python("ancient", (3, 6), "exit 3");
     let err = Python::probe(path.to_str().unwrap()).unwrap_err();
     assert!(matches!(err, PythonError::TooOld { .. }), "{err}");
@@ -161,6 +180,7 @@ fn an_interpreter_too_old_for_every_case_is_refused() {
 
 #[test]
 fn traced_figures_agree_with_the_lessons_own_code_within_5_percent() {
+    let _serial = serial();
     use slotlab::python::lesson;
     let path = std::path::Path::new(env!("CARGO_MANIFEST_DIR"))
         .join("../../../shared/seed/slots-lesson.md");
