@@ -1,11 +1,14 @@
 """Runs one slotlab case under CPython and prints its figures as one JSON object.
 
     python3 cases.py CASE N MODE WARMUP REPEAT
+    python3 cases.py explain CASE
 
 CASE   dict | slots | dataclass | dataclass_slots | namedtuple | typed_namedtuple | tuple
 MODE   tracemalloc  the lesson's protocol: tracing on, peak = tracemalloc's traced peak
        untraced     no tracing (tracemalloc slows allocation several times); memory is
                     the growth of the resident set (VmRSS) and of sys.getallocatedblocks()
+
+`explain` prints where one reading's bytes go instead (see explain()).
 
 Each repetition: build N readings (timestamp=i, value=i*0.1) in a list, then sum .value,
 timed with perf_counter as one window, exactly as the lesson does. slotlab runs every case
@@ -136,7 +139,53 @@ def anatomy(case):
     }
 
 
+def explain(case, n=10_000):
+    """Where one reading's bytes go, by every measure CPython users meet."""
+    import struct
+
+    obj = reading_tuple(500_000, 50_000.0) if case == "tuple" else CASES[case][0](500_000, 50_000.0)
+    cls = type(obj)
+    out = {
+        "case": case,
+        "python_version": sys.version.split()[0],
+        "pointer_bytes": struct.calcsize("P"),
+        "basicsize": cls.__basicsize__,
+        "itemsize": cls.__itemsize__,
+        "gc_tracked": gc.is_tracked(obj),
+        "getsizeof_instance": sys.getsizeof(obj),
+        "getsizeof_int": sys.getsizeof(500_000),
+        "getsizeof_float": sys.getsizeof(50_000.0),
+    }
+    gc.collect()
+    tracemalloc.start()
+    data = build(case, n)
+    _, peak = tracemalloc.get_traced_memory()
+    tracemalloc.stop()
+    del data
+    out["tracemalloc_per_reading"] = peak / n
+    out["tracemalloc_n"] = n
+    try:
+        from pympler import asizeof
+
+        out["asizeof_instance"] = asizeof.asizeof(obj)
+        out["asizeof_note"] = None
+    except ImportError:
+        out["asizeof_instance"] = None
+        out["asizeof_note"] = "pympler is not installed (pip install pympler)"
+    # Last, because in 3.11 reading __dict__ makes a real dict where the
+    # instance kept its values inline until then (asizeof reads it too).
+    d = getattr(obj, "__dict__", None) if case != "tuple" else None
+    out["getsizeof_dict"] = None if d is None else sys.getsizeof(d)
+    return out
+
+
 def main(argv):
+    if len(argv) == 3 and argv[1] == "explain" and argv[2] in CASES:
+        if argv[2] == "dataclass_slots" and ReadingDataclassSlots is None:
+            print(json.dumps({"skipped": "dataclass(slots=True) needs Python 3.10 or later"}))
+        else:
+            print(json.dumps(explain(argv[2])))
+        return
     if len(argv) != 6:
         sys.exit(__doc__)
     case, n, mode, warmup, repeat = argv[1], int(argv[2]), argv[3], int(argv[4]), int(argv[5])

@@ -39,6 +39,18 @@ pub enum Command {
     /// CPython several times). Time ratios are against untraced CPython;
     /// byte ratios against traced CPython.
     Compare(CompareArgs),
+
+    /// Where the bytes of one Reading go, under each layout, in Rust and in
+    /// CPython — and why sys.getsizeof, tracemalloc and pympler's asizeof
+    /// give three different numbers for the same object.
+    ///
+    /// Rust parts are measured one step at a time with the tracking
+    /// allocator (the list slot, Instance::new, each attribute set), with
+    /// the block's layout and offsets; CPython parts come from a fresh
+    /// interpreter (sys.getsizeof of the object, its int and float, the
+    /// list's pointer; tracemalloc per reading; asizeof if pympler is
+    /// installed).
+    Explain(ExplainArgs),
     /// The lesson's exercise: build N Reading(timestamp=i, value=i*0.1)
     /// objects, sum .value, print time and peak memory per layout.
     ///
@@ -69,6 +81,29 @@ pub struct CompareArgs {
     pub rust_only: bool,
 
     /// Only the CPython cases.
+    #[arg(long)]
+    pub python_only: bool,
+
+    #[command(flatten)]
+    pub output: OutputArgs,
+}
+
+/// `slotlab explain` flags.
+#[derive(Debug, Args)]
+pub struct ExplainArgs {
+    /// Which layout to take apart.
+    #[arg(long, value_enum, default_value_t = LayoutChoice::All)]
+    pub layout: LayoutChoice,
+
+    /// The Python interpreter for the CPython side.
+    #[arg(long, value_name = "PATH", default_value = "python3")]
+    pub python: String,
+
+    /// Only the Rust side (no Python needed).
+    #[arg(long, conflicts_with = "python_only")]
+    pub rust_only: bool,
+
+    /// Only the CPython side.
     #[arg(long)]
     pub python_only: bool,
 

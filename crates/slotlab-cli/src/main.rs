@@ -5,12 +5,15 @@ mod output;
 
 use anyhow::Context;
 use clap::Parser;
-use cli::{Cli, Command, CompareArgs, SeedArgs};
+use cli::{Cli, Command, CompareArgs, ExplainArgs, SeedArgs};
 use indicatif::{ProgressBar, ProgressStyle};
 use slotlab::lab::compare::{self, CompareConfig, Step};
+use slotlab::lab::explain;
 use slotlab::lab::seed::{self, SeedConfig};
 use slotlab::measure::alloc::PreferredBacking;
 use slotlab::measure::{MonotonicClock, RepeatPlan, Results, RunKind, TrackingAllocator};
+use slotlab::model::Layout;
+use slotlab::python::{PyCase, Python};
 use slotlab::report;
 use std::process::ExitCode;
 
@@ -35,6 +38,7 @@ fn run() -> anyhow::Result<ExitCode> {
     match cli.command {
         Command::Seed(args) => seed_command(&args, cli.quiet),
         Command::Compare(args) => compare_command(&args, cli.quiet),
+        Command::Explain(args) => explain_command(&args),
     }
 }
 
@@ -118,6 +122,36 @@ fn compare_command(args: &CompareArgs, quiet: bool) -> anyhow::Result<ExitCode> 
     bar.finish_and_clear();
     output::emit(
         &report::render(format, &output.results),
+        args.output.out.as_deref(),
+    )?;
+    Ok(ExitCode::SUCCESS)
+}
+
+fn explain_command(args: &ExplainArgs) -> anyhow::Result<ExitCode> {
+    let format = args
+        .output
+        .resolve_format(report::Format::Text)
+        .map_err(anyhow::Error::msg)?;
+    let python = if args.rust_only {
+        None
+    } else {
+        Some(Python::probe(&args.python)?)
+    };
+    let mut anatomies = Vec::new();
+    for layout in args.layout.layouts() {
+        if !args.python_only {
+            anatomies.push(explain::rust(layout)?);
+        }
+        if let Some(python) = &python {
+            let case = match layout {
+                Layout::Dict => PyCase::Dict,
+                _ => PyCase::Slots,
+            };
+            anatomies.extend(explain::cpython(python, case)?);
+        }
+    }
+    output::emit(
+        &report::render_anatomies(format, &anatomies),
         args.output.out.as_deref(),
     )?;
     Ok(ExitCode::SUCCESS)

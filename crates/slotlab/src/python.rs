@@ -367,6 +367,47 @@ impl Python {
     }
 }
 
+/// Where one reading's bytes go in CPython, by every measure: what
+/// `cases.py explain CASE` prints.
+#[derive(Debug, Clone, PartialEq, Deserialize)]
+pub struct PyAnatomy {
+    /// `struct.calcsize("P")`: one list slot.
+    pub pointer_bytes: u64,
+    /// `type(obj).__basicsize__`.
+    pub basicsize: u64,
+    /// `sys.getsizeof(obj)`.
+    pub getsizeof_instance: u64,
+    /// `sys.getsizeof(500_000)`: the timestamp's int object.
+    pub getsizeof_int: u64,
+    /// `sys.getsizeof(50_000.0)`: the value's float object.
+    pub getsizeof_float: u64,
+    /// `sys.getsizeof(obj.__dict__)`, read last (reading it makes the dict).
+    pub getsizeof_dict: Option<u64>,
+    /// tracemalloc's peak per reading for a build of `tracemalloc_n`.
+    pub tracemalloc_per_reading: f64,
+    /// The build size behind `tracemalloc_per_reading`.
+    pub tracemalloc_n: u64,
+    /// pympler's `asizeof(obj)`, if pympler is installed.
+    pub asizeof_instance: Option<u64>,
+    /// Why `asizeof_instance` is missing.
+    pub asizeof_note: Option<String>,
+}
+
+impl Python {
+    /// Runs `cases.py explain CASE` in a fresh interpreter; `None` when the
+    /// interpreter is too old for the case.
+    pub fn explain(&self, case: PyCase) -> Result<Option<PyAnatomy>, PythonError> {
+        let (major, minor) = case.min_version();
+        if (self.info.major, self.info.minor) < (major, minor) {
+            return Ok(None);
+        }
+        let label = format!("{} (explain)", case.layout());
+        let argv = ["-c", CASES_SCRIPT, "explain", case.script_name()];
+        let stdout = run(&self.interpreter, &label, &argv)?;
+        parse(&self.interpreter, &label, &stdout).map(Some)
+    }
+}
+
 /// What `cases.py` prints.
 #[derive(Debug, Deserialize)]
 struct CaseOutput {

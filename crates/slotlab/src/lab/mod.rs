@@ -3,6 +3,7 @@
 
 pub mod claims;
 pub mod compare;
+pub mod explain;
 pub mod seed;
 
 use crate::model::{Layout, ModelError};

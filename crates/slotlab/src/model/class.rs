@@ -143,6 +143,11 @@ impl Class {
         self.0.block.layout.size()
     }
 
+    /// Where each part of an instance's block lives.
+    pub fn instance_layout(&self) -> super::InstanceLayout {
+        self.0.block.describe()
+    }
+
     /// True if `self` is `other` or derives from it.
     pub fn is_subclass_of(&self, other: &Class) -> bool {
         self.is(other) || self.0.ancestors.iter().any(|a| a.is(other))

@@ -30,6 +30,29 @@ pub use value::{Str, Value};
 use serde::{Deserialize, Serialize};
 use std::fmt;
 
+/// Where each part of an instance's heap block lives, as laid out by
+/// [`std::alloc::Layout::extend`] (see [`Class::instance_layout`]).
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
+pub struct InstanceLayout {
+    /// The block's size in bytes (one allocation per instance).
+    pub block_bytes: usize,
+    /// The block's alignment.
+    pub align: usize,
+    /// The class pointer at offset 0.
+    pub header_bytes: usize,
+    /// Where the slot values start.
+    pub slots_offset: usize,
+    /// Bytes per slot (`Option<Value>`).
+    pub slot_bytes: usize,
+    /// Slots per instance.
+    pub slot_count: usize,
+    /// Where the inline `__dict__` table header starts, if any.
+    pub dict_offset: Option<usize>,
+    /// The inline `__dict__` table header's size (its entries and index
+    /// table are separate heap blocks, allocated on first use).
+    pub dict_bytes: usize,
+}
+
 /// How a class stores its instances' attributes.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, Serialize, Deserialize)]
 #[serde(rename_all = "lowercase")]

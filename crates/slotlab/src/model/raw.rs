@@ -49,6 +49,22 @@ impl BlockLayout {
     }
 }
 
+impl BlockLayout {
+    /// The public description of this layout.
+    pub(crate) fn describe(&self) -> super::InstanceLayout {
+        super::InstanceLayout {
+            block_bytes: self.layout.size(),
+            align: self.layout.align(),
+            header_bytes: size_of::<Class>(),
+            slots_offset: self.slots_offset,
+            slot_bytes: size_of::<Option<Value>>(),
+            slot_count: self.slot_count,
+            dict_offset: self.dict_offset,
+            dict_bytes: size_of::<Dict>(),
+        }
+    }
+}
+
 /// Owns one instance block (like a `Box`).
 pub(crate) struct RawObject {
     ptr: NonNull<u8>,

@@ -2,10 +2,13 @@
 //! every experiment.
 
 mod csv;
+mod explain;
 mod json;
 mod md;
 mod table;
 mod text;
+
+pub use explain::render_anatomies;
 
 use crate::measure::{Measurement, Results};
 use serde::{Deserialize, Serialize};

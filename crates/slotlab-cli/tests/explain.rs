@@ -1,0 +1,78 @@
+//! `slotlab explain` end to end, through the built binary.
+
+use assert_cmd::Command;
+
+fn slotlab() -> Command {
+    Command::cargo_bin("slotlab").unwrap()
+}
+
+fn stdout_of(args: &[&str]) -> String {
+    let out = slotlab().arg("explain").args(args).assert().success();
+    String::from_utf8(out.get_output().stdout.clone()).unwrap()
+}
+
+#[test]
+fn both_runtimes_and_every_measure() {
+    let text = stdout_of(&["--layout", "slots"]);
+    for needle in [
+        "ReadingSlots in rust (slots layout): 48 B per reading",
+        "@8    slot 'timestamp' (Option<Value>)",
+        "Instance::new: the object block",
+        "in cpython-3.",
+        "sys.getsizeof(obj)",
+        "tracemalloc (peak / N, N=10000)",
+        "pympler asizeof(obj)",
+        "counts: ",
+        "leaves out: ",
+    ] {
+        assert!(text.contains(needle), "missing {needle:?} in\n{text}");
+    }
+}
+
+#[test]
+fn json_parts_add_up_and_cpython_figures_come_from_python() {
+    let out = stdout_of(&["--format", "json"]);
+    let anatomies: serde_json::Value = serde_json::from_str(&out).unwrap();
+    let anatomies = anatomies.as_array().unwrap();
+    assert_eq!(anatomies.len(), 4, "rust and cpython, dict and slots");
+    for a in anatomies {
+        let parts = a["parts"].as_array().unwrap();
+        let total: f64 = parts.iter().map(|p| p["bytes"].as_f64().unwrap()).sum();
+        if a["runtime"] == "rust" {
+            let requested = a["measures"][1]["bytes"].as_f64().unwrap();
+            assert_eq!(total, requested);
+        } else {
+            // The CPython parts end with the rest tracemalloc saw.
+            let traced = a["measures"][1]["bytes"].as_f64().unwrap();
+            assert!((total - traced).abs() < 1e-6, "{total} vs {traced}");
+            let getsizeof = a["measures"][0]["bytes"].as_f64().unwrap();
+            assert!(getsizeof > 0.0 && getsizeof < traced);
+        }
+    }
+    let dict = anatomies
+        .iter()
+        .find(|a| a["runtime"] != "rust" && a["layout"] == "dict")
+        .unwrap();
+    assert!(
+        dict["measures"]
+            .as_array()
+            .unwrap()
+            .iter()
+            .any(|m| m["name"] == "sys.getsizeof(obj.__dict__)")
+    );
+}
+
+#[test]
+fn rust_only_needs_no_python_and_a_missing_one_is_an_error() {
+    let text = stdout_of(&["--rust-only", "--python", "/nonexistent/python"]);
+    assert!(!text.contains("cpython"), "{text}");
+    let out = slotlab()
+        .args(["explain", "--python", "/nonexistent/python"])
+        .assert()
+        .failure();
+    let stderr = String::from_utf8_lossy(&out.get_output().stderr).into_owned();
+    assert!(
+        stderr.starts_with("error: cannot run the Python interpreter"),
+        "{stderr}"
+    );
+}

@@ -1,0 +1,302 @@
+//! Where the bytes of one `Reading` go, under each layout, in Rust and in
+//! CPython, and what each way of measuring an object's size counts.
+//!
+//! Rust figures are measured here, one step at a time, with the tracking
+//! allocator; CPython figures come from the runner (`sys.getsizeof`,
+//! tracemalloc, pympler). Nothing is a constant typed into this file.
+
+use super::{LabError, seed};
+use crate::measure::{AllocScope, alloc};
+use crate::model::{Instance, InstanceLayout, Layout, Str, Value};
+use crate::python::{PyAnatomy, PyCase, Python};
+use serde::{Deserialize, Serialize};
+
+/// One reading's anatomy under one layout in one runtime.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+pub struct Anatomy {
+    /// `rust` or `cpython-3.11.7`.
+    pub runtime: String,
+    /// The layout, as `compare` names it.
+    pub layout: String,
+    /// The class name.
+    pub class: String,
+    /// Rust only: the instance block's layout.
+    pub block: Option<InstanceLayout>,
+    /// Rust only: the slot names, in storage order.
+    #[serde(default)]
+    pub slot_names: Vec<String>,
+    /// Where the bytes go, part by part.
+    pub parts: Vec<Part>,
+    /// What each way of sizing the object says.
+    pub measures: Vec<SizeMeasure>,
+}
+
+/// One part of a reading's bytes.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+pub struct Part {
+    /// What it is.
+    pub what: String,
+    /// Requested bytes per reading.
+    pub bytes: f64,
+    /// The allocator's real block sizes, where known.
+    pub usable_bytes: Option<f64>,
+    /// Heap blocks per reading.
+    pub blocks: Option<f64>,
+    /// How the figure was obtained.
+    pub source: String,
+}
+
+/// One way of sizing an object, what it said, and what it counts.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+pub struct SizeMeasure {
+    /// The measure, e.g. `sys.getsizeof(obj)`.
+    pub name: String,
+    /// What it said, per reading; `None` where it could not be taken.
+    pub bytes: Option<f64>,
+    /// What it counts.
+    pub counts: String,
+    /// What it leaves out (or why it is missing).
+    pub leaves_out: String,
+}
+
+/// Readings built to measure the list slot's share.
+const LIST_PROBE: usize = 1024;
+
+/// Measures one Rust reading under `layout`, step by step.
+pub fn rust(layout: Layout) -> Result<Anatomy, LabError> {
+    if !alloc::is_installed() {
+        return Err(LabError::AllocatorNotInstalled);
+    }
+    let class = seed::reading_class(layout)?;
+    let (timestamp, value) = (Str::intern("timestamp"), Str::intern("value"));
+    let mut parts = Vec::new();
+    let usable = alloc::usable_size_measured();
+    let mut step = |what: &str, source: &str, per: f64, stats: crate::measure::AllocStats| {
+        parts.push(Part {
+            what: what.to_owned(),
+            bytes: stats.peak_bytes as f64 / per,
+            usable_bytes: usable.then_some(stats.usable_peak_bytes as f64 / per),
+            blocks: Some(stats.allocations as f64 / per),
+            source: source.to_owned(),
+        });
+    };
+
+    let scope = AllocScope::start();
+    let list: Vec<Instance> = Vec::with_capacity(LIST_PROBE);
+    step(
+        "list slot (a thin pointer in Vec<Instance>)",
+        "Vec::with_capacity(1024) / 1024",
+        LIST_PROBE as f64,
+        scope.stats(),
+    );
+    drop(list);
+
+    let scope = AllocScope::start();
+    let mut reading = Instance::new(&class);
+    step(
+        "Instance::new: the object block",
+        "measured",
+        1.0,
+        scope.stats(),
+    );
+    let scope = AllocScope::start();
+    reading.set_attr(&timestamp, Value::Int(500_000))?;
+    let first_set = if layout == Layout::Dict {
+        "set timestamp: __dict__ allocates entries + index table"
+    } else {
+        "set timestamp: stored in its slot"
+    };
+    step(first_set, "measured", 1.0, scope.stats());
+    let scope = AllocScope::start();
+    reading.set_attr(&value, Value::Float(50_000.0))?;
+    step(
+        "set value: fits in what is already there",
+        "measured",
+        1.0,
+        scope.stats(),
+    );
+    drop(reading);
+
+    let requested: f64 = parts.iter().map(|p| p.bytes).sum();
+    let real: Option<f64> = parts.iter().map(|p| p.usable_bytes).sum();
+    let allocator = alloc::backing_allocator().unwrap_or("the allocator");
+    let measures = vec![
+        SizeMeasure {
+            name: "size_of::<Instance>()".to_owned(),
+            bytes: Some(size_of::<Instance>() as f64),
+            counts: "the handle in the list: one pointer".to_owned(),
+            leaves_out: "the heap block it points to and everything in it (Rust's getsizeof)"
+                .to_owned(),
+        },
+        SizeMeasure {
+            name: "requested bytes (slotlab's tracking allocator)".to_owned(),
+            bytes: Some(requested),
+            counts: "every byte asked of the allocator for one reading, list slot included"
+                .to_owned(),
+            leaves_out: "the allocator's rounding up to its size classes".to_owned(),
+        },
+        SizeMeasure {
+            name: format!("usable bytes ({allocator}'s block sizes)"),
+            bytes: real,
+            counts:
+                "what the allocator actually handed out: requested bytes rounded up to size classes"
+                    .to_owned(),
+            leaves_out: "the allocator's own metadata and free space in its pages".to_owned(),
+        },
+    ];
+    Ok(Anatomy {
+        runtime: "rust".to_owned(),
+        layout: layout.name().to_owned(),
+        class: match layout {
+            Layout::Dict => "ReadingDict",
+            Layout::Slots => "ReadingSlots",
+        }
+        .to_owned(),
+        block: Some(class.instance_layout()),
+        slot_names: class.slot_names().iter().map(|n| n.to_string()).collect(),
+        parts,
+        measures,
+    })
+}
+
+/// One CPython reading under `case`, from the runner; `None` when the
+/// interpreter is too old for the case.
+pub fn cpython(python: &Python, case: PyCase) -> Result<Option<Anatomy>, LabError> {
+    let Some(a) = python.explain(case)? else {
+        return Ok(None);
+    };
+    Ok(Some(cpython_anatomy(&python.info().label(), case, &a)))
+}
+
+fn part(what: &str, bytes: u64, source: &str) -> Part {
+    Part {
+        what: what.to_owned(),
+        bytes: bytes as f64,
+        usable_bytes: None,
+        blocks: None,
+        source: source.to_owned(),
+    }
+}
+
+/// Assembles the CPython anatomy from the runner's figures.
+fn cpython_anatomy(runtime: &str, case: PyCase, a: &PyAnatomy) -> Anatomy {
+    let mut parts = vec![
+        part(
+            "list slot (a PyObject* in the list)",
+            a.pointer_bytes,
+            "struct.calcsize('P')",
+        ),
+        part(
+            "the object: header, GC header, its own fields",
+            a.getsizeof_instance,
+            "sys.getsizeof(obj)",
+        ),
+        part(
+            "timestamp: an int object",
+            a.getsizeof_int,
+            "sys.getsizeof(500_000)",
+        ),
+        part(
+            "value: a float object",
+            a.getsizeof_float,
+            "sys.getsizeof(50_000.0)",
+        ),
+    ];
+    let seen: f64 = parts.iter().map(|p| p.bytes).sum();
+    let rest = if a.getsizeof_dict.is_some() {
+        "rest seen by tracemalloc: inline values array, list spare room"
+    } else {
+        "rest seen by tracemalloc: the list's spare room"
+    };
+    parts.push(Part {
+        what: rest.to_owned(),
+        bytes: a.tracemalloc_per_reading - seen,
+        usable_bytes: None,
+        blocks: None,
+        source: "tracemalloc per reading minus the parts above".to_owned(),
+    });
+    let mut measures = vec![
+        SizeMeasure {
+            name: "sys.getsizeof(obj)".to_owned(),
+            bytes: Some(a.getsizeof_instance as f64),
+            counts: "the object itself: its header, the GC header, its own slots or pointers"
+                .to_owned(),
+            leaves_out: "attribute values (the int and the float), any __dict__ or values array, \
+                         the list's pointer to the object"
+                .to_owned(),
+        },
+        SizeMeasure {
+            name: format!("tracemalloc (peak / N, N={})", a.tracemalloc_n),
+            bytes: Some(a.tracemalloc_per_reading),
+            counts: "every byte requested while building the list: objects, values, ints, \
+                     floats, list slots and spare capacity"
+                .to_owned(),
+            leaves_out: "pymalloc's rounding to 8-byte size classes, its pool and arena headers"
+                .to_owned(),
+        },
+        SizeMeasure {
+            name: "pympler asizeof(obj)".to_owned(),
+            bytes: a.asizeof_instance.map(|b| b as f64),
+            counts: "the object and everything it reaches (int, float, __dict__), each rounded \
+                     to 8 bytes"
+                .to_owned(),
+            leaves_out: a.asizeof_note.clone().unwrap_or_else(|| {
+                "the list's pointer; for dict-based instances it makes and counts a real \
+                 __dict__ the lesson's objects never had"
+                    .to_owned()
+            }),
+        },
+    ];
+    if let Some(d) = a.getsizeof_dict {
+        measures.push(SizeMeasure {
+            name: "sys.getsizeof(obj.__dict__)".to_owned(),
+            bytes: Some(d as f64),
+            counts: "a dict made on the spot: CPython 3.11 keeps a plain instance's values in an \
+                     inline array until __dict__ is read"
+                .to_owned(),
+            leaves_out: "the values themselves; and this dict did not exist while the lesson ran"
+                .to_owned(),
+        });
+    }
+    Anatomy {
+        runtime: runtime.to_owned(),
+        layout: case.layout().to_owned(),
+        class: format!("Reading ({})", case.layout()),
+        block: None,
+        slot_names: Vec::new(),
+        parts,
+        measures,
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn figures() -> PyAnatomy {
+        PyAnatomy {
+            pointer_bytes: 8,
+            basicsize: 32,
+            getsizeof_instance: 48,
+            getsizeof_int: 28,
+            getsizeof_float: 24,
+            getsizeof_dict: None,
+            tracemalloc_per_reading: 111.7,
+            tracemalloc_n: 10_000,
+            asizeof_instance: None,
+            asizeof_note: Some("pympler is not installed".into()),
+        }
+    }
+
+    #[test]
+    fn cpython_parts_add_up_to_tracemalloc() {
+        let a = cpython_anatomy("cpython-3.11.7", PyCase::Slots, &figures());
+        let total: f64 = a.parts.iter().map(|p| p.bytes).sum();
+        assert!((total - 111.7).abs() < 1e-9);
+        assert_eq!(a.parts.last().unwrap().bytes, 111.7 - 108.0);
+        let asizeof = &a.measures[2];
+        assert_eq!(asizeof.bytes, None);
+        assert_eq!(asizeof.leaves_out, "pympler is not installed");
+        assert_eq!(a.measures.len(), 3, "no __dict__ measure for slots");
+    }
+}

@@ -1,0 +1,220 @@
+//! Renders `explain`'s anatomies: where one reading's bytes go.
+
+use super::Format;
+use crate::lab::explain::Anatomy;
+use std::fmt::Write;
+
+/// Renders anatomies in `format` (table reads as text).
+pub fn render_anatomies(format: Format, anatomies: &[Anatomy]) -> String {
+    match format {
+        Format::Json => {
+            let mut out = serde_json::to_string_pretty(anatomies).unwrap_or_default();
+            out.push('\n');
+            out
+        }
+        Format::Csv => csv(anatomies),
+        Format::Md => md(anatomies),
+        Format::Text | Format::Table => text(anatomies),
+    }
+}
+
+fn bytes(b: f64) -> String {
+    if b.fract() == 0.0 {
+        format!("{b:.0} B")
+    } else {
+        format!("{b:.1} B")
+    }
+}
+
+fn total(a: &Anatomy) -> f64 {
+    a.parts.iter().map(|p| p.bytes).sum()
+}
+
+fn text(anatomies: &[Anatomy]) -> String {
+    let mut out = String::new();
+    for a in anatomies {
+        let _ = writeln!(
+            out,
+            "{} in {} ({} layout): {} per reading",
+            a.class,
+            a.runtime,
+            a.layout,
+            bytes(total(a))
+        );
+        if let Some(block) = &a.block {
+            let _ = writeln!(
+                out,
+                "  one {}-byte block per object (offsets from Layout::extend):",
+                block.block_bytes
+            );
+            let _ = writeln!(
+                out,
+                "    @0    {:<34} {:>4} B",
+                "class pointer", block.header_bytes
+            );
+            for i in 0..block.slot_count {
+                let name = a.slot_names.get(i).map_or("?", String::as_str);
+                let _ = writeln!(
+                    out,
+                    "    @{:<4} {:<34} {:>4} B",
+                    block.slots_offset + i * block.slot_bytes,
+                    format!("slot '{name}' (Option<Value>)"),
+                    block.slot_bytes
+                );
+            }
+            if let Some(offset) = block.dict_offset {
+                let _ = writeln!(
+                    out,
+                    "    @{offset:<4} {:<34} {:>4} B (entries and index table: separate blocks)",
+                    "__dict__ table header", block.dict_bytes
+                );
+            }
+        }
+        let _ = writeln!(out, "  where the bytes go:");
+        for p in &a.parts {
+            let mut line = format!("    {:<62} {:>8}", p.what, bytes(p.bytes));
+            if let Some(u) = p.usable_bytes {
+                let _ = write!(line, "  ({} usable)", bytes(u));
+            }
+            if let Some(b) = p.blocks.filter(|b| *b >= 1.0) {
+                let _ = write!(line, "  {b:.0} block{}", if b == 1.0 { "" } else { "s" });
+            }
+            let _ = writeln!(out, "{line}  [{}]", p.source);
+        }
+        let _ = writeln!(out, "  what each way of measuring says:");
+        for m in &a.measures {
+            let said = m.bytes.map_or_else(|| "—".to_owned(), bytes);
+            let _ = writeln!(out, "    {:<62} {:>8}", m.name, said);
+            let _ = writeln!(out, "        counts: {}", m.counts);
+            let _ = writeln!(out, "        leaves out: {}", m.leaves_out);
+        }
+        out.push('\n');
+    }
+    out
+}
+
+fn md(anatomies: &[Anatomy]) -> String {
+    let mut out = String::new();
+    for a in anatomies {
+        let _ = writeln!(
+            out,
+            "### {} in {} ({} layout): {} per reading\n",
+            a.class,
+            a.runtime,
+            a.layout,
+            bytes(total(a))
+        );
+        out.push_str("| part | bytes | usable | source |\n| --- | ---: | ---: | --- |\n");
+        for p in &a.parts {
+            let usable = p.usable_bytes.map_or_else(|| "–".to_owned(), bytes);
+            let _ = writeln!(
+                out,
+                "| {} | {} | {usable} | {} |",
+                p.what,
+                bytes(p.bytes),
+                p.source
+            );
+        }
+        out.push_str("\n| measure | says | counts | leaves out |\n| --- | ---: | --- | --- |\n");
+        for m in &a.measures {
+            let said = m.bytes.map_or_else(|| "—".to_owned(), bytes);
+            let _ = writeln!(
+                out,
+                "| {} | {said} | {} | {} |",
+                m.name, m.counts, m.leaves_out
+            );
+        }
+        out.push('\n');
+    }
+    out
+}
+
+fn csv(anatomies: &[Anatomy]) -> String {
+    let mut writer = ::csv::Writer::from_writer(Vec::new());
+    let _ = writer.write_record([
+        "runtime",
+        "layout",
+        "part",
+        "bytes",
+        "usable_bytes",
+        "blocks",
+        "source",
+    ]);
+    let opt = |v: Option<f64>| v.map(|v| v.to_string()).unwrap_or_default();
+    for a in anatomies {
+        for p in &a.parts {
+            let _ = writer.write_record([
+                a.runtime.clone(),
+                a.layout.clone(),
+                p.what.clone(),
+                p.bytes.to_string(),
+                opt(p.usable_bytes),
+                opt(p.blocks),
+                p.source.clone(),
+            ]);
+        }
+    }
+    String::from_utf8(writer.into_inner().unwrap_or_default()).unwrap_or_default()
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::lab::explain::{Part, SizeMeasure};
+    use crate::model::InstanceLayout;
+
+    fn fixture() -> Vec<Anatomy> {
+        vec![Anatomy {
+            runtime: "rust".into(),
+            layout: "slots".into(),
+            class: "ReadingSlots".into(),
+            block: Some(InstanceLayout {
+                block_bytes: 40,
+                align: 8,
+                header_bytes: 8,
+                slots_offset: 8,
+                slot_bytes: 16,
+                slot_count: 2,
+                dict_offset: None,
+                dict_bytes: 56,
+            }),
+            slot_names: vec!["timestamp".into(), "value".into()],
+            parts: vec![
+                Part {
+                    what: "list slot".into(),
+                    bytes: 8.0,
+                    usable_bytes: Some(8.0),
+                    blocks: Some(0.0009765625),
+                    source: "measured".into(),
+                },
+                Part {
+                    what: "object block".into(),
+                    bytes: 40.0,
+                    usable_bytes: Some(48.0),
+                    blocks: Some(1.0),
+                    source: "measured".into(),
+                },
+            ],
+            measures: vec![SizeMeasure {
+                name: "size_of::<Instance>()".into(),
+                bytes: Some(8.0),
+                counts: "the pointer".into(),
+                leaves_out: "the block".into(),
+            }],
+        }]
+    }
+
+    #[test]
+    fn golden_text_md_csv() {
+        insta::assert_snapshot!("explain_text", render_anatomies(Format::Text, &fixture()));
+        insta::assert_snapshot!("explain_md", render_anatomies(Format::Md, &fixture()));
+        insta::assert_snapshot!("explain_csv", render_anatomies(Format::Csv, &fixture()));
+    }
+
+    #[test]
+    fn json_round_trips() {
+        let text = render_anatomies(Format::Json, &fixture());
+        let back: Vec<Anatomy> = serde_json::from_str(&text).unwrap();
+        assert_eq!(back, fixture());
+    }
+}

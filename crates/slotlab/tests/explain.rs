@@ -1,0 +1,69 @@
+//! `explain`'s Rust anatomy: measured step by step, it must add up to what
+//! the seed exercise measures for a whole list.
+
+use slotlab::lab::explain;
+use slotlab::lab::seed::{self, SeedConfig};
+use slotlab::measure::{FakeClock, RepeatPlan, TrackingAllocator};
+use slotlab::model::Layout;
+use std::time::Duration;
+
+#[global_allocator]
+static ALLOC: TrackingAllocator = TrackingAllocator::new();
+
+fn seed_bytes_per_object(layout: Layout) -> f64 {
+    let config = SeedConfig {
+        n: 1000,
+        layout,
+        plan: RepeatPlan {
+            warmup: 0,
+            repetitions: 1,
+        },
+    };
+    let clock = FakeClock::new(Duration::from_millis(1));
+    seed::run(&config, &clock, &mut |_| {})
+        .unwrap()
+        .bytes_per_object
+}
+
+#[test]
+fn the_parts_add_up_to_the_seed_exercise() {
+    for layout in Layout::ALL {
+        let anatomy = explain::rust(layout).unwrap();
+        let total: f64 = anatomy.parts.iter().map(|p| p.bytes).sum();
+        assert_eq!(total, seed_bytes_per_object(layout), "{layout}");
+        let requested = anatomy.measures[1].bytes.unwrap();
+        assert_eq!(requested, total);
+    }
+}
+
+#[test]
+#[cfg(target_pointer_width = "64")]
+fn a_slots_reading_is_a_list_slot_and_one_40_byte_block() {
+    let anatomy = explain::rust(Layout::Slots).unwrap();
+    let bytes: Vec<f64> = anatomy.parts.iter().map(|p| p.bytes).collect();
+    assert_eq!(bytes, [8.0, 40.0, 0.0, 0.0]);
+    assert_eq!(anatomy.parts[1].blocks, Some(1.0));
+    let block = anatomy.block.unwrap();
+    assert_eq!(
+        (
+            block.block_bytes,
+            block.slots_offset,
+            block.slot_count,
+            block.dict_offset
+        ),
+        (40, 8, 2, None)
+    );
+    assert_eq!(
+        anatomy.measures[0].bytes,
+        Some(8.0),
+        "size_of::<Instance>()"
+    );
+}
+
+#[test]
+fn a_dict_reading_allocates_its_table_on_the_first_attribute() {
+    let anatomy = explain::rust(Layout::Dict).unwrap();
+    let blocks: Vec<f64> = anatomy.parts.iter().map(|p| p.blocks.unwrap()).collect();
+    assert_eq!(blocks[1..], [1.0, 2.0, 0.0]);
+    assert!(anatomy.block.unwrap().dict_offset.is_some());
+}
