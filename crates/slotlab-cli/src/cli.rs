@@ -72,17 +72,8 @@ pub struct CompareArgs {
     #[command(flatten)]
     pub repeat: RepeatArgs,
 
-    /// The Python interpreter to compare with.
-    #[arg(long, value_name = "PATH", default_value = "python3")]
-    pub python: String,
-
-    /// Only the Rust layouts (no Python needed).
-    #[arg(long, conflicts_with = "python_only")]
-    pub rust_only: bool,
-
-    /// Only the CPython cases.
-    #[arg(long)]
-    pub python_only: bool,
+    #[command(flatten)]
+    pub runtimes: RuntimeArgs,
 
     #[command(flatten)]
     pub output: OutputArgs,
@@ -95,17 +86,8 @@ pub struct ExplainArgs {
     #[arg(long, value_enum, default_value_t = LayoutChoice::All)]
     pub layout: LayoutChoice,
 
-    /// The Python interpreter for the CPython side.
-    #[arg(long, value_name = "PATH", default_value = "python3")]
-    pub python: String,
-
-    /// Only the Rust side (no Python needed).
-    #[arg(long, conflicts_with = "python_only")]
-    pub rust_only: bool,
-
-    /// Only the CPython side.
-    #[arg(long)]
-    pub python_only: bool,
+    #[command(flatten)]
+    pub runtimes: RuntimeArgs,
 
     #[command(flatten)]
     pub output: OutputArgs,
@@ -127,6 +109,34 @@ pub struct SeedArgs {
 
     #[command(flatten)]
     pub output: OutputArgs,
+}
+
+/// Which runtimes to run, shared by commands that compare them.
+#[derive(Debug, Args)]
+pub struct RuntimeArgs {
+    /// The Python interpreter for the CPython side.
+    #[arg(long, value_name = "PATH", default_value = "python3")]
+    pub python: String,
+
+    /// Only the Rust side (no Python needed).
+    #[arg(long, conflicts_with = "python_only")]
+    pub rust_only: bool,
+
+    /// Only the CPython side.
+    #[arg(long)]
+    pub python_only: bool,
+}
+
+impl RuntimeArgs {
+    /// The interpreter to run, unless `--rust-only`.
+    pub fn python(&self) -> Option<&str> {
+        (!self.rust_only).then_some(self.python.as_str())
+    }
+
+    /// Whether to run the Rust side.
+    pub fn rust(&self) -> bool {
+        !self.python_only
+    }
 }
 
 /// Repetition flags, shared by measuring commands.

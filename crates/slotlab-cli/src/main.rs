@@ -105,8 +105,8 @@ fn compare_command(args: &CompareArgs, quiet: bool) -> anyhow::Result<ExitCode> 
             warmup: args.repeat.warmup,
             repetitions: args.repeat.repeat,
         },
-        rust: !args.python_only,
-        python: (!args.rust_only).then(|| args.python.clone()),
+        rust: args.runtimes.rust(),
+        python: args.runtimes.python().map(str::to_owned),
     };
     let steps = compare::steps(&config);
     let bar = progress_bar(quiet, steps.len() as u64);
@@ -132,14 +132,10 @@ fn explain_command(args: &ExplainArgs) -> anyhow::Result<ExitCode> {
         .output
         .resolve_format(report::Format::Text)
         .map_err(anyhow::Error::msg)?;
-    let python = if args.rust_only {
-        None
-    } else {
-        Some(Python::probe(&args.python)?)
-    };
+    let python = args.runtimes.python().map(Python::probe).transpose()?;
     let mut anatomies = Vec::new();
     for layout in args.layout.layouts() {
-        if !args.python_only {
+        if args.runtimes.rust() {
             anatomies.push(explain::rust(layout)?);
         }
         if let Some(python) = &python {

@@ -1,8 +1,7 @@
 //! Markdown: a pipe table, the claims as a list, how it was measured.
 
-use super::{Display, display_rows, footer};
+use super::{Display, claims_block, display_rows, footer};
 use crate::measure::Results;
-use std::fmt::Write;
 
 pub(super) fn render(results: &Results) -> String {
     let Display {
@@ -25,18 +24,18 @@ pub(super) fn render(results: &Results) -> String {
     for row in rows {
         out.push_str(&line(&row));
     }
-    if !results.claims.is_empty() {
-        out.push_str("\n**The lesson's claims, checked against these figures**\n\n");
-        for claim in &results.claims {
-            let _ = writeln!(
-                out,
+    out.push_str(&claims_block(
+        results,
+        "\n**The lesson's claims, checked against these figures**\n\n",
+        |claim| {
+            format!(
                 "- {} — **{}**: {}",
                 claim.claim,
                 claim.verdict.label(),
                 claim.evidence
-            );
-        }
-    }
+            )
+        },
+    ));
     out.push('\n');
     out.push_str(&footer(results, |l| format!("_{l}_  \n")));
     out

@@ -171,6 +171,23 @@ pub fn runs_phrase(repetitions: u32, warmup: u32) -> String {
     }
 }
 
+/// The claims under `heading`, one `line` each (empty when there are none).
+fn claims_block(
+    results: &Results,
+    heading: &str,
+    line: impl Fn(&crate::measure::Claim) -> String,
+) -> String {
+    if results.claims.is_empty() {
+        return String::new();
+    }
+    let mut out = heading.to_owned();
+    for claim in &results.claims {
+        out.push_str(&line(claim));
+        out.push('\n');
+    }
+    out
+}
+
 /// The "Note:" and "Measured:" lines every human-readable format ends with.
 fn footer(results: &Results, line: impl Fn(&str) -> String) -> String {
     let mut out = String::new();

@@ -1,7 +1,7 @@
 //! A table for the terminal, then the claims and how it was measured.
 
-use super::{display_rows, footer};
-use crate::measure::Results;
+use super::{claims_block, display_rows, footer};
+use crate::measure::{Results, Verdict};
 use comfy_table::{CellAlignment, Table, presets};
 use std::fmt::Write;
 
@@ -23,23 +23,23 @@ pub(super) fn render(results: &Results) -> String {
         .map(|c| format!("{c}\n"))
         .unwrap_or_default();
     let _ = writeln!(out, "{table}");
-    if !results.claims.is_empty() {
-        out.push_str("\nThe lesson's claims, checked against these figures:\n");
-        for claim in &results.claims {
+    out.push_str(&claims_block(
+        results,
+        "\nThe lesson's claims, checked against these figures:\n",
+        |claim| {
             let mark = match claim.verdict {
-                crate::measure::Verdict::Held => "✔",
-                crate::measure::Verdict::NotHeld => "✘",
-                crate::measure::Verdict::NotMeasured => "·",
+                Verdict::Held => "✔",
+                Verdict::NotHeld => "✘",
+                Verdict::NotMeasured => "·",
             };
-            let _ = writeln!(
-                out,
+            format!(
                 "  {mark} {} — {}: {}",
                 claim.claim,
                 claim.verdict.label(),
                 claim.evidence
-            );
-        }
-    }
+            )
+        },
+    ));
     out.push('\n');
     out.push_str(&footer(results, |l| format!("{l}\n")));
     out

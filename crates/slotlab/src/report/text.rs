@@ -11,7 +11,7 @@
 //! the claims, if any, and how the figures were measured. Where more than
 //! one implementation ran, each heading names its own.
 
-use super::footer;
+use super::{claims_block, footer};
 use crate::measure::Results;
 use crate::model::round_repr;
 use std::fmt::Write;
@@ -32,15 +32,14 @@ pub(super) fn render(results: &Results) -> String {
         let _ = writeln!(out, "Peak memory: {} MB", round_repr(m.peak_mib(), 2));
         out.push('\n');
     }
-    for claim in &results.claims {
-        let _ = writeln!(
-            out,
+    out.push_str(&claims_block(results, "", |claim| {
+        format!(
             "{}: {} ({})",
             claim.claim,
             claim.verdict.label(),
             claim.evidence
-        );
-    }
+        )
+    }));
     if !results.claims.is_empty() {
         out.push('\n');
     }
