@@ -6,13 +6,13 @@
 //! ```
 //!
 //! The Python side is the lesson's code, verbatim: its ```python blocks are
-//! read from `../shared/seed/slots-lesson.md` and run once as written
+//! read from the lesson (`python/slots-lesson.md`) and run once as written
 //! (tracemalloc on: the lesson's protocol) and once with tracemalloc's
 //! functions replaced by no-ops (the same code, untraced). Each run is a
 //! fresh interpreter. Environment: `SLOTLAB_BENCH_N` (default 1000000),
 //! `SLOTLAB_BENCH_REPEAT` (Rust runs, default 10), `SLOTLAB_BENCH_PY_REPEAT`
 //! (Python runs per mode, default 3), `SLOTLAB_PYTHON` (default `python3`),
-//! `SLOTLAB_LESSON` (the lesson file).
+//! `SLOTLAB_LESSON` (another lesson file).
 //!
 //! Speed is judged here, never in tests: the machines are shared and noisy,
 //! so both sides run back to back and only their ratios are reported.
@@ -61,11 +61,13 @@ fn run_python(
     })
 }
 
-fn lesson_path() -> PathBuf {
-    std::env::var_os("SLOTLAB_LESSON").map_or_else(
-        || PathBuf::from(env!("CARGO_MANIFEST_DIR")).join("../../../shared/seed/slots-lesson.md"),
-        PathBuf::from,
-    )
+/// The lesson: `SLOTLAB_LESSON` if set, else the copy slotlab embeds.
+fn lesson_text() -> Result<String, String> {
+    match std::env::var_os("SLOTLAB_LESSON") {
+        Some(path) => std::fs::read_to_string(&path)
+            .map_err(|e| format!("SLOTLAB_LESSON={}: {e}", PathBuf::from(&path).display())),
+        None => Ok(lesson::LESSON.to_owned()),
+    }
 }
 
 fn spread(t: &TimeStats) -> String {
@@ -114,13 +116,12 @@ fn main() {
         }
     }
 
-    let path = lesson_path();
-    let Ok(markdown) = std::fs::read_to_string(&path) else {
-        println!(
-            "\nthe lesson is not at {}: Rust figures only (set SLOTLAB_LESSON)",
-            path.display()
-        );
-        return;
+    let markdown = match lesson_text() {
+        Ok(text) => text,
+        Err(e) => {
+            println!("\n{e}: Rust figures only");
+            return;
+        }
     };
     let version = match slotlab::python::Python::probe(&python) {
         Ok(p) => p.info().version.clone(),

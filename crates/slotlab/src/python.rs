@@ -467,6 +467,11 @@ fn parse<T: serde::de::DeserializeOwned>(
 pub mod lesson {
     use super::{PythonError, run};
 
+    /// The lesson this project implements (`python/slots-lesson.md`, a copy
+    /// of the seed lesson; a test checks it against the original when that
+    /// is at hand).
+    pub const LESSON: &str = include_str!("../../../python/slots-lesson.md");
+
     /// Replaces tracemalloc's functions with no-ops before the lesson's code
     /// imports it, so the same code runs untraced.
     pub const NO_TRACEMALLOC: &str = "import tracemalloc\n\

@@ -182,17 +182,9 @@ fn an_interpreter_too_old_for_every_case_is_refused() {
 fn traced_figures_agree_with_the_lessons_own_code_within_5_percent() {
     let _serial = serial();
     use slotlab::python::lesson;
-    let path = std::path::Path::new(env!("CARGO_MANIFEST_DIR"))
-        .join("../../../shared/seed/slots-lesson.md");
-    let markdown = std::fs::read_to_string(&path).unwrap_or_else(|e| {
-        panic!(
-            "the lesson at {} (shared/ sits beside the repo): {e}",
-            path.display()
-        )
-    });
     let n = 100_000;
     let python = Python::probe("python3").unwrap();
-    let cases = lesson::cases(&markdown, n);
+    let cases = lesson::cases(lesson::LESSON, n);
     assert_eq!(
         cases.iter().map(|c| c.layout).collect::<Vec<_>>(),
         ["dict", "slots"]
@@ -222,5 +214,22 @@ fn traced_figures_agree_with_the_lessons_own_code_within_5_percent() {
             case.layout,
             verbatim.peak_mib
         );
+    }
+}
+
+#[test]
+fn the_vendored_lesson_is_the_seed_lesson() {
+    let _serial = serial();
+    // CI and this project's machines keep shared/ beside the repository.
+    let original = std::path::Path::new(env!("CARGO_MANIFEST_DIR"))
+        .join("../../../shared/seed/slots-lesson.md");
+    match std::fs::read_to_string(&original) {
+        Ok(text) => assert_eq!(
+            text,
+            slotlab::python::lesson::LESSON,
+            "python/slots-lesson.md has drifted from {}",
+            original.display()
+        ),
+        Err(_) => eprintln!("note: {} not found; nothing to compare", original.display()),
     }
 }
