@@ -9,6 +9,8 @@
 //!   CPython's attribute semantics and error messages;
 //! - [`measure`]: a tracking global allocator with exact byte counts, repeated
 //!   timing with spread, and the [`measure::Measurement`] record;
+//! - [`record`]: typed records, `#[derive(Record)]` (slots + dataclass in
+//!   one), and [`record::RecordVec`], columnar storage;
 //! - [`lab`]: the experiments, each returning measurements;
 //! - [`report`]: renderers for those measurements.
 //!
@@ -36,10 +38,14 @@
 
 #![deny(missing_docs, missing_debug_implementations)]
 
+// Lets `#[derive(Record)]`'s `::slotlab::...` paths resolve inside this crate.
+extern crate self as slotlab;
+
 pub mod lab;
 pub mod measure;
 pub mod model;
 pub mod python;
+pub mod record;
 pub mod report;
 
 /// The README's Rust examples, compiled and run as doctests.

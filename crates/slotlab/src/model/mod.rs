@@ -24,7 +24,7 @@ pub use class::{Class, ClassBuilder};
 pub use dict::{Dict, FxIndexMap};
 pub use error::ModelError;
 pub use instance::Instance;
-pub use repr::{float_repr, round_repr};
+pub use repr::{float_repr, round_repr, str_repr};
 pub use value::{Str, Value};
 
 use serde::{Deserialize, Serialize};

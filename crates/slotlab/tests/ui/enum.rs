@@ -1,0 +1,8 @@
+use slotlab::record::Record;
+
+#[derive(Record)]
+enum Reading {
+    Empty,
+}
+
+fn main() {}
