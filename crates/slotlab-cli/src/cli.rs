@@ -2,7 +2,7 @@
 //! value is checked with an error that names the flag.
 
 use clap::{Args, Parser, Subcommand, ValueEnum};
-use slotlab::model::Layout;
+use slotlab::lab::seed::SeedLayout;
 use slotlab::report::Format;
 use std::path::PathBuf;
 
@@ -168,21 +168,27 @@ pub struct OutputArgs {
 /// `--layout` values.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, ValueEnum)]
 pub enum LayoutChoice {
-    /// A class without __slots__: a per-instance __dict__.
+    /// Object model, a class without __slots__: a per-instance __dict__.
     Dict,
-    /// A class with __slots__ = ("timestamp", "value").
+    /// Object model, __slots__ = ("timestamp", "value").
     Slots,
-    /// Both, one after the other.
+    /// A #[derive(Record)] struct in a Vec (array of structs).
+    Record,
+    /// The same record in a RecordVec (struct of arrays).
+    Columns,
+    /// All of them, one after the other.
     All,
 }
 
 impl LayoutChoice {
     /// The layouts this choice stands for.
-    pub fn layouts(self) -> Vec<Layout> {
+    pub fn layouts(self) -> Vec<SeedLayout> {
         match self {
-            LayoutChoice::Dict => vec![Layout::Dict],
-            LayoutChoice::Slots => vec![Layout::Slots],
-            LayoutChoice::All => Layout::ALL.to_vec(),
+            LayoutChoice::Dict => vec![SeedLayout::Dict],
+            LayoutChoice::Slots => vec![SeedLayout::Slots],
+            LayoutChoice::Record => vec![SeedLayout::Record],
+            LayoutChoice::Columns => vec![SeedLayout::Columns],
+            LayoutChoice::All => SeedLayout::ALL.to_vec(),
         }
     }
 }

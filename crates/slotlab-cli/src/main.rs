@@ -9,10 +9,9 @@ use cli::{Cli, Command, CompareArgs, ExplainArgs, SeedArgs};
 use indicatif::{ProgressBar, ProgressStyle};
 use slotlab::lab::compare::{self, CompareConfig, Step};
 use slotlab::lab::explain;
-use slotlab::lab::seed::{self, SeedConfig};
+use slotlab::lab::seed::{self, SeedConfig, SeedLayout};
 use slotlab::measure::alloc::PreferredBacking;
 use slotlab::measure::{MonotonicClock, RepeatPlan, Results, RunKind, TrackingAllocator};
-use slotlab::model::Layout;
 use slotlab::python::{PyCase, Python};
 use slotlab::report;
 use std::process::ExitCode;
@@ -138,11 +137,15 @@ fn explain_command(args: &ExplainArgs) -> anyhow::Result<ExitCode> {
         if args.runtimes.rust() {
             anatomies.push(explain::rust(layout)?);
         }
-        if let Some(python) = &python {
-            let case = match layout {
-                Layout::Dict => PyCase::Dict,
-                _ => PyCase::Slots,
-            };
+        // CPython's counterpart of each layout; columns have none in the
+        // standard library.
+        let case = match layout {
+            SeedLayout::Dict => Some(PyCase::Dict),
+            SeedLayout::Slots => Some(PyCase::Slots),
+            SeedLayout::Record => Some(PyCase::DataclassSlots),
+            _ => None,
+        };
+        if let (Some(python), Some(case)) = (&python, case) {
             anatomies.extend(explain::cpython(python, case)?);
         }
     }

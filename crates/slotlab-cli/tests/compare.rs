@@ -44,8 +44,8 @@ fn the_table_puts_rust_and_cpython_side_by_side_with_claims() {
 fn json_has_every_row_ratios_and_claims() {
     let value = json_of(&[]);
     let rows = value["measurements"].as_array().unwrap();
-    // 2 Rust layouts + 7 CPython cases in 2 modes (3.11 skips none).
-    assert_eq!(rows.len(), 16);
+    // 4 Rust layouts + 7 CPython cases in 2 modes (3.11 skips none).
+    assert_eq!(rows.len(), 18);
     let rust_slots = rows
         .iter()
         .find(|m| m["implementation"] == "rust" && m["layout"] == "slots")
@@ -72,7 +72,7 @@ fn json_has_every_row_ratios_and_claims() {
 fn rust_only_and_python_only() {
     let rust = json_of(&["--rust-only"]);
     let rows = rust["measurements"].as_array().unwrap();
-    assert!(rows.iter().all(|m| m["implementation"] == "rust") && rows.len() == 2);
+    assert!(rows.iter().all(|m| m["implementation"] == "rust") && rows.len() == 4);
     let python = json_of(&["--python-only"]);
     let rows = python["measurements"].as_array().unwrap();
     assert!(rows.iter().all(|m| m["implementation"] != "rust") && rows.len() == 14);
@@ -85,7 +85,7 @@ fn csv_and_markdown() {
         csv.starts_with("experiment,implementation,layout,n,"),
         "{csv}"
     );
-    assert_eq!(csv.lines().count(), 3);
+    assert_eq!(csv.lines().count(), 5);
     let md = stdout_of(&["--rust-only", "--format", "md"]);
     assert!(md.contains("| implementation | layout |"), "{md}");
 }

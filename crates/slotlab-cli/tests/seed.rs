@@ -26,8 +26,12 @@ fn prints_both_blocks_in_the_lessons_format() {
     assert_eq!(lines[4], "SLOTS CLASS");
     // 1000 slots readings are 48,000 bytes: round(48000 / 2**20, 2) == 0.05.
     assert_eq!(lines[6], "Peak memory: 0.05 MB");
+    assert_eq!(lines[8], "RECORD CLASS");
+    assert_eq!(lines[12], "COLUMNS CLASS");
+    // 1000 records are 16,000 bytes: round(16000 / 2**20, 2) == 0.02.
+    assert_eq!(lines[14], "Peak memory: 0.02 MB");
     assert!(
-        stdout.contains("Measured: one window = build 1000 objects"),
+        stdout.contains("Measured: one window = build 1000 readings"),
         "{stdout}"
     );
 }
@@ -70,7 +74,7 @@ fn out_writes_a_file_in_the_format_its_name_asks_for() {
         .stdout("");
     let value: serde_json::Value =
         serde_json::from_str(&std::fs::read_to_string(&path).unwrap()).unwrap();
-    assert_eq!(value["measurements"].as_array().unwrap().len(), 2);
+    assert_eq!(value["measurements"].as_array().unwrap().len(), 4);
     std::fs::remove_dir_all(dir).unwrap();
 }
 

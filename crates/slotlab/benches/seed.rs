@@ -17,10 +17,9 @@
 //! Speed is judged here, never in tests: the machines are shared and noisy,
 //! so both sides run back to back and only their ratios are reported.
 
-use slotlab::lab::seed::{self, SeedConfig};
+use slotlab::lab::seed::{self, SeedConfig, SeedLayout};
 use slotlab::measure::alloc::PreferredBacking;
 use slotlab::measure::{Measurement, MonotonicClock, RepeatPlan, TimeStats, TrackingAllocator};
-use slotlab::model::Layout;
 use slotlab::python::lesson::{self, LessonCase};
 use std::path::PathBuf;
 use std::time::Duration;
@@ -89,7 +88,7 @@ fn main() {
 
     let clock = MonotonicClock::new();
     let mut rust: Vec<Measurement> = Vec::new();
-    for layout in Layout::ALL {
+    for layout in SeedLayout::ALL {
         let config = SeedConfig {
             n,
             layout,
@@ -101,7 +100,7 @@ fn main() {
         match seed::run(&config, &clock, &mut |_| {}) {
             Ok(m) => {
                 println!(
-                    "rust    {:<5}  {}  {:>7.2} bytes/reading  {} allocations",
+                    "rust    {:<7}  {}  {:>7.2} bytes/reading  {} allocations",
                     layout.name(),
                     spread(&m.time),
                     m.bytes_per_object,

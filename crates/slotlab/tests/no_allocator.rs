@@ -1,9 +1,9 @@
 //! Without the tracking allocator, experiments refuse to report zeros.
 
 use slotlab::lab::LabError;
+use slotlab::lab::seed::SeedLayout;
 use slotlab::lab::seed::{self, SeedConfig};
 use slotlab::measure::{FakeClock, RepeatPlan, alloc};
-use slotlab::model::Layout;
 use std::time::Duration;
 
 #[test]
@@ -11,7 +11,7 @@ fn seed_refuses_to_run_uncounted() {
     assert!(!alloc::is_installed());
     let config = SeedConfig {
         n: 10,
-        layout: Layout::Slots,
+        layout: SeedLayout::Slots,
         plan: RepeatPlan::default(),
     };
     let clock = FakeClock::new(Duration::from_millis(1));

@@ -1,6 +1,7 @@
 //! The seed exercise's exact memory cost per layout.
 
 use slotlab::lab::LabError;
+use slotlab::lab::seed::SeedLayout;
 use slotlab::lab::seed::{self, SeedConfig};
 use slotlab::measure::{AllocScope, FakeClock, RepeatPlan, RunKind, TrackingAllocator};
 use slotlab::model::{Instance, Layout, Str, Value};
@@ -11,12 +12,12 @@ static ALLOC: TrackingAllocator = TrackingAllocator::new();
 
 const N: u64 = 1000;
 
-fn run(layout: Layout, plan: RepeatPlan) -> slotlab::measure::Measurement {
+fn run(layout: SeedLayout, plan: RepeatPlan) -> slotlab::measure::Measurement {
     let clock = FakeClock::new(Duration::from_millis(7));
     seed::run(&SeedConfig { n: N, layout, plan }, &clock, &mut |_| {}).unwrap()
 }
 
-fn once(layout: Layout) -> slotlab::measure::Measurement {
+fn once(layout: SeedLayout) -> slotlab::measure::Measurement {
     run(
         layout,
         RepeatPlan {
@@ -34,13 +35,25 @@ fn expected_sum(n: u64) -> f64 {
 #[test]
 #[cfg(target_pointer_width = "64")]
 fn a_slots_reading_costs_48_requested_bytes_with_its_list_slot() {
-    let m = once(Layout::Slots);
+    let m = once(SeedLayout::Slots);
     // 8 (list slot) + 8 (class pointer) + 2 × 16 (values), one block each.
     assert_eq!(m.peak_bytes, 48 * N);
     assert_eq!(m.bytes_per_object, 48.0);
     assert_eq!(m.allocations, Some(N + 1));
     assert_eq!(m.extra["instance_block_bytes"], 40.0);
     assert_eq!(m.extra["sum"], expected_sum(N));
+}
+
+#[test]
+fn records_cost_16_bytes_each_in_a_vec_or_in_columns() {
+    // Vec<Reading>: one block of N × 16; RecordVec: two columns of N × 8.
+    for (layout, blocks) in [(SeedLayout::Record, 1), (SeedLayout::Columns, 2)] {
+        let m = once(layout);
+        assert_eq!(m.peak_bytes, 16 * N, "{layout}");
+        assert_eq!(m.allocations, Some(blocks), "{layout}");
+        assert_eq!(m.extra["sum"], expected_sum(N), "{layout}");
+        assert!(!m.extra.contains_key("instance_block_bytes"));
+    }
 }
 
 #[test]
@@ -57,7 +70,7 @@ fn a_dict_reading_costs_its_block_plus_its_own_hash_table() {
     assert_eq!(one.live_blocks, 3);
     assert!(one.bytes_now > 40 + 2 * 16, "{one:?}");
 
-    let m = once(Layout::Dict);
+    let m = once(SeedLayout::Dict);
     let list_slot = std::mem::size_of::<Instance>() as u64;
     assert_eq!(m.peak_bytes, N * (list_slot + one.bytes_now as u64));
     assert_eq!(m.allocations, Some(1 + N * 3 + N * one.reallocations));
@@ -91,7 +104,7 @@ fn repetitions_are_timed_with_the_given_clock_and_warmups_unrecorded() {
     let clock = FakeClock::new(Duration::from_millis(7));
     let config = SeedConfig {
         n: 10,
-        layout: Layout::Slots,
+        layout: SeedLayout::Slots,
         plan: RepeatPlan {
             warmup: 2,
             repetitions: 3,
@@ -106,12 +119,12 @@ fn repetitions_are_timed_with_the_given_clock_and_warmups_unrecorded() {
     assert_eq!(m.extra["iterate_median_s"], 0.007);
     assert_eq!((m.repetitions, m.warmup), (3, 2));
     // Allocation accounting is deterministic: the same every run.
-    assert_eq!(m.peak_bytes, once(Layout::Slots).peak_bytes / N * 10);
+    assert_eq!(m.peak_bytes, once(SeedLayout::Slots).peak_bytes / N * 10);
 }
 
 #[test]
 fn an_n_that_cannot_fit_is_refused_with_both_figures() {
-    let err = seed::check_fits(Layout::Slots, 1_000_000_000_000_000).unwrap_err();
+    let err = seed::check_fits(SeedLayout::Slots, 1_000_000_000_000_000).unwrap_err();
     let LabError::TooLarge { estimate, .. } = &err else {
         panic!("{err}")
     };
@@ -122,8 +135,8 @@ fn an_n_that_cannot_fit_is_refused_with_both_figures() {
         "{text}"
     );
     assert!(matches!(
-        seed::check_fits(Layout::Dict, 0),
+        seed::check_fits(SeedLayout::Dict, 0),
         Err(LabError::ZeroN)
     ));
-    assert!(seed::check_fits(Layout::Dict, 1000).is_ok());
+    assert!(seed::check_fits(SeedLayout::Dict, 1000).is_ok());
 }

@@ -2,9 +2,9 @@
 //! ratios against CPython's dict and slots classes and the lesson's claims
 //! judged by the figures.
 
+use super::seed::SeedLayout;
 use super::{LabError, claims, seed};
 use crate::measure::{Clock, Measurement, RepeatPlan, Results, RunKind};
-use crate::model::Layout;
 use crate::python::{CaseOutcome, PyCase, PyMode, Python};
 
 /// What to run.
@@ -26,7 +26,7 @@ pub struct CompareConfig {
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub enum Step {
     /// A Rust layout.
-    Rust(Layout),
+    Rust(SeedLayout),
     /// A CPython case in one mode.
     Python(PyCase, PyMode),
 }
@@ -54,7 +54,7 @@ pub struct CompareOutput {
 pub fn steps(config: &CompareConfig) -> Vec<Step> {
     let mut steps = Vec::new();
     if config.rust {
-        steps.extend(Layout::ALL.map(Step::Rust));
+        steps.extend(SeedLayout::ALL.map(Step::Rust));
     }
     if config.python.is_some() {
         for mode in [PyMode::Untraced, PyMode::Tracemalloc] {
@@ -79,7 +79,7 @@ pub fn run(
 ) -> Result<CompareOutput, LabError> {
     let python = config.python.as_deref().map(Python::probe).transpose()?;
     if config.rust {
-        for layout in Layout::ALL {
+        for layout in SeedLayout::ALL {
             seed::check_fits(layout, config.n)?;
         }
     }
@@ -200,17 +200,14 @@ mod tests {
             rust: true,
             python: None,
         };
-        assert_eq!(
-            steps(&config),
-            vec![Step::Rust(Layout::Dict), Step::Rust(Layout::Slots)]
-        );
+        assert_eq!(steps(&config), SeedLayout::ALL.map(Step::Rust).to_vec());
         let both = CompareConfig {
             python: Some("python3".into()),
             ..config
         };
-        assert_eq!(steps(&both).len(), 2 + 14);
+        assert_eq!(steps(&both).len(), 4 + 14);
         assert_eq!(
-            steps(&both)[2].label(),
+            steps(&both)[4].label(),
             "cpython dict untraced",
             "untraced first: CPython's speed before tracemalloc's"
         );

@@ -5,10 +5,12 @@
 //! allocator; CPython figures come from the runner (`sys.getsizeof`,
 //! tracemalloc, pympler). Nothing is a constant typed into this file.
 
-use super::{LabError, seed};
-use crate::measure::{AllocScope, alloc};
+use super::LabError;
+use super::seed::{self, Reading, SeedLayout};
+use crate::measure::{AllocScope, AllocStats, alloc};
 use crate::model::{Instance, InstanceLayout, Layout, Str, Value};
 use crate::python::{PyAnatomy, PyCase, Python};
+use crate::record::{Record, RecordVec, padding_bytes};
 use serde::{Deserialize, Serialize};
 
 /// One reading's anatomy under one layout in one runtime.
@@ -25,10 +27,29 @@ pub struct Anatomy {
     /// Rust only: the slot names, in storage order.
     #[serde(default)]
     pub slot_names: Vec<String>,
+    /// Rust records only: the struct's fields, where `offset_of!` puts them.
+    #[serde(default)]
+    pub fields: Vec<FieldLine>,
+    /// Rust records only: bytes of padding in the struct.
+    #[serde(default)]
+    pub padding_bytes: Option<usize>,
     /// Where the bytes go, part by part.
     pub parts: Vec<Part>,
     /// What each way of sizing the object says.
     pub measures: Vec<SizeMeasure>,
+}
+
+/// One field of a record struct.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct FieldLine {
+    /// The field's name.
+    pub name: String,
+    /// Its type.
+    pub type_name: String,
+    /// Its offset in the struct.
+    pub offset: usize,
+    /// Its size.
+    pub size: usize,
 }
 
 /// One part of a reading's bytes.
@@ -63,22 +84,129 @@ pub struct SizeMeasure {
 const LIST_PROBE: usize = 1024;
 
 /// Measures one Rust reading under `layout`, step by step.
-pub fn rust(layout: Layout) -> Result<Anatomy, LabError> {
+pub fn rust(layout: SeedLayout) -> Result<Anatomy, LabError> {
     if !alloc::is_installed() {
         return Err(LabError::AllocatorNotInstalled);
     }
+    match layout.model() {
+        Some(model) => rust_object(model),
+        None => Ok(rust_record(layout)),
+    }
+}
+
+/// A measured part: `stats` over `per` readings.
+fn measured(what: &str, source: &str, per: f64, stats: AllocStats) -> Part {
+    Part {
+        what: what.to_owned(),
+        bytes: stats.peak_bytes as f64 / per,
+        usable_bytes: alloc::usable_size_measured().then_some(stats.usable_peak_bytes as f64 / per),
+        blocks: Some(stats.allocations as f64 / per),
+        source: source.to_owned(),
+    }
+}
+
+/// `size_of` the handle, then requested and usable totals.
+fn rust_measures(
+    parts: &[Part],
+    handle: &str,
+    size: usize,
+    counts: &str,
+    leaves_out: &str,
+) -> Vec<SizeMeasure> {
+    let requested: f64 = parts.iter().map(|p| p.bytes).sum();
+    let real: Option<f64> = parts.iter().map(|p| p.usable_bytes).sum();
+    let allocator = alloc::backing_allocator().unwrap_or("the allocator");
+    vec![
+        SizeMeasure {
+            name: format!("size_of::<{handle}>()"),
+            bytes: Some(size as f64),
+            counts: counts.to_owned(),
+            leaves_out: leaves_out.to_owned(),
+        },
+        SizeMeasure {
+            name: "requested bytes (slotlab's tracking allocator)".to_owned(),
+            bytes: Some(requested),
+            counts: "every byte asked of the allocator for one reading, list slot included"
+                .to_owned(),
+            leaves_out: "the allocator's rounding up to its size classes".to_owned(),
+        },
+        SizeMeasure {
+            name: format!("usable bytes ({allocator}'s block sizes)"),
+            bytes: real,
+            counts:
+                "what the allocator actually handed out: requested bytes rounded up to size classes"
+                    .to_owned(),
+            leaves_out: "the allocator's own metadata and free space in its pages".to_owned(),
+        },
+    ]
+}
+
+/// A typed record, in a `Vec` or in columns.
+fn rust_record(layout: SeedLayout) -> Anatomy {
+    let mut parts = Vec::new();
+    let scope = AllocScope::start();
+    if layout == SeedLayout::Columns {
+        let columns: RecordVec<Reading> = RecordVec::with_capacity(LIST_PROBE);
+        parts.push(measured(
+            "one slot in each column (timestamp: i64, value: f64)",
+            "RecordVec::with_capacity(1024) / 1024",
+            LIST_PROBE as f64,
+            scope.stats(),
+        ));
+        drop(columns);
+    } else {
+        let list: Vec<Reading> = Vec::with_capacity(LIST_PROBE);
+        parts.push(measured(
+            "the struct itself, inline in Vec<Reading>",
+            "Vec::with_capacity(1024) / 1024",
+            LIST_PROBE as f64,
+            scope.stats(),
+        ));
+        drop(list);
+    }
+    let scope = AllocScope::start();
+    std::hint::black_box(Reading::new(500_000, 50_000.0));
+    parts.push(measured(
+        "Reading::new: a plain value, no heap block",
+        "measured",
+        1.0,
+        scope.stats(),
+    ));
+    let measures = rust_measures(
+        &parts,
+        "Reading",
+        size_of::<Reading>(),
+        "the whole record: both fields, no header, no pointer",
+        "nothing: a record owns no heap memory",
+    );
+    Anatomy {
+        runtime: "rust".to_owned(),
+        layout: layout.name().to_owned(),
+        class: Reading::NAME.to_owned(),
+        block: None,
+        slot_names: Vec::new(),
+        fields: Reading::FIELDS
+            .iter()
+            .map(|f| FieldLine {
+                name: f.name.to_owned(),
+                type_name: f.type_name.to_owned(),
+                offset: f.offset,
+                size: f.size,
+            })
+            .collect(),
+        padding_bytes: Some(padding_bytes::<Reading>()),
+        parts,
+        measures,
+    }
+}
+
+/// An object-model instance, step by step.
+fn rust_object(layout: Layout) -> Result<Anatomy, LabError> {
     let class = seed::reading_class(layout)?;
     let (timestamp, value) = (Str::intern("timestamp"), Str::intern("value"));
     let mut parts = Vec::new();
-    let usable = alloc::usable_size_measured();
-    let mut step = |what: &str, source: &str, per: f64, stats: crate::measure::AllocStats| {
-        parts.push(Part {
-            what: what.to_owned(),
-            bytes: stats.peak_bytes as f64 / per,
-            usable_bytes: usable.then_some(stats.usable_peak_bytes as f64 / per),
-            blocks: Some(stats.allocations as f64 / per),
-            source: source.to_owned(),
-        });
+    let mut step = |what: &str, source: &str, per: f64, stats: AllocStats| {
+        parts.push(measured(what, source, per, stats));
     };
 
     let scope = AllocScope::start();
@@ -115,35 +243,14 @@ pub fn rust(layout: Layout) -> Result<Anatomy, LabError> {
         1.0,
         scope.stats(),
     );
-    drop(reading);
 
-    let requested: f64 = parts.iter().map(|p| p.bytes).sum();
-    let real: Option<f64> = parts.iter().map(|p| p.usable_bytes).sum();
-    let allocator = alloc::backing_allocator().unwrap_or("the allocator");
-    let measures = vec![
-        SizeMeasure {
-            name: "size_of::<Instance>()".to_owned(),
-            bytes: Some(size_of::<Instance>() as f64),
-            counts: "the handle in the list: one pointer".to_owned(),
-            leaves_out: "the heap block it points to and everything in it (Rust's getsizeof)"
-                .to_owned(),
-        },
-        SizeMeasure {
-            name: "requested bytes (slotlab's tracking allocator)".to_owned(),
-            bytes: Some(requested),
-            counts: "every byte asked of the allocator for one reading, list slot included"
-                .to_owned(),
-            leaves_out: "the allocator's rounding up to its size classes".to_owned(),
-        },
-        SizeMeasure {
-            name: format!("usable bytes ({allocator}'s block sizes)"),
-            bytes: real,
-            counts:
-                "what the allocator actually handed out: requested bytes rounded up to size classes"
-                    .to_owned(),
-            leaves_out: "the allocator's own metadata and free space in its pages".to_owned(),
-        },
-    ];
+    let measures = rust_measures(
+        &parts,
+        "Instance",
+        size_of::<Instance>(),
+        "the handle in the list: one pointer",
+        "the heap block it points to and everything in it (Rust's getsizeof)",
+    );
     Ok(Anatomy {
         runtime: "rust".to_owned(),
         layout: layout.name().to_owned(),
@@ -154,6 +261,8 @@ pub fn rust(layout: Layout) -> Result<Anatomy, LabError> {
         .to_owned(),
         block: Some(class.instance_layout()),
         slot_names: class.slot_names().iter().map(|n| n.to_string()).collect(),
+        fields: Vec::new(),
+        padding_bytes: None,
         parts,
         measures,
     })
@@ -264,6 +373,8 @@ fn cpython_anatomy(runtime: &str, case: PyCase, a: &PyAnatomy) -> Anatomy {
         class: format!("Reading ({})", case.layout()),
         block: None,
         slot_names: Vec::new(),
+        fields: Vec::new(),
+        padding_bytes: None,
         parts,
         measures,
     }

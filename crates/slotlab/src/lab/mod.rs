@@ -6,7 +6,7 @@ pub mod compare;
 pub mod explain;
 pub mod seed;
 
-use crate::model::{Layout, ModelError};
+use crate::model::ModelError;
 
 /// Why an experiment could not run.
 #[derive(Debug, thiserror::Error)]
@@ -28,7 +28,7 @@ pub enum LabError {
         /// The requested N.
         n: u64,
         /// The layout it was requested for.
-        layout: Layout,
+        layout: seed::SeedLayout,
         /// The pilot's figures.
         estimate: seed::MemoryEstimate,
     },

@@ -1,7 +1,9 @@
-//! The lesson's exercise through the object model: build N
-//! `Reading(timestamp=i, value=i*0.1)` objects in a list, then sum `.value`
-//! by attribute name, timed and measured as one window, as the lesson does
-//! with `perf_counter` and tracemalloc.
+//! The lesson's exercise: build N `Reading(timestamp=i, value=i*0.1)` in a
+//! list, then sum `.value`, timed and measured as one window, as the lesson
+//! does with `perf_counter` and tracemalloc. Four Rust layouts: the object
+//! model's dict and slots classes (`.value` looked up by name, as Python
+//! does), a typed record in a `Vec` (array of structs), and the same record
+//! in a [`RecordVec`] (struct of arrays).
 
 use super::LabError;
 use crate::measure::{
@@ -9,15 +11,83 @@ use crate::measure::{
     system, timing,
 };
 use crate::model::{Class, Instance, Layout, ModelError, Str, Value};
+use crate::record::{Record, RecordVec};
 use std::collections::BTreeMap;
+use std::fmt;
+
+/// How the readings are stored.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash)]
+#[non_exhaustive]
+pub enum SeedLayout {
+    /// Object model, class without `__slots__`: a `__dict__` per object.
+    Dict,
+    /// Object model, `__slots__ = ("timestamp", "value")`.
+    Slots,
+    /// `Vec<Reading>` of a `#[derive(Record)]` struct: array of structs.
+    Record,
+    /// `RecordVec<Reading>`: struct of arrays, one `Vec` per field.
+    Columns,
+}
+
+impl SeedLayout {
+    /// Every layout, in the order of the lesson's story.
+    pub const ALL: [SeedLayout; 4] = [
+        SeedLayout::Dict,
+        SeedLayout::Slots,
+        SeedLayout::Record,
+        SeedLayout::Columns,
+    ];
+
+    /// `dict`, `slots`, `record`, `columns`.
+    pub fn name(self) -> &'static str {
+        match self {
+            SeedLayout::Dict => "dict",
+            SeedLayout::Slots => "slots",
+            SeedLayout::Record => "record",
+            SeedLayout::Columns => "columns",
+        }
+    }
+
+    /// The object-model layout, for the first two.
+    pub fn model(self) -> Option<Layout> {
+        match self {
+            SeedLayout::Dict => Some(Layout::Dict),
+            SeedLayout::Slots => Some(Layout::Slots),
+            SeedLayout::Record | SeedLayout::Columns => None,
+        }
+    }
+}
+
+impl From<Layout> for SeedLayout {
+    fn from(layout: Layout) -> Self {
+        match layout {
+            Layout::Dict => SeedLayout::Dict,
+            Layout::Slots => SeedLayout::Slots,
+        }
+    }
+}
+
+impl fmt::Display for SeedLayout {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.write_str(self.name())
+    }
+}
+
+/// The lesson's reading as a typed record: `@dataclass(slots=True)`'s
+/// counterpart, 16 bytes, no header.
+#[derive(Record, Clone)]
+pub struct Reading {
+    timestamp: i64,
+    value: f64,
+}
 
 /// What to run.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub struct SeedConfig {
     /// Readings to build.
     pub n: u64,
-    /// The class layout.
-    pub layout: Layout,
+    /// The storage layout.
+    pub layout: SeedLayout,
     /// Warm-ups and measured repetitions.
     pub plan: RepeatPlan,
 }
@@ -56,32 +126,98 @@ impl ReadingNames {
     }
 }
 
-/// The first half of the measured window: build the list.
-fn build(class: &Class, names: &ReadingNames, n: usize) -> Result<Vec<Instance>, LabError> {
-    // The list is allocated once at its final size (CPython's list
-    // comprehension grows it, over-allocating by up to 12.5%).
-    let mut data = Vec::with_capacity(n);
-    for i in 0..n {
-        let mut reading = Instance::new(class);
-        reading.set_attr(&names.timestamp, Value::Int(i as i64))?;
-        reading.set_attr(&names.value, Value::Float(i as f64 * 0.1))?;
-        data.push(reading);
-    }
-    Ok(data)
+/// Everything prepared before the measured window.
+enum Workload {
+    Model { class: Class, names: ReadingNames },
+    Record,
+    Columns,
 }
 
-/// The second half: sum `.value` by name, left to right in f64, as
-/// CPython 3.11's `sum` adds floats.
-fn sum_values(names: &ReadingNames, data: &[Instance]) -> Result<f64, LabError> {
-    let mut total = 0.0;
-    for (index, reading) in data.iter().enumerate() {
-        let v = reading.get_attr(&names.value)?;
-        total += v.as_f64().ok_or(LabError::NotANumber {
-            index,
-            type_name: v.type_name(),
-        })?;
+/// The list a run built.
+enum Built {
+    Objects(Vec<Instance>),
+    Records(Vec<Reading>),
+    Columns(RecordVec<Reading>),
+}
+
+impl Workload {
+    fn new(layout: SeedLayout) -> Result<Self, LabError> {
+        Ok(match layout.model() {
+            Some(model) => Workload::Model {
+                class: reading_class(model)?,
+                names: ReadingNames::new(),
+            },
+            None if layout == SeedLayout::Record => Workload::Record,
+            None => Workload::Columns,
+        })
     }
-    Ok(total)
+
+    /// The first half of the measured window: build the list, allocated
+    /// once at its final size (CPython's list comprehension grows it,
+    /// over-allocating by up to 12.5%).
+    fn build(&self, n: usize) -> Result<Built, LabError> {
+        let reading = |i: usize| (i as i64, i as f64 * 0.1);
+        let built = match self {
+            Workload::Model { class, names } => {
+                let mut data = Vec::with_capacity(n);
+                for i in 0..n {
+                    let (timestamp, value) = reading(i);
+                    let mut object = Instance::new(class);
+                    object.set_attr(&names.timestamp, Value::Int(timestamp))?;
+                    object.set_attr(&names.value, Value::Float(value))?;
+                    data.push(object);
+                }
+                Built::Objects(data)
+            }
+            Workload::Record => {
+                let mut data = Vec::with_capacity(n);
+                for i in 0..n {
+                    let (timestamp, value) = reading(i);
+                    data.push(Reading::new(timestamp, value));
+                }
+                Built::Records(data)
+            }
+            Workload::Columns => {
+                let mut data: RecordVec<Reading> = RecordVec::with_capacity(n);
+                for i in 0..n {
+                    let (timestamp, value) = reading(i);
+                    data.push(Reading::new(timestamp, value));
+                }
+                Built::Columns(data)
+            }
+        };
+        // The list must exist in memory before the sum reads it back.
+        Ok(std::hint::black_box(built))
+    }
+
+    /// The second half: sum `.value` left to right in f64, as CPython
+    /// 3.11's `sum` adds floats; by attribute name for model objects.
+    fn sum(&self, built: &Built) -> Result<f64, LabError> {
+        match (self, built) {
+            (Workload::Model { names, .. }, Built::Objects(data)) => {
+                let mut total = 0.0;
+                for (index, object) in data.iter().enumerate() {
+                    let v = object.get_attr(&names.value)?;
+                    total += v.as_f64().ok_or(LabError::NotANumber {
+                        index,
+                        type_name: v.type_name(),
+                    })?;
+                }
+                Ok(total)
+            }
+            (_, Built::Records(data)) => Ok(data.iter().fold(0.0, |acc, r| acc + *r.value())),
+            (_, Built::Columns(data)) => Ok(data.value().iter().fold(0.0, |acc, v| acc + v)),
+            (_, Built::Objects(_)) => unreachable!("objects are built only by the model workload"),
+        }
+    }
+
+    /// The model's per-instance block, where there is one.
+    fn instance_block_bytes(&self) -> Option<usize> {
+        match self {
+            Workload::Model { class, .. } => Some(class.instance_block_bytes()),
+            Workload::Record | Workload::Columns => None,
+        }
+    }
 }
 
 /// What one pilot run says about memory for a given N.
@@ -98,14 +234,13 @@ pub struct MemoryEstimate {
 }
 
 /// Builds a small pilot and estimates the memory N readings need.
-pub fn estimate_memory(layout: Layout, n: u64) -> Result<MemoryEstimate, LabError> {
+pub fn estimate_memory(layout: SeedLayout, n: u64) -> Result<MemoryEstimate, LabError> {
     ensure_tracking()?;
-    let class = reading_class(layout)?;
+    let workload = Workload::new(layout)?;
     let pilot_n = n.clamp(1, PILOT_N);
-    let names = ReadingNames::new();
     let scope = AllocScope::start();
-    let data = build(&class, &names, pilot_n as usize)?;
-    sum_values(&names, &data)?;
+    let data = workload.build(pilot_n as usize)?;
+    workload.sum(&data)?;
     let stats = scope.stats();
     drop(data);
     let bytes_per_object = stats.peak_bytes as f64 / pilot_n as f64;
@@ -119,7 +254,7 @@ pub fn estimate_memory(layout: Layout, n: u64) -> Result<MemoryEstimate, LabErro
 
 /// Refuses an N whose estimated memory exceeds what the machine has
 /// available, before anything large is allocated.
-pub fn check_fits(layout: Layout, n: u64) -> Result<MemoryEstimate, LabError> {
+pub fn check_fits(layout: SeedLayout, n: u64) -> Result<MemoryEstimate, LabError> {
     if n == 0 {
         return Err(LabError::ZeroN);
     }
@@ -156,9 +291,8 @@ pub fn run(
     on_run: &mut dyn FnMut(RunKind),
 ) -> Result<Measurement, LabError> {
     check_fits(config.layout, config.n)?;
-    let class = reading_class(config.layout)?;
+    let workload = Workload::new(config.layout)?;
     let n = config.n as usize;
-    let names = ReadingNames::new();
     let mut worst: Option<AllocStats> = None;
     let mut sum = 0.0;
     let mut iterate = Vec::new();
@@ -166,9 +300,9 @@ pub fn run(
         on_run(kind);
         let scope = AllocScope::start();
         let stopwatch = Stopwatch::start(clock);
-        let data = build(&class, &names, n)?;
+        let data = workload.build(n)?;
         let built = stopwatch.elapsed();
-        let total = sum_values(&names, &data)?;
+        let total = workload.sum(&data)?;
         let elapsed = stopwatch.elapsed();
         let stats = scope.stats();
         drop(data);
@@ -189,10 +323,9 @@ pub fn run(
         "iterate_median_s".to_owned(),
         TimeStats::from_samples(&iterate).median_s,
     );
-    extra.insert(
-        "instance_block_bytes".to_owned(),
-        class.instance_block_bytes() as f64,
-    );
+    if let Some(bytes) = workload.instance_block_bytes() {
+        extra.insert("instance_block_bytes".to_owned(), bytes as f64);
+    }
     extra.insert("live_blocks".to_owned(), stats.live_blocks as f64);
     extra.insert("reallocations".to_owned(), stats.reallocations as f64);
     Ok(Measurement {
@@ -208,7 +341,8 @@ pub fn run(
         bytes_per_object: stats.peak_bytes as f64 / config.n as f64,
         allocations: Some(stats.allocations),
         method: format!(
-            "one window = build {n} objects into a list + sum .value by attribute name; \
+            "one window = build {n} readings into a list + sum .value (by attribute name for \
+             the object model's dict and slots); \
              time: monotonic clock, {}; memory: peak requested \
              heap bytes inside the window (highest run), counted by slotlab's tracking allocator \
              on the measuring thread; allocator: {}",

@@ -51,7 +51,8 @@ mod repr;
 
 pub use columns::{Iter, RecordVec};
 pub use repr::PyRepr;
-#[cfg(feature = "derive")]
+/// `#[derive(Record)]` (see the module docs). Always available: the
+/// library's own experiments use it.
 pub use slotlab_derive::Record;
 
 /// A typed record: implemented by `#[derive(Record)]`.

@@ -70,6 +70,24 @@ fn text(anatomies: &[Anatomy]) -> String {
                 );
             }
         }
+        if !a.fields.is_empty() {
+            let _ = writeln!(
+                out,
+                "  the struct's fields (offsets from offset_of!: Rust may reorder fields):"
+            );
+            for field in &a.fields {
+                let _ = writeln!(
+                    out,
+                    "    @{:<4} {:<34} {:>4} B",
+                    field.offset,
+                    format!("{}: {}", field.name, field.type_name),
+                    field.size
+                );
+            }
+            if let Some(padding) = a.padding_bytes {
+                let _ = writeln!(out, "    {:<39} {padding:>4} B", "padding");
+            }
+        }
         let _ = writeln!(out, "  where the bytes go:");
         for p in &a.parts {
             let mut line = format!("    {:<62} {:>8}", p.what, bytes(p.bytes));
@@ -179,6 +197,8 @@ mod tests {
                 dict_bytes: 56,
             }),
             slot_names: vec!["timestamp".into(), "value".into()],
+            fields: Vec::new(),
+            padding_bytes: None,
             parts: vec![
                 Part {
                     what: "list slot".into(),
