@@ -75,6 +75,11 @@ pub struct CompareArgs {
     #[command(flatten)]
     pub runtimes: RuntimeArgs,
 
+    /// Skip the memory-bandwidth probe (a sequential read of 4× the largest
+    /// cache, 256 MiB to 2 GiB) that the record layouts are judged against.
+    #[arg(long)]
+    pub no_bandwidth: bool,
+
     #[command(flatten)]
     pub output: OutputArgs,
 }

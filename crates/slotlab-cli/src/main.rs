@@ -106,6 +106,8 @@ fn compare_command(args: &CompareArgs, quiet: bool) -> anyhow::Result<ExitCode> 
         },
         rust: args.runtimes.rust(),
         python: args.runtimes.python().map(str::to_owned),
+        bandwidth_probe_bytes: (!args.no_bandwidth)
+            .then(slotlab::measure::bandwidth::default_probe_bytes),
     };
     let steps = compare::steps(&config);
     let bar = progress_bar(quiet, steps.len() as u64);

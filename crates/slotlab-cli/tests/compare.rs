@@ -6,7 +6,16 @@ fn slotlab() -> Command {
     Command::cargo_bin("slotlab").unwrap()
 }
 
-const SMALL: [&str; 7] = ["compare", "--n", "2000", "--repeat", "1", "--warmup", "0"];
+const SMALL: [&str; 8] = [
+    "compare",
+    "--n",
+    "2000",
+    "--repeat",
+    "1",
+    "--warmup",
+    "0",
+    "--no-bandwidth",
+];
 
 fn stdout_of(args: &[&str]) -> String {
     let out = slotlab().args(SMALL).args(args).assert().success();
@@ -116,4 +125,41 @@ fn rust_only_and_python_only_exclude_each_other() {
         .assert()
         .failure()
         .code(2);
+}
+
+#[test]
+fn records_are_judged_against_the_measured_bandwidth() {
+    let out = Command::cargo_bin("slotlab")
+        .unwrap()
+        .args([
+            "compare",
+            "--n",
+            "2000",
+            "--repeat",
+            "1",
+            "--warmup",
+            "0",
+            "--rust-only",
+        ])
+        .args(["--format", "json"])
+        .assert()
+        .success();
+    let value: serde_json::Value = serde_json::from_slice(&out.get_output().stdout).unwrap();
+    let notes = value["notes"].as_array().unwrap();
+    assert!(
+        notes[0].as_str().unwrap().starts_with("memory bandwidth "),
+        "{notes:?}"
+    );
+    let rows = value["measurements"].as_array().unwrap();
+    for layout in ["record", "columns"] {
+        let row = rows.iter().find(|m| m["layout"] == layout).unwrap();
+        assert!(
+            row["extra"]["bandwidth_fraction"].as_f64().unwrap() > 0.0,
+            "{layout}"
+        );
+        assert!(
+            row["extra"]["time_vs_bandwidth"].as_f64().unwrap() > 0.0,
+            "{layout}"
+        );
+    }
 }

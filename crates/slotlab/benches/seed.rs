@@ -115,6 +115,45 @@ fn main() {
         }
     }
 
+    let bandwidth = slotlab::measure::bandwidth::sequential_read(
+        slotlab::measure::bandwidth::default_probe_bytes(),
+        RepeatPlan {
+            warmup: 1,
+            repetitions: 5,
+        },
+        &clock,
+    );
+    println!(
+        "\nmemory bandwidth: {:.1} GB/s (sequential read of {} MiB, median of 5)",
+        bandwidth.gb_per_s,
+        bandwidth.bytes >> 20
+    );
+    for m in rust
+        .iter()
+        .filter(|m| m.layout == "record" || m.layout == "columns")
+    {
+        let data = 16.0 * n as f64;
+        let multiple = m.time.median_s / bandwidth.seconds_for(data);
+        println!(
+            "  {}: build + sum took {multiple:.2}x the time to stream its {:.0} MB once ({:.0}% of the bandwidth)",
+            m.layout,
+            data / 1e6,
+            100.0 / multiple
+        );
+        goal(
+            &format!("{} <= 16 requested bytes per reading", m.layout),
+            m.bytes_per_object,
+            16.0,
+            false,
+        );
+        goal(
+            &format!("{} build + sum within 2x of the bandwidth time", m.layout),
+            multiple,
+            2.0,
+            false,
+        );
+    }
+
     let markdown = match lesson_text() {
         Ok(text) => text,
         Err(e) => {

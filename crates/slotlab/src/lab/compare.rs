@@ -4,6 +4,7 @@
 
 use super::seed::SeedLayout;
 use super::{LabError, claims, seed};
+use crate::measure::bandwidth::{self, Bandwidth};
 use crate::measure::{Clock, Measurement, RepeatPlan, Results, RunKind};
 use crate::python::{CaseOutcome, PyCase, PyMode, Python};
 
@@ -20,6 +21,9 @@ pub struct CompareConfig {
     pub rust: bool,
     /// Run the CPython cases with this interpreter (`None`: Rust only).
     pub python: Option<String>,
+    /// Measure the memory bandwidth with a probe of this many bytes (after
+    /// the Rust layouts) and judge the record layouts against it.
+    pub bandwidth_probe_bytes: Option<usize>,
 }
 
 /// One unit of work, for progress reports.
@@ -29,6 +33,8 @@ pub enum Step {
     Rust(SeedLayout),
     /// A CPython case in one mode.
     Python(PyCase, PyMode),
+    /// The memory-bandwidth probe.
+    Bandwidth,
 }
 
 impl Step {
@@ -37,6 +43,7 @@ impl Step {
         match self {
             Step::Rust(layout) => format!("rust {layout}"),
             Step::Python(case, mode) => format!("cpython {} {mode}", case.layout()),
+            Step::Bandwidth => "memory bandwidth".to_owned(),
         }
     }
 }
@@ -55,6 +62,9 @@ pub fn steps(config: &CompareConfig) -> Vec<Step> {
     let mut steps = Vec::new();
     if config.rust {
         steps.extend(SeedLayout::ALL.map(Step::Rust));
+        if config.bandwidth_probe_bytes.is_some() {
+            steps.push(Step::Bandwidth);
+        }
     }
     if config.python.is_some() {
         for mode in [PyMode::Untraced, PyMode::Tracemalloc] {
@@ -85,6 +95,7 @@ pub fn run(
     }
     let mut measurements = Vec::new();
     let mut skipped = Vec::new();
+    let mut bandwidth = None;
     for step in steps(config) {
         on_step(&step);
         match step {
@@ -95,6 +106,10 @@ pub fn run(
                     plan: config.plan,
                 };
                 measurements.push(seed::run(&seed_config, clock, &mut |_: RunKind| {})?);
+            }
+            Step::Bandwidth => {
+                let bytes = config.bandwidth_probe_bytes.unwrap_or_default();
+                bandwidth = Some(bandwidth::sequential_read(bytes, BANDWIDTH_PLAN, clock));
             }
             Step::Python(case, mode) => {
                 let Some(python) = &python else { continue };
@@ -110,15 +125,71 @@ pub fn run(
         }
     }
     attach_ratios(&mut measurements);
+    let mut notes: Vec<String> = skipped.iter().map(|s| format!("skipped: {s}")).collect();
+    if let Some(bandwidth) = &bandwidth {
+        notes.extend(attach_bandwidth(&mut measurements, bandwidth));
+    }
     let claims = claims::judge(&measurements);
     Ok(CompareOutput {
         results: Results {
             measurements,
             claims,
-            notes: skipped.iter().map(|s| format!("skipped: {s}")).collect(),
+            notes,
         },
         skipped,
     })
+}
+
+/// The bandwidth probe's runs.
+const BANDWIDTH_PLAN: RepeatPlan = RepeatPlan {
+    warmup: 1,
+    repetitions: 5,
+};
+
+/// Bytes of data per reading in the record layouts (an i64 and an f64).
+const RECORD_BYTES: f64 = 16.0;
+
+/// Adds, to the record layouts' rows, the rate at which their build + sum
+/// went through their data (`data_gb_per_s`), that rate as a fraction of
+/// the machine's read bandwidth (`bandwidth_fraction`), and their time as a
+/// multiple of the time to stream the data once at that bandwidth
+/// (`time_vs_bandwidth`); returns the note that says what was measured.
+fn attach_bandwidth(measurements: &mut [Measurement], bandwidth: &Bandwidth) -> Vec<String> {
+    let mut verdicts = Vec::new();
+    for m in measurements
+        .iter_mut()
+        .filter(|m| m.implementation == "rust" && (m.layout == "record" || m.layout == "columns"))
+    {
+        let data = RECORD_BYTES * m.n as f64;
+        if m.time.median_s <= 0.0 || bandwidth.gb_per_s <= 0.0 {
+            continue;
+        }
+        let rate = data / m.time.median_s / 1e9;
+        let multiple = m.time.median_s / bandwidth.seconds_for(data);
+        m.extra.insert("data_gb_per_s".to_owned(), rate);
+        m.extra
+            .insert("bandwidth_fraction".to_owned(), rate / bandwidth.gb_per_s);
+        m.extra.insert("time_vs_bandwidth".to_owned(), multiple);
+        verdicts.push(format!(
+            "{} build + sum {:.2}× that time ({:.1} GB/s through its {:.1} MB, {:.0}% of the bandwidth)",
+            m.layout,
+            multiple,
+            rate,
+            data / 1e6,
+            rate / bandwidth.gb_per_s * 100.0
+        ));
+    }
+    let cache = bandwidth
+        .largest_cache_bytes
+        .map_or_else(String::new, |c| format!(", largest cache {} MiB", c >> 20));
+    vec![format!(
+        "memory bandwidth {:.1} GB/s (sequential read of {} MiB{cache}, median of {} runs); \
+         Rust {}",
+        bandwidth.gb_per_s,
+        bandwidth.bytes >> 20,
+        bandwidth.time.samples_s.len(),
+        verdicts.join("; ")
+    )]
 }
 
 /// The CPython row of `layout` measured in `mode`.
@@ -160,6 +231,7 @@ fn attach_ratios(measurements: &mut [Measurement]) {
 #[cfg(test)]
 mod tests {
     use super::*;
+    use crate::measure::TimeStats;
     use crate::report::fixtures::measurement;
 
     fn cpython_row(layout: &str, mode: PyMode, seconds: f64, peak: u64) -> Measurement {
@@ -186,6 +258,43 @@ mod tests {
     }
 
     #[test]
+    fn record_rows_are_judged_against_the_bandwidth() {
+        let mut ms = vec![
+            measurement("slots", 48_000, &[0.025]),
+            measurement("record", 16_000, &[0.000_004]),
+        ];
+        for m in &mut ms {
+            m.n = 1000;
+        }
+        let bandwidth = Bandwidth {
+            bytes: 1 << 28,
+            time: TimeStats::from_samples(&[]),
+            gb_per_s: 8.0,
+            largest_cache_bytes: Some(32 << 20),
+        };
+        let notes = attach_bandwidth(&mut ms, &bandwidth);
+        // 16,000 bytes in 4 µs: 4 GB/s, half of 8 GB/s, twice the 2 µs
+        // it takes to stream them.
+        let record = &ms[1].extra;
+        assert!((record["data_gb_per_s"] - 4.0).abs() < 1e-9);
+        assert!((record["bandwidth_fraction"] - 0.5).abs() < 1e-9);
+        assert!((record["time_vs_bandwidth"] - 2.0).abs() < 1e-9);
+        assert!(!ms[0].extra.contains_key("data_gb_per_s"));
+        assert!(
+            notes[0].starts_with(
+                "memory bandwidth 8.0 GB/s (sequential read of 256 MiB, largest cache 32 MiB"
+            ),
+            "{}",
+            notes[0]
+        );
+        assert!(
+            notes[0].contains("record build + sum 2.00× that time"),
+            "{}",
+            notes[0]
+        );
+    }
+
+    #[test]
     fn rust_only_has_no_ratios() {
         let mut ms = vec![measurement("slots", 48_000, &[0.025])];
         attach_ratios(&mut ms);
@@ -199,6 +308,7 @@ mod tests {
             plan: RepeatPlan::default(),
             rust: true,
             python: None,
+            bandwidth_probe_bytes: None,
         };
         assert_eq!(steps(&config), SeedLayout::ALL.map(Step::Rust).to_vec());
         let both = CompareConfig {

@@ -2,6 +2,7 @@
 //! timing with spread, and the [`Measurement`] record.
 
 pub mod alloc;
+pub mod bandwidth;
 mod measurement;
 pub mod system;
 pub mod timing;
