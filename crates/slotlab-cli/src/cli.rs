@@ -51,6 +51,17 @@ pub enum Command {
     /// list's pointer; tracemalloc per reading; asizeof if pympler is
     /// installed).
     Explain(ExplainArgs),
+
+    /// Time and bytes per object as N grows, for every layout in both
+    /// runtimes, with SVG charts — and whether the gap per object grows
+    /// with N or only the total does.
+    ///
+    /// N runs from --from to --to in --steps log-spaced sizes. Rust: all four
+    /// layouts. CPython: dict, slots and dataclass(slots) (--all-cases for
+    /// all seven), untraced (real speed) and traced once (exact bytes), as
+    /// in compare. At the default range this takes a few minutes; --to 1e6
+    /// is a quick look.
+    Sweep(SweepArgs),
     /// The lesson's exercise: build N Reading(timestamp=i, value=i*0.1)
     /// objects, sum .value, print time and peak memory per layout.
     ///
@@ -79,6 +90,40 @@ pub struct CompareArgs {
     /// cache, 256 MiB to 2 GiB) that the record layouts are judged against.
     #[arg(long)]
     pub no_bandwidth: bool,
+
+    #[command(flatten)]
+    pub output: OutputArgs,
+}
+
+/// `slotlab sweep` flags.
+#[derive(Debug, Args)]
+pub struct SweepArgs {
+    /// The smallest N.
+    #[arg(long, default_value = "1e3", value_parser = parse_count, allow_negative_numbers = true)]
+    pub from: u64,
+
+    /// The largest N.
+    #[arg(long, default_value = "1e7", value_parser = parse_count, allow_negative_numbers = true)]
+    pub to: u64,
+
+    /// How many sizes, log-spaced from --from to --to.
+    #[arg(long, default_value_t = 5, value_parser = clap::value_parser!(u32).range(1..=50))]
+    pub steps: u32,
+
+    #[command(flatten)]
+    pub repeat: RepeatArgs,
+
+    #[command(flatten)]
+    pub runtimes: RuntimeArgs,
+
+    /// All seven CPython layouts instead of dict, slots and dataclass(slots).
+    #[arg(long)]
+    pub all_cases: bool,
+
+    /// Write sweep-bytes.svg and sweep-time.svg into this directory
+    /// (created if missing).
+    #[arg(long, value_name = "DIR")]
+    pub charts: Option<PathBuf>,
 
     #[command(flatten)]
     pub output: OutputArgs,

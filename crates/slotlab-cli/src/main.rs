@@ -5,13 +5,15 @@ mod output;
 
 use anyhow::Context;
 use clap::Parser;
-use cli::{Cli, Command, CompareArgs, ExplainArgs, SeedArgs};
+use cli::{Cli, Command, CompareArgs, ExplainArgs, SeedArgs, SweepArgs};
 use indicatif::{ProgressBar, ProgressStyle};
 use slotlab::lab::compare::{self, CompareConfig, Step};
 use slotlab::lab::explain;
 use slotlab::lab::seed::{self, SeedConfig, SeedLayout};
+use slotlab::lab::sweep::{self, SweepConfig};
 use slotlab::measure::alloc::PreferredBacking;
 use slotlab::measure::{MonotonicClock, RepeatPlan, Results, RunKind, TrackingAllocator};
+use slotlab::python::PyCase as Case;
 use slotlab::python::{PyCase, Python};
 use slotlab::report;
 use std::process::ExitCode;
@@ -38,6 +40,7 @@ fn run() -> anyhow::Result<ExitCode> {
         Command::Seed(args) => seed_command(&args, cli.quiet),
         Command::Compare(args) => compare_command(&args, cli.quiet),
         Command::Explain(args) => explain_command(&args),
+        Command::Sweep(args) => sweep_command(&args, cli.quiet),
     }
 }
 
@@ -153,6 +156,64 @@ fn explain_command(args: &ExplainArgs) -> anyhow::Result<ExitCode> {
     }
     output::emit(
         &report::render_anatomies(format, &anatomies),
+        args.output.out.as_deref(),
+    )?;
+    Ok(ExitCode::SUCCESS)
+}
+
+fn sweep_command(args: &SweepArgs, quiet: bool) -> anyhow::Result<ExitCode> {
+    let format = args
+        .output
+        .resolve_format(report::Format::Table)
+        .map_err(anyhow::Error::msg)?;
+    if args.from > args.to {
+        anyhow::bail!(
+            "--from {} is larger than --to {}: the sweep goes from small N to large",
+            args.from,
+            args.to
+        );
+    }
+    let config = SweepConfig {
+        sizes: sweep::sizes(args.from, args.to, args.steps as usize),
+        plan: RepeatPlan {
+            warmup: args.repeat.warmup,
+            repetitions: args.repeat.repeat,
+        },
+        rust: args.runtimes.rust(),
+        python: args.runtimes.python().map(str::to_owned),
+        cases: if args.all_cases {
+            Case::ALL.to_vec()
+        } else {
+            sweep::DEFAULT_CASES.to_vec()
+        },
+    };
+    let steps = sweep::steps(&config);
+    let bar = progress_bar(quiet, steps.len() as u64);
+    bar.set_prefix("sweep");
+    let mut finished = 0;
+    let mut on_step = |step: &sweep::Step| {
+        bar.set_message(step.label());
+        bar.set_position(finished);
+        bar.tick();
+        finished += 1;
+    };
+    let results = sweep::run(&config, &MonotonicClock::new(), &mut on_step)?;
+    bar.finish_and_clear();
+    if let Some(dir) = &args.charts {
+        std::fs::create_dir_all(dir)
+            .with_context(|| format!("cannot create --charts {}", dir.display()))?;
+        for chart in report::chart::sweep_charts(&results)? {
+            let path = dir.join(format!("{}.svg", chart.stem));
+            output::write_file(&path, &chart.svg)?;
+            if !quiet {
+                eprintln!("wrote {} ({})", path.display(), chart.title);
+            }
+        }
+    } else if !quiet {
+        eprintln!("(add --charts DIR for SVG charts of bytes and time per object vs N)");
+    }
+    output::emit(
+        &report::render(format, &results),
         args.output.out.as_deref(),
     )?;
     Ok(ExitCode::SUCCESS)

@@ -18,7 +18,7 @@ pub fn emit(text: &str, out: Option<&Path>) -> anyhow::Result<()> {
 
 /// Writes to a temporary file beside `path`, then renames it over `path`:
 /// a full disk or a crash leaves any earlier file intact.
-fn write_file(path: &Path, text: &str) -> anyhow::Result<()> {
+pub fn write_file(path: &Path, text: &str) -> anyhow::Result<()> {
     let name = path
         .file_name()
         .with_context(|| format!("--out {}: not a file path", path.display()))?;

@@ -5,6 +5,7 @@ pub mod claims;
 pub mod compare;
 pub mod explain;
 pub mod seed;
+pub mod sweep;
 
 use crate::model::ModelError;
 

@@ -341,7 +341,7 @@ pub fn run(
         bytes_per_object: stats.peak_bytes as f64 / config.n as f64,
         allocations: Some(stats.allocations),
         method: format!(
-            "one window = build {n} readings into a list + sum .value (by attribute name for \
+            "one window = build N readings into a list + sum .value (by attribute name for \
              the object model's dict and slots); \
              time: monotonic clock, {}; memory: peak requested \
              heap bytes inside the window (highest run), counted by slotlab's tracking allocator \

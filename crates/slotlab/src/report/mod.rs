@@ -1,6 +1,7 @@
 //! Renders [`Results`]. One renderer per format; every format works for
 //! every experiment.
 
+pub mod chart;
 mod csv;
 mod explain;
 mod json;
@@ -148,11 +149,14 @@ fn time_cell(m: &Measurement) -> String {
     if m.time.samples_s.len() <= 1 {
         format!("{} (1 run)", seconds(m.time.median_s))
     } else {
+        // min and max in the median's unit: `994.0 µs (944.7–1012.3)`.
+        let (_, unit, scale) = scaled(m.time.median_s);
+        let digits = if unit == "s" { 3 } else { 1 };
         format!(
-            "{} ({}–{})",
+            "{} ({:.digits$}–{:.digits$})",
             seconds(m.time.median_s),
-            seconds_bare(m.time.min_s),
-            seconds_bare(m.time.max_s)
+            m.time.min_s * scale,
+            m.time.max_s * scale
         )
     }
 }
@@ -226,23 +230,19 @@ fn group_thousands(n: u64) -> String {
 
 /// A duration with its unit: `25.5 ms`, `1.32 s`, `840 µs`.
 fn seconds(s: f64) -> String {
-    let (value, unit) = scaled(s);
+    let (value, unit, _) = scaled(s);
     format!("{value} {unit}")
 }
 
-/// The same number in the same unit as [`seconds`] would pick for it,
-/// without the unit (for the min–max after a median).
-fn seconds_bare(s: f64) -> String {
-    scaled(s).0
-}
-
-fn scaled(s: f64) -> (String, &'static str) {
+/// `s` in the unit that suits it: the figure, the unit, and the factor
+/// from seconds to that unit.
+fn scaled(s: f64) -> (String, &'static str, f64) {
     if s >= 1.0 {
-        (format!("{s:.3}"), "s")
+        (format!("{s:.3}"), "s", 1.0)
     } else if s >= 1e-3 {
-        (format!("{:.1}", s * 1e3), "ms")
+        (format!("{:.1}", s * 1e3), "ms", 1e3)
     } else {
-        (format!("{:.1}", s * 1e6), "µs")
+        (format!("{:.1}", s * 1e6), "µs", 1e6)
     }
 }
 
@@ -330,6 +330,10 @@ mod tests {
         assert_eq!(seconds(0.02554), "25.5 ms");
         assert_eq!(seconds(0.00084), "840.0 µs");
         assert_eq!(runs_phrase(1, 0), "1 measured run, no warm-up");
+        let mut m = fixtures::measurement("dict", 1, &[0.000_994, 0.000_944_7, 0.001_012_3]);
+        assert_eq!(time_cell(&m), "994.0 µs (944.7–1012.3)");
+        m.time = crate::measure::TimeStats::from_samples(&[std::time::Duration::from_millis(1500)]);
+        assert_eq!(time_cell(&m), "1.500 s (1 run)");
         assert_eq!(runs_phrase(5, 1), "5 measured runs after 1 warm-up");
         assert_eq!(runs_phrase(3, 2), "3 measured runs after 2 warm-ups");
     }
