@@ -2,6 +2,7 @@
 
     python3 cases.py CASE N MODE WARMUP REPEAT
     python3 cases.py explain CASE
+    python3 cases.py access CASE N WARMUP REPEAT
 
 CASE   dict | slots | dataclass | dataclass_slots | namedtuple | typed_namedtuple | tuple
 MODE   tracemalloc  the lesson's protocol: tracing on, peak = tracemalloc's traced peak
@@ -179,7 +180,44 @@ def explain(case, n=10_000):
     return out
 
 
+def access(case, n, warmup, repeat):
+    """Times reading and writing r.value over N objects, and an empty loop."""
+    data = build(case, n)
+
+    def read():
+        total = 0.0
+        for r in data:
+            total += r.value
+        return total
+
+    def write():
+        x = 0.5
+        for r in data:
+            r.value = x
+
+    def empty():
+        for r in data:
+            pass
+
+    first_sum = read()
+    times = {"read_s": [], "write_s": [], "empty_s": []}
+    for i in range(warmup + repeat):
+        for name, fn in (("read_s", read), ("write_s", write), ("empty_s", empty)):
+            start = time.perf_counter()
+            fn()
+            elapsed = time.perf_counter() - start
+            if i >= warmup:
+                times[name].append(elapsed)
+    return {"case": case, "n": n, "first_sum": first_sum, "last_sum": read(), **times}
+
+
 def main(argv):
+    if len(argv) == 6 and argv[1] == "access" and argv[2] in ("dict", "slots", "dataclass_slots"):
+        if argv[2] == "dataclass_slots" and ReadingDataclassSlots is None:
+            print(json.dumps({"skipped": "dataclass(slots=True) needs Python 3.10 or later"}))
+        else:
+            print(json.dumps(access(argv[2], int(argv[3]), int(argv[4]), int(argv[5]))))
+        return
     if len(argv) == 3 and argv[1] == "explain" and argv[2] in CASES:
         if argv[2] == "dataclass_slots" and ReadingDataclassSlots is None:
             print(json.dumps({"skipped": "dataclass(slots=True) needs Python 3.10 or later"}))

@@ -62,6 +62,14 @@ pub enum Command {
     /// in compare. At the default range this takes a few minutes; --to 1e6
     /// is a quick look.
     Sweep(SweepArgs),
+
+    /// What reading and writing .value costs per operation, by every route:
+    /// by name through a dict instance's table, by name through a slots
+    /// class's name → index table, with the index cached (what CPython's
+    /// specializing interpreter keeps per call site), and a plain record
+    /// field; CPython's dict, slots and dataclass(slots) running the same
+    /// loops (with the empty loop's cost alongside).
+    Access(AccessArgs),
     /// The lesson's exercise: build N Reading(timestamp=i, value=i*0.1)
     /// objects, sum .value, print time and peak memory per layout.
     ///
@@ -90,6 +98,23 @@ pub struct CompareArgs {
     /// cache, 256 MiB to 2 GiB) that the record layouts are judged against.
     #[arg(long)]
     pub no_bandwidth: bool,
+
+    #[command(flatten)]
+    pub output: OutputArgs,
+}
+
+/// `slotlab access` flags.
+#[derive(Debug, Args)]
+pub struct AccessArgs {
+    /// Objects per loop: 1000000, 1_000_000 or 1e6.
+    #[arg(long, default_value = "1000000", value_parser = parse_count, allow_negative_numbers = true)]
+    pub n: u64,
+
+    #[command(flatten)]
+    pub repeat: RepeatArgs,
+
+    #[command(flatten)]
+    pub runtimes: RuntimeArgs,
 
     #[command(flatten)]
     pub output: OutputArgs,

@@ -5,8 +5,9 @@ mod output;
 
 use anyhow::Context;
 use clap::Parser;
-use cli::{Cli, Command, CompareArgs, ExplainArgs, SeedArgs, SweepArgs};
+use cli::{AccessArgs, Cli, Command, CompareArgs, ExplainArgs, SeedArgs, SweepArgs};
 use indicatif::{ProgressBar, ProgressStyle};
+use slotlab::lab::access::{self, AccessConfig};
 use slotlab::lab::compare::{self, CompareConfig, Step};
 use slotlab::lab::explain;
 use slotlab::lab::seed::{self, SeedConfig, SeedLayout};
@@ -41,6 +42,7 @@ fn run() -> anyhow::Result<ExitCode> {
         Command::Compare(args) => compare_command(&args, cli.quiet),
         Command::Explain(args) => explain_command(&args),
         Command::Sweep(args) => sweep_command(&args, cli.quiet),
+        Command::Access(args) => access_command(&args, cli.quiet),
     }
 }
 
@@ -212,6 +214,39 @@ fn sweep_command(args: &SweepArgs, quiet: bool) -> anyhow::Result<ExitCode> {
     } else if !quiet {
         eprintln!("(add --charts DIR for SVG charts of bytes and time per object vs N)");
     }
+    output::emit(
+        &report::render(format, &results),
+        args.output.out.as_deref(),
+    )?;
+    Ok(ExitCode::SUCCESS)
+}
+
+fn access_command(args: &AccessArgs, quiet: bool) -> anyhow::Result<ExitCode> {
+    let format = args
+        .output
+        .resolve_format(report::Format::Table)
+        .map_err(anyhow::Error::msg)?;
+    let config = AccessConfig {
+        n: args.n,
+        plan: RepeatPlan {
+            warmup: args.repeat.warmup,
+            repetitions: args.repeat.repeat,
+        },
+        rust: args.runtimes.rust(),
+        python: args.runtimes.python().map(str::to_owned),
+    };
+    let steps = u64::from(config.rust) * 8 + u64::from(config.python.is_some()) * 3;
+    let bar = progress_bar(quiet, steps);
+    bar.set_prefix(format!("access N={}", args.n));
+    let mut finished = 0;
+    let mut on_step = |label: &str| {
+        bar.set_message(label.to_owned());
+        bar.set_position(finished);
+        bar.tick();
+        finished += 1;
+    };
+    let results = access::run(&config, &MonotonicClock::new(), &mut on_step)?;
+    bar.finish_and_clear();
     output::emit(
         &report::render(format, &results),
         args.output.out.as_deref(),

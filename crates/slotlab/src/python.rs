@@ -408,6 +408,50 @@ impl Python {
     }
 }
 
+/// What `cases.py access CASE ...` prints: seconds per full loop.
+#[derive(Debug, Clone, PartialEq, Deserialize)]
+pub struct PyAccess {
+    /// Objects looped over.
+    pub n: u64,
+    /// `sum(r.value)` before any write: proves the reads read.
+    pub first_sum: f64,
+    /// The same after the writes (every value 0.5).
+    pub last_sum: f64,
+    /// `for r in data: total += r.value`, per run.
+    pub read_s: Vec<f64>,
+    /// `for r in data: r.value = x`, per run.
+    pub write_s: Vec<f64>,
+    /// `for r in data: pass`, per run: the loop's own cost.
+    pub empty_s: Vec<f64>,
+}
+
+impl Python {
+    /// Times reading and writing `r.value` over N objects of `case` (dict,
+    /// slots or dataclass(slots)) in a fresh interpreter; `None` when the
+    /// interpreter is too old for the case.
+    pub fn access(
+        &self,
+        case: PyCase,
+        n: u64,
+        plan: RepeatPlan,
+    ) -> Result<Option<PyAccess>, PythonError> {
+        let (major, minor) = case.min_version();
+        if (self.info.major, self.info.minor) < (major, minor) {
+            return Ok(None);
+        }
+        let label = format!("{} (access)", case.layout());
+        let args = [
+            n.to_string(),
+            plan.warmup.to_string(),
+            plan.repetitions.max(1).to_string(),
+        ];
+        let mut argv = vec!["-c", CASES_SCRIPT, "access", case.script_name()];
+        argv.extend(args.iter().map(String::as_str));
+        let stdout = run(&self.interpreter, &label, &argv)?;
+        parse(&self.interpreter, &label, &stdout).map(Some)
+    }
+}
+
 /// What `cases.py` prints.
 #[derive(Debug, Deserialize)]
 struct CaseOutput {

@@ -1,6 +1,7 @@
 //! The experiments. Each returns [`Measurement`](crate::measure::Measurement)s
 //! and prints nothing.
 
+pub mod access;
 pub mod claims;
 pub mod compare;
 pub mod explain;

@@ -155,6 +155,21 @@ impl Instance {
     }
 }
 
+impl Instance {
+    /// Stores `value` in slot `index` (from [`Class::slot_index`]), skipping
+    /// the name lookup; returns `false` (storing nothing) for an index out
+    /// of range.
+    pub fn set_slot(&mut self, index: usize, value: Value) -> bool {
+        match self.raw.slots_mut().get_mut(index) {
+            Some(slot) => {
+                *slot = Some(value);
+                true
+            }
+            None => false,
+        }
+    }
+}
+
 impl fmt::Debug for Instance {
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
         let mut s = f.debug_struct(self.class().name());
@@ -329,6 +344,16 @@ mod tests {
         i.set_attr(&name("zz"), Value::from("text")).unwrap();
         assert_eq!(i.get_attr("zz").unwrap(), &Value::from("text"));
         assert_eq!(i.dict().unwrap().len(), 1);
+    }
+
+    #[test]
+    fn set_slot_by_cached_index() {
+        let class = slots_class();
+        let mut s = Instance::new(&class);
+        let index = class.slot_index("value").unwrap();
+        assert!(s.set_slot(index, Value::Float(2.5)));
+        assert_eq!(s.get_attr("value").unwrap(), &Value::Float(2.5));
+        assert!(!s.set_slot(7, Value::None));
     }
 
     #[test]

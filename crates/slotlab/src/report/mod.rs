@@ -74,13 +74,43 @@ pub fn render(format: Format, results: &Results) -> String {
     }
 }
 
-/// Ratio columns that `compare` stores in [`Measurement::extra`], with the
-/// headers tables give them.
-pub const RATIO_COLUMNS: [(&str, &str); 4] = [
-    ("time_vs_cpython_dict", "time ÷ CPython dict"),
-    ("time_vs_cpython_slots", "time ÷ CPython slots"),
-    ("bytes_vs_cpython_dict", "bytes ÷ CPython dict"),
-    ("bytes_vs_cpython_slots", "bytes ÷ CPython slots"),
+/// How an extra column's figure is spelled.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Spelling {
+    /// `0.43×`.
+    Times,
+    /// `12.3`.
+    Decimal,
+    /// `54%`.
+    Percent,
+}
+
+/// The [`Measurement::extra`] figures tables show as columns when any row
+/// has them: key, header, spelling.
+pub const EXTRA_COLUMNS: [(&str, &str, Spelling); 7] = [
+    ("ns_per_op", "ns/op", Spelling::Decimal),
+    ("ns_per_object", "ns/object", Spelling::Decimal),
+    (
+        "time_vs_cpython_dict",
+        "time ÷ CPython dict",
+        Spelling::Times,
+    ),
+    (
+        "time_vs_cpython_slots",
+        "time ÷ CPython slots",
+        Spelling::Times,
+    ),
+    (
+        "bytes_vs_cpython_dict",
+        "bytes ÷ CPython dict",
+        Spelling::Times,
+    ),
+    (
+        "bytes_vs_cpython_slots",
+        "bytes ÷ CPython slots",
+        Spelling::Times,
+    ),
+    ("bandwidth_fraction", "% of bandwidth", Spelling::Percent),
 ];
 
 /// What the table and Markdown formats show: an optional caption (N, when
@@ -93,9 +123,9 @@ struct Display {
 }
 
 fn display_rows(measurements: &[Measurement]) -> Display {
-    let ratios: Vec<(&str, &str)> = RATIO_COLUMNS
+    let extras: Vec<(&str, &str, Spelling)> = EXTRA_COLUMNS
         .into_iter()
-        .filter(|(key, _)| measurements.iter().any(|m| m.extra.contains_key(*key)))
+        .filter(|(key, _, _)| measurements.iter().any(|m| m.extra.contains_key(*key)))
         .collect();
     let shared_n = measurements
         .first()
@@ -105,16 +135,19 @@ fn display_rows(measurements: &[Measurement]) -> Display {
     if shared_n.is_none() {
         headers.push("N".to_owned());
     }
-    headers.extend(
-        [
-            "time median (min–max)",
-            "peak MiB",
-            "bytes/object",
-            "allocations",
-        ]
-        .map(str::to_owned),
-    );
-    headers.extend(ratios.iter().map(|(_, header)| (*header).to_owned()));
+    // Memory columns only where something was allocated or counted.
+    let any_bytes = measurements.iter().any(|m| m.peak_bytes > 0);
+    let any_allocations = measurements
+        .iter()
+        .any(|m| m.allocations.is_some_and(|a| a > 0));
+    headers.push("time median (min–max)".to_owned());
+    if any_bytes {
+        headers.extend(["peak MiB", "bytes/object"].map(str::to_owned));
+    }
+    if any_allocations {
+        headers.push("allocations".to_owned());
+    }
+    headers.extend(extras.iter().map(|(_, header, _)| (*header).to_owned()));
     let rows = measurements
         .iter()
         .map(|m| {
@@ -123,22 +156,37 @@ fn display_rows(measurements: &[Measurement]) -> Display {
                 row.push(group_thousands(m.n));
             }
             row.push(time_cell(m));
-            row.push(format!("{:.2}", m.peak_mib()));
-            row.push(format!("{:.1}", m.bytes_per_object));
-            row.push(
-                m.allocations
-                    .map_or_else(|| "–".to_owned(), group_thousands),
-            );
-            row.extend(ratios.iter().map(|(key, _)| {
-                m.extra
-                    .get(*key)
-                    .map_or_else(|| "–".to_owned(), |r| format!("{r:.2}×"))
+            if any_bytes {
+                row.push(format!("{:.2}", m.peak_mib()));
+                row.push(format!("{:.1}", m.bytes_per_object));
+            }
+            if any_allocations {
+                row.push(
+                    m.allocations
+                        .map_or_else(|| "–".to_owned(), group_thousands),
+                );
+            }
+            row.extend(extras.iter().map(|(key, _, spelling)| {
+                m.extra.get(*key).map_or_else(
+                    || "–".to_owned(),
+                    |v| match spelling {
+                        Spelling::Times => format!("{v:.2}×"),
+                        Spelling::Decimal => format!("{v:.1}"),
+                        Spelling::Percent => format!("{:.0}%", v * 100.0),
+                    },
+                )
             }));
             row
         })
         .collect();
+    let quiet_memory = if any_bytes || measurements.is_empty() {
+        ""
+    } else {
+        " (no row allocated memory in its measured window)"
+    };
     Display {
-        caption: shared_n.map(|n| format!("N = {} objects per row", group_thousands(n))),
+        caption: shared_n
+            .map(|n| format!("N = {} objects per row{quiet_memory}", group_thousands(n))),
         headers,
         rows,
     }

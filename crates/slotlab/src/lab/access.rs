@@ -1,0 +1,349 @@
+//! Attribute access: the cost of reading and writing `.value`, per
+//! operation, by every route Rust and CPython take to it.
+
+use super::LabError;
+use super::seed::{Reading, reading_class};
+use crate::measure::{
+    AllocScope, Clock, Measurement, RepeatPlan, Results, Stopwatch, TimeStats, timing,
+};
+use crate::model::{Instance, Layout, Str, Value};
+use crate::python::{PyCase, Python};
+use std::collections::BTreeMap;
+use std::hint::black_box;
+use std::time::Duration;
+
+/// How `.value` is reached.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Route {
+    /// By name through a dict instance's own hash table.
+    DictByName,
+    /// By name through the slots class's name → index table.
+    SlotsByName,
+    /// With the slot index looked up once and kept, as CPython's
+    /// specializing interpreter keeps it per call site.
+    SlotsCachedIndex,
+    /// A plain field of a typed record.
+    RecordField,
+}
+
+impl Route {
+    /// Every Rust route.
+    pub const ALL: [Route; 4] = [
+        Route::DictByName,
+        Route::SlotsByName,
+        Route::SlotsCachedIndex,
+        Route::RecordField,
+    ];
+
+    /// `dict · by name` …
+    pub fn label(self) -> &'static str {
+        match self {
+            Route::DictByName => "dict · by name",
+            Route::SlotsByName => "slots · by name",
+            Route::SlotsCachedIndex => "slots · cached index",
+            Route::RecordField => "record · field",
+        }
+    }
+}
+
+/// Read or write.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Op {
+    /// `total += r.value`.
+    Read,
+    /// `r.value = x`.
+    Write,
+}
+
+impl Op {
+    fn name(self) -> &'static str {
+        match self {
+            Op::Read => "read",
+            Op::Write => "write",
+        }
+    }
+
+    fn verb(self) -> &'static str {
+        match self {
+            Op::Read => "reading",
+            Op::Write => "writing",
+        }
+    }
+}
+
+/// What to run.
+#[derive(Debug, Clone)]
+pub struct AccessConfig {
+    /// Objects per loop.
+    pub n: u64,
+    /// Warm-ups and measured loops.
+    pub plan: RepeatPlan,
+    /// Run the Rust routes.
+    pub rust: bool,
+    /// Run CPython's dict, slots and dataclass(slots) with this interpreter.
+    pub python: Option<String>,
+}
+
+/// The CPython cases timed (the ones whose `.value` can be written).
+pub const PYTHON_CASES: [PyCase; 3] = [PyCase::Dict, PyCase::Slots, PyCase::DataclassSlots];
+
+/// The objects one route loops over, built before any timing.
+enum Objects {
+    Model(Vec<Instance>),
+    Records(Vec<Reading>),
+}
+
+fn build(route: Route, n: usize) -> Result<Objects, LabError> {
+    let (timestamp, value) = (Str::intern("timestamp"), Str::intern("value"));
+    let layout = match route {
+        Route::DictByName => Layout::Dict,
+        Route::SlotsByName | Route::SlotsCachedIndex => Layout::Slots,
+        Route::RecordField => {
+            return Ok(Objects::Records(
+                (0..n)
+                    .map(|i| Reading::new(i as i64, i as f64 * 0.1))
+                    .collect(),
+            ));
+        }
+    };
+    let class = reading_class(layout)?;
+    let mut objects = Vec::with_capacity(n);
+    for i in 0..n {
+        let mut object = Instance::new(&class);
+        object.set_attr(&timestamp, Value::Int(i as i64))?;
+        object.set_attr(&value, Value::Float(i as f64 * 0.1))?;
+        objects.push(object);
+    }
+    Ok(Objects::Model(objects))
+}
+
+/// One timed loop: reads return their sum, writes return the sum of what
+/// they wrote; both go through `black_box` so no loop can be dropped.
+fn one_loop(route: Route, op: Op, objects: &mut Objects, pass: u32) -> Result<f64, LabError> {
+    let name = Str::intern("value");
+    let mut total = 0.0;
+    match (objects, op) {
+        (Objects::Model(objects), Op::Read) => {
+            let index = objects.first().and_then(|o| o.class().slot_index("value"));
+            for object in objects.iter() {
+                let v = match (route, index) {
+                    (Route::SlotsCachedIndex, Some(index)) => object.slot(index),
+                    _ => Some(object.get_attr(black_box(&name))?),
+                };
+                total += v.and_then(Value::as_f64).unwrap_or(0.0);
+            }
+        }
+        (Objects::Model(objects), Op::Write) => {
+            let index = objects.first().and_then(|o| o.class().slot_index("value"));
+            for (i, object) in objects.iter_mut().enumerate() {
+                let x = (i as f64) + f64::from(pass);
+                match (route, index) {
+                    (Route::SlotsCachedIndex, Some(index)) => {
+                        object.set_slot(index, Value::Float(x));
+                    }
+                    _ => object.set_attr(black_box(&name), Value::Float(x))?,
+                }
+                total += x;
+            }
+        }
+        (Objects::Records(records), Op::Read) => {
+            for r in records.iter() {
+                total += *r.value();
+            }
+        }
+        (Objects::Records(records), Op::Write) => {
+            for (i, r) in records.iter_mut().enumerate() {
+                let x = (i as f64) + f64::from(pass);
+                r.set_value(x);
+                total += x;
+            }
+        }
+    }
+    Ok(black_box(total))
+}
+
+fn measurement(
+    config: &AccessConfig,
+    implementation: String,
+    layout: String,
+    time: TimeStats,
+    peak_bytes: u64,
+    method: String,
+    mut extra: BTreeMap<String, f64>,
+) -> Measurement {
+    let (n, plan) = (config.n, config.plan);
+    extra.insert("ns_per_op".to_owned(), time.median_s / n as f64 * 1e9);
+    Measurement {
+        experiment: "access".to_owned(),
+        implementation,
+        layout,
+        n,
+        repetitions: time.samples_s.len() as u32,
+        warmup: plan.warmup,
+        time,
+        peak_bytes,
+        usable_peak_bytes: None,
+        bytes_per_object: peak_bytes as f64 / n as f64,
+        allocations: None,
+        method,
+        extra,
+    }
+}
+
+/// Times every Rust route and, with an interpreter, CPython's reads and
+/// writes of `r.value`. `on_step` is called with a label before each.
+pub fn run(
+    config: &AccessConfig,
+    clock: &dyn Clock,
+    on_step: &mut dyn FnMut(&str),
+) -> Result<Results, LabError> {
+    let n = config.n;
+    let python = config.python.as_deref().map(Python::probe).transpose()?;
+    if config.rust {
+        super::seed::check_fits(super::seed::SeedLayout::Dict, n)?;
+    }
+    let mut measurements = Vec::new();
+    let mut notes = Vec::new();
+    if config.rust {
+        for route in Route::ALL {
+            let mut objects = build(route, n as usize)?;
+            for op in [Op::Read, Op::Write] {
+                on_step(&format!("rust {} {}", route.label(), op.name()));
+                let mut checksum = 0.0;
+                let mut peak = 0;
+                let mut pass = 0;
+                let time = timing::repeat(config.plan, |_| {
+                    pass += 1;
+                    let scope = AllocScope::start();
+                    let stopwatch = Stopwatch::start(clock);
+                    checksum = one_loop(route, op, &mut objects, pass)?;
+                    let elapsed = stopwatch.elapsed();
+                    peak = peak.max(scope.stats().peak_bytes);
+                    Ok::<Duration, LabError>(elapsed)
+                })?;
+                measurements.push(measurement(
+                    config,
+                    "rust".to_owned(),
+                    format!("{} · {}", route.label(), op.name()),
+                    time,
+                    peak,
+                    format!(
+                        "access: one loop over N objects {} .value per object, {}; memory: \
+                         requested bytes allocated during the loop",
+                        op.verb(),
+                        crate::report::runs_phrase(
+                            config.plan.repetitions.max(1),
+                            config.plan.warmup
+                        )
+                    ),
+                    BTreeMap::from([("checksum".to_owned(), checksum)]),
+                ));
+            }
+        }
+    }
+    if let Some(python) = &python {
+        for case in PYTHON_CASES {
+            on_step(&format!("cpython {} read+write", case.layout()));
+            let Some(a) = python.access(case, n, config.plan)? else {
+                notes.push(format!("skipped: {} needs a newer Python", case.layout()));
+                continue;
+            };
+            let empty = TimeStats::from_samples(&durations(&a.empty_s)).median_s;
+            for (op, samples) in [(Op::Read, &a.read_s), (Op::Write, &a.write_s)] {
+                let time = TimeStats::from_samples(&durations(samples));
+                let net = (time.median_s - empty) / n as f64 * 1e9;
+                measurements.push(measurement(
+                    config,
+                    python.info().label(),
+                    format!("{} · r.value · {}", case.layout(), op.name()),
+                    time,
+                    0,
+                    format!(
+                        "access: `for r in data` loop {} r.value, fresh interpreter, {}; \
+                         CPython 3.11 specializes r.value per call site (a cached index); \
+                         the empty loop's cost is in extra.empty_loop_ns_per_object",
+                        op.verb(),
+                        crate::report::runs_phrase(samples.len() as u32, config.plan.warmup)
+                    ),
+                    BTreeMap::from([
+                        ("checksum".to_owned(), a.first_sum),
+                        (
+                            "empty_loop_ns_per_object".to_owned(),
+                            empty / n as f64 * 1e9,
+                        ),
+                        ("net_ns_per_op".to_owned(), net),
+                    ]),
+                ));
+            }
+        }
+    }
+    let claims = vec![judge_access(&measurements)];
+    Ok(Results {
+        measurements,
+        claims,
+        notes,
+    })
+}
+
+/// "Faster attribute access": per runtime, is reading `.value` on slots
+/// faster than on dict? (Rust: both by name; CPython: as it runs.)
+pub fn judge_access(measurements: &[Measurement]) -> crate::measure::Claim {
+    use crate::measure::{Claim, Verdict};
+    let ns = |implementation: &dyn Fn(&str) -> bool, layout: &str| {
+        measurements
+            .iter()
+            .find(|m| implementation(&m.implementation) && m.layout == layout)
+            .and_then(|m| m.extra.get("ns_per_op").copied())
+    };
+    let rust = |i: &str| i == "rust";
+    let cpython = |i: &str| i.starts_with("cpython");
+    let mut judged = Vec::new();
+    for (runtime, is, dict, slots) in [
+        (
+            "Rust",
+            &rust as &dyn Fn(&str) -> bool,
+            "dict · by name · read",
+            "slots · by name · read",
+        ),
+        (
+            "CPython",
+            &cpython,
+            "dict · r.value · read",
+            "slots · r.value · read",
+        ),
+    ] {
+        if let (Some(d), Some(s)) = (ns(is, dict), ns(is, slots)) {
+            judged.push((
+                s < d,
+                format!(
+                    "reading .value takes {s:.1} ns on slots vs {d:.1} ns on dict in {runtime}"
+                ),
+            ));
+        }
+    }
+    let verdict = match judged.as_slice() {
+        [] => Verdict::NotMeasured,
+        j if j.iter().all(|(held, _)| *held) => Verdict::Held,
+        _ => Verdict::NotHeld,
+    };
+    Claim {
+        claim: "Faster attribute access".to_owned(),
+        verdict,
+        evidence: if judged.is_empty() {
+            "needs dict and slots reads".to_owned()
+        } else {
+            judged
+                .into_iter()
+                .map(|(_, w)| w)
+                .collect::<Vec<_>>()
+                .join("; ")
+        },
+    }
+}
+
+fn durations(seconds: &[f64]) -> Vec<Duration> {
+    seconds
+        .iter()
+        .map(|s| Duration::from_secs_f64(s.max(0.0)))
+        .collect()
+}
