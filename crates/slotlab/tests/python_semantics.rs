@@ -119,6 +119,7 @@ fn py(v: &Value) -> String {
         Value::Int(i) => i.to_string(),
         Value::Float(x) => slotlab::model::float_repr(*x),
         Value::Str(s) => format!("'{s}'"),
+        other => format!("{other:?}"),
     }
 }
 

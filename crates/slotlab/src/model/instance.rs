@@ -156,6 +156,27 @@ impl Instance {
 }
 
 impl Instance {
+    /// The objects this one refers to, from its slots and its `__dict__`:
+    /// what a tracing collector follows.
+    pub fn references(&self) -> impl Iterator<Item = super::ObjectId> + '_ {
+        let slots = self.raw.slots().iter().flatten();
+        let dict = self.raw.dict().into_iter().flat_map(|d| d.values());
+        slots.chain(dict).filter_map(|v| match v {
+            Value::Object(id) => Some(*id),
+            _ => None,
+        })
+    }
+
+    /// Heap blocks this instance owns: its own block, plus its `__dict__`'s
+    /// entries and index table once the dict holds anything.
+    pub fn heap_blocks(&self) -> usize {
+        let dict_blocks = self
+            .raw
+            .dict()
+            .map_or(0, |d| if d.capacity() > 0 { 2 } else { 0 });
+        1 + dict_blocks
+    }
+
     /// Stores `value` in slot `index` (from [`Class::slot_index`]), skipping
     /// the name lookup; returns `false` (storing nothing) for an index out
     /// of range.

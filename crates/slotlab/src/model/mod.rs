@@ -7,6 +7,9 @@
 //!   hash table, any name allowed) and **slots** (names resolved to indexes
 //!   once per class; values in fixed storage, no per-instance name table).
 //! - [`ModelError`]: each error prints what CPython 3.11 prints.
+//! - [`Heap`]: instances that refer to each other ([`Value::Object`]) and a
+//!   tracing collector over them (mark from roots, free the rest, report
+//!   the cycles among it).
 //!
 //! Not modelled: methods and other descriptors, weak references (only the
 //! `__weakref__` slot rules), metaclasses, `__class__` assignment, class
@@ -15,6 +18,7 @@
 mod class;
 mod dict;
 mod error;
+mod heap;
 mod instance;
 mod raw;
 mod repr;
@@ -23,6 +27,7 @@ mod value;
 pub use class::{Class, ClassBuilder};
 pub use dict::{Dict, FxIndexMap};
 pub use error::ModelError;
+pub use heap::{Collection, Heap, ObjectId, Trace};
 pub use instance::Instance;
 pub use repr::{float_repr, round_repr, str_repr};
 pub use value::{Str, Value};

@@ -103,6 +103,8 @@ pub enum Value {
     Float(f64),
     /// A `str`.
     Str(Str),
+    /// A reference to another object on a [`crate::model::Heap`].
+    Object(crate::model::ObjectId),
 }
 
 impl Value {
@@ -114,6 +116,7 @@ impl Value {
             Value::Int(_) => "int",
             Value::Float(_) => "float",
             Value::Str(_) => "str",
+            Value::Object(_) => "object",
         }
     }
 
@@ -124,7 +127,7 @@ impl Value {
             Value::Bool(b) => Some(f64::from(u8::from(b))),
             Value::Int(i) => Some(i as f64),
             Value::Float(x) => Some(x),
-            Value::None | Value::Str(_) => None,
+            Value::None | Value::Str(_) | Value::Object(_) => None,
         }
     }
 }
