@@ -3,6 +3,7 @@
     python3 cases.py CASE N MODE WARMUP REPEAT
     python3 cases.py explain CASE
     python3 cases.py access CASE N WARMUP REPEAT
+    python3 cases.py gc CASE N REPEAT
 
 CASE   dict | slots | dataclass | dataclass_slots | namedtuple | typed_namedtuple | tuple
 MODE   tracemalloc  the lesson's protocol: tracing on, peak = tracemalloc's traced peak
@@ -211,7 +212,45 @@ def access(case, n, warmup, repeat):
     return {"case": case, "n": n, "first_sum": first_sum, "last_sum": read(), **times}
 
 
+def gc_pauses(case, n, repeat):
+    """Every collection during the build (gc.callbacks), then full
+    gc.collect() pauses with all N alive, then freeing them all."""
+    gc.collect()
+    pauses = []
+    started = [0.0]
+
+    def callback(phase, info):
+        if phase == "start":
+            started[0] = time.perf_counter()
+        else:
+            pauses.append(time.perf_counter() - started[0])
+
+    gc.callbacks.append(callback)
+    data = build(case, n)
+    checksum = total(case, data)
+    gc.callbacks.remove(callback)
+    full = []
+    for _ in range(repeat):
+        start = time.perf_counter()
+        gc.collect()
+        full.append(time.perf_counter() - start)
+    tracked = sum(1 for o in gc.get_objects() if type(o).__name__.startswith("Reading"))
+    start = time.perf_counter()
+    del data
+    free = time.perf_counter() - start
+    return {
+        "case": case, "n": n, "checksum": checksum, "build_pauses_s": pauses,
+        "full_collect_s": full, "free_s": free, "tracked_readings": tracked,
+    }
+
+
 def main(argv):
+    if len(argv) == 5 and argv[1] == "gc" and argv[2] in ("dict", "slots", "dataclass_slots"):
+        if argv[2] == "dataclass_slots" and ReadingDataclassSlots is None:
+            print(json.dumps({"skipped": "dataclass(slots=True) needs Python 3.10 or later"}))
+        else:
+            print(json.dumps(gc_pauses(argv[2], int(argv[3]), int(argv[4]))))
+        return
     if len(argv) == 6 and argv[1] == "access" and argv[2] in ("dict", "slots", "dataclass_slots"):
         if argv[2] == "dataclass_slots" and ReadingDataclassSlots is None:
             print(json.dumps({"skipped": "dataclass(slots=True) needs Python 3.10 or later"}))

@@ -70,6 +70,13 @@ pub enum Command {
     /// field; CPython's dict, slots and dataclass(slots) running the same
     /// loops (with the empty loop's cost alongside).
     Access(AccessArgs),
+
+    /// Collector overhead with N objects alive: the Rust model's tracing
+    /// collector (a full mark from the roots, the heap blocks it visits,
+    /// and the time to free everything) next to CPython's gc (every
+    /// collection during the build, timed with gc.callbacks, then full
+    /// gc.collect() pauses) for dict, slots and dataclass(slots).
+    Gc(GcArgs),
     /// The lesson's exercise: build N Reading(timestamp=i, value=i*0.1)
     /// objects, sum .value, print time and peak memory per layout.
     ///
@@ -107,6 +114,23 @@ pub struct CompareArgs {
 #[derive(Debug, Args)]
 pub struct AccessArgs {
     /// Objects per loop: 1000000, 1_000_000 or 1e6.
+    #[arg(long, default_value = "1000000", value_parser = parse_count, allow_negative_numbers = true)]
+    pub n: u64,
+
+    #[command(flatten)]
+    pub repeat: RepeatArgs,
+
+    #[command(flatten)]
+    pub runtimes: RuntimeArgs,
+
+    #[command(flatten)]
+    pub output: OutputArgs,
+}
+
+/// `slotlab gc` flags.
+#[derive(Debug, Args)]
+pub struct GcArgs {
+    /// Objects alive: 1000000, 1_000_000 or 1e6.
     #[arg(long, default_value = "1000000", value_parser = parse_count, allow_negative_numbers = true)]
     pub n: u64,
 

@@ -5,11 +5,12 @@ mod output;
 
 use anyhow::Context;
 use clap::Parser;
-use cli::{AccessArgs, Cli, Command, CompareArgs, ExplainArgs, SeedArgs, SweepArgs};
+use cli::{AccessArgs, Cli, Command, CompareArgs, ExplainArgs, GcArgs, SeedArgs, SweepArgs};
 use indicatif::{ProgressBar, ProgressStyle};
 use slotlab::lab::access::{self, AccessConfig};
 use slotlab::lab::compare::{self, CompareConfig, Step};
 use slotlab::lab::explain;
+use slotlab::lab::gc::{self, GcConfig};
 use slotlab::lab::seed::{self, SeedConfig, SeedLayout};
 use slotlab::lab::sweep::{self, SweepConfig};
 use slotlab::measure::alloc::PreferredBacking;
@@ -43,6 +44,7 @@ fn run() -> anyhow::Result<ExitCode> {
         Command::Explain(args) => explain_command(&args),
         Command::Sweep(args) => sweep_command(&args, cli.quiet),
         Command::Access(args) => access_command(&args, cli.quiet),
+        Command::Gc(args) => gc_command(&args, cli.quiet),
     }
 }
 
@@ -246,6 +248,39 @@ fn access_command(args: &AccessArgs, quiet: bool) -> anyhow::Result<ExitCode> {
         finished += 1;
     };
     let results = access::run(&config, &MonotonicClock::new(), &mut on_step)?;
+    bar.finish_and_clear();
+    output::emit(
+        &report::render(format, &results),
+        args.output.out.as_deref(),
+    )?;
+    Ok(ExitCode::SUCCESS)
+}
+
+fn gc_command(args: &GcArgs, quiet: bool) -> anyhow::Result<ExitCode> {
+    let format = args
+        .output
+        .resolve_format(report::Format::Table)
+        .map_err(anyhow::Error::msg)?;
+    let config = GcConfig {
+        n: args.n,
+        plan: RepeatPlan {
+            warmup: args.repeat.warmup,
+            repetitions: args.repeat.repeat,
+        },
+        rust: args.runtimes.rust(),
+        python: args.runtimes.python().map(str::to_owned),
+    };
+    let steps = u64::from(config.rust) * 2 + u64::from(config.python.is_some()) * 3;
+    let bar = progress_bar(quiet, steps);
+    bar.set_prefix(format!("gc N={}", args.n));
+    let mut finished = 0;
+    let mut on_step = |label: &str| {
+        bar.set_message(label.to_owned());
+        bar.set_position(finished);
+        bar.tick();
+        finished += 1;
+    };
+    let results = gc::run(&config, &MonotonicClock::new(), &mut on_step)?;
     bar.finish_and_clear();
     output::emit(
         &report::render(format, &results),

@@ -452,6 +452,40 @@ impl Python {
     }
 }
 
+/// What `cases.py gc CASE N REPEAT` prints.
+#[derive(Debug, Clone, PartialEq, Deserialize)]
+pub struct PyGc {
+    /// Objects built.
+    pub n: u64,
+    /// `sum(r.value)`: proves the objects were built as asked.
+    pub checksum: f64,
+    /// Every collection's pause during the build (`gc.callbacks`).
+    pub build_pauses_s: Vec<f64>,
+    /// Full `gc.collect()` pauses with all N alive.
+    pub full_collect_s: Vec<f64>,
+    /// `del data`: freeing all N.
+    pub free_s: f64,
+    /// Readings the collector tracks (`gc.get_objects()`).
+    pub tracked_readings: u64,
+}
+
+impl Python {
+    /// Times CPython's collector around N objects of `case` (dict, slots or
+    /// dataclass(slots)) in a fresh interpreter; `None` when the
+    /// interpreter is too old for the case.
+    pub fn gc(&self, case: PyCase, n: u64, repeat: u32) -> Result<Option<PyGc>, PythonError> {
+        let (major, minor) = case.min_version();
+        if (self.info.major, self.info.minor) < (major, minor) {
+            return Ok(None);
+        }
+        let label = format!("{} (gc)", case.layout());
+        let (n, repeat) = (n.to_string(), repeat.max(1).to_string());
+        let argv = ["-c", CASES_SCRIPT, "gc", case.script_name(), &n, &repeat];
+        let stdout = run(&self.interpreter, &label, &argv)?;
+        parse(&self.interpreter, &label, &stdout).map(Some)
+    }
+}
+
 /// What `cases.py` prints.
 #[derive(Debug, Deserialize)]
 struct CaseOutput {

@@ -5,6 +5,7 @@ pub mod access;
 pub mod claims;
 pub mod compare;
 pub mod explain;
+pub mod gc;
 pub mod seed;
 pub mod sweep;
 

@@ -83,13 +83,30 @@ pub enum Spelling {
     Decimal,
     /// `54%`.
     Percent,
+    /// Seconds as `12.3` milliseconds.
+    Millis,
+    /// `1,426`.
+    Count,
 }
 
 /// The [`Measurement::extra`] figures tables show as columns when any row
 /// has them: key, header, spelling.
-pub const EXTRA_COLUMNS: [(&str, &str, Spelling); 7] = [
+pub const EXTRA_COLUMNS: [(&str, &str, Spelling); 12] = [
     ("ns_per_op", "ns/op", Spelling::Decimal),
     ("ns_per_object", "ns/object", Spelling::Decimal),
+    ("blocks_visited", "blocks visited", Spelling::Count),
+    ("free_pause_s", "free ms", Spelling::Millis),
+    ("build_collections", "collections in build", Spelling::Count),
+    (
+        "build_pause_max_s",
+        "worst build pause ms",
+        Spelling::Millis,
+    ),
+    (
+        "pause_vs_cpython_slots",
+        "pause ÷ CPython slots",
+        Spelling::Times,
+    ),
     (
         "time_vs_cpython_dict",
         "time ÷ CPython dict",
@@ -173,20 +190,17 @@ fn display_rows(measurements: &[Measurement]) -> Display {
                         Spelling::Times => format!("{v:.2}×"),
                         Spelling::Decimal => format!("{v:.1}"),
                         Spelling::Percent => format!("{:.0}%", v * 100.0),
+                        Spelling::Millis => format!("{:.1}", v * 1e3),
+                        Spelling::Count => group_thousands(v.round() as u64),
                     },
                 )
             }));
             row
         })
         .collect();
-    let quiet_memory = if any_bytes || measurements.is_empty() {
-        ""
-    } else {
-        " (no row allocated memory in its measured window)"
-    };
+
     Display {
-        caption: shared_n
-            .map(|n| format!("N = {} objects per row{quiet_memory}", group_thousands(n))),
+        caption: shared_n.map(|n| format!("N = {} objects per row", group_thousands(n))),
         headers,
         rows,
     }

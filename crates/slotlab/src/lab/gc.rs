@@ -1,0 +1,264 @@
+//! Collector overhead: how long a tracing collector pauses with N objects
+//! alive, per layout, in Rust (the model's heap) and in CPython (its gc).
+
+use super::LabError;
+use super::seed::reading_class;
+use crate::measure::{
+    Claim, Clock, Measurement, RepeatPlan, Results, Stopwatch, TimeStats, Verdict, timing,
+};
+use crate::model::{Heap, Instance, Layout, ObjectId, Str, Value};
+use crate::python::{PyCase, Python};
+use std::collections::BTreeMap;
+use std::time::Duration;
+
+/// What to run.
+#[derive(Debug, Clone)]
+pub struct GcConfig {
+    /// Objects alive.
+    pub n: u64,
+    /// Warm-ups and measured pauses.
+    pub plan: RepeatPlan,
+    /// Run the Rust model.
+    pub rust: bool,
+    /// Run CPython's dict, slots and dataclass(slots) with this interpreter.
+    pub python: Option<String>,
+}
+
+/// The CPython cases measured.
+pub const PYTHON_CASES: [PyCase; 3] = [PyCase::Dict, PyCase::Slots, PyCase::DataclassSlots];
+
+/// N readings on a fresh heap, and the roots that keep them alive (the
+/// list): built outside any timing.
+fn build(layout: Layout, n: usize) -> Result<(Heap, Vec<ObjectId>), LabError> {
+    let class = reading_class(layout)?;
+    let (timestamp, value) = (Str::intern("timestamp"), Str::intern("value"));
+    let mut heap = Heap::with_capacity(n);
+    let mut roots = Vec::with_capacity(n);
+    for i in 0..n {
+        let mut reading = Instance::new(&class);
+        reading.set_attr(&timestamp, Value::Int(i as i64))?;
+        reading.set_attr(&value, Value::Float(i as f64 * 0.1))?;
+        roots.push(heap.insert(reading));
+    }
+    Ok((heap, roots))
+}
+
+fn p(sorted: &[f64], q: f64) -> f64 {
+    if sorted.is_empty() {
+        return 0.0;
+    }
+    let rank = ((sorted.len() as f64 - 1.0) * q).round() as usize;
+    sorted[rank.min(sorted.len() - 1)]
+}
+
+fn durations(seconds: &[f64]) -> Vec<Duration> {
+    seconds
+        .iter()
+        .map(|s| Duration::from_secs_f64(s.max(0.0)))
+        .collect()
+}
+
+/// Runs the Rust full traces and frees, and CPython's collections.
+pub fn run(
+    config: &GcConfig,
+    clock: &dyn Clock,
+    on_step: &mut dyn FnMut(&str),
+) -> Result<Results, LabError> {
+    let n = config.n;
+    let python = config.python.as_deref().map(Python::probe).transpose()?;
+    if config.rust {
+        super::seed::check_fits(super::seed::SeedLayout::Dict, n)?;
+    }
+    let mut measurements = Vec::new();
+    let mut notes = Vec::new();
+    if config.rust {
+        for layout in Layout::ALL {
+            on_step(&format!("rust {layout}"));
+            let mut frees = Vec::new();
+            let mut visited = (0, 0);
+            let time = timing::repeat(config.plan, |_| {
+                let (heap, roots) = build(layout, n as usize)?;
+                let stopwatch = Stopwatch::start(clock);
+                let trace = heap.trace(&roots);
+                let traced = stopwatch.elapsed();
+                visited = (trace.reachable, trace.blocks_visited);
+                let stopwatch = Stopwatch::start(clock);
+                drop(heap);
+                frees.push(stopwatch.elapsed());
+                Ok::<_, LabError>(traced)
+            })?;
+            let free = TimeStats::from_samples(&frees);
+            measurements.push(Measurement {
+                experiment: "gc".to_owned(),
+                implementation: "rust".to_owned(),
+                layout: layout.name().to_owned(),
+                n,
+                repetitions: time.samples_s.len() as u32,
+                warmup: config.plan.warmup,
+                extra: BTreeMap::from([
+                    ("free_pause_s".to_owned(), free.median_s),
+                    ("objects_traced".to_owned(), visited.0 as f64),
+                    ("blocks_visited".to_owned(), visited.1 as f64),
+                    ("ns_per_object".to_owned(), time.median_s / n as f64 * 1e9),
+                ]),
+                time,
+                peak_bytes: 0,
+                usable_peak_bytes: None,
+                bytes_per_object: 0.0,
+                allocations: None,
+                method: format!(
+                    "gc: the model's tracing collector marks all N readings from the roots (one \
+                     full trace, no collection: all are alive), {}; free = dropping the heap",
+                    crate::report::runs_phrase(config.plan.repetitions.max(1), config.plan.warmup)
+                ),
+            });
+        }
+    }
+    if let Some(python) = &python {
+        for case in PYTHON_CASES {
+            on_step(&format!("cpython {}", case.layout()));
+            let Some(g) = python.gc(case, n, config.plan.repetitions)? else {
+                notes.push(format!("skipped: {} needs a newer Python", case.layout()));
+                continue;
+            };
+            let mut pauses = g.build_pauses_s.clone();
+            pauses.sort_by(f64::total_cmp);
+            let time = TimeStats::from_samples(&durations(&g.full_collect_s));
+            measurements.push(Measurement {
+                experiment: "gc".to_owned(),
+                implementation: python.info().label(),
+                layout: case.layout().to_owned(),
+                n,
+                repetitions: time.samples_s.len() as u32,
+                warmup: 0,
+                extra: BTreeMap::from([
+                    ("free_pause_s".to_owned(), g.free_s),
+                    ("objects_traced".to_owned(), g.tracked_readings as f64),
+                    ("build_collections".to_owned(), pauses.len() as f64),
+                    ("build_pause_total_s".to_owned(), pauses.iter().sum()),
+                    (
+                        "build_pause_max_s".to_owned(),
+                        pauses.last().copied().unwrap_or(0.0),
+                    ),
+                    ("build_pause_p50_s".to_owned(), p(&pauses, 0.50)),
+                    ("build_pause_p99_s".to_owned(), p(&pauses, 0.99)),
+                    ("ns_per_object".to_owned(), time.median_s / n as f64 * 1e9),
+                    ("checksum".to_owned(), g.checksum),
+                ]),
+                time,
+                peak_bytes: 0,
+                usable_peak_bytes: None,
+                bytes_per_object: 0.0,
+                allocations: None,
+                method: format!(
+                    "gc: fresh interpreter; every collection during the build timed with \
+                     gc.callbacks (extra.build_*), then {} full gc.collect() with all N alive; \
+                     free = del data",
+                    g.full_collect_s.len()
+                ),
+            });
+        }
+    }
+    attach_pause_ratio(&mut measurements);
+    let claims = vec![judge(&measurements)];
+    Ok(Results {
+        measurements,
+        claims,
+        notes,
+    })
+}
+
+/// `pause_vs_cpython_slots`: each full pause over CPython's full
+/// `gc.collect()` pause for its slots class.
+fn attach_pause_ratio(measurements: &mut [Measurement]) {
+    let reference = measurements
+        .iter()
+        .find(|m| m.implementation.starts_with("cpython") && m.layout == "slots")
+        .map(|m| m.time.median_s)
+        .filter(|t| *t > 0.0);
+    if let Some(reference) = reference {
+        for m in measurements.iter_mut() {
+            m.extra.insert(
+                "pause_vs_cpython_slots".to_owned(),
+                m.time.median_s / reference,
+            );
+        }
+    }
+}
+
+/// "Lower GC overhead": per runtime, is the full pause with N slots objects
+/// alive shorter than with N dict objects?
+pub fn judge(measurements: &[Measurement]) -> Claim {
+    let mut judged = Vec::new();
+    for (runtime, is) in [("Rust", "rust"), ("CPython", "cpython")] {
+        let pause = |layout: &str| {
+            measurements
+                .iter()
+                .find(|m| m.implementation.starts_with(is) && m.layout == layout)
+                .map(|m| (m.time.median_s, m.extra.get("blocks_visited").copied()))
+        };
+        if let (Some((d, d_blocks)), Some((s, s_blocks))) = (pause("dict"), pause("slots")) {
+            let blocks = match (d_blocks, s_blocks) {
+                (Some(db), Some(sb)) => format!(", visiting {sb:.0} vs {db:.0} heap blocks"),
+                _ => String::new(),
+            };
+            judged.push((
+                s < d,
+                format!(
+                    "a full pause with all N alive takes {:.1} ms for slots vs {:.1} ms for dict in {runtime}{blocks}",
+                    s * 1e3,
+                    d * 1e3
+                ),
+            ));
+        }
+    }
+    let verdict = match judged.as_slice() {
+        [] => Verdict::NotMeasured,
+        j if j.iter().all(|(held, _)| *held) => Verdict::Held,
+        _ => Verdict::NotHeld,
+    };
+    Claim {
+        claim: "Lower GC overhead".to_owned(),
+        verdict,
+        evidence: if judged.is_empty() {
+            "needs dict and slots pauses".to_owned()
+        } else {
+            judged
+                .into_iter()
+                .map(|(_, w)| w)
+                .collect::<Vec<_>>()
+                .join("; ")
+        },
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::measure::FakeClock;
+
+    #[test]
+    fn without_the_tracking_allocator_it_refuses() {
+        // Unit tests run without the tracking allocator (tests/gc.rs has it).
+        let config = GcConfig {
+            n: 500,
+            plan: RepeatPlan {
+                warmup: 0,
+                repetitions: 2,
+            },
+            rust: true,
+            python: None,
+        };
+        let clock = FakeClock::new(Duration::from_micros(10));
+        let results = run(&config, &clock, &mut |_| {});
+        assert!(matches!(results, Err(LabError::AllocatorNotInstalled)));
+    }
+
+    #[test]
+    fn percentiles() {
+        let sorted = [1.0, 2.0, 3.0, 4.0, 100.0];
+        assert_eq!(p(&sorted, 0.5), 3.0);
+        assert_eq!(p(&sorted, 0.99), 100.0);
+        assert_eq!(p(&[], 0.5), 0.0);
+    }
+}
