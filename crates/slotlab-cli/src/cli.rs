@@ -77,6 +77,16 @@ pub enum Command {
     /// collection during the build, timed with gc.callbacks, then full
     /// gc.collect() pauses) for dict, slots and dataclass(slots).
     Gc(GcArgs),
+
+    /// One self-contained HTML page (inline SVG, no network requests) with
+    /// the compare, gc, access and sweep results, their tables and charts,
+    /// and the lesson's claims marked held or not held.
+    ///
+    /// Without --from it runs all four experiments (N = --n, the sweep from
+    /// 1e3 to --n) and can save what it measured with --json; with --from
+    /// it renders saved results instead: a --json file, or any command's
+    /// --format json output (repeat --from to combine several).
+    Report(ReportArgs),
     /// The lesson's exercise: build N Reading(timestamp=i, value=i*0.1)
     /// objects, sum .value, print time and peak memory per layout.
     ///
@@ -142,6 +152,41 @@ pub struct GcArgs {
 
     #[command(flatten)]
     pub output: OutputArgs,
+}
+
+/// `slotlab report` flags.
+#[derive(Debug, Args)]
+pub struct ReportArgs {
+    /// Render these saved results instead of measuring (repeatable).
+    #[arg(long, value_name = "FILE")]
+    pub from: Vec<PathBuf>,
+
+    /// Where to write the page.
+    #[arg(long, value_name = "FILE", default_value = "slotlab-report.html")]
+    pub out: PathBuf,
+
+    /// Also save the measurements as JSON (for a later --from).
+    #[arg(long, value_name = "FILE")]
+    pub json: Option<PathBuf>,
+
+    /// N for compare, gc and access; the sweep's largest N.
+    #[arg(long, default_value = "1000000", value_parser = parse_count, allow_negative_numbers = true)]
+    pub n: u64,
+
+    #[command(flatten)]
+    pub repeat: RepeatArgs,
+
+    /// The Python interpreter for the CPython side.
+    #[arg(long, value_name = "PATH", default_value = "python3")]
+    pub python: String,
+
+    /// Only the Rust side (no Python needed).
+    #[arg(long)]
+    pub rust_only: bool,
+
+    /// Skip compare's memory-bandwidth probe.
+    #[arg(long)]
+    pub no_bandwidth: bool,
 }
 
 /// `slotlab sweep` flags.

@@ -5,13 +5,16 @@ mod output;
 
 use anyhow::Context;
 use clap::Parser;
-use cli::{AccessArgs, Cli, Command, CompareArgs, ExplainArgs, GcArgs, SeedArgs, SweepArgs};
+use cli::{
+    AccessArgs, Cli, Command, CompareArgs, ExplainArgs, GcArgs, ReportArgs, SeedArgs, SweepArgs,
+};
 use indicatif::{ProgressBar, ProgressStyle};
 use slotlab::lab::access::{self, AccessConfig};
 use slotlab::lab::compare::{self, CompareConfig, Step};
 use slotlab::lab::explain;
 use slotlab::lab::gc::{self, GcConfig};
 use slotlab::lab::seed::{self, SeedConfig, SeedLayout};
+use slotlab::lab::suite::{self, Suite, SuiteConfig};
 use slotlab::lab::sweep::{self, SweepConfig};
 use slotlab::measure::alloc::PreferredBacking;
 use slotlab::measure::{MonotonicClock, RepeatPlan, Results, RunKind, TrackingAllocator};
@@ -45,6 +48,7 @@ fn run() -> anyhow::Result<ExitCode> {
         Command::Sweep(args) => sweep_command(&args, cli.quiet),
         Command::Access(args) => access_command(&args, cli.quiet),
         Command::Gc(args) => gc_command(&args, cli.quiet),
+        Command::Report(args) => report_command(&args, cli.quiet),
     }
 }
 
@@ -286,6 +290,84 @@ fn gc_command(args: &GcArgs, quiet: bool) -> anyhow::Result<ExitCode> {
         &report::render(format, &results),
         args.output.out.as_deref(),
     )?;
+    Ok(ExitCode::SUCCESS)
+}
+
+fn report_command(args: &ReportArgs, quiet: bool) -> anyhow::Result<ExitCode> {
+    let (suite, about) = if args.from.is_empty() {
+        let config = SuiteConfig {
+            n: args.n,
+            plan: RepeatPlan {
+                warmup: args.repeat.warmup,
+                repetitions: args.repeat.repeat,
+            },
+            python: (!args.rust_only).then(|| args.python.clone()),
+            bandwidth_probe_bytes: (!args.no_bandwidth)
+                .then(slotlab::measure::bandwidth::default_probe_bytes),
+        };
+        let bar = if quiet {
+            ProgressBar::hidden()
+        } else {
+            ProgressBar::new_spinner()
+        };
+        bar.set_prefix(format!("report N={}", args.n));
+        if let Ok(style) = ProgressStyle::with_template("{prefix} {spinner} {elapsed} {msg}") {
+            bar.set_style(style);
+        }
+        let started = std::time::Instant::now();
+        let suite = suite::run(&config, &MonotonicClock::new(), &mut |label: &str| {
+            bar.set_message(label.to_owned());
+            bar.tick();
+        })?;
+        bar.finish_and_clear();
+        let about = format!(
+            "Measured in this run: N = {} ({} measured runs after {} warm-up per case), {} \
+             cores ({}), allocator {}, slotlab {}; {:.0} s in all.",
+            args.n,
+            args.repeat.repeat,
+            args.repeat.warmup,
+            slotlab::measure::system::cores(),
+            slotlab::measure::system::cpu_model().unwrap_or_else(|| "unknown CPU".to_owned()),
+            slotlab::measure::alloc::backing_allocator().unwrap_or("unknown"),
+            env!("CARGO_PKG_VERSION"),
+            started.elapsed().as_secs_f64()
+        );
+        (suite, about)
+    } else {
+        let mut suite = Suite::default();
+        for path in &args.from {
+            let text = std::fs::read_to_string(path)
+                .with_context(|| format!("cannot read --from {}", path.display()))?;
+            let loaded = Suite::from_json(&text).with_context(|| {
+                format!(
+                    "--from {}: not slotlab results (expected a report --json file or a \
+                     command's --format json output)",
+                    path.display()
+                )
+            })?;
+            suite.sections.extend(loaded.sections);
+        }
+        let files: Vec<String> = args.from.iter().map(|p| p.display().to_string()).collect();
+        (
+            suite,
+            format!("Rendered from saved results: {}.", files.join(", ")),
+        )
+    };
+    if let Some(path) = &args.json {
+        let json = serde_json::to_string_pretty(&suite).context("cannot encode the results")?;
+        output::write_file(path, &json)?;
+    }
+    let mut charts = Vec::new();
+    for section in suite.sections.iter().filter(|s| s.experiment == "sweep") {
+        for chart in report::chart::sweep_charts(&section.results)? {
+            charts.push((section.experiment.clone(), chart));
+        }
+    }
+    let page = report::html::render_html(&about, &suite, &charts);
+    output::write_file(&args.out, &page)?;
+    if !quiet {
+        eprintln!("wrote {}", args.out.display());
+    }
     Ok(ExitCode::SUCCESS)
 }
 

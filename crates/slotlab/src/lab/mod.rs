@@ -7,6 +7,7 @@ pub mod compare;
 pub mod explain;
 pub mod gc;
 pub mod seed;
+pub mod suite;
 pub mod sweep;
 
 use crate::model::ModelError;

@@ -4,6 +4,7 @@
 pub mod chart;
 mod csv;
 mod explain;
+pub mod html;
 mod json;
 mod md;
 mod table;
@@ -187,7 +188,7 @@ fn display_rows(measurements: &[Measurement]) -> Display {
                 m.extra.get(*key).map_or_else(
                     || "–".to_owned(),
                     |v| match spelling {
-                        Spelling::Times => format!("{v:.2}×"),
+                        Spelling::Times => times(*v),
                         Spelling::Decimal => format!("{v:.1}"),
                         Spelling::Percent => format!("{:.0}%", v * 100.0),
                         Spelling::Millis => format!("{:.1}", v * 1e3),
@@ -275,6 +276,16 @@ fn methods(measurements: &[Measurement]) -> Vec<&str> {
         }
     }
     seen
+}
+
+/// `0.43×`, and two significant digits below 0.1 (`0.0028×`).
+fn times(v: f64) -> String {
+    if v >= 0.1 || v <= 0.0 || !v.is_finite() {
+        format!("{v:.2}×")
+    } else {
+        let decimals = (-v.log10()).floor() as usize + 2;
+        format!("{v:.decimals$}×")
+    }
 }
 
 /// `1234567` → `1,234,567`.
@@ -392,6 +403,9 @@ mod tests {
         assert_eq!(seconds(0.02554), "25.5 ms");
         assert_eq!(seconds(0.00084), "840.0 µs");
         assert_eq!(runs_phrase(1, 0), "1 measured run, no warm-up");
+        assert_eq!(times(0.4321), "0.43×");
+        assert_eq!(times(0.00284), "0.0028×");
+        assert_eq!(times(0.0641), "0.064×");
         let mut m = fixtures::measurement("dict", 1, &[0.000_994, 0.000_944_7, 0.001_012_3]);
         assert_eq!(time_cell(&m), "994.0 µs (944.7–1012.3)");
         m.time = crate::measure::TimeStats::from_samples(&[std::time::Duration::from_millis(1500)]);

@@ -1,0 +1,142 @@
+//! Every experiment at once, for the HTML report: compare, gc, access and
+//! sweep, with shared settings, as named sections.
+
+use super::{LabError, access, compare, gc, sweep};
+use crate::measure::{Clock, RepeatPlan, Results};
+use serde::{Deserialize, Serialize};
+
+/// One experiment's results.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+pub struct Section {
+    /// `compare`, `gc`, `access`, `sweep`, `seed`.
+    pub experiment: String,
+    /// What it measured.
+    pub results: Results,
+}
+
+/// Everything a report shows.
+#[derive(Debug, Clone, Default, PartialEq, Serialize, Deserialize)]
+pub struct Suite {
+    /// The sections, in the order they ran.
+    pub sections: Vec<Section>,
+}
+
+/// Settings shared by every experiment of the suite.
+#[derive(Debug, Clone)]
+pub struct SuiteConfig {
+    /// N for compare, gc and access; the sweep's largest N.
+    pub n: u64,
+    /// Warm-ups and repetitions.
+    pub plan: RepeatPlan,
+    /// CPython interpreter, if any.
+    pub python: Option<String>,
+    /// Bytes for compare's memory-bandwidth probe (`None`: skip it).
+    pub bandwidth_probe_bytes: Option<usize>,
+}
+
+impl Suite {
+    /// Reads a suite, or any one command's `--format json` results (one
+    /// section, named after its measurements' experiment).
+    pub fn from_json(text: &str) -> Result<Suite, serde_json::Error> {
+        if let Ok(suite) = serde_json::from_str::<Suite>(text) {
+            return Ok(suite);
+        }
+        let results: Results = serde_json::from_str(text)?;
+        let experiment = results
+            .measurements
+            .first()
+            .map_or_else(|| "results".to_owned(), |m| m.experiment.clone());
+        Ok(Suite {
+            sections: vec![Section {
+                experiment,
+                results,
+            }],
+        })
+    }
+}
+
+/// Runs compare, gc, access and sweep (1e3 to `n`, four sizes); `on_step`
+/// gets a label before each unit of work.
+pub fn run(
+    config: &SuiteConfig,
+    clock: &dyn Clock,
+    on_step: &mut dyn FnMut(&str),
+) -> Result<Suite, LabError> {
+    let mut sections = Vec::new();
+    let compare_config = compare::CompareConfig {
+        n: config.n,
+        plan: config.plan,
+        rust: true,
+        python: config.python.clone(),
+        bandwidth_probe_bytes: config.bandwidth_probe_bytes,
+    };
+    let compared = compare::run(&compare_config, clock, &mut |s| {
+        on_step(&format!("compare: {}", s.label()))
+    })?;
+    sections.push(Section {
+        experiment: "compare".to_owned(),
+        results: compared.results,
+    });
+    let gc_config = gc::GcConfig {
+        n: config.n,
+        plan: config.plan,
+        rust: true,
+        python: config.python.clone(),
+    };
+    let collected = gc::run(&gc_config, clock, &mut |s| on_step(&format!("gc: {s}")))?;
+    sections.push(Section {
+        experiment: "gc".to_owned(),
+        results: collected,
+    });
+    let access_config = access::AccessConfig {
+        n: config.n,
+        plan: config.plan,
+        rust: true,
+        python: config.python.clone(),
+    };
+    let accessed = access::run(&access_config, clock, &mut |s| {
+        on_step(&format!("access: {s}"))
+    })?;
+    sections.push(Section {
+        experiment: "access".to_owned(),
+        results: accessed,
+    });
+    let sweep_config = sweep::SweepConfig {
+        sizes: sweep::sizes(1000, config.n.max(1000), 4),
+        plan: config.plan,
+        rust: true,
+        python: config.python.clone(),
+        cases: sweep::DEFAULT_CASES.to_vec(),
+    };
+    let swept = sweep::run(&sweep_config, clock, &mut |s| {
+        on_step(&format!("sweep: {}", s.label()))
+    })?;
+    sections.push(Section {
+        experiment: "sweep".to_owned(),
+        results: swept,
+    });
+    Ok(Suite { sections })
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::report::fixtures::compare_like;
+
+    #[test]
+    fn reads_a_suite_or_one_commands_results() {
+        let suite = Suite {
+            sections: vec![Section {
+                experiment: "compare".into(),
+                results: compare_like(),
+            }],
+        };
+        let text = serde_json::to_string(&suite).unwrap();
+        assert_eq!(Suite::from_json(&text).unwrap(), suite);
+        let single = serde_json::to_string(&compare_like()).unwrap();
+        let loaded = Suite::from_json(&single).unwrap();
+        assert_eq!(loaded.sections.len(), 1);
+        assert_eq!(loaded.sections[0].experiment, "seed");
+        assert!(Suite::from_json("{\"nope\": 1}").is_err());
+    }
+}
