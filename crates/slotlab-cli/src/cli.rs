@@ -69,14 +69,14 @@ pub enum Command {
     /// specializing interpreter keeps per call site), and a plain record
     /// field; CPython's dict, slots and dataclass(slots) running the same
     /// loops (with the empty loop's cost alongside).
-    Access(AccessArgs),
+    Access(MeasureArgs),
 
     /// Collector overhead with N objects alive: the Rust model's tracing
     /// collector (a full mark from the roots, the heap blocks it visits,
     /// and the time to free everything) next to CPython's gc (every
     /// collection during the build, timed with gc.callbacks, then full
     /// gc.collect() pauses) for dict, slots and dataclass(slots).
-    Gc(GcArgs),
+    Gc(MeasureArgs),
 
     /// One self-contained HTML page (inline SVG, no network requests) with
     /// the compare, gc, access and sweep results, their tables and charts,
@@ -120,27 +120,11 @@ pub struct CompareArgs {
     pub output: OutputArgs,
 }
 
-/// `slotlab access` flags.
+/// Flags of the commands that measure N objects in both runtimes
+/// (`access`, `gc`).
 #[derive(Debug, Args)]
-pub struct AccessArgs {
-    /// Objects per loop: 1000000, 1_000_000 or 1e6.
-    #[arg(long, default_value = "1000000", value_parser = parse_count, allow_negative_numbers = true)]
-    pub n: u64,
-
-    #[command(flatten)]
-    pub repeat: RepeatArgs,
-
-    #[command(flatten)]
-    pub runtimes: RuntimeArgs,
-
-    #[command(flatten)]
-    pub output: OutputArgs,
-}
-
-/// `slotlab gc` flags.
-#[derive(Debug, Args)]
-pub struct GcArgs {
-    /// Objects alive: 1000000, 1_000_000 or 1e6.
+pub struct MeasureArgs {
+    /// Objects: 1000000, 1_000_000 or 1e6.
     #[arg(long, default_value = "1000000", value_parser = parse_count, allow_negative_numbers = true)]
     pub n: u64,
 
@@ -293,6 +277,16 @@ pub struct RepeatArgs {
     /// Unmeasured runs before them (warm caches and allocator pools).
     #[arg(long, default_value_t = 1, value_parser = clap::value_parser!(u32).range(0..=1_000))]
     pub warmup: u32,
+}
+
+impl RepeatArgs {
+    /// The library's repetition plan.
+    pub fn plan(&self) -> slotlab::measure::RepeatPlan {
+        slotlab::measure::RepeatPlan {
+            warmup: self.warmup,
+            repetitions: self.repeat,
+        }
+    }
 }
 
 /// Output flags, shared by every command.

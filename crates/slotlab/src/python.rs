@@ -10,7 +10,6 @@ use serde::Deserialize;
 use std::collections::BTreeMap;
 use std::fmt;
 use std::process::Command;
-use std::time::Duration;
 
 /// The case script (`python/cases.py`).
 pub const CASES_SCRIPT: &str = include_str!("../../../python/cases.py");
@@ -320,13 +319,8 @@ impl Python {
         output: CaseOutput,
         peak_bytes: i64,
     ) -> Measurement {
-        let durations = |s: &[f64]| -> Vec<Duration> {
-            s.iter()
-                .map(|x| Duration::from_secs_f64(x.max(0.0)))
-                .collect()
-        };
-        let time = TimeStats::from_samples(&durations(&output.samples_s));
-        let iterate = TimeStats::from_samples(&durations(&output.iterate_s));
+        let time = TimeStats::from_secs(&output.samples_s);
+        let iterate = TimeStats::from_secs(&output.iterate_s);
         let peak_bytes = u64::try_from(peak_bytes).unwrap_or(0);
         let mut extra = BTreeMap::from([
             ("sum".to_owned(), output.sum),
@@ -397,12 +391,25 @@ impl Python {
     /// Runs `cases.py explain CASE` in a fresh interpreter; `None` when the
     /// interpreter is too old for the case.
     pub fn explain(&self, case: PyCase) -> Result<Option<PyAnatomy>, PythonError> {
+        self.run_json("explain", case, &[])
+    }
+
+    /// Runs `cases.py COMMAND CASE ARGS...` in a fresh interpreter and
+    /// parses the JSON it prints; `None` when the interpreter is too old for
+    /// the case.
+    fn run_json<T: serde::de::DeserializeOwned>(
+        &self,
+        command: &str,
+        case: PyCase,
+        args: &[String],
+    ) -> Result<Option<T>, PythonError> {
         let (major, minor) = case.min_version();
         if (self.info.major, self.info.minor) < (major, minor) {
             return Ok(None);
         }
-        let label = format!("{} (explain)", case.layout());
-        let argv = ["-c", CASES_SCRIPT, "explain", case.script_name()];
+        let label = format!("{} ({command})", case.layout());
+        let mut argv = vec!["-c", CASES_SCRIPT, command, case.script_name()];
+        argv.extend(args.iter().map(String::as_str));
         let stdout = run(&self.interpreter, &label, &argv)?;
         parse(&self.interpreter, &label, &stdout).map(Some)
     }
@@ -435,20 +442,12 @@ impl Python {
         n: u64,
         plan: RepeatPlan,
     ) -> Result<Option<PyAccess>, PythonError> {
-        let (major, minor) = case.min_version();
-        if (self.info.major, self.info.minor) < (major, minor) {
-            return Ok(None);
-        }
-        let label = format!("{} (access)", case.layout());
         let args = [
             n.to_string(),
             plan.warmup.to_string(),
             plan.repetitions.max(1).to_string(),
         ];
-        let mut argv = vec!["-c", CASES_SCRIPT, "access", case.script_name()];
-        argv.extend(args.iter().map(String::as_str));
-        let stdout = run(&self.interpreter, &label, &argv)?;
-        parse(&self.interpreter, &label, &stdout).map(Some)
+        self.run_json("access", case, &args)
     }
 }
 
@@ -474,15 +473,7 @@ impl Python {
     /// dataclass(slots)) in a fresh interpreter; `None` when the
     /// interpreter is too old for the case.
     pub fn gc(&self, case: PyCase, n: u64, repeat: u32) -> Result<Option<PyGc>, PythonError> {
-        let (major, minor) = case.min_version();
-        if (self.info.major, self.info.minor) < (major, minor) {
-            return Ok(None);
-        }
-        let label = format!("{} (gc)", case.layout());
-        let (n, repeat) = (n.to_string(), repeat.max(1).to_string());
-        let argv = ["-c", CASES_SCRIPT, "gc", case.script_name(), &n, &repeat];
-        let stdout = run(&self.interpreter, &label, &argv)?;
-        parse(&self.interpreter, &label, &stdout).map(Some)
+        self.run_json("gc", case, &[n.to_string(), repeat.max(1).to_string()])
     }
 }
 

@@ -248,9 +248,9 @@ pub fn run(
                 notes.push(format!("skipped: {} needs a newer Python", case.layout()));
                 continue;
             };
-            let empty = TimeStats::from_samples(&durations(&a.empty_s)).median_s;
+            let empty = TimeStats::from_secs(&a.empty_s).median_s;
             for (op, samples) in [(Op::Read, &a.read_s), (Op::Write, &a.write_s)] {
-                let time = TimeStats::from_samples(&durations(samples));
+                let time = TimeStats::from_secs(samples);
                 let net = (time.median_s - empty) / n as f64 * 1e9;
                 measurements.push(measurement(
                     config,
@@ -288,7 +288,6 @@ pub fn run(
 /// "Faster attribute access": per runtime, is reading `.value` on slots
 /// faster than on dict? (Rust: both by name; CPython: as it runs.)
 pub fn judge_access(measurements: &[Measurement]) -> crate::measure::Claim {
-    use crate::measure::{Claim, Verdict};
     let ns = |implementation: &dyn Fn(&str) -> bool, layout: &str| {
         measurements
             .iter()
@@ -321,29 +320,9 @@ pub fn judge_access(measurements: &[Measurement]) -> crate::measure::Claim {
             ));
         }
     }
-    let verdict = match judged.as_slice() {
-        [] => Verdict::NotMeasured,
-        j if j.iter().all(|(held, _)| *held) => Verdict::Held,
-        _ => Verdict::NotHeld,
-    };
-    Claim {
-        claim: "Faster attribute access".to_owned(),
-        verdict,
-        evidence: if judged.is_empty() {
-            "needs dict and slots reads".to_owned()
-        } else {
-            judged
-                .into_iter()
-                .map(|(_, w)| w)
-                .collect::<Vec<_>>()
-                .join("; ")
-        },
-    }
-}
-
-fn durations(seconds: &[f64]) -> Vec<Duration> {
-    seconds
-        .iter()
-        .map(|s| Duration::from_secs_f64(s.max(0.0)))
-        .collect()
+    super::claims::verdict(
+        "Faster attribute access",
+        judged,
+        "needs dict and slots reads",
+    )
 }

@@ -46,14 +46,10 @@ fn cpython_pair(measurements: &[Measurement], mode: PyMode) -> Option<Pair<'_>> 
     })
 }
 
-/// Judges one claim over several runtimes: `compare` gives (held, words).
-fn judge_pairs(
-    claim: &str,
-    pairs: &[Pair<'_>],
-    compare: impl Fn(&Pair<'_>) -> Option<(bool, String)>,
-    none: &str,
-) -> Claim {
-    let judged: Vec<(bool, String)> = pairs.iter().filter_map(&compare).collect();
+/// A claim judged over several runtimes: held if every judgement holds,
+/// not held if any does not, not measured if there are none (`none` then
+/// says why); the judgements' words, joined, are the evidence.
+pub fn verdict(claim: &str, judged: Vec<(bool, String)>, none: &str) -> Claim {
     let verdict = if judged.is_empty() {
         Verdict::NotMeasured
     } else if judged.iter().all(|(held, _)| *held) {
@@ -64,17 +60,24 @@ fn judge_pairs(
     let evidence = if judged.is_empty() {
         none.to_owned()
     } else {
-        judged
-            .into_iter()
-            .map(|(_, words)| words)
-            .collect::<Vec<_>>()
-            .join("; ")
+        let words: Vec<String> = judged.into_iter().map(|(_, words)| words).collect();
+        words.join("; ")
     };
     Claim {
         claim: claim.to_owned(),
         verdict,
         evidence,
     }
+}
+
+/// Judges one claim over several runtimes: `compare` gives (held, words).
+fn judge_pairs(
+    claim: &str,
+    pairs: &[Pair<'_>],
+    compare: impl Fn(&Pair<'_>) -> Option<(bool, String)>,
+    none: &str,
+) -> Claim {
+    verdict(claim, pairs.iter().filter_map(compare).collect(), none)
 }
 
 /// "26% less" / "12% more".

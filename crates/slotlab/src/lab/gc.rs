@@ -4,12 +4,11 @@
 use super::LabError;
 use super::seed::reading_class;
 use crate::measure::{
-    Claim, Clock, Measurement, RepeatPlan, Results, Stopwatch, TimeStats, Verdict, timing,
+    Claim, Clock, Measurement, RepeatPlan, Results, Stopwatch, TimeStats, timing,
 };
 use crate::model::{Heap, Instance, Layout, ObjectId, Str, Value};
 use crate::python::{PyCase, Python};
 use std::collections::BTreeMap;
-use std::time::Duration;
 
 /// What to run.
 #[derive(Debug, Clone)]
@@ -49,13 +48,6 @@ fn p(sorted: &[f64], q: f64) -> f64 {
     }
     let rank = ((sorted.len() as f64 - 1.0) * q).round() as usize;
     sorted[rank.min(sorted.len() - 1)]
-}
-
-fn durations(seconds: &[f64]) -> Vec<Duration> {
-    seconds
-        .iter()
-        .map(|s| Duration::from_secs_f64(s.max(0.0)))
-        .collect()
 }
 
 /// Runs the Rust full traces and frees, and CPython's collections.
@@ -123,7 +115,7 @@ pub fn run(
             };
             let mut pauses = g.build_pauses_s.clone();
             pauses.sort_by(f64::total_cmp);
-            let time = TimeStats::from_samples(&durations(&g.full_collect_s));
+            let time = TimeStats::from_secs(&g.full_collect_s);
             measurements.push(Measurement {
                 experiment: "gc".to_owned(),
                 implementation: python.info().label(),
@@ -212,30 +204,14 @@ pub fn judge(measurements: &[Measurement]) -> Claim {
             ));
         }
     }
-    let verdict = match judged.as_slice() {
-        [] => Verdict::NotMeasured,
-        j if j.iter().all(|(held, _)| *held) => Verdict::Held,
-        _ => Verdict::NotHeld,
-    };
-    Claim {
-        claim: "Lower GC overhead".to_owned(),
-        verdict,
-        evidence: if judged.is_empty() {
-            "needs dict and slots pauses".to_owned()
-        } else {
-            judged
-                .into_iter()
-                .map(|(_, w)| w)
-                .collect::<Vec<_>>()
-                .join("; ")
-        },
-    }
+    super::claims::verdict("Lower GC overhead", judged, "needs dict and slots pauses")
 }
 
 #[cfg(test)]
 mod tests {
     use super::*;
     use crate::measure::FakeClock;
+    use std::time::Duration;
 
     #[test]
     fn without_the_tracking_allocator_it_refuses() {

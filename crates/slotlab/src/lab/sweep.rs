@@ -250,27 +250,17 @@ pub fn judge_growth(measurements: &[Measurement]) -> Claim {
         }
         judged.push((movement == "grows", words));
     }
-    if small == large || judged.is_empty() {
-        return Claim {
-            claim,
-            verdict: Verdict::NotMeasured,
-            evidence: "needs dict and slots rows at two or more N".to_owned(),
-        };
+    if small == large {
+        judged.clear();
     }
-    let verdict = if judged.iter().all(|(held, _)| *held) {
-        Verdict::Held
-    } else {
-        Verdict::NotHeld
-    };
-    let words: Vec<String> = judged.into_iter().map(|(_, w)| w).collect();
-    Claim {
-        claim,
-        verdict,
-        evidence: format!(
-            "{}; the total gap grows with N either way (per-object gap × N)",
-            words.join("; ")
-        ),
+    let mut claim =
+        super::claims::verdict(&claim, judged, "needs dict and slots rows at two or more N");
+    if claim.verdict != Verdict::NotMeasured {
+        claim
+            .evidence
+            .push_str("; the total gap grows with N either way (per-object gap × N)");
     }
+    claim
 }
 
 #[cfg(test)]

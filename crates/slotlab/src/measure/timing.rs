@@ -143,6 +143,16 @@ pub struct TimeStats {
 }
 
 impl TimeStats {
+    /// Statistics of samples in seconds (as other processes report them);
+    /// negative ones count as zero.
+    pub fn from_secs(samples: &[f64]) -> Self {
+        let durations: Vec<Duration> = samples
+            .iter()
+            .map(|s| Duration::from_secs_f64(s.max(0.0)))
+            .collect();
+        Self::from_samples(&durations)
+    }
+
     /// Statistics of `samples`; all zero for an empty slice.
     pub fn from_samples(samples: &[Duration]) -> Self {
         let samples_s: Vec<f64> = samples.iter().map(Duration::as_secs_f64).collect();
