@@ -69,6 +69,10 @@ impl PyCase {
         PyCase::Tuple,
     ];
 
+    /// The lesson's two classes and their dataclass counterpart, the
+    /// cases `sweep`, `access` and `gc` run (all three can be written to).
+    pub const CORE: [PyCase; 3] = [PyCase::Dict, PyCase::Slots, PyCase::DataclassSlots];
+
     /// The name `cases.py` takes.
     pub fn script_name(self) -> &'static str {
         match self {

@@ -84,9 +84,6 @@ pub struct AccessConfig {
     pub python: Option<String>,
 }
 
-/// The CPython cases timed (the ones whose `.value` can be written).
-pub const PYTHON_CASES: [PyCase; 3] = [PyCase::Dict, PyCase::Slots, PyCase::DataclassSlots];
-
 /// The objects one route loops over, built before any timing.
 enum Objects {
     Model(Vec<Instance>),
@@ -242,7 +239,7 @@ pub fn run(
         }
     }
     if let Some(python) = &python {
-        for case in PYTHON_CASES {
+        for case in PyCase::CORE {
             on_step(&format!("cpython {} read+write", case.layout()));
             let Some(a) = python.access(case, n, config.plan)? else {
                 notes.push(format!("skipped: {} needs a newer Python", case.layout()));

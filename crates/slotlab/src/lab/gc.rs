@@ -23,9 +23,6 @@ pub struct GcConfig {
     pub python: Option<String>,
 }
 
-/// The CPython cases measured.
-pub const PYTHON_CASES: [PyCase; 3] = [PyCase::Dict, PyCase::Slots, PyCase::DataclassSlots];
-
 /// N readings on a fresh heap, and the roots that keep them alive (the
 /// list): built outside any timing.
 fn build(layout: Layout, n: usize) -> Result<(Heap, Vec<ObjectId>), LabError> {
@@ -107,7 +104,7 @@ pub fn run(
         }
     }
     if let Some(python) = &python {
-        for case in PYTHON_CASES {
+        for case in PyCase::CORE {
             on_step(&format!("cpython {}", case.layout()));
             let Some(g) = python.gc(case, n, config.plan.repetitions)? else {
                 notes.push(format!("skipped: {} needs a newer Python", case.layout()));

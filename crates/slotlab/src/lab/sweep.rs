@@ -24,7 +24,7 @@ pub struct SweepConfig {
 }
 
 /// The CPython cases a sweep runs unless asked for all.
-pub const DEFAULT_CASES: [PyCase; 3] = [PyCase::Dict, PyCase::Slots, PyCase::DataclassSlots];
+pub const DEFAULT_CASES: [PyCase; 3] = PyCase::CORE;
 
 /// `steps` N values from `from` to `to`, evenly spaced on a log scale,
 /// rounded to whole numbers, without repeats.
