@@ -87,6 +87,16 @@ pub enum Command {
     /// it renders saved results instead: a --json file, or any command's
     /// --format json output (repeat --from to combine several).
     Report(ReportArgs),
+
+    /// The memory-optimized event stream on the lesson's readings: bytes
+    /// per reading (total and per column), encode and decode speed, and the
+    /// same readings held as Rust records, Rust slots objects and CPython
+    /// slots objects, side by side.
+    ///
+    /// Events are appended to an open chunk; full chunks are sealed column
+    /// by column with pco. --verify decodes everything and checks it bit for
+    /// bit against the input.
+    Stream(StreamArgs),
     /// The lesson's exercise: build N Reading(timestamp=i, value=i*0.1)
     /// objects, sum .value, print time and peak memory per layout.
     ///
@@ -171,6 +181,36 @@ pub struct ReportArgs {
     /// Skip compare's memory-bandwidth probe.
     #[arg(long)]
     pub no_bandwidth: bool,
+}
+
+/// `slotlab stream` flags.
+#[derive(Debug, Args)]
+pub struct StreamArgs {
+    /// Readings: 1000000, 1_000_000 or 1e6.
+    #[arg(long, default_value = "1000000", value_parser = parse_count, allow_negative_numbers = true)]
+    pub n: u64,
+
+    /// Events per sealed chunk.
+    #[arg(long, default_value = "65536", value_parser = parse_count, allow_negative_numbers = true)]
+    pub chunk: u64,
+
+    /// Decode everything and check it bit for bit against the input.
+    #[arg(long)]
+    pub verify: bool,
+
+    #[command(flatten)]
+    pub repeat: RepeatArgs,
+
+    /// The Python interpreter for the CPython slots row.
+    #[arg(long, value_name = "PATH", default_value = "python3")]
+    pub python: String,
+
+    /// Leave out the CPython row (no Python needed).
+    #[arg(long)]
+    pub rust_only: bool,
+
+    #[command(flatten)]
+    pub output: OutputArgs,
 }
 
 /// `slotlab sweep` flags.

@@ -8,7 +8,7 @@ use anyhow::Context;
 use clap::Parser;
 use cli::{
     Cli, Command, CompareArgs, ExplainArgs, MeasureArgs, OutputArgs, ReportArgs, SeedArgs,
-    SweepArgs,
+    StreamArgs, SweepArgs,
 };
 use progress::Progress;
 use slotlab::lab::access::{self, AccessConfig};
@@ -16,6 +16,7 @@ use slotlab::lab::compare::{self, CompareConfig};
 use slotlab::lab::explain;
 use slotlab::lab::gc::{self, GcConfig};
 use slotlab::lab::seed::{self, SeedConfig, SeedLayout};
+use slotlab::lab::stream::StreamBenchConfig;
 use slotlab::lab::suite::{self, Suite, SuiteConfig};
 use slotlab::lab::sweep::{self, SweepConfig};
 use slotlab::measure::alloc::PreferredBacking;
@@ -51,6 +52,7 @@ fn run() -> anyhow::Result<ExitCode> {
         Command::Access(args) => access_command(&args, quiet),
         Command::Gc(args) => gc_command(&args, quiet),
         Command::Report(args) => report_command(&args, quiet),
+        Command::Stream(args) => stream_command(&args, quiet),
     }
 }
 
@@ -222,6 +224,29 @@ fn gc_command(args: &MeasureArgs, quiet: bool) -> anyhow::Result<ExitCode> {
     })?;
     progress.finish();
     emit_results(&results, format, &args.output)
+}
+
+fn stream_command(args: &StreamArgs, quiet: bool) -> anyhow::Result<ExitCode> {
+    let format = format_of(&args.output, Format::Table)?;
+    let config = StreamBenchConfig {
+        n: args.n,
+        chunk_len: usize::try_from(args.chunk).context("--chunk is too large")?,
+        plan: args.repeat.plan(),
+        verify: args.verify,
+        python: (!args.rust_only).then(|| args.python.clone()),
+    };
+    let mut progress = Progress::spinner(quiet, format!("stream N={}", args.n));
+    let results = slotlab::lab::stream::run(&config, &MonotonicClock::new(), &mut |label| {
+        progress.step(label)
+    })?;
+    progress.finish();
+    let failed = results.notes.iter().any(|n| n.starts_with("VERIFY FAILED"));
+    emit_results(&results, format, &args.output)?;
+    Ok(if failed {
+        ExitCode::FAILURE
+    } else {
+        ExitCode::SUCCESS
+    })
 }
 
 fn report_command(args: &ReportArgs, quiet: bool) -> anyhow::Result<ExitCode> {

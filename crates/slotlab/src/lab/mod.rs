@@ -7,6 +7,7 @@ pub mod compare;
 pub mod explain;
 pub mod gc;
 pub mod seed;
+pub mod stream;
 pub mod suite;
 pub mod sweep;
 
@@ -52,6 +53,9 @@ pub enum LabError {
     /// The object model refused an operation.
     #[error(transparent)]
     Model(#[from] ModelError),
+    /// The event stream refused an event or could not code a chunk.
+    #[error(transparent)]
+    Stream(#[from] crate::stream::StreamError),
     /// A CPython case could not be measured.
     #[error(transparent)]
     Python(#[from] crate::python::PythonError),

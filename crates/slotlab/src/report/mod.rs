@@ -92,7 +92,9 @@ pub enum Spelling {
 
 /// The [`Measurement::extra`] figures tables show as columns when any row
 /// has them: key, header, spelling.
-pub const EXTRA_COLUMNS: [(&str, &str, Spelling); 12] = [
+pub const EXTRA_COLUMNS: [(&str, &str, Spelling); 14] = [
+    ("encode_m_per_s", "encode M/s", Spelling::Decimal),
+    ("decode_m_per_s", "decode M/s", Spelling::Decimal),
     ("ns_per_op", "ns/op", Spelling::Decimal),
     ("ns_per_object", "ns/object", Spelling::Decimal),
     ("blocks_visited", "blocks visited", Spelling::Count),
@@ -175,8 +177,8 @@ fn display_rows(measurements: &[Measurement]) -> Display {
             }
             row.push(time_cell(m));
             if any_bytes {
-                row.push(format!("{:.2}", m.peak_mib()));
-                row.push(format!("{:.1}", m.bytes_per_object));
+                row.push(small(m.peak_mib(), 2));
+                row.push(small(m.bytes_per_object, 1));
             }
             if any_allocations {
                 row.push(
@@ -278,13 +280,25 @@ fn methods(measurements: &[Measurement]) -> Vec<&str> {
     seen
 }
 
-/// `0.43×`, and two significant digits below 0.1 (`0.0028×`).
+/// `0.43×`, and two significant digits below 0.1 (`0.064×`, `0.0028×`).
 fn times(v: f64) -> String {
     if v >= 0.1 || v <= 0.0 || !v.is_finite() {
         format!("{v:.2}×")
     } else {
         let decimals = (-v.log10()).floor() as usize + 2;
         format!("{v:.decimals$}×")
+    }
+}
+
+/// `v` with `decimals` decimals, or two significant digits when that would
+/// print zero for a positive value (`0.0015`).
+fn small(v: f64, decimals: usize) -> String {
+    let fixed = format!("{v:.decimals$}");
+    if v <= 0.0 || !v.is_finite() || fixed.parse::<f64>().is_ok_and(|f| f > 0.0) {
+        fixed
+    } else {
+        let decimals = (-v.log10()).floor() as usize + 2;
+        format!("{v:.decimals$}")
     }
 }
 
@@ -406,6 +420,11 @@ mod tests {
         assert_eq!(times(0.4321), "0.43×");
         assert_eq!(times(0.00284), "0.0028×");
         assert_eq!(times(0.0641), "0.064×");
+        assert_eq!(small(0.00149, 1), "0.0015");
+        assert_eq!(small(48.0, 1), "48.0");
+        assert_eq!(small(0.0, 1), "0.0");
+        assert_eq!(small(0.15, 1), "0.1");
+        assert_eq!(small(0.0458, 2), "0.05");
         let mut m = fixtures::measurement("dict", 1, &[0.000_994, 0.000_944_7, 0.001_012_3]);
         assert_eq!(time_cell(&m), "994.0 µs (944.7–1012.3)");
         m.time = crate::measure::TimeStats::from_samples(&[std::time::Duration::from_millis(1500)]);
