@@ -61,6 +61,32 @@ pub enum StreamError {
     Codec(String),
 }
 
+/// Why a saved stream could not be loaded whole.
+#[derive(Debug, thiserror::Error)]
+#[non_exhaustive]
+pub enum LoadError {
+    /// The bytes do not start like a saved slotlab stream.
+    #[error("not a slotlab stream file (expected the SLOTSTRM header)")]
+    NotAStream,
+    /// A chunk is corrupt or cut short; `readable` holds every chunk
+    /// before it, intact and queryable.
+    #[error("chunk {chunk} of {chunks}: {reason} ({} events in the chunks before it are intact)", readable.len())]
+    Corrupt {
+        /// Which chunk (from 0).
+        chunk: usize,
+        /// Chunks the file says it holds.
+        chunks: usize,
+        /// What is wrong with it.
+        reason: String,
+        /// The stream as far as it could be read.
+        readable: Box<Stream>,
+    },
+}
+
+/// The first bytes of a saved stream, then a format version.
+const MAGIC: &[u8; 8] = b"SLOTSTRM";
+const VERSION: u32 = 1;
+
 /// Count, sum, min, max and mean of values.
 #[derive(Debug, Clone, Copy, PartialEq)]
 pub struct Aggregate {
@@ -241,6 +267,60 @@ impl Stream {
         Ok(out)
     }
 
+    /// The stream as bytes: a header, then every chunk with its own
+    /// checksum (the open head is written as one more sealed chunk; the
+    /// stream itself is unchanged).
+    pub fn save(&self) -> Result<Vec<u8>, StreamError> {
+        let head = if self.head_timestamps.is_empty() {
+            None
+        } else {
+            Some(SealedChunk::seal(&self.head_timestamps, &self.head_values)?)
+        };
+        let chunks: Vec<&SealedChunk> = self.sealed.iter().chain(head.as_ref()).collect();
+        let mut out = Vec::new();
+        out.extend_from_slice(MAGIC);
+        out.extend_from_slice(&VERSION.to_le_bytes());
+        out.extend_from_slice(&(self.config.chunk_len as u64).to_le_bytes());
+        out.extend_from_slice(&(chunks.len() as u64).to_le_bytes());
+        for chunk in chunks {
+            chunk.write_to(&mut out);
+        }
+        Ok(out)
+    }
+
+    /// Reads a saved stream. A corrupt or truncated chunk stops the load
+    /// with an error naming it, carrying every chunk before it, readable.
+    pub fn load(bytes: &[u8]) -> Result<Stream, LoadError> {
+        let header = MAGIC.len() + 4 + 8 + 8;
+        if bytes.len() < header || &bytes[..MAGIC.len()] != MAGIC {
+            return Err(LoadError::NotAStream);
+        }
+        let u64_at = |at: usize| u64::from_le_bytes(bytes[at..at + 8].try_into().unwrap_or([0; 8]));
+        let chunk_len = usize::try_from(u64_at(12)).unwrap_or(usize::MAX);
+        let chunks = usize::try_from(u64_at(20)).unwrap_or(usize::MAX);
+        let mut stream = Stream::new(StreamConfig { chunk_len });
+        let mut at = header;
+        for index in 0..chunks {
+            match SealedChunk::read_from(&bytes[at..]) {
+                Ok((chunk, used)) => {
+                    stream.len += chunk.count;
+                    stream.last = Some(chunk.max_ts);
+                    stream.sealed.push(chunk);
+                    at += used;
+                }
+                Err(reason) => {
+                    return Err(LoadError::Corrupt {
+                        chunk: index,
+                        chunks,
+                        reason,
+                        readable: Box::new(stream),
+                    });
+                }
+            }
+        }
+        Ok(stream)
+    }
+
     /// Count, sum, min, max over `from <= timestamp <= to`: chunks inside
     /// the range answer from their summaries, only the edges are decoded.
     pub fn aggregate(&self, from: i64, to: i64) -> Result<Aggregate, StreamError> {
@@ -373,6 +453,57 @@ mod tests {
                 assert_eq!(a.mean(), None);
             }
         }
+    }
+
+    #[test]
+    fn saves_and_loads_with_the_open_head() {
+        let s = lesson(2500, 1000);
+        let bytes = s.save().unwrap();
+        let back = Stream::load(&bytes).unwrap();
+        assert_eq!(back.len(), 2500);
+        assert_eq!(back.events().unwrap(), s.events().unwrap());
+        assert_eq!(s.sealed_chunks(), 2, "saving did not seal the head");
+        // Appending continues after the last loaded timestamp only.
+        let mut back = back;
+        assert!(back.append(5, 0.0).is_err());
+        back.append(2500, 250.0).unwrap();
+    }
+
+    #[test]
+    fn a_corrupt_chunk_is_named_and_the_chunks_before_it_stay_readable() {
+        let s = lesson(4000, 1000);
+        let bytes = s.save().unwrap();
+        let chunk_size = (bytes.len() - 28) / 4;
+        // Flip one byte inside the third chunk's columns.
+        let mut corrupt = bytes.clone();
+        corrupt[28 + 2 * chunk_size + 100] ^= 0xff;
+        let Err(LoadError::Corrupt {
+            chunk,
+            chunks,
+            reason,
+            readable,
+        }) = Stream::load(&corrupt)
+        else {
+            panic!("a flipped byte must be caught")
+        };
+        assert_eq!((chunk, chunks), (2, 4));
+        assert!(reason.contains("checksum mismatch"), "{reason}");
+        assert_eq!(readable.events().unwrap(), s.events().unwrap()[..2000]);
+        // Cut short inside the fourth chunk.
+        let cut = &bytes[..bytes.len() - 10];
+        let err = Stream::load(cut).unwrap_err();
+        assert!(
+            err.to_string().starts_with("chunk 3 of 4: truncated"),
+            "{err}"
+        );
+        let LoadError::Corrupt { readable, .. } = err else {
+            unreachable!()
+        };
+        assert_eq!(readable.len(), 3000);
+        assert!(matches!(
+            Stream::load(b"not a stream at all"),
+            Err(LoadError::NotAStream)
+        ));
     }
 
     #[test]
