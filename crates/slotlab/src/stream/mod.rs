@@ -267,6 +267,42 @@ impl Stream {
         Ok(out)
     }
 
+    /// Retention by age: drops every sealed chunk whose newest event is
+    /// before `cutoff` (whole chunks, oldest first; the open head is never
+    /// dropped). Returns the events dropped.
+    pub fn retain_since(&mut self, cutoff: i64) -> usize {
+        let keep_from = self
+            .sealed
+            .iter()
+            .position(|c| c.max_ts >= cutoff)
+            .unwrap_or(self.sealed.len());
+        self.drop_oldest(keep_from)
+    }
+
+    /// Retention by size: drops the oldest sealed chunks until the stream
+    /// holds at most `max_bytes` (the open head is never dropped, so a
+    /// stream can stay above the limit by up to one head chunk). Returns the
+    /// events dropped.
+    pub fn retain_bytes(&mut self, max_bytes: usize) -> usize {
+        let mut total = self.bytes().total();
+        let mut drop = 0;
+        for chunk in &self.sealed {
+            if total <= max_bytes {
+                break;
+            }
+            let (t, v) = chunk.encoded_bytes();
+            total -= t + v;
+            drop += 1;
+        }
+        self.drop_oldest(drop)
+    }
+
+    fn drop_oldest(&mut self, chunks: usize) -> usize {
+        let dropped: usize = self.sealed.drain(..chunks).map(|c| c.count).sum();
+        self.len -= dropped;
+        dropped
+    }
+
     /// The stream as bytes: a header, then every chunk with its own
     /// checksum (the open head is written as one more sealed chunk; the
     /// stream itself is unchanged).
@@ -504,6 +540,30 @@ mod tests {
             Stream::load(b"not a stream at all"),
             Err(LoadError::NotAStream)
         ));
+    }
+
+    #[test]
+    fn retention_drops_whole_old_chunks_and_says_how_many_events() {
+        let mut s = lesson(5500, 1000); // 5 sealed chunks + 500 in the head
+        assert_eq!(s.retain_since(2000), 2000);
+        assert_eq!(s.len(), 3500);
+        assert_eq!(s.events().unwrap()[0].0, 2000);
+        // A cutoff inside a chunk keeps that chunk whole.
+        assert_eq!(s.retain_since(2500), 0);
+        // By size: keep at most the head plus one sealed chunk.
+        let head = s.bytes().head;
+        let last = {
+            let b = s.bytes();
+            (b.timestamps + b.values) / s.sealed_chunks()
+        };
+        let dropped = s.retain_bytes(head + last + last / 2);
+        assert_eq!(dropped, 2000);
+        assert_eq!(s.len(), 1500);
+        assert!(s.bytes().total() <= head + last + last / 2);
+        // Nothing sealed left to drop: the head stays.
+        assert_eq!(s.retain_bytes(0), 1000);
+        assert_eq!(s.len(), 500);
+        assert_eq!(s.aggregate(i64::MIN, i64::MAX).unwrap().count, 500);
     }
 
     #[test]
