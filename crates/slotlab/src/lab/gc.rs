@@ -7,7 +7,7 @@ use crate::measure::{
     Claim, Clock, Measurement, RepeatPlan, Results, Stopwatch, TimeStats, timing,
 };
 use crate::model::{Heap, Instance, Layout, ObjectId, Str, Value};
-use crate::python::{PyCase, Python};
+use crate::python::PyCase;
 use std::collections::BTreeMap;
 
 /// What to run.
@@ -54,10 +54,7 @@ pub fn run(
     on_step: &mut dyn FnMut(&str),
 ) -> Result<Results, LabError> {
     let n = config.n;
-    let python = config.python.as_deref().map(Python::probe).transpose()?;
-    if config.rust {
-        super::seed::check_fits(super::seed::SeedLayout::Dict, n)?;
-    }
+    let python = super::prepare(config.python.as_deref(), config.rust, n)?;
     let mut measurements = Vec::new();
     let mut notes = Vec::new();
     if config.rust {

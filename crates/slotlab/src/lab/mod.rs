@@ -61,6 +61,20 @@ pub enum LabError {
     Python(#[from] crate::python::PythonError),
 }
 
+/// What every experiment does first: probe the interpreter, if any, and
+/// refuse an N whose largest Rust layout (dict) would not fit in memory.
+fn prepare(
+    python: Option<&str>,
+    rust: bool,
+    n: u64,
+) -> Result<Option<crate::python::Python>, LabError> {
+    let python = python.map(crate::python::Python::probe).transpose()?;
+    if rust {
+        seed::check_fits(seed::SeedLayout::Dict, n)?;
+    }
+    Ok(python)
+}
+
 /// Bytes in binary units, e.g. `57.23 MiB`, `22.9 GiB`.
 pub fn human_bytes(bytes: f64) -> String {
     const UNITS: [&str; 7] = ["B", "KiB", "MiB", "GiB", "TiB", "PiB", "EiB"];
