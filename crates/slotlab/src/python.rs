@@ -340,28 +340,27 @@ impl Python {
         if let Some(blocks) = output.allocated_blocks {
             extra.insert("allocated_blocks".to_owned(), blocks as f64);
         }
-        Measurement {
-            experiment: "seed".to_owned(),
-            implementation: format!("{} ({mode})", self.info.label()),
-            layout: case.layout().to_owned(),
+        let method = format!(
+            "{}: fresh `{}` process per case, one window = build N readings into a list + \
+             sum .value (perf_counter), {}; {}",
+            self.info.label(),
+            self.interpreter,
+            crate::report::runs_phrase(output.samples_s.len() as u32, plan.warmup),
+            mode.method()
+        );
+        let implementation = format!("{} ({mode})", self.info.label());
+        let mut m = Measurement::new(
+            "seed",
+            implementation,
+            case.layout(),
             n,
-            repetitions: output.samples_s.len() as u32,
-            warmup: plan.warmup,
+            plan.warmup,
             time,
-            peak_bytes,
-            usable_peak_bytes: None,
-            bytes_per_object: peak_bytes as f64 / n as f64,
-            allocations: None,
-            method: format!(
-                "{}: fresh `{}` process per case, one window = build N readings into a list + \
-                 sum .value (perf_counter), {}; {}",
-                self.info.label(),
-                self.interpreter,
-                crate::report::runs_phrase(output.samples_s.len() as u32, plan.warmup),
-                mode.method()
-            ),
-            extra,
-        }
+            method,
+        )
+        .with_peak(peak_bytes);
+        m.extra = extra;
+        m
     }
 }
 

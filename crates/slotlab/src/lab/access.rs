@@ -170,21 +170,18 @@ fn measurement(
 ) -> Measurement {
     let (n, plan) = (config.n, config.plan);
     extra.insert("ns_per_op".to_owned(), time.median_s / n as f64 * 1e9);
-    Measurement {
-        experiment: "access".to_owned(),
+    let mut m = Measurement::new(
+        "access",
         implementation,
         layout,
         n,
-        repetitions: time.samples_s.len() as u32,
-        warmup: plan.warmup,
+        plan.warmup,
         time,
-        peak_bytes,
-        usable_peak_bytes: None,
-        bytes_per_object: peak_bytes as f64 / n as f64,
-        allocations: None,
         method,
-        extra,
-    }
+    )
+    .with_peak(peak_bytes);
+    m.extra = extra;
+    m
 }
 
 /// Times every Rust route and, with an interpreter, CPython's reads and

@@ -74,30 +74,28 @@ pub fn run(
                 Ok::<_, LabError>(traced)
             })?;
             let free = TimeStats::from_samples(&frees);
-            measurements.push(Measurement {
-                experiment: "gc".to_owned(),
-                implementation: "rust".to_owned(),
-                layout: layout.name().to_owned(),
+            let method = format!(
+                "gc: the model's tracing collector marks all N readings from the roots (one \
+                 full trace, no collection: all are alive), {}; free = dropping the heap",
+                crate::report::runs_phrase(config.plan.repetitions.max(1), config.plan.warmup)
+            );
+            let ns_per_object = time.median_s / n as f64 * 1e9;
+            let mut m = Measurement::new(
+                "gc",
+                "rust",
+                layout.name(),
                 n,
-                repetitions: time.samples_s.len() as u32,
-                warmup: config.plan.warmup,
-                extra: BTreeMap::from([
-                    ("free_pause_s".to_owned(), free.median_s),
-                    ("objects_traced".to_owned(), visited.0 as f64),
-                    ("blocks_visited".to_owned(), visited.1 as f64),
-                    ("ns_per_object".to_owned(), time.median_s / n as f64 * 1e9),
-                ]),
+                config.plan.warmup,
                 time,
-                peak_bytes: 0,
-                usable_peak_bytes: None,
-                bytes_per_object: 0.0,
-                allocations: None,
-                method: format!(
-                    "gc: the model's tracing collector marks all N readings from the roots (one \
-                     full trace, no collection: all are alive), {}; free = dropping the heap",
-                    crate::report::runs_phrase(config.plan.repetitions.max(1), config.plan.warmup)
-                ),
-            });
+                method,
+            );
+            m.extra = BTreeMap::from([
+                ("free_pause_s".to_owned(), free.median_s),
+                ("objects_traced".to_owned(), visited.0 as f64),
+                ("blocks_visited".to_owned(), visited.1 as f64),
+                ("ns_per_object".to_owned(), ns_per_object),
+            ]);
+            measurements.push(m);
         }
     }
     if let Some(python) = &python {
@@ -110,39 +108,37 @@ pub fn run(
             let mut pauses = g.build_pauses_s.clone();
             pauses.sort_by(f64::total_cmp);
             let time = TimeStats::from_secs(&g.full_collect_s);
-            measurements.push(Measurement {
-                experiment: "gc".to_owned(),
-                implementation: python.info().label(),
-                layout: case.layout().to_owned(),
+            let method = format!(
+                "gc: fresh interpreter; every collection during the build timed with \
+                 gc.callbacks (extra.build_*), then {} full gc.collect() with all N alive; \
+                 free = del data",
+                g.full_collect_s.len()
+            );
+            let ns_per_object = time.median_s / n as f64 * 1e9;
+            let mut m = Measurement::new(
+                "gc",
+                python.info().label(),
+                case.layout(),
                 n,
-                repetitions: time.samples_s.len() as u32,
-                warmup: 0,
-                extra: BTreeMap::from([
-                    ("free_pause_s".to_owned(), g.free_s),
-                    ("objects_traced".to_owned(), g.tracked_readings as f64),
-                    ("build_collections".to_owned(), pauses.len() as f64),
-                    ("build_pause_total_s".to_owned(), pauses.iter().sum()),
-                    (
-                        "build_pause_max_s".to_owned(),
-                        pauses.last().copied().unwrap_or(0.0),
-                    ),
-                    ("build_pause_p50_s".to_owned(), p(&pauses, 0.50)),
-                    ("build_pause_p99_s".to_owned(), p(&pauses, 0.99)),
-                    ("ns_per_object".to_owned(), time.median_s / n as f64 * 1e9),
-                    ("checksum".to_owned(), g.checksum),
-                ]),
+                0,
                 time,
-                peak_bytes: 0,
-                usable_peak_bytes: None,
-                bytes_per_object: 0.0,
-                allocations: None,
-                method: format!(
-                    "gc: fresh interpreter; every collection during the build timed with \
-                     gc.callbacks (extra.build_*), then {} full gc.collect() with all N alive; \
-                     free = del data",
-                    g.full_collect_s.len()
+                method,
+            );
+            m.extra = BTreeMap::from([
+                ("free_pause_s".to_owned(), g.free_s),
+                ("objects_traced".to_owned(), g.tracked_readings as f64),
+                ("build_collections".to_owned(), pauses.len() as f64),
+                ("build_pause_total_s".to_owned(), pauses.iter().sum()),
+                (
+                    "build_pause_max_s".to_owned(),
+                    pauses.last().copied().unwrap_or(0.0),
                 ),
-            });
+                ("build_pause_p50_s".to_owned(), p(&pauses, 0.50)),
+                ("build_pause_p99_s".to_owned(), p(&pauses, 0.99)),
+                ("ns_per_object".to_owned(), ns_per_object),
+                ("checksum".to_owned(), g.checksum),
+            ]);
+            measurements.push(m);
         }
     }
     attach_pause_ratio(&mut measurements);

@@ -328,27 +328,27 @@ pub fn run(
     }
     extra.insert("live_blocks".to_owned(), stats.live_blocks as f64);
     extra.insert("reallocations".to_owned(), stats.reallocations as f64);
-    Ok(Measurement {
-        experiment: "seed".to_owned(),
-        implementation: "rust".to_owned(),
-        layout: config.layout.name().to_owned(),
-        n: config.n,
-        repetitions: config.plan.repetitions.max(1),
-        warmup: config.plan.warmup,
-        time,
-        peak_bytes: stats.peak_bytes,
-        usable_peak_bytes: alloc::usable_size_measured().then_some(stats.usable_peak_bytes),
-        bytes_per_object: stats.peak_bytes as f64 / config.n as f64,
-        allocations: Some(stats.allocations),
-        method: format!(
-            "one window = build N readings into a list + sum .value (by attribute name for \
+    let method = format!(
+        "one window = build N readings into a list + sum .value (by attribute name for \
              the object model's dict and slots); \
              time: monotonic clock, {}; memory: peak requested \
              heap bytes inside the window (highest run), counted by slotlab's tracking allocator \
              on the measuring thread; allocator: {}",
-            crate::report::runs_phrase(config.plan.repetitions.max(1), config.plan.warmup),
-            alloc::backing_allocator().unwrap_or("unknown"),
-        ),
-        extra,
-    })
+        crate::report::runs_phrase(config.plan.repetitions.max(1), config.plan.warmup),
+        alloc::backing_allocator().unwrap_or("unknown"),
+    );
+    let mut m = Measurement::new(
+        "seed",
+        "rust",
+        config.layout.name(),
+        config.n,
+        config.plan.warmup,
+        time,
+        method,
+    )
+    .with_peak(stats.peak_bytes);
+    m.usable_peak_bytes = alloc::usable_size_measured().then_some(stats.usable_peak_bytes);
+    m.allocations = Some(stats.allocations);
+    m.extra = extra;
+    Ok(m)
 }

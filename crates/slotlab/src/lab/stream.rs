@@ -101,25 +101,23 @@ pub fn run(
     if config.verify {
         extra.insert("verified".to_owned(), if verified { 1.0 } else { 0.0 });
     }
-    let mut measurements = vec![Measurement {
-        experiment: "stream".to_owned(),
-        implementation: "rust".to_owned(),
-        layout: "stream (pco chunks)".to_owned(),
+    let method = format!(
+        "stream: the lesson's readings appended into {}-event chunks sealed with pco; time = \
+         encode (append + seal), decode time in extra; bytes = the encoded columns held",
+        config.chunk_len
+    );
+    let mut stream_row = Measurement::new(
+        "stream",
+        "rust",
+        "stream (pco chunks)",
         n,
-        repetitions: encode_time.samples_s.len() as u32,
-        warmup: config.plan.warmup,
-        time: encode_time,
-        peak_bytes: bytes.total() as u64,
-        usable_peak_bytes: None,
-        bytes_per_object: per(bytes.total()),
-        allocations: None,
-        method: format!(
-            "stream: the lesson's readings appended into {}-event chunks sealed with pco; time = \
-             encode (append + seal), decode time in extra; bytes = the encoded columns held",
-            config.chunk_len
-        ),
-        extra,
-    }];
+        config.plan.warmup,
+        encode_time,
+        method,
+    )
+    .with_peak(bytes.total() as u64);
+    stream_row.extra = extra;
+    let mut measurements = vec![stream_row];
     // The same readings held as objects and records, measured as seed does.
     for layout in [SeedLayout::Record, SeedLayout::Slots] {
         on_step(&format!("rust {layout}"));

@@ -45,6 +45,42 @@ pub struct Measurement {
 }
 
 impl Measurement {
+    /// A record of `time` over `n` objects. Repetitions are the samples in
+    /// `time`; memory figures start empty ([`Measurement::with_peak`] sets
+    /// them), and so do `allocations` and `extra`.
+    pub fn new(
+        experiment: &str,
+        implementation: impl Into<String>,
+        layout: impl Into<String>,
+        n: u64,
+        warmup: u32,
+        time: TimeStats,
+        method: String,
+    ) -> Self {
+        Self {
+            experiment: experiment.to_owned(),
+            implementation: implementation.into(),
+            layout: layout.into(),
+            n,
+            repetitions: time.samples_s.len() as u32,
+            warmup,
+            time,
+            peak_bytes: 0,
+            usable_peak_bytes: None,
+            bytes_per_object: 0.0,
+            allocations: None,
+            method,
+            extra: BTreeMap::new(),
+        }
+    }
+
+    /// Sets the peak bytes, and bytes per object from them.
+    pub fn with_peak(mut self, peak_bytes: u64) -> Self {
+        self.peak_bytes = peak_bytes;
+        self.bytes_per_object = peak_bytes as f64 / self.n.max(1) as f64;
+        self
+    }
+
     /// Peak requested bytes in MiB (2^20 bytes), the lesson's "MB".
     pub fn peak_mib(&self) -> f64 {
         self.peak_bytes as f64 / (1024.0 * 1024.0)
