@@ -170,13 +170,8 @@ pub struct ReportArgs {
     #[command(flatten)]
     pub repeat: RepeatArgs,
 
-    /// The Python interpreter for the CPython side.
-    #[arg(long, value_name = "PATH", default_value = "python3")]
-    pub python: String,
-
-    /// Only the Rust side (no Python needed).
-    #[arg(long)]
-    pub rust_only: bool,
+    #[command(flatten)]
+    pub python_side: PythonArgs,
 
     /// Skip compare's memory-bandwidth probe.
     #[arg(long)]
@@ -201,13 +196,8 @@ pub struct StreamArgs {
     #[command(flatten)]
     pub repeat: RepeatArgs,
 
-    /// The Python interpreter for the CPython slots row.
-    #[arg(long, value_name = "PATH", default_value = "python3")]
-    pub python: String,
-
-    /// Leave out the CPython row (no Python needed).
-    #[arg(long)]
-    pub rust_only: bool,
+    #[command(flatten)]
+    pub python_side: PythonArgs,
 
     #[command(flatten)]
     pub output: OutputArgs,
@@ -282,28 +272,43 @@ pub struct SeedArgs {
 /// Which runtimes to run, shared by commands that compare them.
 #[derive(Debug, Args)]
 pub struct RuntimeArgs {
-    /// The Python interpreter for the CPython side.
-    #[arg(long, value_name = "PATH", default_value = "python3")]
-    pub python: String,
-
-    /// Only the Rust side (no Python needed).
-    #[arg(long, conflicts_with = "python_only")]
-    pub rust_only: bool,
+    #[command(flatten)]
+    pub python_side: PythonArgs,
 
     /// Only the CPython side.
-    #[arg(long)]
+    #[arg(long, conflicts_with = "rust_only")]
     pub python_only: bool,
 }
 
 impl RuntimeArgs {
     /// The interpreter to run, unless `--rust-only`.
     pub fn python(&self) -> Option<&str> {
-        (!self.rust_only).then_some(self.python.as_str())
+        self.python_side.python()
     }
 
     /// Whether to run the Rust side.
     pub fn rust(&self) -> bool {
         !self.python_only
+    }
+}
+
+/// The CPython side's interpreter, or none: every command that can run
+/// CPython takes these.
+#[derive(Debug, Args)]
+pub struct PythonArgs {
+    /// The Python interpreter for the CPython side.
+    #[arg(long, value_name = "PATH", default_value = "python3")]
+    pub python: String,
+
+    /// Only the Rust side (no Python needed).
+    #[arg(long)]
+    pub rust_only: bool,
+}
+
+impl PythonArgs {
+    /// The interpreter to run, unless `--rust-only`.
+    pub fn python(&self) -> Option<&str> {
+        (!self.rust_only).then_some(self.python.as_str())
     }
 }
 

@@ -233,7 +233,7 @@ fn stream_command(args: &StreamArgs, quiet: bool) -> anyhow::Result<ExitCode> {
         chunk_len: usize::try_from(args.chunk).context("--chunk is too large")?,
         plan: args.repeat.plan(),
         verify: args.verify,
-        python: (!args.rust_only).then(|| args.python.clone()),
+        python: args.python_side.python().map(str::to_owned),
     };
     let mut progress = Progress::spinner(quiet, format!("stream N={}", args.n));
     let results = slotlab::lab::stream::run(&config, &MonotonicClock::new(), &mut |label| {
@@ -278,7 +278,7 @@ fn measure_suite(args: &ReportArgs, quiet: bool) -> anyhow::Result<(Suite, Strin
     let config = SuiteConfig {
         n: args.n,
         plan: args.repeat.plan(),
-        python: (!args.rust_only).then(|| args.python.clone()),
+        python: args.python_side.python().map(str::to_owned),
         bandwidth_probe_bytes: (!args.no_bandwidth).then(bandwidth::default_probe_bytes),
     };
     let mut progress = Progress::spinner(quiet, format!("report N={}", args.n));
