@@ -116,11 +116,11 @@ fn compare_command(args: &CompareArgs, quiet: bool) -> anyhow::Result<ExitCode> 
     };
     let steps = compare::steps(&config).len() as u64;
     let mut progress = Progress::bar(quiet, steps, format!("compare N={}", args.n));
-    let output = compare::run(&config, &MonotonicClock::new(), &mut |step| {
+    let results = compare::run(&config, &MonotonicClock::new(), &mut |step| {
         progress.step(&step.label());
     })?;
     progress.finish();
-    emit_results(&output.results, format, &args.output)
+    emit_results(&results, format, &args.output)
 }
 
 fn explain_command(args: &ExplainArgs) -> anyhow::Result<ExitCode> {

@@ -48,15 +48,6 @@ impl Step {
     }
 }
 
-/// Everything `compare` produced.
-#[derive(Debug, Clone)]
-pub struct CompareOutput {
-    /// Measurements with ratios, and the claims.
-    pub results: Results,
-    /// Cases not run, with the reason (e.g. too old a Python).
-    pub skipped: Vec<String>,
-}
-
 /// The steps `config` asks for, in the order they run.
 pub fn steps(config: &CompareConfig) -> Vec<Step> {
     let mut steps = Vec::new();
@@ -86,7 +77,7 @@ pub fn run(
     config: &CompareConfig,
     clock: &dyn Clock,
     on_step: &mut dyn FnMut(&Step),
-) -> Result<CompareOutput, LabError> {
+) -> Result<Results, LabError> {
     let python = config.python.as_deref().map(Python::probe).transpose()?;
     if config.rust {
         for layout in SeedLayout::ALL {
@@ -94,7 +85,8 @@ pub fn run(
         }
     }
     let mut measurements = Vec::new();
-    let mut skipped = Vec::new();
+    // Cases not run (too old a Python), said in the output.
+    let mut notes = Vec::new();
     let mut bandwidth = None;
     for step in steps(config) {
         on_step(&step);
@@ -119,24 +111,20 @@ pub fn run(
                 };
                 match python.run_case(case, mode, config.n, plan)? {
                     CaseOutcome::Measured(m) => measurements.push(*m),
-                    CaseOutcome::Skipped { reason, .. } => skipped.push(reason),
+                    CaseOutcome::Skipped { reason, .. } => notes.push(format!("skipped: {reason}")),
                 }
             }
         }
     }
     attach_ratios(&mut measurements);
-    let mut notes: Vec<String> = skipped.iter().map(|s| format!("skipped: {s}")).collect();
     if let Some(bandwidth) = &bandwidth {
         notes.extend(attach_bandwidth(&mut measurements, bandwidth));
     }
     let claims = claims::judge(&measurements);
-    Ok(CompareOutput {
-        results: Results {
-            measurements,
-            claims,
-            notes,
-        },
-        skipped,
+    Ok(Results {
+        measurements,
+        claims,
+        notes,
     })
 }
 

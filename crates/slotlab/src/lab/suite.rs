@@ -75,7 +75,7 @@ pub fn run(
     })?;
     sections.push(Section {
         experiment: "compare".to_owned(),
-        results: compared.results,
+        results: compared,
     });
     let gc_config = gc::GcConfig {
         n: config.n,
