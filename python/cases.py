@@ -4,13 +4,15 @@
     python3 cases.py explain CASE
     python3 cases.py access CASE N WARMUP REPEAT
     python3 cases.py gc CASE N REPEAT
+    python3 cases.py hold FILE
 
 CASE   dict | slots | dataclass | dataclass_slots | namedtuple | typed_namedtuple | tuple
 MODE   tracemalloc  the lesson's protocol: tracing on, peak = tracemalloc's traced peak
        untraced     no tracing (tracemalloc slows allocation several times); memory is
                     the growth of the resident set (VmRSS) and of sys.getallocatedblocks()
 
-`explain` prints where one reading's bytes go instead (see explain()).
+`explain` prints where one reading's bytes go instead (see explain()); `hold` builds one
+slotted object per event of a file slotlab wrote (see hold()).
 
 Each repetition: build N readings (timestamp=i, value=i*0.1) in a list, then sum .value,
 timed with perf_counter as one window, exactly as the lesson does. slotlab runs every case
@@ -244,7 +246,63 @@ def gc_pauses(case, n, repeat):
     }
 
 
+def event_class(names):
+    """A class with __slots__ = names and an __init__ taking them in order."""
+    namespace = {"__slots__": tuple(names)}
+    source = "def __init__(self, %s):\n" % ", ".join(names)
+    source += "".join("    self.%s = %s\n" % (n, n) for n in names)
+    exec(source, namespace)
+    return type("Event", (), namespace)
+
+
+def hold(path):
+    """Builds one slotted object per event in PATH under tracemalloc.
+
+    PATH: one JSON line {"n", "keys", "kinds": ["f64"|"i64", ...]}, then little-endian
+    columns: series (u32, only with more than one key), timestamps (i64), each field.
+    Series keys are shared interned strings, as a real ingester would keep them.
+    """
+    import array
+
+    with open(path, "rb") as f:
+        header = json.loads(f.readline())
+        n = header["n"]
+
+        def column(code):
+            values = array.array(code)
+            values.frombytes(f.read(values.itemsize * n))
+            if sys.byteorder != "little":
+                values.byteswap()
+            if len(values) != n:
+                sys.exit("%s: cut short" % path)
+            return values
+
+        keyed = len(header["keys"]) > 1
+        series = column("I") if keyed else None
+        timestamps = column("q")
+        fields = [column("d" if kind == "f64" else "q") for kind in header["kinds"]]
+    keys = [sys.intern(k) for k in header["keys"]]
+    # Generic names: the file's own names may not be identifiers.
+    names = (["series"] if keyed else []) + ["timestamp"] + ["f%d" % i for i in range(len(fields))]
+    cls = event_class(names)
+    gc.collect()
+    tracemalloc.start()
+    start = time.perf_counter()
+    if keyed:
+        data = [cls(keys[s], *row) for s, *row in zip(series, timestamps, *fields)]
+    else:
+        data = [cls(*row) for row in zip(timestamps, *fields)]
+    build = time.perf_counter() - start
+    _, peak = tracemalloc.get_traced_memory()
+    tracemalloc.stop()
+    return {"n": len(data), "peak_bytes": peak, "build_s": build,
+            "python_version": sys.version.split()[0]}
+
+
 def main(argv):
+    if len(argv) == 3 and argv[1] == "hold":
+        print(json.dumps(hold(argv[2])))
+        return
     if len(argv) == 5 and argv[1] == "gc" and argv[2] in ("dict", "slots", "dataclass_slots"):
         if argv[2] == "dataclass_slots" and ReadingDataclassSlots is None:
             print(json.dumps({"skipped": "dataclass(slots=True) needs Python 3.10 or later"}))

@@ -3,7 +3,9 @@
 
 use clap::{Args, Parser, Subcommand, ValueEnum};
 use slotlab::lab::seed::SeedLayout;
+use slotlab::lab::stream::StreamSource;
 use slotlab::report::Format;
+use slotlab::stream::CodecPolicy;
 use std::path::PathBuf;
 
 /// slotlab: what an object's memory layout costs, measured.
@@ -181,17 +183,58 @@ pub struct ReportArgs {
 /// `slotlab stream` flags.
 #[derive(Debug, Args)]
 pub struct StreamArgs {
-    /// Readings: 1000000, 1_000_000 or 1e6.
+    /// Events: `seed` (the lesson's readings, timestamp=i, value=i*0.1),
+    /// `sensors` (a seeded fleet of thermometers, one reading per second
+    /// each, values in tenths of a degree), `ticks` (seeded trades: price on
+    /// a cent grid, size), or a CSV file: a header row, a timestamp column
+    /// (named timestamp/time/ts/datetime/date, else the first; integer
+    /// epoch or ISO-8601), an optional `series` column, numeric columns.
+    #[arg(
+        long,
+        default_value = "seed",
+        value_name = "seed|sensors|ticks|FILE.csv"
+    )]
+    pub source: String,
+
+    /// Events for synthetic sources (a CSV file gives what it holds):
+    /// 1000000, 1_000_000 or 1e6.
     #[arg(long, default_value = "1000000", value_parser = parse_count, allow_negative_numbers = true)]
     pub n: u64,
 
-    /// Events per sealed chunk.
+    /// Sensors in the fleet (`--source sensors`).
+    #[arg(long, default_value = "100", value_parser = parse_count, allow_negative_numbers = true)]
+    pub sensors: u64,
+
+    /// Symbols traded (`--source ticks`).
+    #[arg(long, default_value = "8", value_parser = parse_count, allow_negative_numbers = true)]
+    pub symbols: u64,
+
+    /// Seed for the synthetic sources: the same seed, the same events.
+    #[arg(long, default_value_t = 42)]
+    pub seed: u64,
+
+    /// CSV: stop at the first bad row (otherwise bad rows are skipped,
+    /// counted and the first ones shown with line numbers).
+    #[arg(long)]
+    pub strict: bool,
+
+    /// Events per sealed chunk (per series).
     #[arg(long, default_value = "65536", value_parser = parse_count, allow_negative_numbers = true)]
     pub chunk: u64,
+
+    /// Which codecs a chunk's columns may use: `smallest` tries them all
+    /// (pco included) and keeps the smallest; `hand` only the hand-written
+    /// ones (int packing, decimal, Gorilla XOR; faster to seal); `pco` only pco.
+    #[arg(long, value_enum, default_value_t = CodecsArg::Smallest)]
+    pub codecs: CodecsArg,
 
     /// Decode everything and check it bit for bit against the input.
     #[arg(long)]
     pub verify: bool,
+
+    /// Also save the encoded stream to FILE (a checksum per chunk).
+    #[arg(long, value_name = "FILE")]
+    pub save: Option<PathBuf>,
 
     #[command(flatten)]
     pub repeat: RepeatArgs,
@@ -201,6 +244,50 @@ pub struct StreamArgs {
 
     #[command(flatten)]
     pub output: OutputArgs,
+}
+
+impl StreamArgs {
+    /// The source the flags describe.
+    pub fn source(&self) -> StreamSource {
+        let count = |v: u64| usize::try_from(v).unwrap_or(usize::MAX);
+        match self.source.as_str() {
+            "seed" | "lesson" => StreamSource::Lesson,
+            "sensors" => StreamSource::Sensors {
+                sensors: count(self.sensors),
+                seed: self.seed,
+            },
+            "ticks" => StreamSource::Ticks {
+                symbols: count(self.symbols),
+                seed: self.seed,
+            },
+            path => StreamSource::Csv {
+                path: PathBuf::from(path),
+                strict: self.strict,
+            },
+        }
+    }
+}
+
+/// `--codecs`.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, ValueEnum)]
+pub enum CodecsArg {
+    /// Every codec, pco included; the smallest wins per column per chunk.
+    Smallest,
+    /// The hand-written codecs only.
+    Hand,
+    /// pco only.
+    Pco,
+}
+
+impl CodecsArg {
+    /// The library's policy.
+    pub fn policy(self) -> CodecPolicy {
+        match self {
+            CodecsArg::Smallest => CodecPolicy::Smallest,
+            CodecsArg::Hand => CodecPolicy::HandWritten,
+            CodecsArg::Pco => CodecPolicy::Pco,
+        }
+    }
 }
 
 /// `slotlab sweep` flags.

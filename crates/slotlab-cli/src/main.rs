@@ -181,7 +181,7 @@ fn sweep_command(args: &SweepArgs, quiet: bool) -> anyhow::Result<ExitCode> {
             .with_context(|| format!("cannot create --charts {}", dir.display()))?;
         for chart in report::chart::sweep_charts(&results)? {
             let path = dir.join(format!("{}.svg", chart.stem));
-            output::write_file(&path, &chart.svg)?;
+            output::write_file(&path, &chart.svg, "--charts")?;
             if !quiet {
                 eprintln!("wrote {} ({})", path.display(), chart.title);
             }
@@ -229,17 +229,32 @@ fn gc_command(args: &MeasureArgs, quiet: bool) -> anyhow::Result<ExitCode> {
 fn stream_command(args: &StreamArgs, quiet: bool) -> anyhow::Result<ExitCode> {
     let format = format_of(&args.output, Format::Table)?;
     let config = StreamBenchConfig {
+        source: args.source(),
         n: args.n,
         chunk_len: usize::try_from(args.chunk).context("--chunk is too large")?,
+        codecs: args.codecs.policy(),
         plan: args.repeat.plan(),
         verify: args.verify,
         python: args.python_side.python().map(str::to_owned),
     };
-    let mut progress = Progress::spinner(quiet, format!("stream N={}", args.n));
-    let results = slotlab::lab::stream::run(&config, &MonotonicClock::new(), &mut |label| {
+    let mut progress = Progress::spinner(quiet, format!("stream {}", config.source.describe()));
+    let run = slotlab::lab::stream::run(&config, &MonotonicClock::new(), &mut |label| {
         progress.step(label)
     })?;
     progress.finish();
+    let mut results = run.results;
+    if let Some(path) = &args.save {
+        let bytes = run
+            .stream
+            .save()
+            .context("cannot encode the stream for --save")?;
+        output::write_file(path, &bytes, "--save")?;
+        results.notes.push(format!(
+            "saved: {} ({} bytes, a checksum per chunk)",
+            path.display(),
+            bytes.len()
+        ));
+    }
     let failed = results.notes.iter().any(|n| n.starts_with("VERIFY FAILED"));
     emit_results(&results, format, &args.output)?;
     Ok(if failed {
@@ -257,7 +272,7 @@ fn report_command(args: &ReportArgs, quiet: bool) -> anyhow::Result<ExitCode> {
     };
     if let Some(path) = &args.json {
         let json = serde_json::to_string_pretty(&suite).context("cannot encode the results")?;
-        output::write_file(path, &json)?;
+        output::write_file(path, &json, "--json")?;
     }
     let mut charts = Vec::new();
     for section in suite.sections.iter().filter(|s| s.experiment == "sweep") {
@@ -266,7 +281,7 @@ fn report_command(args: &ReportArgs, quiet: bool) -> anyhow::Result<ExitCode> {
         }
     }
     let page = report::html::render_html(&about, &suite, &charts);
-    output::write_file(&args.out, &page)?;
+    output::write_file(&args.out, &page, "--out")?;
     if !quiet {
         eprintln!("wrote {}", args.out.display());
     }

@@ -47,6 +47,7 @@ pub mod model;
 pub mod python;
 pub mod record;
 pub mod report;
+pub mod source;
 pub mod stream;
 
 /// The README's Rust examples, compiled and run as doctests.

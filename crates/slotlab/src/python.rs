@@ -480,6 +480,34 @@ impl Python {
     }
 }
 
+/// What `cases.py hold FILE` prints: events held as slotted objects.
+#[derive(Debug, Clone, PartialEq, Deserialize)]
+pub struct PyHold {
+    /// Objects built.
+    pub n: u64,
+    /// tracemalloc's traced peak while building them (list included).
+    pub peak_bytes: u64,
+    /// Seconds the build took (traced).
+    pub build_s: f64,
+    /// The interpreter's version.
+    pub python_version: String,
+}
+
+impl Python {
+    /// Builds one slotted object per event of `path` (written by
+    /// [`crate::lab::stream`]) under tracemalloc, in a fresh interpreter.
+    pub fn hold(&self, path: &std::path::Path) -> Result<PyHold, PythonError> {
+        let label = "slots (hold)";
+        let path = path.display().to_string();
+        let stdout = run(
+            &self.interpreter,
+            label,
+            &["-c", CASES_SCRIPT, "hold", &path],
+        )?;
+        parse(&self.interpreter, label, &stdout)
+    }
+}
+
 /// What `cases.py` prints.
 #[derive(Debug, Deserialize)]
 struct CaseOutput {

@@ -59,6 +59,12 @@ pub enum LabError {
     /// A CPython case could not be measured.
     #[error(transparent)]
     Python(#[from] crate::python::PythonError),
+    /// A source of events could not be read.
+    #[error(transparent)]
+    Source(#[from] crate::source::SourceError),
+    /// A file could not be written or a compressor failed.
+    #[error("{0}")]
+    Io(String),
 }
 
 /// What every experiment does first: probe the interpreter, if any, and

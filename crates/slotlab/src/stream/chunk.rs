@@ -1,138 +1,192 @@
-//! A sealed chunk: its columns encoded, and a summary that answers
+//! A sealed chunk: its columns encoded, and summaries that answer
 //! questions about it without decoding.
 
+use super::codec::{self, CodecPolicy, EncodedColumn};
+use super::schema::{Batch, Column, Schema};
 use super::{Aggregate, StreamError};
-use pco::ChunkConfig;
-use pco::standalone::{simple_compress, simple_decompress};
 
-/// One sealed chunk of events.
+/// One sealed chunk of one series.
 #[derive(Debug, Clone)]
 pub(super) struct SealedChunk {
     pub(super) count: usize,
     pub(super) min_ts: i64,
     pub(super) max_ts: i64,
-    /// Over the values: what aggregates use for a chunk they cover whole.
-    pub(super) summary: Aggregate,
-    timestamps: Vec<u8>,
-    values: Vec<u8>,
+    /// One per field: what aggregates use for a chunk they cover whole.
+    pub(super) summaries: Vec<Aggregate>,
+    pub(super) timestamps: EncodedColumn,
+    pub(super) fields: Vec<EncodedColumn>,
+}
+
+fn codec_error(column: &str) -> impl Fn(String) -> StreamError + '_ {
+    move |reason| StreamError::Codec(format!("{column}: {reason}"))
 }
 
 impl SealedChunk {
-    /// Encodes a full head chunk (at least one event; timestamps sorted).
-    pub(super) fn seal(timestamps: &[i64], values: &[f64]) -> Result<Self, StreamError> {
-        let codec = |e: pco::errors::PcoError| StreamError::Codec(e.to_string());
-        let config = ChunkConfig::default();
+    /// Encodes a head chunk (timestamps sorted; columns as long).
+    pub(super) fn seal(
+        timestamps: &[i64],
+        columns: &[Column],
+        schema: &Schema,
+        policy: CodecPolicy,
+    ) -> Result<Self, StreamError> {
+        let fields = columns
+            .iter()
+            .zip(schema.fields())
+            .map(|(column, field)| {
+                match column {
+                    Column::F64(v) => codec::encode_f64(v, policy),
+                    Column::I64(v) => codec::encode_i64(v, policy),
+                }
+                .map_err(codec_error(&field.name))
+            })
+            .collect::<Result<_, _>>()?;
         Ok(Self {
             count: timestamps.len(),
             min_ts: timestamps.first().copied().unwrap_or_default(),
             max_ts: timestamps.last().copied().unwrap_or_default(),
-            summary: Aggregate::of(values),
-            timestamps: simple_compress(timestamps, &config).map_err(codec)?,
-            values: simple_compress(values, &config).map_err(codec)?,
+            summaries: columns.iter().map(Aggregate::of_column).collect(),
+            timestamps: codec::encode_i64(timestamps, policy).map_err(codec_error("timestamps"))?,
+            fields,
         })
     }
 
-    /// Both columns, decoded.
-    pub(super) fn decode(&self) -> Result<(Vec<i64>, Vec<f64>), StreamError> {
-        let codec = |e: pco::errors::PcoError| StreamError::Codec(e.to_string());
-        let timestamps: Vec<i64> = simple_decompress(&self.timestamps).map_err(codec)?;
-        let values: Vec<f64> = simple_decompress(&self.values).map_err(codec)?;
-        if timestamps.len() != self.count || values.len() != self.count {
-            return Err(StreamError::Codec(format!(
-                "chunk of {} events decoded to {} timestamps and {} values",
-                self.count,
-                timestamps.len(),
-                values.len()
-            )));
+    /// Every column, decoded, appended to `into`.
+    pub(super) fn decode_into(&self, schema: &Schema, into: &mut Batch) -> Result<(), StreamError> {
+        codec::decode_i64(&self.timestamps, self.count, &mut into.timestamps)
+            .map_err(codec_error("timestamps"))?;
+        for ((column, out), field) in self
+            .fields
+            .iter()
+            .zip(&mut into.columns)
+            .zip(schema.fields())
+        {
+            match out {
+                Column::F64(out) => codec::decode_f64(column, self.count, out),
+                Column::I64(out) => codec::decode_i64(column, self.count, out),
+            }
+            .map_err(codec_error(&field.name))?;
         }
-        Ok((timestamps, values))
+        Ok(())
     }
 
-    /// Appends the chunk to `out`: a fixed header (count, time range,
-    /// summary, column lengths), both columns, then a CRC-32 of all of it.
-    pub(super) fn write_to(&self, out: &mut Vec<u8>) {
+    /// Encoded bytes of the timestamp column and of each field's.
+    pub(super) fn encoded_bytes(&self) -> (usize, impl Iterator<Item = usize> + '_) {
+        (
+            self.timestamps.len(),
+            self.fields.iter().map(EncodedColumn::len),
+        )
+    }
+
+    /// Every encoded byte.
+    pub(super) fn total_bytes(&self) -> usize {
+        let (t, f) = self.encoded_bytes();
+        t + f.sum::<usize>()
+    }
+
+    /// Appends the chunk to `out`: series, count, time range, a summary per
+    /// field, the columns, then a CRC-32 of all of it.
+    pub(super) fn write_to(&self, series: u32, out: &mut Vec<u8>) {
         let start = out.len();
+        out.extend_from_slice(&series.to_le_bytes());
         out.extend_from_slice(&(self.count as u64).to_le_bytes());
         out.extend_from_slice(&self.min_ts.to_le_bytes());
         out.extend_from_slice(&self.max_ts.to_le_bytes());
-        out.extend_from_slice(&(self.summary.count as u64).to_le_bytes());
-        for v in [self.summary.sum, self.summary.min, self.summary.max] {
-            out.extend_from_slice(&v.to_le_bytes());
+        for s in &self.summaries {
+            out.extend_from_slice(&(s.count as u64).to_le_bytes());
+            for v in [s.sum, s.min, s.max] {
+                out.extend_from_slice(&v.to_le_bytes());
+            }
         }
-        out.extend_from_slice(&(self.timestamps.len() as u64).to_le_bytes());
-        out.extend_from_slice(&(self.values.len() as u64).to_le_bytes());
-        out.extend_from_slice(&self.timestamps);
-        out.extend_from_slice(&self.values);
+        self.timestamps.write_to(out);
+        for field in &self.fields {
+            field.write_to(out);
+        }
         let crc = crc32fast::hash(&out[start..]);
         out.extend_from_slice(&crc.to_le_bytes());
     }
 
-    /// Reads one chunk from the start of `bytes`: the chunk and the bytes
-    /// it took, or why it cannot be trusted.
-    pub(super) fn read_from(bytes: &[u8]) -> Result<(Self, usize), String> {
-        const HEADER: usize = 8 * 9;
-        let word = |at: usize| -> Result<[u8; 8], String> {
-            bytes
-                .get(at..at + 8)
-                .and_then(|b| b.try_into().ok())
-                .ok_or_else(|| {
-                    format!(
-                        "truncated: the file ends inside the chunk header ({} bytes left)",
-                        bytes.len()
-                    )
-                })
-        };
-        let u = |at: usize| word(at).map(u64::from_le_bytes);
-        let count = u(0)?;
-        let min_ts = i64::from_le_bytes(word(8)?);
-        let max_ts = i64::from_le_bytes(word(16)?);
-        let summary_count = u(24)?;
-        let sum = f64::from_le_bytes(word(32)?);
-        let min = f64::from_le_bytes(word(40)?);
-        let max = f64::from_le_bytes(word(48)?);
-        let ts_len = usize::try_from(u(56)?).map_err(|_| "column length too large".to_owned())?;
-        let val_len = usize::try_from(u(64)?).map_err(|_| "column length too large".to_owned())?;
-        let end = HEADER
-            .checked_add(ts_len)
-            .and_then(|e| e.checked_add(val_len))
-            .ok_or_else(|| "column lengths overflow".to_owned())?;
-        let crc_bytes = bytes.get(end..end + 4).ok_or_else(|| {
+    /// Reads one chunk from the start of `bytes`: its series, the chunk and
+    /// the bytes it took, or why it cannot be trusted. Columns are checked
+    /// by decoding them, so a chunk that loads is a chunk that reads.
+    pub(super) fn read_from(
+        bytes: &[u8],
+        schema: &Schema,
+        max_count: usize,
+    ) -> Result<(u32, Self, usize), String> {
+        let fields = schema.fields().len();
+        let cut = || {
             format!(
-                "truncated: the chunk needs {} bytes, the file has {} left",
-                end + 4,
+                "truncated: the file ends inside the chunk header ({} bytes left)",
                 bytes.len()
             )
-        })?;
-        let stored = u32::from_le_bytes(
-            crc_bytes
-                .try_into()
-                .map_err(|_| "bad checksum field".to_owned())?,
-        );
-        let actual = crc32fast::hash(&bytes[..end]);
+        };
+        let series = bytes
+            .get(..4)
+            .and_then(|b| <[u8; 4]>::try_from(b).ok())
+            .map(u32::from_le_bytes)
+            .ok_or_else(cut)?;
+        let mut at = 4usize;
+        // Count, time range, then (count, sum, min, max) per field.
+        let mut header = Vec::with_capacity(3 + 4 * fields);
+        for _ in 0..3 + 4 * fields {
+            let word = bytes
+                .get(at..at + 8)
+                .and_then(|b| <[u8; 8]>::try_from(b).ok())
+                .ok_or_else(cut)?;
+            header.push(word);
+            at += 8;
+        }
+        let count = usize::try_from(u64::from_le_bytes(header[0]))
+            .ok()
+            .filter(|&c| c > 0 && c <= max_count)
+            .ok_or_else(|| format!("event count outside 1..={max_count}"))?;
+        let min_ts = i64::from_le_bytes(header[1]);
+        let max_ts = i64::from_le_bytes(header[2]);
+        let summaries = header[3..]
+            .chunks(4)
+            .map(|s| Aggregate {
+                count: u64::from_le_bytes(s[0]) as usize,
+                sum: f64::from_le_bytes(s[1]),
+                min: f64::from_le_bytes(s[2]),
+                max: f64::from_le_bytes(s[3]),
+            })
+            .collect();
+        let timestamps = EncodedColumn::read_from(bytes, &mut at).map_err(truncated)?;
+        let columns = (0..fields)
+            .map(|_| EncodedColumn::read_from(bytes, &mut at).map_err(truncated))
+            .collect::<Result<Vec<_>, _>>()?;
+        let crc_bytes = bytes
+            .get(at..at + 4)
+            .and_then(|b| <[u8; 4]>::try_from(b).ok())
+            .ok_or_else(|| {
+                format!(
+                    "truncated: the chunk needs {} bytes, the file has {} left",
+                    at + 4,
+                    bytes.len()
+                )
+            })?;
+        let stored = u32::from_le_bytes(crc_bytes);
+        let actual = crc32fast::hash(&bytes[..at]);
         if stored != actual {
             return Err(format!(
                 "checksum mismatch (stored {stored:08x}, computed {actual:08x}): the chunk is corrupt"
             ));
         }
-        let as_usize = |v: u64| usize::try_from(v).map_err(|_| "count too large".to_owned());
         let chunk = SealedChunk {
-            count: as_usize(count)?,
+            count,
             min_ts,
             max_ts,
-            summary: Aggregate {
-                count: as_usize(summary_count)?,
-                sum,
-                min,
-                max,
-            },
-            timestamps: bytes[HEADER..HEADER + ts_len].to_vec(),
-            values: bytes[HEADER + ts_len..end].to_vec(),
+            summaries,
+            timestamps,
+            fields: columns,
         };
-        Ok((chunk, end + 4))
+        chunk
+            .decode_into(schema, &mut Batch::empty(schema))
+            .map_err(|e| e.to_string())?;
+        Ok((series, chunk, at + 4))
     }
+}
 
-    /// Encoded bytes: (timestamps, values).
-    pub(super) fn encoded_bytes(&self) -> (usize, usize) {
-        (self.timestamps.len(), self.values.len())
-    }
+fn truncated(reason: String) -> String {
+    format!("truncated: {reason}")
 }

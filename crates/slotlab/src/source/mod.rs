@@ -1,0 +1,245 @@
+//! Where events come from: the lesson's readings, a seeded sensor fleet,
+//! seeded financial ticks, and CSV files — all as [`Events`], one column
+//! per field, so every layout is fed the same data.
+//!
+//! ```
+//! use slotlab::source::{Sensors, SyntheticSource};
+//!
+//! let events = Sensors::default().generate(1000);
+//! assert_eq!(events.len(), 1000);
+//! assert_eq!(events.keys.len(), 100); // sensor-000 .. sensor-099
+//! // Seeded: the same configuration gives the same events.
+//! assert_eq!(events, Sensors::default().generate(1000));
+//! ```
+
+mod csv;
+mod synthetic;
+pub mod time;
+
+pub use csv::{BadRow, CsvEvents, CsvOptions, read_csv};
+pub use synthetic::{Lesson, Sensors, SyntheticSource, Ticks};
+
+use crate::stream::{Batch, Column, Num, Schema, Stream, StreamConfig, StreamError};
+
+/// Why a source could not deliver.
+#[derive(Debug, thiserror::Error)]
+#[non_exhaustive]
+pub enum SourceError {
+    /// The file could not be read.
+    #[error("{path}: {reason}")]
+    Io {
+        /// The file.
+        path: String,
+        /// What went wrong.
+        reason: String,
+    },
+    /// The file's first line is not a usable header.
+    #[error("{path}: {reason}")]
+    Header {
+        /// The file.
+        path: String,
+        /// What is wrong with it.
+        reason: String,
+    },
+    /// `--strict`: the first bad row stops the read.
+    #[error("{path}: line {line}: {reason} (--strict stops at the first bad row)")]
+    Strict {
+        /// The file.
+        path: String,
+        /// Line number, from 1 (the header is line 1).
+        line: u64,
+        /// What is wrong with it.
+        reason: String,
+    },
+    /// Nothing usable in the file.
+    #[error("{path}: no valid rows ({bad} rejected)")]
+    Empty {
+        /// The file.
+        path: String,
+        /// Rows rejected.
+        bad: u64,
+    },
+}
+
+/// A set of events held column by column: row `i` is series
+/// `keys[series[i]]`, at `timestamps[i]`, with `columns[f][i]` per field.
+#[derive(Debug, Clone, PartialEq)]
+pub struct Events {
+    /// The fields every event carries.
+    pub schema: Schema,
+    /// Series keys (one empty key when the source has no series).
+    pub keys: Vec<String>,
+    /// Each event's series, an index into `keys`.
+    pub series: Vec<u32>,
+    /// Each event's timestamp.
+    pub timestamps: Vec<i64>,
+    /// One column per schema field.
+    pub columns: Vec<Column>,
+}
+
+impl Events {
+    /// No events yet, room for `capacity`.
+    pub fn with_capacity(schema: Schema, keys: Vec<String>, capacity: usize) -> Self {
+        let columns = schema
+            .fields()
+            .iter()
+            .map(|f| match Column::new(f.kind) {
+                Column::F64(_) => Column::F64(Vec::with_capacity(capacity)),
+                Column::I64(_) => Column::I64(Vec::with_capacity(capacity)),
+            })
+            .collect();
+        Self {
+            schema,
+            keys,
+            series: Vec::with_capacity(capacity),
+            timestamps: Vec::with_capacity(capacity),
+            columns,
+        }
+    }
+
+    /// Events held.
+    pub fn len(&self) -> usize {
+        self.timestamps.len()
+    }
+
+    /// True when empty.
+    pub fn is_empty(&self) -> bool {
+        self.timestamps.is_empty()
+    }
+
+    /// Event `i`'s field values.
+    pub fn row(&self, i: usize) -> Vec<Num> {
+        self.columns.iter().filter_map(|c| c.get(i)).collect()
+    }
+
+    /// Appends every event into a new stream, in order.
+    pub fn to_stream(&self, config: StreamConfig) -> Result<Stream, StreamError> {
+        let mut stream = Stream::new(self.schema.clone(), config);
+        let ids: Vec<_> = self.keys.iter().map(|k| stream.series(k)).collect();
+        let mut row = Vec::with_capacity(self.columns.len());
+        for (i, (&series, &t)) in self.series.iter().zip(&self.timestamps).enumerate() {
+            row.clear();
+            row.extend(self.columns.iter().filter_map(|c| c.get(i)));
+            let id = ids
+                .get(series as usize)
+                .copied()
+                .ok_or(StreamError::UnknownSeries(series))?;
+            stream.append(id, t, &row)?;
+        }
+        stream.seal()?;
+        Ok(stream)
+    }
+
+    /// Whether `stream` holds exactly these events, bit for bit, series by
+    /// series.
+    pub fn matches(&self, stream: &Stream) -> Result<bool, StreamError> {
+        if stream.len() != self.len() || stream.schema() != &self.schema {
+            return Ok(false);
+        }
+        let mut seen = vec![0usize; self.keys.len()];
+        let mut decoded = Vec::with_capacity(self.keys.len());
+        for key in &self.keys {
+            let Some(id) = stream.find_series(key) else {
+                return Ok(false);
+            };
+            decoded.push(stream.scan(id, i64::MIN, i64::MAX)?);
+        }
+        for (i, (&series, &t)) in self.series.iter().zip(&self.timestamps).enumerate() {
+            let s = series as usize;
+            let (Some(batch), Some(at)) = (decoded.get(s), seen.get_mut(s)) else {
+                return Ok(false);
+            };
+            let same = batch.timestamps.get(*at) == Some(&t)
+                && self
+                    .columns
+                    .iter()
+                    .zip(&batch.columns)
+                    .all(|(mine, theirs)| match (mine.get(i), theirs.get(*at)) {
+                        (Some(a), Some(b)) => a.same_bits(b),
+                        _ => false,
+                    });
+            if !same {
+                return Ok(false);
+            }
+            *at += 1;
+        }
+        Ok(true)
+    }
+
+    /// The events split by series, one batch per key, in key order.
+    pub fn by_series(&self) -> Vec<Batch> {
+        let mut out: Vec<Batch> = self
+            .keys
+            .iter()
+            .map(|_| Batch::empty(&self.schema))
+            .collect();
+        for (i, (&s, &t)) in self.series.iter().zip(&self.timestamps).enumerate() {
+            let Some(batch) = out.get_mut(s as usize) else {
+                continue;
+            };
+            batch.timestamps.push(t);
+            for (column, values) in batch.columns.iter_mut().zip(&self.columns) {
+                match (column, values) {
+                    (Column::F64(c), Column::F64(v)) => c.push(v[i]),
+                    (Column::I64(c), Column::I64(v)) => c.push(v[i]),
+                    _ => {}
+                }
+            }
+        }
+        out
+    }
+
+    /// Bytes of one raw record: [`Events::raw_records`].
+    pub fn raw_record_bytes(&self) -> usize {
+        self.schema.raw_event_bytes() + if self.keys.len() > 1 { 4 } else { 0 }
+    }
+
+    /// Raw bytes as fixed-width little-endian records: series (`u32`, only
+    /// with more than one series), timestamp, then each field (8 bytes) —
+    /// what zstd is given.
+    pub fn raw_records(&self) -> Vec<u8> {
+        let keyed = self.keys.len() > 1;
+        let mut out = Vec::with_capacity(self.len() * self.raw_record_bytes());
+        for (i, (&s, &t)) in self.series.iter().zip(&self.timestamps).enumerate() {
+            if keyed {
+                out.extend_from_slice(&s.to_le_bytes());
+            }
+            out.extend_from_slice(&t.to_le_bytes());
+            for column in &self.columns {
+                match column.get(i) {
+                    Some(Num::F64(v)) => out.extend_from_slice(&v.to_le_bytes()),
+                    Some(Num::I64(v)) => out.extend_from_slice(&v.to_le_bytes()),
+                    None => {}
+                }
+            }
+        }
+        out
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::stream::CodecPolicy;
+
+    #[test]
+    fn events_go_into_a_stream_and_match_it() {
+        let events = Ticks::default().generate(5000);
+        for codecs in [CodecPolicy::Smallest, CodecPolicy::HandWritten] {
+            let config = StreamConfig {
+                chunk_len: 256,
+                codecs,
+            };
+            let stream = events.to_stream(config).unwrap();
+            assert!(events.matches(&stream).unwrap());
+        }
+        // One changed bit is noticed.
+        let mut other = events.clone();
+        if let Column::F64(prices) = &mut other.columns[0] {
+            prices[4321] = f64::from_bits(prices[4321].to_bits() ^ 1);
+        }
+        let stream = other.to_stream(StreamConfig::default()).unwrap();
+        assert!(!events.matches(&stream).unwrap());
+        assert_eq!(events.raw_records().len(), 5000 * (4 + 8 + 16));
+    }
+}

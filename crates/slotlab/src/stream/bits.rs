@@ -1,0 +1,196 @@
+//! Bit-level writing and reading, zig-zag and LEB128 varints: the pieces
+//! the hand-written codecs are made of.
+
+/// Appends bits, least significant first, into 64-bit words.
+#[derive(Debug, Default)]
+pub(super) struct BitWriter {
+    out: Vec<u8>,
+    word: u64,
+    filled: u32,
+}
+
+impl BitWriter {
+    /// Writes the low `width` bits of `value` (`width` ≤ 64).
+    #[inline]
+    pub(super) fn write(&mut self, value: u64, width: u32) {
+        debug_assert!(width <= 64);
+        if width == 0 {
+            return;
+        }
+        let value = if width == 64 {
+            value
+        } else {
+            value & ((1u64 << width) - 1)
+        };
+        self.word |= value << self.filled;
+        let room = 64 - self.filled;
+        if width >= room {
+            self.out.extend_from_slice(&self.word.to_le_bytes());
+            // The bits of `value` that did not fit (none when it fit exactly).
+            self.word = if room == 64 { 0 } else { value >> room };
+            self.filled = width - room;
+        } else {
+            self.filled += width;
+        }
+    }
+
+    /// The bytes written, the last partial word trimmed to whole bytes.
+    pub(super) fn finish(mut self) -> Vec<u8> {
+        let tail = self.filled.div_ceil(8) as usize;
+        self.out.extend_from_slice(&self.word.to_le_bytes()[..tail]);
+        self.out
+    }
+}
+
+/// Reads what [`BitWriter`] wrote. Reading past the end yields zero bits
+/// and sets [`BitReader::overran`], so a corrupt column decodes to garbage
+/// that the caller rejects, never to a panic.
+#[derive(Debug)]
+pub(super) struct BitReader {
+    /// The bytes, then 16 zero bytes so every read is two plain loads.
+    padded: Vec<u8>,
+    len_bits: usize,
+    bit: usize,
+}
+
+impl BitReader {
+    pub(super) fn new(bytes: &[u8]) -> Self {
+        let mut padded = Vec::with_capacity(bytes.len() + 16);
+        padded.extend_from_slice(bytes);
+        padded.extend_from_slice(&[0; 16]);
+        Self {
+            padded,
+            len_bits: bytes.len() * 8,
+            bit: 0,
+        }
+    }
+
+    /// Reads `width` bits (≤ 64).
+    #[inline]
+    pub(super) fn read(&mut self, width: u32) -> u64 {
+        debug_assert!(width <= 64);
+        let byte = self.bit / 8;
+        let shift = (self.bit % 8) as u32;
+        self.bit += width as usize;
+        let (Some(low), Some(&high)) = (
+            self.padded
+                .get(byte..byte + 8)
+                .and_then(|b| <[u8; 8]>::try_from(b).ok()),
+            self.padded.get(byte + 8),
+        ) else {
+            return 0;
+        };
+        let low = u64::from_le_bytes(low);
+        // Up to 64 + 7 bits straddle at most 9 bytes.
+        let joined = if shift == 0 {
+            low
+        } else {
+            (low >> shift) | (u64::from(high) << (64 - shift))
+        };
+        if width >= 64 {
+            joined
+        } else {
+            joined & ((1u64 << width) - 1)
+        }
+    }
+
+    /// Whether a read went past the last byte.
+    pub(super) fn overran(&self) -> bool {
+        self.bit > self.len_bits
+    }
+}
+
+/// Signed to unsigned, small magnitudes to small numbers.
+#[inline]
+pub(super) fn zigzag(v: i64) -> u64 {
+    ((v << 1) ^ (v >> 63)) as u64
+}
+
+/// The inverse of [`zigzag`].
+#[inline]
+pub(super) fn unzigzag(v: u64) -> i64 {
+    ((v >> 1) as i64) ^ -((v & 1) as i64)
+}
+
+/// Appends `v` as a LEB128 varint.
+pub(super) fn put_varint(out: &mut Vec<u8>, mut v: u64) {
+    while v >= 0x80 {
+        out.push((v as u8) | 0x80);
+        v >>= 7;
+    }
+    out.push(v as u8);
+}
+
+/// Bytes [`put_varint`] writes for `v`.
+#[inline]
+pub(super) fn varint_len(v: u64) -> usize {
+    (64 - (v | 1).leading_zeros()).div_ceil(7) as usize
+}
+
+/// Reads a varint at `*at`, advancing it; `None` when cut short or longer
+/// than ten bytes.
+pub(super) fn get_varint(bytes: &[u8], at: &mut usize) -> Option<u64> {
+    let mut v = 0u64;
+    for shift in (0..70).step_by(7) {
+        let byte = *bytes.get(*at)?;
+        *at += 1;
+        v |= u64::from(byte & 0x7f).checked_shl(shift).unwrap_or(0);
+        if byte < 0x80 {
+            return Some(v);
+        }
+    }
+    None
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn bits_round_trip_at_every_width_and_alignment() {
+        let mut w = BitWriter::default();
+        let mut want = Vec::new();
+        for width in 0..=64u32 {
+            for k in 0..3u64 {
+                let v = 0x9E37_79B9_7F4A_7C15u64.rotate_left((width + k as u32) % 64) ^ k;
+                w.write(v, width);
+                let masked = if width == 64 {
+                    v
+                } else {
+                    v & ((1u64 << width) - 1)
+                };
+                want.push((masked, width));
+            }
+        }
+        let bytes = w.finish();
+        let total: u32 = want.iter().map(|(_, w)| w).sum();
+        assert_eq!(bytes.len(), total.div_ceil(8) as usize);
+        let mut r = BitReader::new(&bytes);
+        for (v, width) in want {
+            assert_eq!(r.read(width), v, "width {width}");
+        }
+        assert!(!r.overran());
+        r.read(9);
+        assert!(r.overran());
+    }
+
+    #[test]
+    fn zigzag_and_varints() {
+        for v in [0, 1, -1, 63, -64, i64::MAX, i64::MIN] {
+            assert_eq!(unzigzag(zigzag(v)), v);
+        }
+        assert_eq!((zigzag(0), zigzag(-1), zigzag(1)), (0, 1, 2));
+        let mut out = Vec::new();
+        for v in [0, 127, 128, u64::MAX] {
+            let before = out.len();
+            put_varint(&mut out, v);
+            assert_eq!(out.len() - before, varint_len(v), "{v}");
+        }
+        let mut at = 0;
+        for v in [0, 127, 128, u64::MAX] {
+            assert_eq!(get_varint(&out, &mut at), Some(v));
+        }
+        assert_eq!(get_varint(&out, &mut at), None);
+        assert_eq!(get_varint(&[0x80; 11], &mut 0), None);
+    }
+}

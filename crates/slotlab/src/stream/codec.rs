@@ -1,0 +1,332 @@
+//! Choosing a codec per column per chunk, by measuring: every allowed
+//! candidate encodes the column and the smallest result is kept.
+
+use super::{floats, ints};
+use pco::ChunkConfig;
+use pco::standalone::{simple_compress, simple_decompress};
+
+/// Which codecs a sealed chunk may choose from.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Default)]
+#[non_exhaustive]
+pub enum CodecPolicy {
+    /// Every codec below, pco included; the smallest wins (slowest to seal).
+    #[default]
+    Smallest,
+    /// Only the hand-written codecs (integer packing, decimal, Gorilla XOR);
+    /// the smallest of them wins.
+    HandWritten,
+    /// pco for every column.
+    Pco,
+}
+
+/// A column codec.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord, Hash)]
+#[non_exhaustive]
+pub enum Codec {
+    /// pco (pcodec), the crate.
+    Pco,
+    /// Integers: none/delta/delta-of-delta, zig-zag, block bit packing.
+    Ints,
+    /// Floats: Gorilla XOR.
+    Gorilla,
+    /// Floats: exact decimals as integers, then [`Codec::Ints`].
+    Decimal,
+}
+
+impl Codec {
+    const ALL: [Codec; 4] = [Codec::Pco, Codec::Ints, Codec::Gorilla, Codec::Decimal];
+
+    /// A short name for reports.
+    pub fn name(self) -> &'static str {
+        match self {
+            Codec::Pco => "pco",
+            Codec::Ints => "int packing",
+            Codec::Gorilla => "gorilla xor",
+            Codec::Decimal => "decimal",
+        }
+    }
+
+    fn tag(self) -> u8 {
+        self as u8
+    }
+
+    pub(super) fn from_tag(tag: u8) -> Option<Self> {
+        Self::ALL.get(usize::from(tag)).copied()
+    }
+}
+
+impl std::fmt::Display for Codec {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.write_str(self.name())
+    }
+}
+
+/// One encoded column of a sealed chunk.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub(super) struct EncodedColumn {
+    pub(super) codec: Codec,
+    pub(super) bytes: Vec<u8>,
+}
+
+impl EncodedColumn {
+    /// Bytes held, the codec tag included.
+    pub(super) fn len(&self) -> usize {
+        self.bytes.len() + 1
+    }
+
+    /// Tag, length, bytes.
+    pub(super) fn write_to(&self, out: &mut Vec<u8>) {
+        out.push(self.codec.tag());
+        out.extend_from_slice(&(self.bytes.len() as u64).to_le_bytes());
+        out.extend_from_slice(&self.bytes);
+    }
+
+    /// Reads one column at `*at`, advancing it.
+    pub(super) fn read_from(bytes: &[u8], at: &mut usize) -> Result<Self, String> {
+        let cut = || "truncated inside a column".to_owned();
+        let codec = bytes.get(*at).ok_or_else(cut)?;
+        let codec = Codec::from_tag(*codec).ok_or_else(|| format!("unknown codec tag {codec}"))?;
+        let len = bytes
+            .get(*at + 1..*at + 9)
+            .and_then(|b| <[u8; 8]>::try_from(b).ok())
+            .map(u64::from_le_bytes)
+            .ok_or_else(cut)?;
+        let start = *at + 9;
+        let end = usize::try_from(len)
+            .ok()
+            .and_then(|l| start.checked_add(l))
+            .filter(|&e| e <= bytes.len())
+            .ok_or_else(cut)?;
+        *at = end;
+        Ok(Self {
+            codec,
+            bytes: bytes[start..end].to_vec(),
+        })
+    }
+}
+
+/// Encodes `column` with `codec` alone, as the stream would inside a chunk
+/// (for comparing codecs on whole series). Gorilla and decimal take floats
+/// only, integer packing integers only.
+pub fn encode_column(column: &super::Column, codec: Codec) -> Result<Vec<u8>, super::StreamError> {
+    use super::Column;
+    let error = |e: String| super::StreamError::Codec(e);
+    Ok(match (column, codec) {
+        (Column::F64(v), Codec::Pco) => {
+            simple_compress(v, &ChunkConfig::default()).map_err(|e| error(pco_error(e)))?
+        }
+        (Column::I64(v), Codec::Pco) => {
+            simple_compress(v, &ChunkConfig::default()).map_err(|e| error(pco_error(e)))?
+        }
+        (Column::I64(v), Codec::Ints) => ints::encode(v),
+        (Column::F64(v), Codec::Gorilla) => floats::gorilla_encode(v),
+        (Column::F64(v), Codec::Decimal) => floats::decimal_encode(v),
+        (_, codec) => {
+            return Err(error(format!(
+                "{codec} does not take {} columns",
+                match column {
+                    Column::F64(_) => "float",
+                    Column::I64(_) => "integer",
+                }
+            )));
+        }
+    })
+}
+
+fn pco_error(e: pco::errors::PcoError) -> String {
+    format!("pco: {e}")
+}
+
+fn smallest(candidates: impl IntoIterator<Item = EncodedColumn>) -> EncodedColumn {
+    candidates
+        .into_iter()
+        .min_by_key(|c| c.bytes.len())
+        .unwrap_or(EncodedColumn {
+            codec: Codec::Ints,
+            bytes: ints::encode(&[]),
+        })
+}
+
+/// Encodes an integer column under `policy`.
+pub(super) fn encode_i64(values: &[i64], policy: CodecPolicy) -> Result<EncodedColumn, String> {
+    let pco = || -> Result<EncodedColumn, String> {
+        Ok(EncodedColumn {
+            codec: Codec::Pco,
+            bytes: simple_compress(values, &ChunkConfig::default()).map_err(pco_error)?,
+        })
+    };
+    let hand = || EncodedColumn {
+        codec: Codec::Ints,
+        bytes: ints::encode(values),
+    };
+    Ok(match policy {
+        CodecPolicy::Pco => pco()?,
+        CodecPolicy::HandWritten => hand(),
+        CodecPolicy::Smallest => smallest([hand(), pco()?]),
+    })
+}
+
+/// Encodes a float column under `policy`.
+pub(super) fn encode_f64(values: &[f64], policy: CodecPolicy) -> Result<EncodedColumn, String> {
+    let pco = || -> Result<EncodedColumn, String> {
+        Ok(EncodedColumn {
+            codec: Codec::Pco,
+            bytes: simple_compress(values, &ChunkConfig::default()).map_err(pco_error)?,
+        })
+    };
+    // XOR's size is counted without writing it: it is written only when
+    // it wins.
+    let hand = || {
+        let decimal = floats::decimal_encode(values);
+        if floats::gorilla_size(values) < decimal.len() {
+            EncodedColumn {
+                codec: Codec::Gorilla,
+                bytes: floats::gorilla_encode(values),
+            }
+        } else {
+            EncodedColumn {
+                codec: Codec::Decimal,
+                bytes: decimal,
+            }
+        }
+    };
+    Ok(match policy {
+        CodecPolicy::Pco => pco()?,
+        CodecPolicy::HandWritten => hand(),
+        CodecPolicy::Smallest => smallest([hand(), pco()?]),
+    })
+}
+
+/// Decodes an integer column of `expected` values, appending to `out`.
+pub(super) fn decode_i64(
+    column: &EncodedColumn,
+    expected: usize,
+    out: &mut Vec<i64>,
+) -> Result<(), String> {
+    match column.codec {
+        Codec::Ints => ints::decode(&column.bytes, expected, out),
+        Codec::Pco => extend_checked(simple_decompress(&column.bytes), expected, out),
+        other => Err(format!("an integer column cannot be {other}")),
+    }
+}
+
+/// Decodes a float column of `expected` values, appending to `out`.
+pub(super) fn decode_f64(
+    column: &EncodedColumn,
+    expected: usize,
+    out: &mut Vec<f64>,
+) -> Result<(), String> {
+    match column.codec {
+        Codec::Gorilla => floats::gorilla_decode(&column.bytes, expected, out),
+        Codec::Decimal => floats::decimal_decode(&column.bytes, expected, out),
+        Codec::Pco => extend_checked(simple_decompress(&column.bytes), expected, out),
+        Codec::Ints => Err("a float column cannot be int packing".to_owned()),
+    }
+}
+
+fn extend_checked<T>(
+    decoded: Result<Vec<T>, pco::errors::PcoError>,
+    expected: usize,
+    out: &mut Vec<T>,
+) -> Result<(), String> {
+    let decoded = decoded.map_err(pco_error)?;
+    if decoded.len() != expected {
+        return Err(format!(
+            "pco column: holds {} values, the chunk says {expected}",
+            decoded.len()
+        ));
+    }
+    if out.is_empty() {
+        *out = decoded;
+    } else {
+        out.extend(decoded);
+    }
+    Ok(())
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn the_policy_limits_the_choice_and_smallest_takes_the_smallest() {
+        let values: Vec<f64> = (0..4096).map(|i| i as f64 * 0.1).collect();
+        let pco = encode_f64(&values, CodecPolicy::Pco).unwrap();
+        let hand = encode_f64(&values, CodecPolicy::HandWritten).unwrap();
+        let best = encode_f64(&values, CodecPolicy::Smallest).unwrap();
+        assert_eq!(pco.codec, Codec::Pco);
+        assert_eq!(hand.codec, Codec::Decimal);
+        assert_eq!(best.len(), pco.len().min(hand.len()));
+        for column in [pco, hand, best] {
+            let mut back = Vec::new();
+            decode_f64(&column, values.len(), &mut back).unwrap();
+            assert_eq!(back, values);
+            let mut bytes = Vec::new();
+            column.write_to(&mut bytes);
+            let mut at = 0;
+            assert_eq!(EncodedColumn::read_from(&bytes, &mut at).unwrap(), column);
+            assert_eq!(at, bytes.len());
+        }
+        let ints: Vec<i64> = (0..4096).map(|i| i * 3).collect();
+        let column = encode_i64(&ints, CodecPolicy::Smallest).unwrap();
+        let mut back = Vec::new();
+        decode_i64(&column, 4096, &mut back).unwrap();
+        assert_eq!(back, ints);
+        assert!(decode_i64(&column, 4095, &mut Vec::new()).is_err());
+        assert!(decode_f64(&column, 4096, &mut Vec::new()).is_err() || column.codec == Codec::Pco);
+    }
+
+    mod props {
+        use super::super::*;
+        use proptest::prelude::*;
+
+        fn float() -> impl Strategy<Value = f64> {
+            prop_oneof![
+                Just(f64::NAN),
+                Just(f64::INFINITY),
+                Just(-0.0),
+                (-100_000i64..100_000).prop_map(|d| d as f64 / 10.0),
+                (-100_000i64..100_000).prop_map(|d| d as f64 * 0.01),
+                any::<u64>().prop_map(f64::from_bits),
+            ]
+        }
+
+        fn int() -> impl Strategy<Value = i64> {
+            prop_oneof![Just(i64::MIN), Just(i64::MAX), -1000i64..1000, any::<i64>()]
+        }
+
+        fn bits(values: &[f64]) -> Vec<u64> {
+            values.iter().map(|v| v.to_bits()).collect()
+        }
+
+        proptest! {
+            #![proptest_config(ProptestConfig::with_cases(128))]
+
+            #[test]
+            fn every_float_codec_round_trips(values in prop::collection::vec(float(), 0..700)) {
+                for codec in [Codec::Pco, Codec::Gorilla, Codec::Decimal] {
+                    let column = EncodedColumn {
+                        codec,
+                        bytes: encode_column(&crate::stream::Column::F64(values.clone()), codec).unwrap(),
+                    };
+                    let mut back = Vec::new();
+                    decode_f64(&column, values.len(), &mut back).unwrap();
+                    prop_assert_eq!(bits(&back), bits(&values), "{}", codec);
+                }
+            }
+
+            #[test]
+            fn every_int_codec_round_trips(values in prop::collection::vec(int(), 0..700)) {
+                for codec in [Codec::Pco, Codec::Ints] {
+                    let column = EncodedColumn {
+                        codec,
+                        bytes: encode_column(&crate::stream::Column::I64(values.clone()), codec).unwrap(),
+                    };
+                    let mut back = Vec::new();
+                    decode_i64(&column, values.len(), &mut back).unwrap();
+                    prop_assert_eq!(&back, &values, "{}", codec);
+                }
+            }
+        }
+    }
+}

@@ -1,0 +1,228 @@
+//! Saving a stream to bytes and loading it back.
+//!
+//! Layout (little-endian): `SLOTSTRM`, format version `u32`, header length
+//! `u32`, the header (chunk length, codec policy, the schema, the series
+//! keys, the chunk count), the header's CRC-32, then every chunk with its
+//! own CRC-32 (see `chunk.rs`). A damaged header refuses the whole file; a
+//! damaged chunk stops the load there and keeps every chunk before it.
+
+use super::chunk::SealedChunk;
+use super::schema::{Field, FieldKind, Schema};
+use super::{CodecPolicy, SeriesId, Stream, StreamConfig, StreamError};
+
+/// Why a saved stream could not be loaded whole.
+#[derive(Debug, thiserror::Error)]
+#[non_exhaustive]
+pub enum LoadError {
+    /// The bytes do not start like a saved slotlab stream.
+    #[error("not a slotlab stream file (expected the SLOTSTRM header)")]
+    NotAStream,
+    /// Written by a format version this build does not read.
+    #[error("stream file format version {0}; this slotlab reads version {VERSION}")]
+    Version(u32),
+    /// The header (schema, series keys) is damaged: nothing can be read.
+    #[error("stream file header: {0}")]
+    Header(String),
+    /// A chunk is corrupt or cut short; `readable` holds every chunk
+    /// before it, intact and queryable.
+    #[error("chunk {chunk} of {chunks}: {reason} ({} events in the chunks before it are intact)", readable.len())]
+    Corrupt {
+        /// Which chunk (from 0).
+        chunk: usize,
+        /// Chunks the file says it holds.
+        chunks: usize,
+        /// What is wrong with it.
+        reason: String,
+        /// The stream as far as it could be read.
+        readable: Box<Stream>,
+    },
+}
+
+const MAGIC: &[u8; 8] = b"SLOTSTRM";
+const VERSION: u32 = 2;
+
+fn put_str(out: &mut Vec<u8>, s: &str) {
+    out.extend_from_slice(&(s.len() as u32).to_le_bytes());
+    out.extend_from_slice(s.as_bytes());
+}
+
+fn policy_tag(policy: CodecPolicy) -> u8 {
+    match policy {
+        CodecPolicy::Smallest => 0,
+        CodecPolicy::HandWritten => 1,
+        CodecPolicy::Pco => 2,
+    }
+}
+
+impl Stream {
+    /// The stream as bytes: a header, then every chunk with its own
+    /// checksum (open heads are written as one more sealed chunk each; the
+    /// stream itself is unchanged).
+    pub fn save(&self) -> Result<Vec<u8>, StreamError> {
+        let mut header = Vec::new();
+        header.extend_from_slice(&(self.config.chunk_len as u64).to_le_bytes());
+        header.push(policy_tag(self.config.codecs));
+        header.extend_from_slice(&(self.schema.fields().len() as u32).to_le_bytes());
+        for field in self.schema.fields() {
+            header.push(field.kind.tag());
+            put_str(&mut header, &field.name);
+        }
+        header.extend_from_slice(&(self.series.len() as u32).to_le_bytes());
+        for s in &self.series {
+            put_str(&mut header, &s.key);
+        }
+        let mut chunks = Vec::new();
+        for (id, s) in self.series.iter().enumerate() {
+            chunks.extend(
+                s.sealed
+                    .iter()
+                    .map(|c| (id as u32, std::borrow::Cow::Borrowed(c))),
+            );
+            if !s.head.is_empty() {
+                let head = SealedChunk::seal(
+                    &s.head.timestamps,
+                    &s.head.columns,
+                    &self.schema,
+                    self.config.codecs,
+                )?;
+                chunks.push((id as u32, std::borrow::Cow::Owned(head)));
+            }
+        }
+        header.extend_from_slice(&(chunks.len() as u64).to_le_bytes());
+        let mut out = Vec::new();
+        out.extend_from_slice(MAGIC);
+        out.extend_from_slice(&VERSION.to_le_bytes());
+        out.extend_from_slice(&(header.len() as u32).to_le_bytes());
+        out.extend_from_slice(&header);
+        out.extend_from_slice(&crc32fast::hash(&header).to_le_bytes());
+        for (id, chunk) in chunks {
+            chunk.write_to(id, &mut out);
+        }
+        Ok(out)
+    }
+
+    /// Reads a saved stream. A damaged chunk stops the load with an error
+    /// naming it, carrying every chunk before it, readable.
+    pub fn load(bytes: &[u8]) -> Result<Stream, LoadError> {
+        if bytes.len() < 16 || &bytes[..8] != MAGIC {
+            return Err(LoadError::NotAStream);
+        }
+        let u32_at = |at: usize| {
+            bytes
+                .get(at..at + 4)
+                .and_then(|b| <[u8; 4]>::try_from(b).ok())
+                .map(u32::from_le_bytes)
+        };
+        let version = u32_at(8).unwrap_or(0);
+        if version != VERSION {
+            return Err(LoadError::Version(version));
+        }
+        let header_len = u32_at(12).unwrap_or(0) as usize;
+        let header = bytes
+            .get(16..16 + header_len)
+            .ok_or_else(|| LoadError::Header("truncated".into()))?;
+        let crc = u32_at(16 + header_len)
+            .ok_or_else(|| LoadError::Header("truncated before its checksum".into()))?;
+        if crc != crc32fast::hash(header) {
+            return Err(LoadError::Header(
+                "checksum mismatch: the header is corrupt".into(),
+            ));
+        }
+        let (mut stream, chunks) = read_header(header).map_err(LoadError::Header)?;
+        let mut at = 16 + header_len + 4;
+        for index in 0..chunks {
+            let result =
+                SealedChunk::read_from(&bytes[at..], &stream.schema, stream.config.chunk_len)
+                    .and_then(|(id, chunk, used)| {
+                        let s = stream.series.get_mut(id as usize).ok_or_else(|| {
+                            format!("names series {id}, the file has {}", stream.by_key.len())
+                        })?;
+                        if chunk.min_ts > chunk.max_ts
+                            || s.last.is_some_and(|last| chunk.min_ts < last)
+                        {
+                            return Err(format!("out of time order in series {:?}", s.key));
+                        }
+                        s.last = Some(chunk.max_ts);
+                        stream.len += chunk.count;
+                        s.sealed.push_back(chunk);
+                        Ok(used)
+                    });
+            match result {
+                Ok(used) => at += used,
+                Err(reason) => {
+                    return Err(LoadError::Corrupt {
+                        chunk: index,
+                        chunks,
+                        reason,
+                        readable: Box::new(stream),
+                    });
+                }
+            }
+        }
+        Ok(stream)
+    }
+}
+
+/// Reads the header field by field.
+struct HeaderReader<'a> {
+    bytes: &'a [u8],
+    at: usize,
+}
+
+impl<'a> HeaderReader<'a> {
+    fn take(&mut self, n: usize) -> Result<&'a [u8], String> {
+        let b = self
+            .at
+            .checked_add(n)
+            .and_then(|end| self.bytes.get(self.at..end))
+            .ok_or("cut short")?;
+        self.at += n;
+        Ok(b)
+    }
+
+    fn array<const N: usize>(&mut self) -> Result<[u8; N], String> {
+        self.take(N)?.try_into().map_err(|_| "cut short".to_owned())
+    }
+
+    fn str(&mut self, what: &str) -> Result<&'a str, String> {
+        let len = u32::from_le_bytes(self.array()?) as usize;
+        std::str::from_utf8(self.take(len)?).map_err(|_| format!("a {what} is not UTF-8"))
+    }
+}
+
+/// The stream the header describes (no events yet) and its chunk count.
+fn read_header(header: &[u8]) -> Result<(Stream, usize), String> {
+    let mut r = HeaderReader {
+        bytes: header,
+        at: 0,
+    };
+    let chunk_len = u64::from_le_bytes(r.array()?);
+    let codecs = match r.array::<1>()?[0] {
+        0 => CodecPolicy::Smallest,
+        1 => CodecPolicy::HandWritten,
+        2 => CodecPolicy::Pco,
+        other => return Err(format!("unknown codec policy {other}")),
+    };
+    let fields = u32::from_le_bytes(r.array()?);
+    let mut schema = Vec::new();
+    for _ in 0..fields {
+        let kind = FieldKind::from_tag(r.array::<1>()?[0]).ok_or("unknown field type")?;
+        schema.push(Field::new(r.str("field name")?, kind));
+    }
+    let schema = Schema::new(schema).map_err(|e| e.to_string())?;
+    let chunk_len = usize::try_from(chunk_len)
+        .ok()
+        .filter(|&c| c > 0)
+        .ok_or("chunk length out of range")?;
+    let mut stream = Stream::new(schema, StreamConfig { chunk_len, codecs });
+    let series = u32::from_le_bytes(r.array()?);
+    for i in 0..series {
+        let key = r.str("series key")?;
+        if stream.series(key) != SeriesId(i) {
+            return Err(format!("series key {key:?} appears twice"));
+        }
+    }
+    let chunks = u64::from_le_bytes(r.array()?);
+    let chunks = usize::try_from(chunks).map_err(|_| "chunk count out of range")?;
+    Ok((stream, chunks))
+}

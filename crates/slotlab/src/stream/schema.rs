@@ -1,0 +1,343 @@
+//! What an event holds: a timestamp, then numeric fields named by a
+//! schema, each an `f64` or an `i64`.
+
+use super::StreamError;
+
+/// A field's type.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash)]
+pub enum FieldKind {
+    /// A float (`f64`): readings, prices.
+    F64,
+    /// An integer (`i64`): counts, sizes, codes.
+    I64,
+}
+
+impl FieldKind {
+    pub(super) fn tag(self) -> u8 {
+        match self {
+            FieldKind::F64 => 0,
+            FieldKind::I64 => 1,
+        }
+    }
+
+    pub(super) fn from_tag(tag: u8) -> Option<Self> {
+        match tag {
+            0 => Some(FieldKind::F64),
+            1 => Some(FieldKind::I64),
+            _ => None,
+        }
+    }
+}
+
+impl std::fmt::Display for FieldKind {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.write_str(match self {
+            FieldKind::F64 => "f64",
+            FieldKind::I64 => "i64",
+        })
+    }
+}
+
+/// One named field.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct Field {
+    /// Its name (unique within a schema).
+    pub name: String,
+    /// Its type.
+    pub kind: FieldKind,
+}
+
+impl Field {
+    /// A field named `name` of `kind`.
+    pub fn new(name: impl Into<String>, kind: FieldKind) -> Self {
+        Self {
+            name: name.into(),
+            kind,
+        }
+    }
+}
+
+/// The fields every event of a stream carries, in order.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct Schema {
+    fields: Vec<Field>,
+}
+
+impl Schema {
+    /// A schema of at least one field, names unique and non-empty.
+    pub fn new(fields: Vec<Field>) -> Result<Self, StreamError> {
+        if fields.is_empty() {
+            return Err(StreamError::Schema(
+                "an event needs at least one field".into(),
+            ));
+        }
+        for (i, field) in fields.iter().enumerate() {
+            if field.name.is_empty() {
+                return Err(StreamError::Schema(format!("field {i} has no name")));
+            }
+            if fields[..i].iter().any(|f| f.name == field.name) {
+                return Err(StreamError::Schema(format!(
+                    "field name {:?} appears twice",
+                    field.name
+                )));
+            }
+        }
+        Ok(Self { fields })
+    }
+
+    /// A schema known valid when written (the synthetic sources').
+    pub(crate) fn known(fields: Vec<Field>) -> Self {
+        debug_assert!(Self::new(fields.clone()).is_ok(), "{fields:?}");
+        Self { fields }
+    }
+
+    /// The lesson's reading: one `f64` named `value`.
+    pub fn lesson() -> Self {
+        Self {
+            fields: vec![Field::new("value", FieldKind::F64)],
+        }
+    }
+
+    /// The fields.
+    pub fn fields(&self) -> &[Field] {
+        &self.fields
+    }
+
+    /// Where the field called `name` is.
+    pub fn index_of(&self, name: &str) -> Option<usize> {
+        self.fields.iter().position(|f| f.name == name)
+    }
+
+    /// Raw bytes of one event: the timestamp and every field, 8 each.
+    pub fn raw_event_bytes(&self) -> usize {
+        8 * (1 + self.fields.len())
+    }
+}
+
+/// One field's value.
+#[derive(Debug, Clone, Copy, PartialEq)]
+pub enum Num {
+    /// A float.
+    F64(f64),
+    /// An integer.
+    I64(i64),
+}
+
+impl Num {
+    /// As a float (integers beyond 2^53 round).
+    pub fn as_f64(self) -> f64 {
+        match self {
+            Num::F64(v) => v,
+            Num::I64(v) => v as f64,
+        }
+    }
+
+    /// The kind it is.
+    pub fn kind(self) -> FieldKind {
+        match self {
+            Num::F64(_) => FieldKind::F64,
+            Num::I64(_) => FieldKind::I64,
+        }
+    }
+
+    /// Equal bit for bit (NaN equals the same NaN, -0.0 differs from 0.0).
+    pub fn same_bits(self, other: Num) -> bool {
+        match (self, other) {
+            (Num::F64(a), Num::F64(b)) => a.to_bits() == b.to_bits(),
+            (Num::I64(a), Num::I64(b)) => a == b,
+            _ => false,
+        }
+    }
+}
+
+/// One field's values, in event order.
+#[derive(Debug, Clone, PartialEq)]
+pub enum Column {
+    /// Floats.
+    F64(Vec<f64>),
+    /// Integers.
+    I64(Vec<i64>),
+}
+
+impl Column {
+    /// An empty column of `kind`.
+    pub fn new(kind: FieldKind) -> Self {
+        match kind {
+            FieldKind::F64 => Column::F64(Vec::new()),
+            FieldKind::I64 => Column::I64(Vec::new()),
+        }
+    }
+
+    /// Values held.
+    pub fn len(&self) -> usize {
+        match self {
+            Column::F64(v) => v.len(),
+            Column::I64(v) => v.len(),
+        }
+    }
+
+    /// True when empty.
+    pub fn is_empty(&self) -> bool {
+        self.len() == 0
+    }
+
+    /// The value at `i`.
+    pub fn get(&self, i: usize) -> Option<Num> {
+        match self {
+            Column::F64(v) => v.get(i).map(|&x| Num::F64(x)),
+            Column::I64(v) => v.get(i).map(|&x| Num::I64(x)),
+        }
+    }
+
+    /// Appends `value`, which must be of the column's kind (checked by
+    /// the caller; a mismatch is ignored in release builds).
+    pub(super) fn push(&mut self, value: Num) {
+        match (self, value) {
+            (Column::F64(v), Num::F64(x)) => v.push(x),
+            (Column::I64(v), Num::I64(x)) => v.push(x),
+            _ => debug_assert!(false, "column kind checked before push"),
+        }
+    }
+
+    pub(super) fn clear(&mut self) {
+        match self {
+            Column::F64(v) => v.clear(),
+            Column::I64(v) => v.clear(),
+        }
+    }
+
+    /// Keeps the values whose index passes `keep`.
+    pub(super) fn retain_indices(&mut self, keep: &[bool]) {
+        match self {
+            Column::F64(v) => retain_indices(v, keep),
+            Column::I64(v) => retain_indices(v, keep),
+        }
+    }
+
+    /// Appends every value of `other` (same kind).
+    pub(super) fn extend_from(&mut self, other: &Column) {
+        match (self, other) {
+            (Column::F64(v), Column::F64(o)) => v.extend_from_slice(o),
+            (Column::I64(v), Column::I64(o)) => v.extend_from_slice(o),
+            _ => debug_assert!(false, "columns of one schema share kinds"),
+        }
+    }
+
+    /// Every value as a float.
+    pub fn to_f64(&self) -> Vec<f64> {
+        match self {
+            Column::F64(v) => v.clone(),
+            Column::I64(v) => v.iter().map(|&x| x as f64).collect(),
+        }
+    }
+}
+
+/// Keeps `values[i]` where `keep[i]`.
+fn retain_indices<T>(values: &mut Vec<T>, keep: &[bool]) {
+    let mut i = 0;
+    values.retain(|_| {
+        i += 1;
+        keep[i - 1]
+    });
+}
+
+/// Events of one series, decoded: a timestamp column and one column per
+/// field.
+#[derive(Debug, Clone, PartialEq)]
+pub struct Batch {
+    /// Timestamps, in order.
+    pub timestamps: Vec<i64>,
+    /// One column per schema field.
+    pub columns: Vec<Column>,
+}
+
+impl Batch {
+    /// An empty batch for `schema`.
+    pub fn empty(schema: &Schema) -> Self {
+        Self {
+            timestamps: Vec::new(),
+            columns: schema
+                .fields()
+                .iter()
+                .map(|f| Column::new(f.kind))
+                .collect(),
+        }
+    }
+
+    /// Events held.
+    pub fn len(&self) -> usize {
+        self.timestamps.len()
+    }
+
+    /// True when empty.
+    pub fn is_empty(&self) -> bool {
+        self.timestamps.is_empty()
+    }
+
+    /// Event `i`'s field values.
+    pub fn row(&self, i: usize) -> Vec<Num> {
+        self.columns.iter().filter_map(|c| c.get(i)).collect()
+    }
+
+    /// Keeps the events with `from <= timestamp <= to`.
+    pub(super) fn keep_range(&mut self, from: i64, to: i64) {
+        let keep: Vec<bool> = self
+            .timestamps
+            .iter()
+            .map(|t| (from..=to).contains(t))
+            .collect();
+        if keep.iter().all(|&k| k) {
+            return;
+        }
+        retain_indices(&mut self.timestamps, &keep);
+        for column in &mut self.columns {
+            column.retain_indices(&keep);
+        }
+    }
+
+    /// Appends every event of `other` (same schema).
+    pub(super) fn extend_from(&mut self, other: &Batch) {
+        self.timestamps.extend_from_slice(&other.timestamps);
+        for (mine, theirs) in self.columns.iter_mut().zip(&other.columns) {
+            mine.extend_from(theirs);
+        }
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn schemas_refuse_empty_duplicate_and_unnamed_fields() {
+        assert!(Schema::new(vec![]).is_err());
+        let dup = Schema::new(vec![
+            Field::new("a", FieldKind::F64),
+            Field::new("a", FieldKind::I64),
+        ]);
+        assert!(dup.unwrap_err().to_string().contains("\"a\" appears twice"));
+        assert!(Schema::new(vec![Field::new("", FieldKind::F64)]).is_err());
+        let s = Schema::new(vec![
+            Field::new("price", FieldKind::F64),
+            Field::new("size", FieldKind::I64),
+        ])
+        .unwrap();
+        assert_eq!((s.index_of("size"), s.raw_event_bytes()), (Some(1), 24));
+    }
+
+    #[test]
+    fn batches_keep_a_range_across_columns() {
+        let mut b = Batch {
+            timestamps: vec![1, 2, 3, 4],
+            columns: vec![
+                Column::F64(vec![0.1, 0.2, 0.3, 0.4]),
+                Column::I64(vec![10, 20, 30, 40]),
+            ],
+        };
+        b.keep_range(2, 3);
+        assert_eq!(b.timestamps, [2, 3]);
+        assert_eq!(b.row(1), [Num::F64(0.3), Num::I64(30)]);
+        assert!(Num::F64(f64::NAN).same_bits(Num::F64(f64::NAN)));
+        assert!(!Num::F64(-0.0).same_bits(Num::F64(0.0)));
+    }
+}
