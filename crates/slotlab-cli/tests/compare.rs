@@ -41,7 +41,7 @@ fn the_table_puts_rust_and_cpython_side_by_side_with_claims() {
         "typing.NamedTuple",
         "time ÷ CPython slots",
         "bytes ÷ CPython dict",
-        "The lesson's claims, checked against these figures:",
+        "Claims and goals, checked against these figures:",
         "Significant memory reduction",
         "Measured: ",
     ] {

@@ -26,7 +26,7 @@ pub(super) fn render(results: &Results) -> String {
     }
     out.push_str(&claims_block(
         results,
-        "\n**The lesson's claims, checked against these figures**\n\n",
+        "\n**Claims and goals, checked against these figures**\n\n",
         |claim| {
             format!(
                 "- {} — **{}**: {}",

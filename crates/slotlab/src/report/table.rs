@@ -25,7 +25,7 @@ pub(super) fn render(results: &Results) -> String {
     let _ = writeln!(out, "{table}");
     out.push_str(&claims_block(
         results,
-        "\nThe lesson's claims, checked against these figures:\n",
+        "\nClaims and goals, checked against these figures:\n",
         |claim| {
             let mark = match claim.verdict {
                 Verdict::Held => "✔",
