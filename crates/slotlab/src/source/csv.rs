@@ -4,7 +4,7 @@
 
 use super::time::parse_timestamp;
 use super::{Events, SourceError};
-use crate::stream::{Column, Field, FieldKind, Schema};
+use crate::stream::{Column, Field, FieldKind, Num, Schema};
 use rustc_hash::FxHashMap;
 use std::io::Read;
 use std::path::Path;
@@ -55,14 +55,26 @@ pub fn read_csv(path: &Path, options: CsvOptions) -> Result<CsvEvents, SourceErr
     read_csv_from(file, &path.display().to_string(), options)
 }
 
-/// One numeric column while reading: every value as both types, until
-/// the end says whether all of them were integers.
+/// One numeric column while reading: integers until the first value that
+/// is not one turns the whole column into floats.
 struct Numbers {
     name: String,
     at: usize,
-    ints: Vec<i64>,
-    floats: Vec<f64>,
-    all_ints: bool,
+    values: Column,
+}
+
+impl Numbers {
+    fn push(&mut self, value: Num) {
+        match (&mut self.values, value) {
+            (Column::I64(v), Num::I64(i)) => v.push(i),
+            (Column::F64(v), value) => v.push(value.as_f64()),
+            (Column::I64(ints), Num::F64(x)) => {
+                let mut floats: Vec<f64> = ints.iter().map(|&i| i as f64).collect();
+                floats.push(x);
+                self.values = Column::F64(floats);
+            }
+        }
+    }
 }
 
 /// Reads CSV from `input`; `name` labels errors.
@@ -102,9 +114,7 @@ pub fn read_csv_from(
         .map(|(at, h)| Numbers {
             name: h.to_owned(),
             at,
-            ints: Vec::new(),
-            floats: Vec::new(),
-            all_ints: true,
+            values: Column::I64(Vec::new()),
         })
         .collect();
     if numbers.is_empty() {
@@ -130,7 +140,7 @@ pub fn read_csv_from(
     let mut bad = Vec::new();
     let mut rejected = 0u64;
     let mut record = ::csv::StringRecord::new();
-    let mut row_values: Vec<(i64, f64, bool)> = Vec::with_capacity(numbers.len());
+    let mut row_values: Vec<Num> = Vec::with_capacity(numbers.len());
     loop {
         let line_before = reader.position().line() + 1;
         let verdict = match reader.read_record(&mut record) {
@@ -168,10 +178,8 @@ pub fn read_csv_from(
                 last[index as usize] = ts;
                 series.push(index);
                 timestamps.push(ts);
-                for (column, &(int, float, is_int)) in numbers.iter_mut().zip(&row_values) {
-                    column.ints.push(int);
-                    column.floats.push(float);
-                    column.all_ints &= is_int;
+                for (column, &value) in numbers.iter_mut().zip(&row_values) {
+                    column.push(value);
                 }
             }
             Err((line, reason)) => {
@@ -198,13 +206,12 @@ pub fn read_csv_from(
     let mut fields = Vec::with_capacity(numbers.len());
     let mut columns = Vec::with_capacity(numbers.len());
     for n in numbers {
-        if n.all_ints {
-            fields.push(Field::new(n.name, FieldKind::I64));
-            columns.push(Column::I64(n.ints));
-        } else {
-            fields.push(Field::new(n.name, FieldKind::F64));
-            columns.push(Column::F64(n.floats));
-        }
+        let kind = match n.values {
+            Column::F64(_) => FieldKind::F64,
+            Column::I64(_) => FieldKind::I64,
+        };
+        fields.push(Field::new(n.name, kind));
+        columns.push(n.values);
     }
     let schema = Schema::new(fields).map_err(|e| header_error(e.to_string()))?;
     Ok(CsvEvents {
@@ -227,7 +234,7 @@ fn check_row(
     columns: usize,
     ts_at: usize,
     numbers: &[Numbers],
-    values: &mut Vec<(i64, f64, bool)>,
+    values: &mut Vec<Num>,
 ) -> Result<i64, String> {
     if record.len() != columns {
         return Err(format!(
@@ -243,9 +250,9 @@ fn check_row(
             return Err(format!("column {:?} is empty", n.name));
         }
         if let Ok(int) = text.parse::<i64>() {
-            values.push((int, int as f64, true));
+            values.push(Num::I64(int));
         } else if let Ok(float) = text.parse::<f64>() {
-            values.push((0, float, false));
+            values.push(Num::F64(float));
         } else {
             return Err(format!("column {:?}: {text:?} is not a number", n.name));
         }

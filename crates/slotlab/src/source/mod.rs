@@ -83,10 +83,7 @@ impl Events {
         let columns = schema
             .fields()
             .iter()
-            .map(|f| match Column::new(f.kind) {
-                Column::F64(_) => Column::F64(Vec::with_capacity(capacity)),
-                Column::I64(_) => Column::I64(Vec::with_capacity(capacity)),
-            })
+            .map(|f| Column::with_capacity(f.kind, capacity))
             .collect();
         Self {
             schema,

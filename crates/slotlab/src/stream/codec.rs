@@ -112,12 +112,8 @@ pub fn encode_column(column: &super::Column, codec: Codec) -> Result<Vec<u8>, su
     use super::Column;
     let error = |e: String| super::StreamError::Codec(e);
     Ok(match (column, codec) {
-        (Column::F64(v), Codec::Pco) => {
-            simple_compress(v, &ChunkConfig::default()).map_err(|e| error(pco_error(e)))?
-        }
-        (Column::I64(v), Codec::Pco) => {
-            simple_compress(v, &ChunkConfig::default()).map_err(|e| error(pco_error(e)))?
-        }
+        (Column::F64(v), Codec::Pco) => pco_bytes(v).map_err(error)?,
+        (Column::I64(v), Codec::Pco) => pco_bytes(v).map_err(error)?,
         (Column::I64(v), Codec::Ints) => ints::encode(v),
         (Column::F64(v), Codec::Gorilla) => floats::gorilla_encode(v),
         (Column::F64(v), Codec::Decimal) => floats::decimal_encode(v),
@@ -131,6 +127,11 @@ pub fn encode_column(column: &super::Column, codec: Codec) -> Result<Vec<u8>, su
             )));
         }
     })
+}
+
+/// pco with its default configuration.
+fn pco_bytes<T: pco::data_types::Number>(values: &[T]) -> Result<Vec<u8>, String> {
+    simple_compress(values, &ChunkConfig::default()).map_err(pco_error)
 }
 
 fn pco_error(e: pco::errors::PcoError) -> String {
@@ -152,7 +153,7 @@ pub(super) fn encode_i64(values: &[i64], policy: CodecPolicy) -> Result<EncodedC
     let pco = || -> Result<EncodedColumn, String> {
         Ok(EncodedColumn {
             codec: Codec::Pco,
-            bytes: simple_compress(values, &ChunkConfig::default()).map_err(pco_error)?,
+            bytes: pco_bytes(values)?,
         })
     };
     let hand = || EncodedColumn {
@@ -171,7 +172,7 @@ pub(super) fn encode_f64(values: &[f64], policy: CodecPolicy) -> Result<EncodedC
     let pco = || -> Result<EncodedColumn, String> {
         Ok(EncodedColumn {
             codec: Codec::Pco,
-            bytes: simple_compress(values, &ChunkConfig::default()).map_err(pco_error)?,
+            bytes: pco_bytes(values)?,
         })
     };
     // XOR's size is counted without writing it: it is written only when

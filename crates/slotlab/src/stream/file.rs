@@ -46,12 +46,15 @@ fn put_str(out: &mut Vec<u8>, s: &str) {
     out.extend_from_slice(s.as_bytes());
 }
 
+/// Codec policies by their tag in the header.
+const POLICIES: [CodecPolicy; 3] = [
+    CodecPolicy::Smallest,
+    CodecPolicy::HandWritten,
+    CodecPolicy::Pco,
+];
+
 fn policy_tag(policy: CodecPolicy) -> u8 {
-    match policy {
-        CodecPolicy::Smallest => 0,
-        CodecPolicy::HandWritten => 1,
-        CodecPolicy::Pco => 2,
-    }
+    POLICIES.iter().position(|&p| p == policy).unwrap_or(0) as u8
 }
 
 impl Stream {
@@ -197,12 +200,10 @@ fn read_header(header: &[u8]) -> Result<(Stream, usize), String> {
         at: 0,
     };
     let chunk_len = u64::from_le_bytes(r.array()?);
-    let codecs = match r.array::<1>()?[0] {
-        0 => CodecPolicy::Smallest,
-        1 => CodecPolicy::HandWritten,
-        2 => CodecPolicy::Pco,
-        other => return Err(format!("unknown codec policy {other}")),
-    };
+    let tag = r.array::<1>()?[0];
+    let codecs = *POLICIES
+        .get(usize::from(tag))
+        .ok_or_else(|| format!("unknown codec policy {tag}"))?;
     let fields = u32::from_le_bytes(r.array()?);
     let mut schema = Vec::new();
     for _ in 0..fields {

@@ -157,12 +157,7 @@ pub(super) fn encode(values: &[i64]) -> Vec<u8> {
     let mut delta = Vec::with_capacity(values.len());
     Transform::Delta.apply(values, &mut delta);
     let mut dod = Vec::with_capacity(values.len());
-    if let [first, second, ..] = delta[..] {
-        dod.extend_from_slice(&[first, second]);
-        dod.extend(delta.windows(2).skip(1).map(|w| w[1].wrapping_sub(w[0])));
-    } else {
-        dod.extend_from_slice(&delta);
-    }
+    Transform::DeltaOfDelta.apply(values, &mut dod);
     let candidates = [
         (Transform::Raw, values),
         (Transform::Delta, &delta[..]),

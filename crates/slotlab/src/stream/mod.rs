@@ -143,6 +143,27 @@ impl Aggregate {
         }
     }
 
+    /// Over the values whose timestamp is in `from..=to`.
+    fn of_range(timestamps: &[i64], column: &Column, from: i64, to: i64) -> Self {
+        let inside = |t: &&i64| (from..=to).contains(*t);
+        match column {
+            Column::F64(v) => Self::of(
+                timestamps
+                    .iter()
+                    .zip(v)
+                    .filter(|(t, _)| inside(t))
+                    .map(|(_, &x)| x),
+            ),
+            Column::I64(v) => Self::of(
+                timestamps
+                    .iter()
+                    .zip(v)
+                    .filter(|(t, _)| inside(t))
+                    .map(|(_, &x)| x as f64),
+            ),
+        }
+    }
+
     fn merge(self, other: Aggregate) -> Self {
         Aggregate {
             count: self.count + other.count,
@@ -406,9 +427,7 @@ impl Stream {
                 out.extend_from(&part);
             }
         }
-        let mut head = s.head.clone();
-        head.keep_range(from, to);
-        out.extend_from(&head);
+        out.extend_range(&s.head, from, to);
         Ok(out)
     }
 
@@ -444,13 +463,20 @@ impl Stream {
                 } else {
                     let mut part = Batch::empty(&self.schema);
                     chunk.decode_into(&self.schema, &mut part)?;
-                    part.keep_range(from, to);
-                    total = total.merge(Aggregate::of_column(&part.columns[field]));
+                    total = total.merge(Aggregate::of_range(
+                        &part.timestamps,
+                        &part.columns[field],
+                        from,
+                        to,
+                    ));
                 }
             }
-            let mut head = s.head.clone();
-            head.keep_range(from, to);
-            total = total.merge(Aggregate::of_column(&head.columns[field]));
+            total = total.merge(Aggregate::of_range(
+                &s.head.timestamps,
+                &s.head.columns[field],
+                from,
+                to,
+            ));
         }
         Ok(total)
     }

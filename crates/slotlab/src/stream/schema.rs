@@ -162,9 +162,14 @@ pub enum Column {
 impl Column {
     /// An empty column of `kind`.
     pub fn new(kind: FieldKind) -> Self {
+        Self::with_capacity(kind, 0)
+    }
+
+    /// An empty column of `kind` with room for `capacity` values.
+    pub fn with_capacity(kind: FieldKind, capacity: usize) -> Self {
         match kind {
-            FieldKind::F64 => Column::F64(Vec::new()),
-            FieldKind::I64 => Column::I64(Vec::new()),
+            FieldKind::F64 => Column::F64(Vec::with_capacity(capacity)),
+            FieldKind::I64 => Column::I64(Vec::with_capacity(capacity)),
         }
     }
 
@@ -292,6 +297,21 @@ impl Batch {
         retain_indices(&mut self.timestamps, &keep);
         for column in &mut self.columns {
             column.retain_indices(&keep);
+        }
+    }
+
+    /// Appends the events of `other` (same schema) with
+    /// `from <= timestamp <= to`.
+    pub(super) fn extend_range(&mut self, other: &Batch, from: i64, to: i64) {
+        for (i, t) in other.timestamps.iter().enumerate() {
+            if (from..=to).contains(t) {
+                self.timestamps.push(*t);
+                for (mine, theirs) in self.columns.iter_mut().zip(&other.columns) {
+                    if let Some(value) = theirs.get(i) {
+                        mine.push(value);
+                    }
+                }
+            }
         }
     }
 
