@@ -7,8 +7,8 @@ mod progress;
 use anyhow::Context;
 use clap::Parser;
 use cli::{
-    Cli, Command, CompareArgs, ExplainArgs, MeasureArgs, OutputArgs, ReportArgs, SeedArgs,
-    StreamArgs, SweepArgs,
+    Cli, Command, CompareArgs, ExplainArgs, IngestArgs, MeasureArgs, OutputArgs, ReportArgs,
+    SeedArgs, StreamArgs, SweepArgs,
 };
 use progress::Progress;
 use slotlab::lab::access::{self, AccessConfig};
@@ -53,6 +53,7 @@ fn run() -> anyhow::Result<ExitCode> {
         Command::Gc(args) => gc_command(&args, quiet),
         Command::Report(args) => report_command(&args, quiet),
         Command::Stream(args) => stream_command(&args, quiet),
+        Command::Ingest(args) => ingest_command(&args, quiet),
     }
 }
 
@@ -258,6 +259,53 @@ fn stream_command(args: &StreamArgs, quiet: bool) -> anyhow::Result<ExitCode> {
     let failed = results.notes.iter().any(|n| n.starts_with("VERIFY FAILED"));
     emit_results(&results, format, &args.output)?;
     Ok(if failed {
+        ExitCode::FAILURE
+    } else {
+        ExitCode::SUCCESS
+    })
+}
+
+fn ingest_command(args: &IngestArgs, quiet: bool) -> anyhow::Result<ExitCode> {
+    use signal_hook::consts::{SIGINT, SIGTERM};
+    let format = format_of(&args.output, Format::Table)?;
+    let (config, sinks) = args.config().map_err(anyhow::Error::msg)?;
+    // Ctrl-C or SIGTERM asks for a stop (intake ends, the pipeline drains,
+    // the report is printed); a second one, with the stop already asked
+    // for, quits at once. The shutdown must be registered first.
+    let stop = slotlab::ingest::Stop::new();
+    for signal in [SIGINT, SIGTERM] {
+        signal_hook::flag::register_conditional_shutdown(signal, 130, stop.flag())
+            .and_then(|_| signal_hook::flag::register(signal, stop.flag()))
+            .context("cannot install the Ctrl-C/SIGTERM handler")?;
+    }
+    let mut progress = Progress::spinner(quiet, format!("ingest {}", config.source.describe()));
+    let outcome = slotlab::lab::ingest::run(&config, &sinks, &stop, &mut |sink, live| {
+        let mib = |b: u64| b as f64 / (1 << 20) as f64;
+        let rate = live.stored as f64 / live.elapsed.as_secs_f64().max(1e-9);
+        let mut line = format!(
+            "{sink}: stored {} ({:.2}M/s), held {:.1} MiB, queues {}/{} {}/{}, dropped {}, \
+             rejected {}",
+            live.stored,
+            rate / 1e6,
+            mib(live.held_bytes),
+            live.queued[0],
+            live.capacity,
+            live.queued[1],
+            live.capacity,
+            live.dropped,
+            live.rejected
+        );
+        if stop.requested() {
+            line.push_str(" — stopping: draining what was accepted (Ctrl-C again quits now)");
+        }
+        progress.step(&line);
+    })?;
+    progress.finish();
+    if stop.requested() && !quiet {
+        eprintln!("stopped on request: intake ended, every accepted event was stored");
+    }
+    emit_results(&outcome.results, format, &args.output)?;
+    Ok(if outcome.failed() {
         ExitCode::FAILURE
     } else {
         ExitCode::SUCCESS

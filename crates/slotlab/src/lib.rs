@@ -41,6 +41,7 @@
 // Lets `#[derive(Record)]`'s `::slotlab::...` paths resolve inside this crate.
 extern crate self as slotlab;
 
+pub mod ingest;
 pub mod lab;
 pub mod measure;
 pub mod model;

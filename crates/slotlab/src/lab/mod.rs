@@ -6,6 +6,7 @@ pub mod claims;
 pub mod compare;
 pub mod explain;
 pub mod gc;
+pub mod ingest;
 pub mod seed;
 pub mod stream;
 pub mod suite;
@@ -62,6 +63,9 @@ pub enum LabError {
     /// A source of events could not be read.
     #[error(transparent)]
     Source(#[from] crate::source::SourceError),
+    /// An ingestion run could not start.
+    #[error(transparent)]
+    Ingest(#[from] crate::ingest::IngestError),
     /// A file could not be written or a compressor failed.
     #[error("{0}")]
     Io(String),

@@ -553,36 +553,10 @@ fn records_row(
     ))
 }
 
-/// Slot names for the model's class: the field names where they are
-/// identifiers, `f0`, `f1`… otherwise.
+/// The slots class for `events` and its attribute names.
 fn event_class(events: &Events) -> Result<(Class, Vec<Str>), LabError> {
     let keyed = events.keys.len() > 1;
-    let named = |generic: bool| -> Vec<String> {
-        (keyed.then(|| "series".to_owned()))
-            .into_iter()
-            .chain(std::iter::once("timestamp".to_owned()))
-            .chain(events.schema.fields().iter().enumerate().map(|(i, f)| {
-                if generic {
-                    format!("f{i}")
-                } else {
-                    f.name.clone()
-                }
-            }))
-            .collect()
-    };
-    let build = |names: &[String]| {
-        Class::builder("Event")
-            .slots(names.iter().map(String::as_str))
-            .build()
-    };
-    let (class, names) = match build(&named(false)) {
-        Ok(class) => (class, named(false)),
-        Err(_) => {
-            let names = named(true);
-            (build(&names)?, names)
-        }
-    };
-    Ok((class, names.iter().map(|n| Str::intern(n)).collect()))
+    Ok(crate::ingest::event_class(&events.schema, keyed, true)?)
 }
 
 fn slots_row(

@@ -221,6 +221,13 @@ fn publish_thread() {
     }
 }
 
+/// Publishes the calling thread's pending balance (under
+/// [`PUBLISH_BYTES`]) to the process-wide counters now. Call it last thing
+/// in a worker thread so the process figures include all its work.
+pub fn publish_pending() {
+    publish_thread();
+}
+
 /// Records one call on this thread: `bytes` and `usable` are the change in
 /// live requested and usable bytes; `event` says what happened to blocks.
 fn record(bytes: i64, usable: i64, event: Event) {

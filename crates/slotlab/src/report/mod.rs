@@ -92,7 +92,15 @@ pub enum Spelling {
 
 /// The [`Measurement::extra`] figures tables show as columns when any row
 /// has them: key, header, spelling.
-pub const EXTRA_COLUMNS: [(&str, &str, Spelling); 14] = [
+pub const EXTRA_COLUMNS: [(&str, &str, Spelling); 22] = [
+    ("events_per_s", "events/s", Spelling::Count),
+    ("bytes_per_event", "held B/event", Spelling::Decimal),
+    ("latency_p50_us", "p50 µs", Spelling::Decimal),
+    ("latency_p99_us", "p99 µs", Spelling::Decimal),
+    ("latency_p999_us", "p99.9 µs", Spelling::Decimal),
+    ("latency_max_us", "max µs", Spelling::Decimal),
+    ("dropped", "dropped", Spelling::Count),
+    ("rejected", "rejected", Spelling::Count),
     ("encode_m_per_s", "encode M/s", Spelling::Decimal),
     ("decode_m_per_s", "decode M/s", Spelling::Decimal),
     ("ns_per_op", "ns/op", Spelling::Decimal),

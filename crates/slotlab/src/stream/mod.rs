@@ -324,7 +324,10 @@ impl Stream {
         Ok(())
     }
 
-    fn seal_series(&mut self, id: SeriesId) -> Result<(), StreamError> {
+    /// Seals `id`'s open head chunk now, however full (an ingesting sink
+    /// staggers its series' first seals this way, so they do not all fall
+    /// due at once). On a codec error the head is kept as it was.
+    pub fn seal_series(&mut self, id: SeriesId) -> Result<(), StreamError> {
         let Some(s) = self.series.get_mut(id.index()) else {
             return Err(StreamError::UnknownSeries(id.0));
         };

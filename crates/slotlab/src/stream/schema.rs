@@ -196,7 +196,7 @@ impl Column {
 
     /// Appends `value`, which must be of the column's kind (checked by
     /// the caller; a mismatch is ignored in release builds).
-    pub(super) fn push(&mut self, value: Num) {
+    pub fn push(&mut self, value: Num) {
         match (self, value) {
             (Column::F64(v), Num::F64(x)) => v.push(x),
             (Column::I64(v), Num::I64(x)) => v.push(x),
@@ -204,7 +204,8 @@ impl Column {
         }
     }
 
-    pub(super) fn clear(&mut self) {
+    /// Removes every value, keeping the allocation.
+    pub fn clear(&mut self) {
         match self {
             Column::F64(v) => v.clear(),
             Column::I64(v) => v.clear(),
@@ -220,10 +221,15 @@ impl Column {
     }
 
     /// Appends every value of `other` (same kind).
-    pub(super) fn extend_from(&mut self, other: &Column) {
+    pub fn extend_from(&mut self, other: &Column) {
+        self.extend_range(other, 0..other.len());
+    }
+
+    /// Appends `other`'s values in `range` (same kind; `range` within it).
+    pub fn extend_range(&mut self, other: &Column, range: std::ops::Range<usize>) {
         match (self, other) {
-            (Column::F64(v), Column::F64(o)) => v.extend_from_slice(o),
-            (Column::I64(v), Column::I64(o)) => v.extend_from_slice(o),
+            (Column::F64(v), Column::F64(o)) => v.extend_from_slice(&o[range]),
+            (Column::I64(v), Column::I64(o)) => v.extend_from_slice(&o[range]),
             _ => debug_assert!(false, "columns of one schema share kinds"),
         }
     }

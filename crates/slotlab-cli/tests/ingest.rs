@@ -1,0 +1,140 @@
+//! `slotlab ingest` end to end, through the built binary.
+
+use assert_cmd::Command;
+use std::time::Duration;
+
+fn ingest(args: &[&str], stdin: Option<&str>) -> serde_json::Value {
+    let mut cmd = Command::cargo_bin("slotlab").unwrap();
+    cmd.arg("ingest").args(args).args(["--format", "json"]);
+    if let Some(text) = stdin {
+        cmd.write_stdin(text);
+    }
+    let out = cmd.assert().success();
+    serde_json::from_slice(&out.get_output().stdout).unwrap()
+}
+
+fn extra(row: &serde_json::Value, key: &str) -> f64 {
+    row["extra"][key]
+        .as_f64()
+        .unwrap_or_else(|| panic!("no {key} in {row}"))
+}
+
+#[test]
+fn every_sink_side_by_side_on_the_same_workload() {
+    let value = ingest(&["--events", "30000", "--sink", "all"], None);
+    let rows = value["measurements"].as_array().unwrap();
+    let layouts: Vec<&str> = rows.iter().map(|m| m["layout"].as_str().unwrap()).collect();
+    assert_eq!(layouts, ["dict", "slots", "record", "columns", "stream"]);
+    for row in rows {
+        assert_eq!(row["experiment"], "ingest");
+        assert_eq!(extra(row, "accepted"), 30000.0);
+        assert_eq!(extra(row, "stored"), 30000.0);
+        assert_eq!(extra(row, "dropped"), 0.0);
+        assert_eq!(extra(row, "rejected"), 0.0);
+        assert_eq!(extra(row, "verified"), 1.0);
+        assert!(extra(row, "events_per_s") > 0.0);
+        assert!(extra(row, "bytes_per_event") > 0.0);
+        assert!(extra(row, "latency_p99_us") >= extra(row, "latency_p50_us"));
+    }
+    // The layouts differ as the lesson says: dict objects hold the most.
+    let per_event = |i: usize| extra(&rows[i], "bytes_per_event");
+    assert!(per_event(0) > per_event(1) && per_event(1) > per_event(2));
+    let claims = value["claims"].as_array().unwrap();
+    assert_eq!(claims.len(), 3);
+    let notes = value["notes"].to_string();
+    assert!(notes.contains("Ranking by events/s"), "{notes}");
+}
+
+#[test]
+fn stdin_lines_with_bad_ones_named_by_line() {
+    let csv = "timestamp,series,price,size\n\
+               2026-01-01T09:30:00Z,AAPL,190.5,100\n\
+               2026-01-01T09:30:01Z,MSFT,oops,200\n\
+               2026-01-01T09:30:02Z,AAPL,190.75,300\n";
+    let value = ingest(
+        &[
+            "--source", "-", "--input", "csv", "--ints", "size", "--sink", "slots",
+        ],
+        Some(csv),
+    );
+    let row = &value["measurements"][0];
+    assert_eq!(row["layout"], "slots");
+    assert_eq!(extra(row, "accepted"), 2.0);
+    assert_eq!(extra(row, "rejected"), 1.0);
+    let notes = value["notes"].to_string();
+    assert!(notes.contains("line 3: \\\"price\\\""), "{notes}");
+    assert!(notes.contains("size (i64)"), "{notes}");
+}
+
+#[test]
+fn strict_exits_non_zero_after_printing_the_report() {
+    let out = Command::cargo_bin("slotlab")
+        .unwrap()
+        .args(["ingest", "--source", "-", "--strict", "--sink", "record"])
+        .args(["--format", "json"])
+        .write_stdin("{\"timestamp\": 1, \"v\": 1}\n{\"timestamp\": 2}\n")
+        .assert()
+        .failure();
+    let value: serde_json::Value = serde_json::from_slice(&out.get_output().stdout).unwrap();
+    assert_eq!(extra(&value["measurements"][0], "stored"), 1.0);
+    assert!(value["notes"].to_string().contains("line 2"));
+}
+
+#[test]
+fn sigterm_stops_intake_and_every_accepted_event_is_stored() {
+    let bin = assert_cmd::cargo::cargo_bin("slotlab");
+    let child = std::process::Command::new(bin)
+        .args([
+            "ingest",
+            "--sink",
+            "columns",
+            "--duration",
+            "60s",
+            "--quiet",
+        ])
+        .args(["--format", "json"])
+        .stdout(std::process::Stdio::piped())
+        .stderr(std::process::Stdio::piped())
+        .spawn()
+        .unwrap();
+    std::thread::sleep(Duration::from_millis(1500));
+    let killed = std::process::Command::new("kill")
+        .args(["-TERM", &child.id().to_string()])
+        .status()
+        .unwrap();
+    assert!(killed.success());
+    let out = child.wait_with_output().unwrap();
+    assert!(
+        out.status.success(),
+        "{}",
+        String::from_utf8_lossy(&out.stderr)
+    );
+    let value: serde_json::Value = serde_json::from_slice(&out.stdout).unwrap();
+    let row = &value["measurements"][0];
+    assert!(extra(row, "accepted") > 0.0);
+    assert_eq!(extra(row, "accepted"), extra(row, "stored"));
+    assert_eq!(extra(row, "verified"), 1.0);
+    assert!(value["notes"].to_string().contains("stopped on request"));
+    // Stopped well before the 60 s limit.
+    assert!(row["time"]["median_s"].as_f64().unwrap() < 30.0, "{row}");
+}
+
+#[test]
+fn unusable_flags_and_files_get_clear_errors() {
+    let fails = |args: &[&str], says: &str| {
+        let out = Command::cargo_bin("slotlab")
+            .unwrap()
+            .arg("ingest")
+            .args(args)
+            .assert()
+            .failure();
+        let stderr = String::from_utf8_lossy(&out.get_output().stderr).into_owned();
+        assert!(stderr.contains(says), "{args:?}: {stderr}");
+        assert!(!stderr.contains("panicked"), "{stderr}");
+    };
+    fails(&["--source", "/nonexistent.ndjson"], "/nonexistent.ndjson");
+    fails(&["--source", "x.csv", "--rate", "1e6"], "--rate");
+    fails(&["--source", "-", "--sink", "all"], "read only once");
+    fails(&["--rate", "fast"], "events per second");
+    fails(&["--duration", "soon"], "10s");
+}

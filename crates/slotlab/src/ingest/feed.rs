@@ -1,0 +1,288 @@
+//! The source stage: generates events or reads lines, stamps them with
+//! their creation instant and offers them to the pipeline.
+
+use super::Ended;
+use super::{EventBatch, IngestError, InputFormat, OnFull, Shared, SourceSpec, nanos_since};
+use crate::source::{Sensors, SyntheticSource, Ticks};
+use crossbeam_channel::{Sender, TrySendError};
+use std::fs::File;
+use std::io::{BufRead, BufReader, ErrorKind, Read};
+use std::sync::atomic::Ordering::Relaxed;
+use std::time::{Duration, Instant};
+
+/// What travels from the source to the parse stage.
+#[derive(Debug)]
+pub(super) enum Packet {
+    /// Typed events (synthetic sources): the parse stage passes them on.
+    Events(EventBatch),
+    /// Whole lines of text to parse.
+    Lines(LineBlock),
+}
+
+/// Whole lines read together.
+#[derive(Debug)]
+pub(super) struct LineBlock {
+    /// The lines, each ending in `\n` (the input's last may not).
+    pub text: Vec<u8>,
+    /// The first line's number in the input, from 1.
+    pub first_line: u64,
+    /// When they were read, in nanoseconds since the run began.
+    pub created_ns: u64,
+}
+
+/// What the source is asked to do.
+#[derive(Debug, Clone, Copy)]
+pub(super) struct Plan {
+    pub events: Option<u64>,
+    pub deadline: Option<Instant>,
+    pub rate: Option<f64>,
+    pub batch: usize,
+    pub on_full: OnFull,
+    pub epoch: Instant,
+}
+
+impl Plan {
+    fn expired(&self) -> bool {
+        self.deadline.is_some_and(|d| Instant::now() >= d)
+    }
+}
+
+/// Bytes asked of the input per read.
+const READ_BYTES: usize = 256 * 1024;
+/// The longest line accepted: a longer one means the input is not lines.
+const MAX_LINE_BYTES: usize = 64 * 1024 * 1024;
+/// Events stamped with one reading of the clock (synthetic sources at
+/// full speed: reading the clock per event would cost more than making it).
+const STAMP_EVERY: usize = 256;
+/// Longest sleep of a rate-limited source, so a stop is seen promptly.
+const MAX_NAP: Duration = Duration::from_millis(10);
+
+/// An opened source, ready to run on its own thread.
+#[derive(Debug)]
+pub(super) enum Input {
+    Sensors(Sensors),
+    Ticks(Ticks),
+    File(File, InputFormat),
+    Stdin(InputFormat),
+}
+
+impl Input {
+    /// Opens `spec` (a file is opened here, so a missing one is reported
+    /// before any thread starts).
+    pub fn open(spec: &SourceSpec) -> Result<Self, IngestError> {
+        Ok(match spec {
+            SourceSpec::Sensors(s) => Input::Sensors(s.clone()),
+            SourceSpec::Ticks(t) => Input::Ticks(t.clone()),
+            SourceSpec::File { path, format } => {
+                let file = File::open(path).map_err(|e| IngestError::Open {
+                    path: path.display().to_string(),
+                    reason: e.to_string(),
+                })?;
+                if file.metadata().is_ok_and(|m| m.is_dir()) {
+                    return Err(IngestError::Open {
+                        path: path.display().to_string(),
+                        reason: "it is a directory, not a file of lines".to_owned(),
+                    });
+                }
+                Input::File(file, *format)
+            }
+            SourceSpec::Stdin { format } => Input::Stdin(*format),
+        })
+    }
+
+    /// How lines are written (synthetic sources have none).
+    pub fn format(&self) -> InputFormat {
+        match self {
+            Input::File(_, format) | Input::Stdin(format) => *format,
+            Input::Sensors(_) | Input::Ticks(_) => InputFormat::Ndjson,
+        }
+    }
+
+    /// Feeds the pipeline until the input ends, the plan's limit or a stop.
+    pub fn run(self, out: Sender<Packet>, plan: &Plan, shared: &Shared) {
+        match self {
+            Input::Sensors(s) => generate(s, &out, plan, shared),
+            Input::Ticks(t) => generate(t, &out, plan, shared),
+            Input::File(file, _) => read_lines(file, &out, plan, shared),
+            Input::Stdin(_) => read_lines(std::io::stdin().lock(), &out, plan, shared),
+        }
+    }
+}
+
+/// Hands `packet` (of `events` events) to the pipeline: waits for room,
+/// or sheds it and counts it. False when the pipeline is gone.
+fn offer(
+    out: &Sender<Packet>,
+    packet: Packet,
+    events: u64,
+    on_full: OnFull,
+    shared: &Shared,
+) -> Offered {
+    match on_full {
+        OnFull::Block => match out.send(packet) {
+            Ok(()) => Offered::Sent,
+            Err(_) => Offered::Closed,
+        },
+        OnFull::Drop => match out.try_send(packet) {
+            Ok(()) => Offered::Sent,
+            Err(TrySendError::Full(_)) => {
+                shared.dropped.fetch_add(events, Relaxed);
+                Offered::Dropped
+            }
+            Err(TrySendError::Disconnected(_)) => Offered::Closed,
+        },
+    }
+}
+
+#[derive(Debug, PartialEq, Eq)]
+enum Offered {
+    Sent,
+    Dropped,
+    Closed,
+}
+
+/// Runs a synthetic source.
+fn generate<S: SyntheticSource>(mut source: S, out: &Sender<Packet>, plan: &Plan, shared: &Shared) {
+    let schema = source.schema();
+    // Every key goes with the first batch that reaches the pipeline.
+    let mut keys = source.keys();
+    let mut produced = 0u64;
+    loop {
+        if shared.halted() || plan.expired() {
+            return;
+        }
+        let mut n = plan.batch as u64;
+        if let Some(limit) = plan.events {
+            n = n.min(limit.saturating_sub(produced));
+            if n == 0 {
+                return;
+            }
+        }
+        if let Some(rate) = plan.rate {
+            let due = (plan.epoch.elapsed().as_secs_f64() * rate) as u64;
+            let ready = due.saturating_sub(produced);
+            if ready == 0 {
+                let next = Duration::from_secs_f64((produced + 1) as f64 / rate);
+                let wait = next.saturating_sub(plan.epoch.elapsed()).min(MAX_NAP);
+                std::thread::sleep(wait);
+                continue;
+            }
+            n = n.min(ready);
+        }
+        let n = n as usize;
+        let mut batch = EventBatch::new(schema.clone(), true, n);
+        batch.events.keys.clone_from(&keys);
+        match plan.rate {
+            // Each event is stamped with the instant it was due, not when
+            // it was made: a late source shows up as latency.
+            Some(rate) => {
+                source.fill(&mut batch.events, n);
+                let ns_per_event = 1e9 / rate;
+                batch.created_ns.extend(
+                    (produced..produced + n as u64).map(|i| (i as f64 * ns_per_event) as u64),
+                );
+            }
+            None => {
+                let mut left = n;
+                while left > 0 {
+                    let step = left.min(STAMP_EVERY);
+                    source.fill(&mut batch.events, step);
+                    let now = nanos_since(plan.epoch);
+                    batch.created_ns.extend(std::iter::repeat_n(now, step));
+                    left -= step;
+                }
+            }
+        }
+        produced += n as u64;
+        match offer(out, Packet::Events(batch), n as u64, plan.on_full, shared) {
+            Offered::Sent => keys.clear(),
+            Offered::Dropped => {}
+            Offered::Closed => return,
+        }
+    }
+}
+
+/// Reads whole lines from `input` in blocks.
+fn read_lines(input: impl Read, out: &Sender<Packet>, plan: &Plan, shared: &Shared) {
+    let mut reader = BufReader::with_capacity(READ_BYTES, input);
+    let mut partial: Vec<u8> = Vec::new();
+    let mut lines_read = 0u64;
+    let mut first = true;
+    loop {
+        if shared.halted() || plan.expired() {
+            return;
+        }
+        let buf = match reader.fill_buf() {
+            Ok(buf) => buf,
+            Err(e) if e.kind() == ErrorKind::Interrupted => continue,
+            Err(e) => {
+                shared.end(Ended::SourceFailed(format!(
+                    "reading after line {lines_read}: {e}"
+                )));
+                return;
+            }
+        };
+        let at_end = buf.is_empty();
+        let mut text = std::mem::take(&mut partial);
+        if at_end {
+            if text.is_empty() {
+                return;
+            }
+        } else {
+            let Some(last_newline) = buf.iter().rposition(|&b| b == b'\n') else {
+                text.extend_from_slice(buf);
+                let len = buf.len();
+                reader.consume(len);
+                if text.len() > MAX_LINE_BYTES {
+                    shared.end(Ended::SourceFailed(format!(
+                        "line {} is longer than {} MiB: the input is not lines of NDJSON or CSV",
+                        lines_read + 1,
+                        MAX_LINE_BYTES >> 20
+                    )));
+                    return;
+                }
+                partial = text;
+                continue;
+            };
+            text.extend_from_slice(&buf[..=last_newline]);
+            reader.consume(last_newline + 1);
+        }
+        let mut lines = text.iter().filter(|&&b| b == b'\n').count() as u64;
+        if at_end {
+            lines += 1;
+        }
+        let mut last_block = at_end;
+        if let Some(limit) = plan.events {
+            let room = limit.saturating_sub(lines_read);
+            if lines >= room {
+                // Keep the first `room` lines.
+                let cut = text
+                    .iter()
+                    .enumerate()
+                    .filter(|(_, b)| **b == b'\n')
+                    .nth(room.saturating_sub(1) as usize)
+                    .map_or(text.len(), |(i, _)| i + 1);
+                text.truncate(if room == 0 { 0 } else { cut });
+                lines = room;
+                last_block = true;
+            }
+        }
+        if lines == 0 {
+            return;
+        }
+        let block = LineBlock {
+            text,
+            first_line: lines_read + 1,
+            created_ns: nanos_since(plan.epoch),
+        };
+        lines_read += lines;
+        // The first block (a CSV header, the line that fixes the schema)
+        // is never shed.
+        let on_full = if first { OnFull::Block } else { plan.on_full };
+        first = false;
+        if offer(out, Packet::Lines(block), lines, on_full, shared) == Offered::Closed || last_block
+        {
+            return;
+        }
+    }
+}

@@ -1,0 +1,650 @@
+//! The parse stage's rules: NDJSON and CSV lines into typed events.
+//!
+//! An event is a timestamp (integer epoch milliseconds or an RFC 3339
+//! date-time with its offset), an optional series key and numeric fields.
+//! The fields are fixed by the first good line (NDJSON: its keys, sorted)
+//! or the header (CSV). Every later line must carry exactly those fields;
+//! one that does not — broken JSON, not an object, a missing or unparsable
+//! timestamp, a value that is not a number, a field too many or too few, a
+//! timestamp older than its series' last — is rejected with its line
+//! number, never guessed at.
+
+use super::feed::LineBlock;
+use super::{BAD_LINES_KEPT, Ended, EventBatch};
+use crate::stream::{Field, FieldKind, Num, Schema};
+use rustc_hash::FxHashMap;
+use serde_json::Value as Json;
+
+/// How lines are written.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum InputFormat {
+    /// One JSON object per line.
+    Ndjson,
+    /// A header row, then one event per row.
+    Csv,
+}
+
+impl InputFormat {
+    /// The format a file name suggests: `.csv` is CSV, `.ndjson`, `.jsonl`
+    /// and `.json` are NDJSON.
+    pub fn from_path(path: &std::path::Path) -> Option<Self> {
+        let ext = path.extension()?.to_str()?.to_ascii_lowercase();
+        match ext.as_str() {
+            "csv" => Some(InputFormat::Csv),
+            "ndjson" | "jsonl" | "json" => Some(InputFormat::Ndjson),
+            _ => None,
+        }
+    }
+}
+
+impl std::fmt::Display for InputFormat {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.write_str(match self {
+            InputFormat::Ndjson => "ndjson",
+            InputFormat::Csv => "csv",
+        })
+    }
+}
+
+/// How lines become events.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct ParseOptions {
+    /// The timestamp's field (or column).
+    pub ts_field: String,
+    /// The series key's field; events without it are all in one series.
+    pub series_field: String,
+    /// Fields held as 64-bit integers; every other field is a float.
+    pub ints: Vec<String>,
+    /// Stop at the first bad line instead of skipping it.
+    pub strict: bool,
+}
+
+impl Default for ParseOptions {
+    fn default() -> Self {
+        Self {
+            ts_field: "timestamp".to_owned(),
+            series_field: "series".to_owned(),
+            ints: Vec::new(),
+            strict: false,
+        }
+    }
+}
+
+/// A rejected line.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct BadLine {
+    /// Its number in the input, from 1.
+    pub line: u64,
+    /// What is wrong with it.
+    pub reason: String,
+}
+
+/// The events fixed by the first good line or the header.
+#[derive(Debug)]
+struct Shape {
+    schema: Schema,
+    keyed: bool,
+    /// CSV: the column of the timestamp, of the series, of each field.
+    ts_at: usize,
+    series_at: Option<usize>,
+    field_at: Vec<usize>,
+    columns: usize,
+}
+
+/// What one block of lines gave.
+#[derive(Debug, Default)]
+pub(super) struct ParsedBlock {
+    /// Its good events (`None` when there were none).
+    pub batch: Option<EventBatch>,
+    /// Why intake must stop (strict mode met a bad line; a CSV header is
+    /// unusable).
+    pub stop: Option<Ended>,
+}
+
+/// Parses blocks of lines in order, remembering the shape, the series and
+/// each series' last timestamp.
+#[derive(Debug)]
+pub(super) struct LineParser {
+    options: ParseOptions,
+    format: InputFormat,
+    shape: Option<Shape>,
+    series: FxHashMap<String, u32>,
+    last: Vec<i64>,
+    /// Lines rejected so far.
+    pub rejected: u64,
+    /// The first of them.
+    pub bad: Vec<BadLine>,
+    values: Vec<Num>,
+}
+
+impl LineParser {
+    pub(super) fn new(options: ParseOptions, format: InputFormat) -> Self {
+        Self {
+            options,
+            format,
+            shape: None,
+            series: FxHashMap::default(),
+            last: Vec::new(),
+            rejected: 0,
+            bad: Vec::new(),
+            values: Vec::new(),
+        }
+    }
+
+    /// Parses `block`.
+    pub(super) fn parse(&mut self, block: &LineBlock) -> ParsedBlock {
+        let mut out = ParsedBlock::default();
+        match self.format {
+            InputFormat::Ndjson => {
+                for (i, line) in block.text.split(|&b| b == b'\n').enumerate() {
+                    let number = block.first_line + i as u64;
+                    let line = line.strip_suffix(b"\r").unwrap_or(line);
+                    if line.iter().all(u8::is_ascii_whitespace) {
+                        continue;
+                    }
+                    let verdict = self.json_line(line, &mut out, block.created_ns);
+                    if self.judge(number, verdict, &mut out) {
+                        break;
+                    }
+                }
+            }
+            InputFormat::Csv => self.csv_block(block, &mut out),
+        }
+        out
+    }
+
+    /// Counts a bad line; true when intake must stop.
+    fn judge(&mut self, line: u64, verdict: Result<(), String>, out: &mut ParsedBlock) -> bool {
+        let Err(reason) = verdict else {
+            return false;
+        };
+        let bad = BadLine { line, reason };
+        self.rejected += 1;
+        if self.bad.len() < BAD_LINES_KEPT {
+            self.bad.push(bad.clone());
+        }
+        if self.options.strict {
+            out.stop = Some(Ended::Strict(bad));
+            return true;
+        }
+        false
+    }
+
+    fn json_line(
+        &mut self,
+        line: &[u8],
+        out: &mut ParsedBlock,
+        created: u64,
+    ) -> Result<(), String> {
+        let json: Json = serde_json::from_slice(line).map_err(|e| format!("not JSON: {e}"))?;
+        let Json::Object(object) = json else {
+            return Err(format!("not a JSON object but {}", kind_of(&json)));
+        };
+        let ts = match object.get(&self.options.ts_field) {
+            Some(value) => json_timestamp(value)?,
+            None => return Err(format!("no {:?} field", self.options.ts_field)),
+        };
+        let key = match object.get(&self.options.series_field) {
+            None => None,
+            Some(Json::String(s)) => Some(s.clone()),
+            Some(Json::Number(n)) if n.is_i64() || n.is_u64() => Some(n.to_string()),
+            Some(other) => {
+                return Err(format!(
+                    "series {:?} is {}, not a string",
+                    self.options.series_field,
+                    kind_of(other)
+                ));
+            }
+        };
+        if let Some(shape) = &self.shape {
+            let expected = shape.schema.fields().len() + 1 + usize::from(shape.keyed);
+            if shape.keyed && key.is_none() {
+                return Err(format!("no {:?} field", self.options.series_field));
+            }
+            if !shape.keyed && key.is_some() {
+                return Err(format!(
+                    "has a {:?} field, which the first line did not",
+                    self.options.series_field
+                ));
+            }
+            self.values.clear();
+            for field in shape.schema.fields() {
+                let Some(value) = object.get(&field.name) else {
+                    return Err(format!("no {:?} field", field.name));
+                };
+                self.values
+                    .push(json_number(&field.name, field.kind, value)?);
+            }
+            if object.len() != expected {
+                let extra = object
+                    .keys()
+                    .find(|k| {
+                        **k != self.options.ts_field
+                            && **k != self.options.series_field
+                            && shape.schema.index_of(k).is_none()
+                    })
+                    .cloned()
+                    .unwrap_or_default();
+                return Err(format!("unexpected field {extra:?}"));
+            }
+        } else {
+            let fields = object
+                .keys()
+                .filter(|k| **k != self.options.ts_field && **k != self.options.series_field)
+                .map(|k| Field::new(k.clone(), self.kind_of_field(k)))
+                .collect();
+            let schema = Schema::new(fields)
+                .map_err(|e| format!("cannot fix the fields from this line: {e}"))?;
+            // The first good line fixes the shape; check it is good first.
+            let shape = Shape {
+                field_at: Vec::new(),
+                ts_at: 0,
+                series_at: None,
+                columns: 0,
+                keyed: key.is_some(),
+                schema,
+            };
+            self.values.clear();
+            for field in shape.schema.fields() {
+                let value = object.get(&field.name).unwrap_or(&Json::Null);
+                self.values
+                    .push(json_number(&field.name, field.kind, value)?);
+            }
+            self.shape = Some(shape);
+        }
+        self.accept(key.as_deref().unwrap_or(""), ts, out, created)
+    }
+
+    fn kind_of_field(&self, name: &str) -> FieldKind {
+        if self.options.ints.iter().any(|i| i == name) {
+            FieldKind::I64
+        } else {
+            FieldKind::F64
+        }
+    }
+
+    /// Appends the event in `self.values`, unless its timestamp goes back.
+    fn accept(
+        &mut self,
+        key: &str,
+        ts: i64,
+        out: &mut ParsedBlock,
+        created: u64,
+    ) -> Result<(), String> {
+        let shape = self.shape.as_ref().expect("a shape before any event");
+        let known = self.series.get(key).copied();
+        if let Some(prev) = known.and_then(|s| self.last.get(s as usize).copied())
+            && ts < prev
+        {
+            return Err(format!(
+                "timestamp {ts} goes back from {prev} in series {key:?}"
+            ));
+        }
+        let batch = out
+            .batch
+            .get_or_insert_with(|| EventBatch::new(shape.schema.clone(), shape.keyed, 1024));
+        let series = match known {
+            Some(s) => s,
+            None => {
+                let s = self.last.len() as u32;
+                self.series.insert(key.to_owned(), s);
+                self.last.push(ts);
+                batch.events.keys.push(key.to_owned());
+                s
+            }
+        };
+        self.last[series as usize] = ts;
+        batch.events.series.push(series);
+        batch.events.timestamps.push(ts);
+        for (column, &value) in batch.events.columns.iter_mut().zip(&self.values) {
+            column.push(value);
+        }
+        batch.created_ns.push(created);
+        Ok(())
+    }
+
+    fn csv_block(&mut self, block: &LineBlock, out: &mut ParsedBlock) {
+        let mut reader = ::csv::ReaderBuilder::new()
+            .has_headers(false)
+            .flexible(true)
+            .trim(::csv::Trim::All)
+            .from_reader(block.text.as_slice());
+        let mut record = ::csv::StringRecord::new();
+        // Line numbers from byte offsets (the csv crate's own line count
+        // skips blank lines), counted forward from the last record.
+        let mut counted = (0usize, block.first_line);
+        let mut line_at = |byte: u64| {
+            let mut byte = usize::try_from(byte)
+                .unwrap_or(usize::MAX)
+                .min(block.text.len());
+            // A record's position can be that of the blank lines before it.
+            while matches!(block.text.get(byte), Some(b'\n' | b'\r')) {
+                byte += 1;
+            }
+            let (from, line) = counted;
+            let more = block.text[from.min(byte)..byte]
+                .iter()
+                .filter(|&&b| b == b'\n')
+                .count();
+            counted = (byte, line + more as u64);
+            counted.1
+        };
+        loop {
+            let byte_before = reader.position().byte();
+            let (line, verdict) = match reader.read_record(&mut record) {
+                Ok(false) => break,
+                Ok(true) => {
+                    let number = line_at(record.position().map_or(byte_before, |p| p.byte()));
+                    if self.shape.is_none() {
+                        match self.csv_header(&record) {
+                            Ok(()) => continue,
+                            Err(why) => {
+                                out.stop = Some(Ended::SourceFailed(format!(
+                                    "line {number}, the CSV header: {why}"
+                                )));
+                                return;
+                            }
+                        }
+                    }
+                    (number, self.csv_row(&record, out, block.created_ns))
+                }
+                Err(e) => (
+                    line_at(e.position().map_or(byte_before, |p| p.byte())),
+                    Err(format!("unreadable row: {e}")),
+                ),
+            };
+            if self.judge(line, verdict, out) {
+                return;
+            }
+        }
+    }
+
+    fn csv_header(&mut self, record: &::csv::StringRecord) -> Result<(), String> {
+        let names: Vec<&str> = record.iter().collect();
+        let ts_at = names
+            .iter()
+            .position(|n| *n == self.options.ts_field)
+            .ok_or_else(|| {
+                format!(
+                    "no column named {:?} among {names:?} (--ts-field names the timestamp column)",
+                    self.options.ts_field
+                )
+            })?;
+        let series_at = names.iter().position(|n| *n == self.options.series_field);
+        let field_at: Vec<usize> = (0..names.len())
+            .filter(|&i| i != ts_at && Some(i) != series_at)
+            .collect();
+        let fields = field_at
+            .iter()
+            .map(|&i| Field::new(names[i], self.kind_of_field(names[i])))
+            .collect();
+        let schema = Schema::new(fields).map_err(|e| e.to_string())?;
+        self.shape = Some(Shape {
+            schema,
+            keyed: series_at.is_some(),
+            ts_at,
+            series_at,
+            field_at,
+            columns: names.len(),
+        });
+        Ok(())
+    }
+
+    fn csv_row(
+        &mut self,
+        record: &::csv::StringRecord,
+        out: &mut ParsedBlock,
+        created: u64,
+    ) -> Result<(), String> {
+        let shape = self.shape.as_ref().expect("the header comes first");
+        if record.len() != shape.columns {
+            return Err(format!(
+                "{} columns, the header has {}",
+                record.len(),
+                shape.columns
+            ));
+        }
+        let ts = text_timestamp(record.get(shape.ts_at).unwrap_or_default())?;
+        let key = shape.series_at.and_then(|at| record.get(at)).unwrap_or("");
+        self.values.clear();
+        for (field, &at) in shape.schema.fields().iter().zip(&shape.field_at) {
+            let text = record.get(at).unwrap_or_default();
+            let value = match field.kind {
+                FieldKind::I64 => text.parse::<i64>().ok().map(Num::I64),
+                FieldKind::F64 => text
+                    .parse::<f64>()
+                    .ok()
+                    .filter(|x| x.is_finite())
+                    .map(Num::F64),
+            };
+            let Some(value) = value else {
+                return Err(format!(
+                    "{:?}: {text:?} is not {}",
+                    field.name,
+                    match field.kind {
+                        FieldKind::I64 => "an integer",
+                        FieldKind::F64 => "a finite number",
+                    }
+                ));
+            };
+            self.values.push(value);
+        }
+        let key = key.to_owned();
+        self.accept(&key, ts, out, created)
+    }
+}
+
+/// What kind of JSON value `v` is, for messages.
+fn kind_of(v: &Json) -> &'static str {
+    match v {
+        Json::Null => "null",
+        Json::Bool(_) => "a boolean",
+        Json::Number(_) => "a number",
+        Json::String(_) => "a string",
+        Json::Array(_) => "an array",
+        Json::Object(_) => "an object",
+    }
+}
+
+/// A JSON timestamp: an integer (epoch milliseconds) or an RFC 3339 string.
+fn json_timestamp(value: &Json) -> Result<i64, String> {
+    match value {
+        Json::Number(n) => n
+            .as_i64()
+            .ok_or_else(|| format!("timestamp {n} is not an integer number of epoch milliseconds")),
+        Json::String(s) => rfc3339(s),
+        other => Err(format!(
+            "timestamp is {}, not epoch milliseconds or an RFC 3339 string",
+            kind_of(other)
+        )),
+    }
+}
+
+/// A text timestamp: integer epoch milliseconds or RFC 3339.
+fn text_timestamp(text: &str) -> Result<i64, String> {
+    match text.parse::<i64>() {
+        Ok(ms) => Ok(ms),
+        Err(_) => rfc3339(text),
+    }
+}
+
+fn rfc3339(text: &str) -> Result<i64, String> {
+    text.parse::<jiff::Timestamp>()
+        .map(|t| t.as_millisecond())
+        .map_err(|_| {
+            format!(
+                "timestamp {text:?} is neither integer epoch milliseconds nor an RFC 3339 \
+                 date-time with an offset (2026-01-01T00:00:00Z)"
+            )
+        })
+}
+
+/// Largest integer every `f64` holds exactly.
+const EXACT_F64: u64 = 1 << 53;
+
+/// A JSON number as a field of `kind`.
+fn json_number(name: &str, kind: FieldKind, value: &Json) -> Result<Num, String> {
+    let Json::Number(n) = value else {
+        return Err(format!("{name:?} is {}, not a number", kind_of(value)));
+    };
+    match kind {
+        FieldKind::I64 => n
+            .as_i64()
+            .map(Num::I64)
+            .ok_or_else(|| format!("{name:?}: {n} is not a 64-bit integer")),
+        FieldKind::F64 => {
+            let exact = match (n.as_i64(), n.as_u64()) {
+                (Some(i), _) => i.unsigned_abs() <= EXACT_F64,
+                (None, Some(u)) => u <= EXACT_F64,
+                (None, None) => true,
+            };
+            match n.as_f64() {
+                Some(x) if exact && x.is_finite() => Ok(Num::F64(x)),
+                _ => Err(format!(
+                    "{name:?}: {n} cannot be held exactly as a float (list it in --ints)"
+                )),
+            }
+        }
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::stream::Column;
+
+    fn block(text: &str) -> LineBlock {
+        LineBlock {
+            text: text.as_bytes().to_vec(),
+            first_line: 1,
+            created_ns: 7,
+        }
+    }
+
+    fn parser(format: InputFormat, strict: bool) -> LineParser {
+        LineParser::new(
+            ParseOptions {
+                strict,
+                ints: vec!["size".into()],
+                ..ParseOptions::default()
+            },
+            format,
+        )
+    }
+
+    #[test]
+    fn ndjson_lines_become_typed_events_and_bad_ones_are_named() {
+        let mut p = parser(InputFormat::Ndjson, false);
+        let got = p.parse(&block(
+            "{\"timestamp\": 1000, \"series\": \"a\", \"price\": 1.5, \"size\": 3}\n\
+             {\"timestamp\": \"1970-01-01T00:00:02Z\", \"series\": \"b\", \"price\": 2, \"size\": 4}\n\
+             \n\
+             {\"timestamp\": 3000, \"series\": \"a\", \"price\": \"2\", \"size\": 4}\n\
+             [1, 2]\n\
+             {\"timestamp\": 3000, \"series\": \"a\", \"price\": 1.0\n\
+             {\"timestamp\": 1.5, \"series\": \"a\", \"price\": 1.0, \"size\": 1}\n\
+             {\"series\": \"a\", \"price\": 1.0, \"size\": 1}\n\
+             {\"timestamp\": 500, \"series\": \"a\", \"price\": 1.0, \"size\": 1}\n\
+             {\"timestamp\": 4000, \"series\": \"a\", \"price\": 1.0, \"size\": 1.5}\n\
+             {\"timestamp\": 4000, \"series\": \"a\", \"price\": 1.0, \"size\": 1, \"x\": 0}\n\
+             {\"timestamp\": 4000, \"series\": \"a\", \"price\": 1.0}\n\
+             {\"timestamp\": \"2026-01-01 00:00\", \"series\": \"a\", \"price\": 1, \"size\": 1}\n\
+             {\"timestamp\": 5000, \"series\": \"a\", \"price\": -0.5, \"size\": 9}",
+        ));
+        assert!(got.stop.is_none());
+        let batch = got.batch.unwrap();
+        let e = &batch.events;
+        assert!(batch.keyed);
+        assert_eq!(e.keys, ["a", "b"]);
+        assert_eq!(e.series, [0, 1, 0]);
+        assert_eq!(e.timestamps, [1000, 2000, 5000]);
+        assert_eq!(e.columns[0].to_f64(), [1.5, 2.0, -0.5]);
+        assert_eq!(e.columns[1], Column::I64(vec![3, 4, 9]));
+        assert_eq!(batch.created_ns, [7, 7, 7]);
+        let lines: Vec<u64> = p.bad.iter().map(|b| b.line).collect();
+        assert_eq!(lines, [4, 5, 6, 7, 8, 9, 10, 11, 12, 13]);
+        assert_eq!(p.rejected, 10);
+        let reasons: Vec<&str> = p.bad.iter().map(|b| b.reason.as_str()).collect();
+        for (reason, expect) in reasons.iter().zip([
+            "\"price\" is a string, not a number",
+            "not a JSON object but an array",
+            "not JSON",
+            "not an integer number of epoch milliseconds",
+            "no \"timestamp\" field",
+            "goes back from 1000",
+            "\"size\": 1.5 is not a 64-bit integer",
+            "unexpected field \"x\"",
+            "no \"size\" field",
+            "neither integer epoch milliseconds nor an RFC 3339",
+        ]) {
+            assert!(reason.contains(expect), "{reason:?} lacks {expect:?}");
+        }
+    }
+
+    #[test]
+    fn strict_stops_at_the_first_bad_line_keeping_the_good_ones_before() {
+        let mut p = parser(InputFormat::Ndjson, true);
+        let got = p.parse(&block(
+            "{\"timestamp\": 1, \"v\": 1}\n{\"timestamp\": 2, \"v\": null}\n{\"timestamp\": 3, \"v\": 3}\n",
+        ));
+        assert_eq!(got.batch.unwrap().events.timestamps, [1]);
+        match got.stop {
+            Some(Ended::Strict(bad)) => {
+                assert_eq!(bad.line, 2);
+                assert!(bad.reason.contains("null"), "{}", bad.reason);
+            }
+            other => panic!("{other:?}"),
+        }
+    }
+
+    #[test]
+    fn huge_integers_in_float_fields_are_refused() {
+        let mut p = parser(InputFormat::Ndjson, false);
+        let got = p.parse(&block(
+            "{\"timestamp\": 1, \"v\": 9007199254740993}\n{\"timestamp\": 1, \"v\": 9007199254740992}\n",
+        ));
+        assert_eq!(got.batch.unwrap().events.len(), 1);
+        assert!(p.bad[0].reason.contains("--ints"), "{:?}", p.bad);
+    }
+
+    #[test]
+    fn csv_blocks_keep_the_header_and_count_lines_across_blocks() {
+        let mut p = parser(InputFormat::Csv, false);
+        let first = p.parse(&block("timestamp,series,price,size\n1000,a,1.5,3\n"));
+        assert_eq!(first.batch.unwrap().events.timestamps, [1000]);
+        let mut second =
+            block("2000,b,x,1\n3000,a,2.5\n\n1970-01-01T00:00:04Z,a,inf,2\n5000,a,2,2\n");
+        second.first_line = 3;
+        let got = p.parse(&second);
+        let batch = got.batch.unwrap();
+        assert_eq!(batch.events.keys, Vec::<String>::new());
+        assert_eq!(batch.events.timestamps, [5000]);
+        let lines: Vec<u64> = p.bad.iter().map(|b| b.line).collect();
+        assert_eq!(lines, [3, 4, 6]);
+        assert!(p.bad[1].reason.contains("3 columns, the header has 4"));
+    }
+
+    #[test]
+    fn a_csv_header_without_the_timestamp_column_stops_the_run() {
+        let mut p = parser(InputFormat::Csv, false);
+        let got = p.parse(&block("time,v\n1,2\n"));
+        match got.stop {
+            Some(Ended::SourceFailed(why)) => assert!(why.contains("--ts-field"), "{why}"),
+            other => panic!("{other:?}"),
+        }
+    }
+
+    #[test]
+    fn formats_follow_the_file_name() {
+        use std::path::Path;
+        assert_eq!(
+            InputFormat::from_path(Path::new("a.CSV")),
+            Some(InputFormat::Csv)
+        );
+        assert_eq!(
+            InputFormat::from_path(Path::new("a.jsonl")),
+            Some(InputFormat::Ndjson)
+        );
+        assert_eq!(InputFormat::from_path(Path::new("a.txt")), None);
+    }
+}

@@ -1,0 +1,346 @@
+//! High-volume ingestion, measured: the same workload through the
+//! pipeline into each sink in turn, one row per sink, with the issue's
+//! goals judged against the figures.
+
+use super::LabError;
+use super::claims::verdict;
+use crate::ingest::{self, IngestConfig, IngestRun, Live, SinkKind, SourceSpec, Stop};
+use crate::measure::{Claim, Measurement, Results, TimeStats};
+use std::collections::BTreeMap;
+
+/// The throughput goal: sensors into the stream, as fast as possible.
+pub const THROUGHPUT_GOAL: f64 = 10e6;
+/// The rate the latency goal is judged at.
+pub const LATENCY_RATE: f64 = 1e6;
+/// The latency goal at that rate: p99 within a millisecond.
+pub const LATENCY_GOAL_NS: u64 = 1_000_000;
+
+/// What came of [`run`]: the report, and each run as measured.
+#[derive(Debug)]
+pub struct IngestOutcome {
+    /// Rows, goals and notes.
+    pub results: Results,
+    /// Each sink's run, in order.
+    pub runs: Vec<IngestRun>,
+}
+
+impl IngestOutcome {
+    /// True when a run ended otherwise than asked (a bad line under
+    /// `--strict`, a failed source or sink, the memory budget).
+    pub fn failed(&self) -> bool {
+        self.runs.iter().any(|r| r.ended.is_failure())
+    }
+}
+
+/// Runs `config` into each of `sinks` in turn (a stop skips the rest);
+/// `on_tick` gets each run's live figures once a second.
+pub fn run(
+    config: &IngestConfig,
+    sinks: &[SinkKind],
+    stop: &Stop,
+    on_tick: &mut dyn FnMut(SinkKind, &Live),
+) -> Result<IngestOutcome, LabError> {
+    if sinks.len() > 1 && matches!(config.source, SourceSpec::Stdin { .. }) {
+        return Err(LabError::Io(
+            "standard input can be read only once, so it cannot feed several sinks; \
+             save it to a file and pass the file, or choose one --sink"
+                .to_owned(),
+        ));
+    }
+    let mut runs = Vec::new();
+    for &sink in sinks {
+        if stop.requested() {
+            break;
+        }
+        let config = IngestConfig {
+            sink,
+            ..config.clone()
+        };
+        let run = ingest::run(&config, stop, &mut |live| on_tick(sink, live))?;
+        runs.push(run);
+    }
+    let results = Results {
+        measurements: runs.iter().map(|r| measurement(config, r)).collect(),
+        claims: goals(config, &runs),
+        notes: notes(config, &runs),
+    };
+    Ok(IngestOutcome { results, runs })
+}
+
+fn measurement(config: &IngestConfig, run: &IngestRun) -> Measurement {
+    let lat = &run.latency;
+    let us = |ns: u64| ns as f64 / 1e3;
+    let mut extra = BTreeMap::from([
+        ("accepted".to_owned(), run.accepted as f64),
+        ("stored".to_owned(), run.stored as f64),
+        ("dropped".to_owned(), run.dropped as f64),
+        ("rejected".to_owned(), run.rejected as f64),
+        ("events_per_s".to_owned(), run.events_per_s()),
+        ("bytes_per_event".to_owned(), run.bytes_per_event()),
+        ("held_bytes".to_owned(), run.held_bytes as f64),
+        ("series".to_owned(), run.series as f64),
+        ("latency_p50_us".to_owned(), us(lat.p50_ns)),
+        ("latency_p99_us".to_owned(), us(lat.p99_ns)),
+        ("latency_p999_us".to_owned(), us(lat.p999_ns)),
+        ("latency_max_us".to_owned(), us(lat.max_ns)),
+        ("latency_mean_us".to_owned(), lat.mean_ns / 1e3),
+        ("verified".to_owned(), f64::from(u8::from(run.verified))),
+    ]);
+    for (name, q) in ["queue_parse", "queue_store"].iter().zip(&run.queues) {
+        extra.insert(format!("{name}_mean"), q.mean());
+        extra.insert(format!("{name}_max"), q.max as f64);
+    }
+    let method = format!(
+        "{} from {}: source → parse → store threads, channels of {} batches of up to {} \
+         events, on full: {}; time = start until the last accepted event was stored{}; \
+         events/s = stored ÷ time; held B/event = bytes the sink allocated and kept, counted \
+         exactly by the tracking allocator on the store thread; peak = process-wide peak of \
+         requested heap bytes above the start (batches in flight included); latency = \
+         creation to stored, HDR histogram, 3 significant digits; one run",
+        run.sink.describe(),
+        run.source,
+        config.queue,
+        config.batch,
+        config.on_full,
+        if run.sink == SinkKind::Stream {
+            " (sealing the open chunks included)"
+        } else {
+            ""
+        },
+    );
+    let mut m = Measurement::new(
+        "ingest",
+        "rust",
+        run.sink.label(),
+        run.stored,
+        0,
+        TimeStats::from_samples(&[run.elapsed]),
+        method,
+    )
+    .with_peak(run.peak_bytes);
+    m.extra = extra;
+    m
+}
+
+fn find(runs: &[IngestRun], sink: SinkKind) -> Option<&IngestRun> {
+    runs.iter().find(|r| r.sink == sink && r.stored > 0)
+}
+
+fn millions(x: f64) -> String {
+    format!("{:.2}M", x / 1e6)
+}
+
+fn goals(config: &IngestConfig, runs: &[IngestRun]) -> Vec<Claim> {
+    let mib = |b: u64| b as f64 / (1 << 20) as f64;
+    let mut claims = Vec::new();
+
+    let full_speed_sensors =
+        matches!(config.source, SourceSpec::Sensors(_)) && config.rate.is_none();
+    let judged = match find(runs, SinkKind::Stream).filter(|_| full_speed_sensors) {
+        Some(r) => vec![(
+            r.events_per_s() >= THROUGHPUT_GOAL && r.verified,
+            format!(
+                "stream: {} events/s over {} events (goal {}); peak {:.1} MiB, the sink \
+                 holding {:.1} MiB ({:.2} B/event){}",
+                millions(r.events_per_s()),
+                r.stored,
+                millions(THROUGHPUT_GOAL),
+                mib(r.peak_bytes),
+                mib(r.held_bytes),
+                r.bytes_per_event(),
+                if r.verified { "" } else { "; NOT VERIFIED" }
+            ),
+        )],
+        None => Vec::new(),
+    };
+    claims.push(verdict(
+        "Goal: at least 10M events/s from the synthetic sensor source into the stream sink, \
+         memory bounded",
+        judged,
+        "it needs --source sensors --sink stream (or all) without --rate",
+    ));
+
+    let at_rate = config.rate.is_some_and(|r| (r - LATENCY_RATE).abs() < 1.0);
+    let judged = if at_rate {
+        runs.iter()
+            .filter(|r| r.stored > 0)
+            .map(|r| {
+                (
+                    r.latency.p99_ns <= LATENCY_GOAL_NS,
+                    format!(
+                        "{}: p99 {:.0} µs (goal ≤ {:.0} µs), p50 {:.0} µs, p99.9 {:.0} µs, \
+                         max {:.0} µs",
+                        r.sink,
+                        r.latency.p99_ns as f64 / 1e3,
+                        LATENCY_GOAL_NS as f64 / 1e3,
+                        r.latency.p50_ns as f64 / 1e3,
+                        r.latency.p999_ns as f64 / 1e3,
+                        r.latency.max_ns as f64 / 1e3
+                    ),
+                )
+            })
+            .collect()
+    } else {
+        Vec::new()
+    };
+    claims.push(verdict(
+        "Goal: p99 creation-to-stored latency within 1 ms at a fixed 1M events/s",
+        judged,
+        "it needs --rate 1e6",
+    ));
+
+    let mut judged = Vec::new();
+    if let (Some(dict), Some(slots)) = (find(runs, SinkKind::Dict), find(runs, SinkKind::Slots)) {
+        judged.push((
+            slots.bytes_per_event() < dict.bytes_per_event(),
+            format!(
+                "slots hold {:.1} B/event, dict {:.1}",
+                slots.bytes_per_event(),
+                dict.bytes_per_event()
+            ),
+        ));
+        judged.push((
+            slots.events_per_s() > dict.events_per_s(),
+            format!(
+                "slots store {} events/s, dict {}",
+                millions(slots.events_per_s()),
+                millions(dict.events_per_s())
+            ),
+        ));
+    }
+    let stored: Vec<&IngestRun> = runs.iter().filter(|r| r.stored > 0).collect();
+    if let Some(stream) = find(runs, SinkKind::Stream)
+        && stored.len() > 1
+    {
+        let smallest = stored
+            .iter()
+            .all(|r| stream.bytes_per_event() <= r.bytes_per_event());
+        judged.push((
+            smallest,
+            format!(
+                "the stream holds {:.2} B/event, the fewest of the {} sinks: {}",
+                stream.bytes_per_event(),
+                stored.len(),
+                if smallest { "yes" } else { "no" }
+            ),
+        ));
+    }
+    claims.push(verdict(
+        "The lesson, at scale: layout decides ingestion speed and memory — slots beat dict on \
+         both, and the compressed stream holds the fewest bytes",
+        judged,
+        "it needs --sink all (or several runs side by side)",
+    ));
+    claims
+}
+
+fn notes(config: &IngestConfig, runs: &[IngestRun]) -> Vec<String> {
+    let mut notes = Vec::new();
+    let limit = match (config.events, config.duration) {
+        (Some(n), Some(d)) => format!(
+            "{n} events or {:.1} s, whichever comes first",
+            d.as_secs_f64()
+        ),
+        (Some(n), None) => format!("{n} events"),
+        (None, Some(d)) => format!("{:.1} s", d.as_secs_f64()),
+        (None, None) => "until the input ends".to_owned(),
+    };
+    let rate = match config.rate {
+        Some(r) => format!(
+            "at a fixed {} events/s (each event stamped with the instant it was due, so a \
+             source that falls behind shows as latency)",
+            millions(r)
+        ),
+        None if config.source.is_synthetic() => {
+            "as fast as possible (the clock read every 256 events for creation stamps)".to_owned()
+        }
+        None => "as fast as it can be read (each block of lines stamped when read)".to_owned(),
+    };
+    notes.push(format!(
+        "Workload: {}, {limit}, {rate}. Each sink got the same workload in turn, one run each, \
+         on this machine's {} cores (figures vary with load; compare rows of one run).",
+        config.source.describe(),
+        crate::measure::system::cores()
+    ));
+    if runs.len() > 1 {
+        let mut by_speed: Vec<&IngestRun> = runs.iter().filter(|r| r.stored > 0).collect();
+        by_speed.sort_by(|a, b| b.events_per_s().total_cmp(&a.events_per_s()));
+        let mut by_bytes = by_speed.clone();
+        by_bytes.sort_by(|a, b| a.bytes_per_event().total_cmp(&b.bytes_per_event()));
+        notes.push(format!(
+            "Ranking by events/s: {}. By bytes held per event: {}.",
+            by_speed
+                .iter()
+                .map(|r| format!("{} {}", r.sink, millions(r.events_per_s())))
+                .collect::<Vec<_>>()
+                .join(" > "),
+            by_bytes
+                .iter()
+                .map(|r| format!("{} {:.1}", r.sink, r.bytes_per_event()))
+                .collect::<Vec<_>>()
+                .join(" < ")
+        ));
+    }
+    let mut shown_bad = None;
+    for run in runs {
+        let mut line = format!(
+            "{}: accepted {}, stored {}, dropped {}, rejected {}; {}; ended: {}",
+            run.sink,
+            run.accepted,
+            run.stored,
+            run.dropped,
+            run.rejected,
+            if run.verified {
+                "verified (count and timestamp sum read back from the sink match the accepted \
+                 events)"
+            } else {
+                "VERIFY FAILED: the sink does not hold exactly the accepted events"
+            },
+            run.ended.describe()
+        );
+        if let Some(schema) = &run.schema {
+            let fields: Vec<String> = schema
+                .fields()
+                .iter()
+                .map(|f| format!("{} ({})", f.name, f.kind))
+                .collect();
+            line.push_str(&format!(
+                "; fields {}; {} series",
+                fields.join(", "),
+                run.series
+            ));
+        }
+        let [parse, store] = &run.queues;
+        line.push_str(&format!(
+            "; channel occupancy (batches waiting, of {}): to parse mean {:.1} max {}, to \
+             store mean {:.1} max {}",
+            parse.capacity,
+            parse.mean(),
+            parse.max,
+            store.mean(),
+            store.max
+        ));
+        notes.push(line);
+        if run.rejected > 0 && shown_bad != Some(&run.bad) {
+            shown_bad = Some(&run.bad);
+            let shown: Vec<String> = run
+                .bad
+                .iter()
+                .map(|b| format!("line {}: {}", b.line, b.reason))
+                .collect();
+            notes.push(format!(
+                "{}: rejected {} bad lines (not stored; --strict stops at the first): {}{}",
+                run.sink,
+                run.rejected,
+                shown.join("; "),
+                if run.rejected > shown.len() as u64 {
+                    "; …"
+                } else {
+                    ""
+                }
+            ));
+        }
+        notes.extend(run.sink_notes.iter().map(|n| format!("{}: {n}", run.sink)));
+    }
+    notes
+}
