@@ -83,11 +83,12 @@ pub enum Command {
     Gc(MeasureArgs),
 
     /// One self-contained HTML page (inline SVG, no network requests) with
-    /// the compare, gc, access and sweep results, their tables and charts,
-    /// and the lesson's claims marked held or not held.
+    /// the compare, gc, access, sweep and ingest results, their tables and
+    /// charts, and the lesson's claims marked held or not held.
     ///
-    /// Without --from it runs all four experiments (N = --n, the sweep from
-    /// 1e3 to --n) and can save what it measured with --json; with --from
+    /// Without --from it runs all five experiments (N = --n, the sweep from
+    /// 1e3 to --n, ingest of --n sensor events into every sink) and
+    /// can save what it measured with --json; with --from
     /// it renders saved results instead: a --json file, or any command's
     /// --format json output (repeat --from to combine several).
     Report(ReportArgs),

@@ -278,25 +278,27 @@ fn ingest_command(args: &IngestArgs, quiet: bool) -> anyhow::Result<ExitCode> {
             .and_then(|_| signal_hook::flag::register(signal, stop.flag()))
             .context("cannot install the Ctrl-C/SIGTERM handler")?;
     }
-    let mut progress = Progress::spinner(quiet, format!("ingest {}", config.source.describe()));
+    let mut progress = Progress::spinner(quiet, "ingest".to_owned());
     let outcome = slotlab::lab::ingest::run(&config, &sinks, &stop, &mut |sink, live| {
-        let mib = |b: u64| b as f64 / (1 << 20) as f64;
         let rate = live.stored as f64 / live.elapsed.as_secs_f64().max(1e-9);
         let mut line = format!(
-            "{sink}: stored {} ({:.2}M/s), held {:.1} MiB, queues {}/{} {}/{}, dropped {}, \
-             rejected {}",
-            live.stored,
+            "{sink}: {:.2}M stored, {:.2}M/s, {:.0} MiB held, queues {}/{} {}/{}",
+            live.stored as f64 / 1e6,
             rate / 1e6,
-            mib(live.held_bytes),
+            live.held_bytes as f64 / (1 << 20) as f64,
             live.queued[0],
             live.capacity,
             live.queued[1],
             live.capacity,
-            live.dropped,
-            live.rejected
         );
+        if live.dropped > 0 {
+            line.push_str(&format!(", {} dropped", live.dropped));
+        }
+        if live.rejected > 0 {
+            line.push_str(&format!(", {} rejected", live.rejected));
+        }
         if stop.requested() {
-            line.push_str(" — stopping: draining what was accepted (Ctrl-C again quits now)");
+            line.push_str(" — stopping, storing what was accepted (Ctrl-C again quits)");
         }
         progress.step(&line);
     })?;

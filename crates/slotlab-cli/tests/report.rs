@@ -38,7 +38,7 @@ fn one_page_with_every_section_charts_and_claims_and_it_renders_again() {
         .assert()
         .success();
     let html = std::fs::read_to_string(&page).unwrap();
-    for id in ["compare", "gc", "access", "sweep"] {
+    for id in ["compare", "gc", "access", "sweep", "ingest"] {
         assert!(html.contains(&format!("<section id=\"{id}\">")), "{id}");
     }
     assert_eq!(
@@ -48,6 +48,7 @@ fn one_page_with_every_section_charts_and_claims_and_it_renders_again() {
     );
     assert_eq!(html.matches("<svg").count(), 2);
     assert!(html.contains("The lesson's claims, checked against these figures"));
+    assert!(html.contains("High-volume ingestion"));
     assert!(html.contains("Faster attribute access") && html.contains("Lower GC overhead"));
     assert!(!html.contains("<script") && !html.contains("<link"));
 

@@ -54,6 +54,10 @@ const MAX_LINE_BYTES: usize = 64 * 1024 * 1024;
 /// Events stamped with one reading of the clock (synthetic sources at
 /// full speed: reading the clock per event would cost more than making it).
 const STAMP_EVERY: usize = 256;
+/// A rate-limited source sends at most one partial batch per linger: at
+/// 1M events/s, batches of ~100 events rather than a batch per wake-up
+/// (tens of thousands a second, each costing every stage a wake-up).
+const LINGER: Duration = Duration::from_micros(100);
 /// Longest sleep of a rate-limited source, so a stop is seen promptly.
 const MAX_NAP: Duration = Duration::from_millis(10);
 
@@ -147,6 +151,7 @@ fn generate<S: SyntheticSource>(mut source: S, out: &Sender<Packet>, plan: &Plan
     // Every key goes with the first batch that reaches the pipeline.
     let mut keys = source.keys();
     let mut produced = 0u64;
+    let mut last_send = Duration::ZERO;
     loop {
         if shared.halted() || plan.expired() {
             return;
@@ -159,15 +164,20 @@ fn generate<S: SyntheticSource>(mut source: S, out: &Sender<Packet>, plan: &Plan
             }
         }
         if let Some(rate) = plan.rate {
-            let due = (plan.epoch.elapsed().as_secs_f64() * rate) as u64;
-            let ready = due.saturating_sub(produced);
-            if ready == 0 {
+            let now = plan.epoch.elapsed();
+            let ready = ((now.as_secs_f64() * rate) as u64).saturating_sub(produced);
+            // Wait for the next event, and, short of a full batch, for the
+            // linger to pass since the last send: fewer, fuller batches.
+            if ready < n {
                 let next = Duration::from_secs_f64((produced + 1) as f64 / rate);
-                let wait = next.saturating_sub(plan.epoch.elapsed()).min(MAX_NAP);
-                std::thread::sleep(wait);
-                continue;
+                let wake = next.max(last_send + LINGER);
+                if wake > now {
+                    std::thread::sleep((wake - now).min(MAX_NAP));
+                    continue;
+                }
             }
             n = n.min(ready);
+            last_send = now;
         }
         let n = n as usize;
         let mut batch = EventBatch::new(schema.clone(), true, n);

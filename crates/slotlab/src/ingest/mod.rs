@@ -557,6 +557,30 @@ pub fn run(
     })
 }
 
+/// How long a stage keeps polling an empty channel (yielding the CPU
+/// between polls) before it sleeps. A sleeping thread's wake-up can take
+/// milliseconds on a virtual machine whose idle CPU was halted; while
+/// batches keep coming, polling keeps them from waiting for it.
+const POLL: Duration = Duration::from_micros(500);
+
+/// The next item of `input`: polled for [`POLL`], then waited for up to
+/// `timeout`.
+fn receive<T>(input: &Receiver<T>, timeout: Duration) -> Result<T, RecvTimeoutError> {
+    let start = Instant::now();
+    loop {
+        match input.try_recv() {
+            Ok(item) => return Ok(item),
+            Err(crossbeam_channel::TryRecvError::Disconnected) => {
+                return Err(RecvTimeoutError::Disconnected);
+            }
+            Err(crossbeam_channel::TryRecvError::Empty) if start.elapsed() < POLL => {
+                thread::yield_now();
+            }
+            Err(crossbeam_channel::TryRecvError::Empty) => return input.recv_timeout(timeout),
+        }
+    }
+}
+
 /// What the parse stage hands back.
 struct Parsed {
     schema: Option<Schema>,
@@ -584,7 +608,7 @@ fn parse_stage(
     let mut failure = None;
     let mut quiet_since: Option<Instant> = None;
     loop {
-        let packet = match input.recv_timeout(Duration::from_millis(50)) {
+        let packet = match receive(&input, Duration::from_millis(50)) {
             Ok(packet) => packet,
             Err(RecvTimeoutError::Disconnected) => break,
             Err(RecvTimeoutError::Timeout) => {
@@ -682,7 +706,12 @@ fn store_stage(
     // Bytes the sink allocated minus bytes it freed, call by call.
     let mut held: i64 = 0;
     let mut failed = false;
-    for batch in &input {
+    loop {
+        let batch = match receive(&input, Duration::from_secs(3600)) {
+            Ok(batch) => batch,
+            Err(RecvTimeoutError::Disconnected) => break,
+            Err(RecvTimeoutError::Timeout) => continue,
+        };
         let waiting = input.len();
         queue.sample(waiting);
         shared.queued[1].store(waiting, Relaxed);

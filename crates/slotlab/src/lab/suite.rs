@@ -1,7 +1,7 @@
-//! Every experiment at once, for the HTML report: compare, gc, access and
-//! sweep, with shared settings, as named sections.
+//! Every experiment at once, for the HTML report: compare, gc, access,
+//! sweep and ingest, with shared settings, as named sections.
 
-use super::{LabError, access, compare, gc, sweep};
+use super::{LabError, access, compare, gc, ingest, sweep};
 use crate::measure::{Clock, RepeatPlan, Results};
 use serde::{Deserialize, Serialize};
 
@@ -55,8 +55,9 @@ impl Suite {
     }
 }
 
-/// Runs compare, gc, access and sweep (1e3 to `n`, four sizes); `on_step`
-/// gets a label before each unit of work.
+/// Runs compare, gc, access, sweep (1e3 to `n`, four sizes) and ingest
+/// (`n` sensor events into every sink); `on_step`
+/// gets a label before each unit of work (ingest: once a second).
 pub fn run(
     config: &SuiteConfig,
     clock: &dyn Clock,
@@ -114,6 +115,21 @@ pub fn run(
     sections.push(Section {
         experiment: "sweep".to_owned(),
         results: swept,
+    });
+    let mut ingest_config = crate::ingest::IngestConfig::new(
+        crate::ingest::SourceSpec::Sensors(crate::source::Sensors::default()),
+        crate::ingest::SinkKind::Stream,
+    );
+    ingest_config.events = Some(config.n);
+    let ingested = ingest::run(
+        &ingest_config,
+        &crate::ingest::SinkKind::ALL,
+        &crate::ingest::Stop::new(),
+        &mut |sink, _| on_step(&format!("ingest: {sink}")),
+    )?;
+    sections.push(Section {
+        experiment: "ingest".to_owned(),
+        results: ingested.results,
     });
     Ok(Suite { sections })
 }

@@ -43,6 +43,14 @@ fn heading(experiment: &str) -> (&'static str, &'static str) {
             "Growth with N",
             "Time and bytes per object as N grows: does the gap per object grow, or only the total?",
         ),
+        "stream" => (
+            "The event stream",
+            "Bytes per event and encode/decode speed of the compressed event stream, next to whole-series codecs and the same events held as records and slots objects.",
+        ),
+        "ingest" => (
+            "High-volume ingestion",
+            "The same events through a source → parse → store pipeline into each layout in turn: events per second, bytes held per event, latency from creation to stored, and events accepted, stored, dropped and rejected.",
+        ),
         "seed" => (
             "The lesson's exercise",
             "Build N readings, sum .value, measure time and peak memory.",
