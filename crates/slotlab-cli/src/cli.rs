@@ -322,8 +322,9 @@ pub struct IngestArgs {
     #[arg(long, value_parser = parse_duration)]
     pub duration: Option<std::time::Duration>,
 
-    /// Stop intake after this many events (lines, for files) [default for
-    /// synthetic sources without --duration: 10M].
+    /// Stop intake after this many events (for files and stdin: lines, a
+    /// CSV header included) [default for synthetic sources without
+    /// --duration: 10M].
     #[arg(long, value_parser = parse_count, allow_negative_numbers = true)]
     pub events: Option<u64>,
 

@@ -177,6 +177,9 @@ fn generate<S: SyntheticSource>(mut source: S, out: &Sender<Packet>, plan: &Plan
                 }
             }
             n = n.min(ready);
+            if n == 0 {
+                continue;
+            }
             last_send = now;
         }
         let n = n as usize;

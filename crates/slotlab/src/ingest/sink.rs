@@ -116,7 +116,9 @@ pub fn open_sink(
             stream: Stream::new(schema.clone(), stream),
             ids: Vec::new(),
             first_seal: Vec::new(),
-            row: Vec::with_capacity(schema.fields().len()),
+            pending_first: 0,
+            batch_ids: Vec::new(),
+            cuts: Vec::new(),
         }),
     })
 }
@@ -175,7 +177,7 @@ fn has_duplicates(names: &[String]) -> bool {
 /// Sinks grow block by block instead of doubling one vector: a doubling
 /// copies everything held so far (a stall that grows with the data, seen
 /// as latency) and leaves up to half its capacity unused (seen as bytes).
-pub const BLOCK_EVENTS: usize = 65_536;
+pub const BLOCK_EVENTS: usize = 4096;
 
 /// Values in fixed-capacity blocks: appending never moves what is held.
 #[derive(Debug)]
@@ -437,7 +439,11 @@ struct StreamSink {
     /// fill, and be sealed, in the same instant — a stall of one seal per
     /// series, seen as latency. Early first seals spread them out.
     first_seal: Vec<usize>,
-    row: Vec<Num>,
+    /// Series whose early first seal is still to come.
+    pending_first: usize,
+    /// Scratch: this batch's series ids, and where it is cut for seals.
+    batch_ids: Vec<SeriesId>,
+    cuts: Vec<usize>,
 }
 
 /// Where in its first chunk series `k` is sealed early: spread over the
@@ -454,28 +460,45 @@ impl Sink for StreamSink {
         for key in &e.keys {
             self.first_seal
                 .push(first_seal_at(self.ids.len(), chunk_len));
+            self.pending_first += 1;
             self.ids.push(self.stream.series(key));
         }
-        for (i, (&s, &t)) in e.series.iter().zip(&e.timestamps).enumerate() {
-            let id = *self
+        self.batch_ids.clear();
+        for &s in &e.series {
+            let id = self
                 .ids
                 .get(s as usize)
                 .ok_or_else(|| format!("series {s} has no key"))?;
-            self.row.clear();
-            self.row.extend(e.columns.iter().filter_map(|c| c.get(i)));
-            self.stream
-                .append(id, t, &self.row)
-                .map_err(|e| e.to_string())?;
-            if let Some(left) = self.first_seal.get_mut(s as usize)
-                && *left > 0
-            {
-                *left -= 1;
-                if *left == 0 {
-                    self.stream.seal_series(id).map_err(|e| e.to_string())?;
+            self.batch_ids.push(*id);
+        }
+        // Events after which a series' early first chunk is complete.
+        self.cuts.clear();
+        if self.pending_first > 0 {
+            for (i, &s) in e.series.iter().enumerate() {
+                if let Some(left) = self.first_seal.get_mut(s as usize)
+                    && *left > 0
+                {
+                    *left -= 1;
+                    if *left == 0 {
+                        self.cuts.push(i);
+                        self.pending_first -= 1;
+                    }
                 }
             }
         }
-        Ok(())
+        let mut from = 0;
+        for &cut in &self.cuts {
+            self.stream
+                .append_columns(&self.batch_ids, &e.timestamps, &e.columns, from..cut + 1)
+                .map_err(|e| e.to_string())?;
+            self.stream
+                .seal_series(self.batch_ids[cut])
+                .map_err(|e| e.to_string())?;
+            from = cut + 1;
+        }
+        self.stream
+            .append_columns(&self.batch_ids, &e.timestamps, &e.columns, from..e.len())
+            .map_err(|e| e.to_string())
     }
 
     fn finish(&mut self) -> Result<(), String> {

@@ -48,9 +48,14 @@ pub fn run(
         ));
     }
     let mut runs = Vec::new();
-    for &sink in sinks {
+    for (i, &sink) in sinks.iter().enumerate() {
         if stop.requested() {
             break;
+        }
+        if i > 0 {
+            // The last sink's memory, freed, goes back to the system now,
+            // not while the next run is being timed.
+            crate::measure::alloc::release_free_memory();
         }
         let config = IngestConfig {
             sink,
@@ -321,6 +326,9 @@ fn notes(config: &IngestConfig, runs: &[IngestRun]) -> Vec<String> {
             store.max
         ));
         notes.push(line);
+        if run.accepted == 0 && run.rejected == 0 && run.dropped == 0 {
+            notes.push(format!("{}: the input held no events", run.sink));
+        }
         if run.rejected > 0 && shown_bad != Some(&run.bad) {
             shown_bad = Some(&run.bad);
             let shown: Vec<String> = run

@@ -90,6 +90,19 @@ pub enum Spelling {
     Count,
 }
 
+impl Spelling {
+    /// `v` spelled this way.
+    pub fn spell(self, v: f64) -> String {
+        match self {
+            Spelling::Times => times(v),
+            Spelling::Decimal => format!("{v:.1}"),
+            Spelling::Percent => format!("{:.0}%", v * 100.0),
+            Spelling::Millis => format!("{:.1}", v * 1e3),
+            Spelling::Count => group_thousands(v.round() as u64),
+        }
+    }
+}
+
 /// The [`Measurement::extra`] figures tables show as columns when any row
 /// has them: key, header, spelling.
 pub const EXTRA_COLUMNS: [(&str, &str, Spelling); 22] = [
@@ -195,16 +208,9 @@ fn display_rows(measurements: &[Measurement]) -> Display {
                 );
             }
             row.extend(extras.iter().map(|(key, _, spelling)| {
-                m.extra.get(*key).map_or_else(
-                    || "–".to_owned(),
-                    |v| match spelling {
-                        Spelling::Times => times(*v),
-                        Spelling::Decimal => format!("{v:.1}"),
-                        Spelling::Percent => format!("{:.0}%", v * 100.0),
-                        Spelling::Millis => format!("{:.1}", v * 1e3),
-                        Spelling::Count => group_thousands(v.round() as u64),
-                    },
-                )
+                m.extra
+                    .get(*key)
+                    .map_or_else(|| "–".to_owned(), |v| spelling.spell(*v))
             }));
             row
         })

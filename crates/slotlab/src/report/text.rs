@@ -7,11 +7,12 @@
 //! ```
 //!
 //! rounded as the lesson rounds (`round(t, 3)`, `round(peak / 2**20, 2)`,
-//! printed as Python prints floats; "MB" is the lesson's word for MiB), then
+//! printed as Python prints floats; "MB" is the lesson's word for MiB) and
+//! any further figure the table shows (events/s, ratios…) a line each, then
 //! the claims, if any, and how the figures were measured. Where more than
 //! one implementation ran, each heading names its own.
 
-use super::{claims_block, footer};
+use super::{EXTRA_COLUMNS, claims_block, footer};
 use crate::measure::Results;
 use crate::model::round_repr;
 use std::fmt::Write;
@@ -30,6 +31,12 @@ pub(super) fn render(results: &Results) -> String {
         out.push('\n');
         let _ = writeln!(out, "Time: {} seconds", round_repr(m.time.median_s, 3));
         let _ = writeln!(out, "Peak memory: {} MB", round_repr(m.peak_mib(), 2));
+        // The figures the table shows beside these, one per line.
+        for (key, header, spelling) in EXTRA_COLUMNS {
+            if let Some(&v) = m.extra.get(key) {
+                let _ = writeln!(out, "{header}: {}", spelling.spell(v));
+            }
+        }
         out.push('\n');
     }
     out.push_str(&claims_block(results, "", |claim| {

@@ -300,6 +300,71 @@ impl Stream {
                 value.kind()
             )));
         }
+        self.push(series, timestamp, |head| {
+            for (column, &value) in head.iter_mut().zip(values) {
+                column.push(value);
+            }
+        })
+    }
+
+    /// Appends the events `rows` of a batch given column by column — event
+    /// `i` is series `series[i]` at `timestamps[i]` with `columns[f][i]` per
+    /// field — as [`Stream::append`] would one by one, with the shape
+    /// checked once. On an error the events before the one refused are kept.
+    pub fn append_columns(
+        &mut self,
+        series: &[SeriesId],
+        timestamps: &[i64],
+        columns: &[Column],
+        rows: std::ops::Range<usize>,
+    ) -> Result<(), StreamError> {
+        let fields = self.schema.fields();
+        if columns.len() != fields.len() {
+            return Err(StreamError::Shape(format!(
+                "{} columns for {} fields",
+                columns.len(),
+                fields.len()
+            )));
+        }
+        if let Some((field, column)) = fields.iter().zip(columns).find(|(f, c)| f.kind != c.kind())
+        {
+            return Err(StreamError::Shape(format!(
+                "field {:?} is {}, got a column of {}",
+                field.name,
+                field.kind,
+                column.kind()
+            )));
+        }
+        let n = timestamps.len();
+        if series.len() != n || columns.iter().any(|c| c.len() != n) {
+            return Err(StreamError::Shape(format!(
+                "{n} timestamps, {} series ids and columns of {:?} values",
+                series.len(),
+                columns.iter().map(Column::len).collect::<Vec<_>>()
+            )));
+        }
+        if rows.start > rows.end || rows.end > n {
+            return Err(StreamError::Shape(format!("rows {rows:?} of {n} events")));
+        }
+        for i in rows {
+            let (id, t) = (series[i], timestamps[i]);
+            self.push(id, t, |head| {
+                for (column, values) in head.iter_mut().zip(columns) {
+                    column.extend_range(values, i..i + 1);
+                }
+            })?;
+        }
+        Ok(())
+    }
+
+    /// Appends one event whose values `fill` pushes onto the head's
+    /// columns (already checked against the schema).
+    fn push(
+        &mut self,
+        series: SeriesId,
+        timestamp: i64,
+        fill: impl FnOnce(&mut [Column]),
+    ) -> Result<(), StreamError> {
         let accepted = self.len;
         let Some(s) = self.series.get_mut(series.index()) else {
             return Err(StreamError::UnknownSeries(series.0));
@@ -313,9 +378,7 @@ impl Stream {
             });
         }
         s.head.timestamps.push(timestamp);
-        for (column, &value) in s.head.columns.iter_mut().zip(values) {
-            column.push(value);
-        }
+        fill(&mut s.head.columns);
         s.last = Some(timestamp);
         self.len += 1;
         if s.head.len() >= self.config.chunk_len {

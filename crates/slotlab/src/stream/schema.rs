@@ -173,6 +173,14 @@ impl Column {
         }
     }
 
+    /// The kind of values it holds.
+    pub fn kind(&self) -> FieldKind {
+        match self {
+            Column::F64(_) => FieldKind::F64,
+            Column::I64(_) => FieldKind::I64,
+        }
+    }
+
     /// Values held.
     pub fn len(&self) -> usize {
         match self {

@@ -147,6 +147,54 @@ fn events_that_do_not_fit_are_refused_whole() {
 }
 
 #[test]
+fn column_batches_append_as_events_one_by_one_would() {
+    let one_by_one = lesson(2500, 1000);
+    let mut batched = Stream::new(Schema::lesson(), config(1000));
+    let id = batched.series("");
+    let ids = vec![id; 2500];
+    let timestamps: Vec<i64> = (0..2500).collect();
+    let values = vec![Column::F64((0..2500).map(|i| i as f64 * 0.1).collect())];
+    batched
+        .append_columns(&ids, &timestamps, &values, 0..1234)
+        .unwrap();
+    batched
+        .append_columns(&ids, &timestamps, &values, 1234..2500)
+        .unwrap();
+    assert_eq!(batched.len(), 2500);
+    assert_eq!(batched.sealed_chunks(), one_by_one.sealed_chunks());
+    assert_eq!(all(&batched), all(&one_by_one));
+    // Shapes are checked before anything is taken.
+    let ints = vec![Column::I64(vec![1; 2500])];
+    for (columns, rows, want) in [
+        (&ints, 0..1, "got a column of i64"),
+        (&values, 0..2501, "rows 0..2501 of 2500"),
+    ] {
+        let err = batched
+            .append_columns(&ids, &timestamps, columns, rows)
+            .unwrap_err();
+        assert!(err.to_string().contains(want), "{err}");
+    }
+    // Going back stops the batch at that event; those before it stay.
+    let late = vec![2600, 2601, 5, 2602];
+    let four = vec![Column::F64(vec![1.0; 4])];
+    let err = batched
+        .append_columns(&ids[..4], &late, &four, 0..4)
+        .unwrap_err();
+    assert!(
+        matches!(
+            err,
+            StreamError::Backwards {
+                timestamp: 5,
+                accepted: 2502,
+                ..
+            }
+        ),
+        "{err}"
+    );
+    assert_eq!(batched.len(), 2502);
+}
+
+#[test]
 fn going_backwards_is_refused_and_nothing_is_lost() {
     let mut s = lesson(2500, 1000);
     let err = s.append(SeriesId(0), 10, &[Num::F64(1.0)]).unwrap_err();
