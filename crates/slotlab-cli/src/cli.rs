@@ -2,7 +2,9 @@
 //! value is checked with an error that names the flag.
 
 use clap::{Args, Parser, Subcommand, ValueEnum};
-use slotlab::ingest::{IngestConfig, InputFormat, OnFull, ParseOptions, SinkKind, SourceSpec};
+use slotlab::ingest::{
+    HugePages, IngestConfig, InputFormat, OnFull, ParseOptions, SinkKind, SourceSpec,
+};
 use slotlab::lab::seed::SeedLayout;
 use slotlab::lab::stream::StreamSource;
 use slotlab::report::Format;
@@ -397,6 +399,13 @@ pub struct IngestArgs {
     #[arg(long, value_parser = parse_duration, value_name = "DURATION")]
     pub store_delay: Option<std::time::Duration>,
 
+    /// Transparent huge pages for the run: `auto` turns them off under
+    /// --rate (a huge-page fault zeroes 2 MiB at once, a stall of
+    /// milliseconds on some machines) and on at full speed (fewer faults
+    /// while memory grows fast).
+    #[arg(long, value_enum, default_value_t = HugePagesChoice::Auto)]
+    pub huge_pages: HugePagesChoice,
+
     #[command(flatten)]
     pub output: OutputArgs,
 }
@@ -439,6 +448,17 @@ pub enum OnFullChoice {
     Block,
     /// Shed the batch and count it.
     Drop,
+}
+
+/// `--huge-pages` values.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, ValueEnum)]
+pub enum HugePagesChoice {
+    /// Off under --rate, on at full speed.
+    Auto,
+    /// On.
+    On,
+    /// Off.
+    Off,
 }
 
 /// `--input` values.
@@ -515,6 +535,11 @@ impl IngestArgs {
             codecs: self.codecs.policy(),
         };
         config.store_delay = self.store_delay;
+        config.huge_pages = match self.huge_pages {
+            HugePagesChoice::Auto => HugePages::Auto,
+            HugePagesChoice::On => HugePages::On,
+            HugePagesChoice::Off => HugePages::Off,
+        };
         if self.max_memory.is_some() {
             config.max_memory = self.max_memory;
         }

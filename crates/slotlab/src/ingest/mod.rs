@@ -172,6 +172,32 @@ pub struct IngestConfig {
     /// A pause after each batch stored: simulates a slow downstream (a
     /// disk, a network) so backpressure and shedding can be watched.
     pub store_delay: Option<Duration>,
+    /// Transparent huge pages during the run.
+    pub huge_pages: HugePages,
+}
+
+/// Transparent huge pages for the process while a run goes on
+/// ([`crate::measure::system::set_transparent_huge_pages`]).
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum HugePages {
+    /// Off at a fixed rate (latency counts: a huge-page fault zeroes 2 MiB
+    /// at once), on at full speed (throughput counts: fewer faults).
+    Auto,
+    /// On.
+    On,
+    /// Off.
+    Off,
+}
+
+impl HugePages {
+    /// Whether huge pages are wanted for a run at `rate`.
+    pub fn wanted(self, rate: Option<f64>) -> bool {
+        match self {
+            HugePages::Auto => rate.is_none(),
+            HugePages::On => true,
+            HugePages::Off => false,
+        }
+    }
 }
 
 impl IngestConfig {
@@ -196,6 +222,7 @@ impl IngestConfig {
             },
             max_memory: default_memory_budget(),
             store_delay: None,
+            huge_pages: HugePages::Auto,
         }
     }
 }
@@ -346,6 +373,9 @@ pub struct IngestRun {
     pub verified: bool,
     /// What the sink has to say (the stream's bytes per column, codecs).
     pub sink_notes: Vec<String>,
+    /// Whether transparent huge pages were on (`None`: the system would
+    /// not say or change them).
+    pub huge_pages: Option<bool>,
     /// How it ended.
     pub ended: Ended,
 }
@@ -428,6 +458,18 @@ impl Shared {
     }
 }
 
+/// Puts transparent huge pages back as they were (`Some`: they were
+/// changed) when the run is over, however it ends.
+struct HugePagesGuard(Option<bool>);
+
+impl Drop for HugePagesGuard {
+    fn drop(&mut self) {
+        if let Some(before) = self.0 {
+            let _ = crate::measure::system::set_transparent_huge_pages(before);
+        }
+    }
+}
+
 /// Nanoseconds from `epoch` to now.
 fn nanos_since(epoch: Instant) -> u64 {
     u64::try_from(epoch.elapsed().as_nanos()).unwrap_or(u64::MAX)
@@ -456,6 +498,9 @@ pub fn run(
         )));
     }
     let input = feed::Input::open(&config.source)?;
+    let wanted = config.huge_pages.wanted(config.rate);
+    let huge_pages =
+        HugePagesGuard(crate::measure::system::set_transparent_huge_pages(wanted).ok());
     let shared = Arc::new(Shared::new(stop.clone()));
     let (source_tx, source_rx) = crossbeam_channel::bounded::<Packet>(config.queue);
     let (parse_tx, parse_rx) = crossbeam_channel::bounded::<EventBatch>(config.queue);
@@ -553,6 +598,7 @@ pub fn run(
         ],
         verified: stored.stored == accepted && stored.timestamp_sum == Some(parsed.timestamp_sum),
         sink_notes: stored.notes,
+        huge_pages: huge_pages.0.map(|_| wanted),
         ended: shared.ended(),
     })
 }

@@ -165,33 +165,49 @@ fn goals(config: &IngestConfig, runs: &[IngestRun]) -> Vec<Claim> {
         "it needs --source sensors --sink stream (or all) without --rate",
     ));
 
-    let at_rate = config.rate.is_some_and(|r| (r - LATENCY_RATE).abs() < 1.0);
-    let judged = if at_rate {
-        runs.iter()
-            .filter(|r| r.stored > 0)
-            .map(|r| {
-                (
-                    r.latency.p99_ns <= LATENCY_GOAL_NS,
-                    format!(
-                        "{}: p99 {:.0} µs (goal ≤ {:.0} µs), p50 {:.0} µs, p99.9 {:.0} µs, \
-                         max {:.0} µs",
-                        r.sink,
-                        r.latency.p99_ns as f64 / 1e3,
-                        LATENCY_GOAL_NS as f64 / 1e3,
-                        r.latency.p50_ns as f64 / 1e3,
-                        r.latency.p999_ns as f64 / 1e3,
-                        r.latency.max_ns as f64 / 1e3
-                    ),
-                )
-            })
-            .collect()
-    } else {
-        Vec::new()
+    // Judged where the throughput goal is: sensors into the stream; the
+    // other sinks' quantiles stand beside it, unjudged.
+    let at_rate = matches!(config.source, SourceSpec::Sensors(_))
+        && config.rate.is_some_and(|r| (r - LATENCY_RATE).abs() < 1.0);
+    let quantiles = |r: &IngestRun| {
+        format!(
+            "{}: p99 {:.0} µs, p50 {:.0} µs, p99.9 {:.0} µs, max {:.0} µs",
+            r.sink,
+            r.latency.p99_ns as f64 / 1e3,
+            r.latency.p50_ns as f64 / 1e3,
+            r.latency.p999_ns as f64 / 1e3,
+            r.latency.max_ns as f64 / 1e3
+        )
+    };
+    let judged = match find(runs, SinkKind::Stream).filter(|_| at_rate) {
+        Some(stream) => {
+            let others: Vec<String> = runs
+                .iter()
+                .filter(|r| r.sink != SinkKind::Stream && r.stored > 0)
+                .map(quantiles)
+                .collect();
+            vec![(
+                stream.latency.p99_ns <= LATENCY_GOAL_NS,
+                format!(
+                    "{} (goal p99 ≤ {:.0} µs){}{}",
+                    quantiles(stream),
+                    LATENCY_GOAL_NS as f64 / 1e3,
+                    if others.is_empty() {
+                        ""
+                    } else {
+                        "; not judged: "
+                    },
+                    others.join("; ")
+                ),
+            )]
+        }
+        None => Vec::new(),
     };
     claims.push(verdict(
-        "Goal: p99 creation-to-stored latency within 1 ms at a fixed 1M events/s",
+        "Goal: p99 creation-to-stored latency within 1 ms, sensors into the stream sink at a \
+         fixed 1M events/s",
         judged,
-        "it needs --rate 1e6",
+        "it needs --source sensors --rate 1e6 with the stream sink (or all)",
     ));
 
     let mut judged = Vec::new();
@@ -325,6 +341,11 @@ fn notes(config: &IngestConfig, runs: &[IngestRun]) -> Vec<String> {
             store.mean(),
             store.max
         ));
+        line.push_str(match run.huge_pages {
+            Some(true) => "; transparent huge pages on",
+            Some(false) => "; transparent huge pages off",
+            None => "",
+        });
         notes.push(line);
         if run.accepted == 0 && run.rejected == 0 && run.dropped == 0 {
             notes.push(format!("{}: the input held no events", run.sink));
