@@ -11,6 +11,7 @@
 
 use super::feed::LineBlock;
 use super::{BAD_LINES_KEPT, Ended, EventBatch};
+use crate::source::time::{parse_epoch_or_rfc3339, parse_rfc3339};
 use crate::stream::{Field, FieldKind, Num, Schema};
 use rustc_hash::FxHashMap;
 use serde_json::Value as Json;
@@ -404,7 +405,7 @@ impl LineParser {
                 shape.columns
             ));
         }
-        let ts = text_timestamp(record.get(shape.ts_at).unwrap_or_default())?;
+        let ts = parse_epoch_or_rfc3339(record.get(shape.ts_at).unwrap_or_default())?;
         let key = shape.series_at.and_then(|at| record.get(at)).unwrap_or("");
         self.values.clear();
         for (field, &at) in shape.schema.fields().iter().zip(&shape.field_at) {
@@ -452,31 +453,12 @@ fn json_timestamp(value: &Json) -> Result<i64, String> {
         Json::Number(n) => n
             .as_i64()
             .ok_or_else(|| format!("timestamp {n} is not an integer number of epoch milliseconds")),
-        Json::String(s) => rfc3339(s),
+        Json::String(s) => parse_rfc3339(s),
         other => Err(format!(
             "timestamp is {}, not epoch milliseconds or an RFC 3339 string",
             kind_of(other)
         )),
     }
-}
-
-/// A text timestamp: integer epoch milliseconds or RFC 3339.
-fn text_timestamp(text: &str) -> Result<i64, String> {
-    match text.parse::<i64>() {
-        Ok(ms) => Ok(ms),
-        Err(_) => rfc3339(text),
-    }
-}
-
-fn rfc3339(text: &str) -> Result<i64, String> {
-    text.parse::<jiff::Timestamp>()
-        .map(|t| t.as_millisecond())
-        .map_err(|_| {
-            format!(
-                "timestamp {text:?} is neither integer epoch milliseconds nor an RFC 3339 \
-                 date-time with an offset (2026-01-01T00:00:00Z)"
-            )
-        })
 }
 
 /// Largest integer every `f64` holds exactly.

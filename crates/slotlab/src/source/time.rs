@@ -9,11 +9,8 @@ use jiff::tz::TimeZone;
 /// bare date (midnight UTC) — as epoch milliseconds.
 pub fn parse_timestamp(text: &str) -> Result<i64, String> {
     let text = text.trim();
-    if let Ok(epoch) = text.parse::<i64>() {
-        return Ok(epoch);
-    }
-    if let Ok(instant) = text.parse::<jiff::Timestamp>() {
-        return Ok(instant.as_millisecond());
+    if let Ok(ms) = parse_epoch_or_rfc3339(text) {
+        return Ok(ms);
     }
     let civil = text.parse::<DateTime>().or_else(|_| {
         text.parse::<Date>()
@@ -28,6 +25,28 @@ pub fn parse_timestamp(text: &str) -> Result<i64, String> {
             "timestamp {text:?} is neither an integer epoch nor an ISO-8601 date-time"
         )),
     }
+}
+
+/// The strict form, for ingestion: an integer (epoch milliseconds) or an
+/// RFC 3339 date-time with its offset — no guessing at a zone or a unit.
+pub fn parse_epoch_or_rfc3339(text: &str) -> Result<i64, String> {
+    match text.parse::<i64>() {
+        Ok(ms) => Ok(ms),
+        Err(_) => parse_rfc3339(text),
+    }
+}
+
+/// An RFC 3339 date-time with its offset (`2026-01-01T00:00:00Z`,
+/// `…+01:00`), as epoch milliseconds.
+pub fn parse_rfc3339(text: &str) -> Result<i64, String> {
+    text.parse::<jiff::Timestamp>()
+        .map(|t| t.as_millisecond())
+        .map_err(|_| {
+            format!(
+                "timestamp {text:?} is neither integer epoch milliseconds nor an RFC 3339 \
+                 date-time with an offset (2026-01-01T00:00:00Z)"
+            )
+        })
 }
 
 #[cfg(test)]
