@@ -25,6 +25,7 @@
 //! channel capacities bound.
 
 mod feed;
+mod json;
 mod metrics;
 mod parse;
 mod sink;

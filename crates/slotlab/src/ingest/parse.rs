@@ -10,11 +10,11 @@
 //! number, never guessed at.
 
 use super::feed::LineBlock;
+use super::json::{self, Scalar};
 use super::{BAD_LINES_KEPT, Ended, EventBatch};
 use crate::source::time::{parse_epoch_or_rfc3339, parse_rfc3339};
 use crate::stream::{Field, FieldKind, Num, Schema};
 use rustc_hash::FxHashMap;
-use serde_json::Value as Json;
 
 /// How lines are written.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
@@ -177,65 +177,65 @@ impl LineParser {
         out: &mut ParsedBlock,
         created: u64,
     ) -> Result<(), String> {
-        let json: Json = serde_json::from_slice(line).map_err(|e| format!("not JSON: {e}"))?;
-        let Json::Object(object) = json else {
-            return Err(format!("not a JSON object but {}", kind_of(&json)));
-        };
-        let ts = match object.get(&self.options.ts_field) {
+        let fields = json::read_line(line)?;
+        let (ts_field, series_field) = (&self.options.ts_field, &self.options.series_field);
+        let ts = match json::get(&fields, ts_field) {
             Some(value) => json_timestamp(value)?,
-            None => return Err(format!("no {:?} field", self.options.ts_field)),
+            None => return Err(format!("no {ts_field:?} field")),
         };
-        let key = match object.get(&self.options.series_field) {
+        let key = match json::get(&fields, series_field) {
             None => None,
-            Some(Json::String(s)) => Some(s.clone()),
-            Some(Json::Number(n)) if n.is_i64() || n.is_u64() => Some(n.to_string()),
+            Some(Scalar::Str(s)) => Some(s.clone()),
+            Some(n @ (Scalar::Int(_) | Scalar::UInt(_))) => Some(n.to_string().into()),
             Some(other) => {
                 return Err(format!(
-                    "series {:?} is {}, not a string",
-                    self.options.series_field,
-                    kind_of(other)
+                    "series {series_field:?} is {}, not a string",
+                    other.kind()
                 ));
             }
         };
         if let Some(shape) = &self.shape {
-            let expected = shape.schema.fields().len() + 1 + usize::from(shape.keyed);
             if shape.keyed && key.is_none() {
-                return Err(format!("no {:?} field", self.options.series_field));
+                return Err(format!("no {series_field:?} field"));
             }
             if !shape.keyed && key.is_some() {
                 return Err(format!(
-                    "has a {:?} field, which the first line did not",
-                    self.options.series_field
+                    "has a {series_field:?} field, which the first line did not"
                 ));
             }
             self.values.clear();
             for field in shape.schema.fields() {
-                let Some(value) = object.get(&field.name) else {
+                let Some(value) = json::get(&fields, &field.name) else {
                     return Err(format!("no {:?} field", field.name));
                 };
                 self.values
                     .push(json_number(&field.name, field.kind, value)?);
             }
-            if object.len() != expected {
-                let extra = object
-                    .keys()
-                    .find(|k| {
-                        **k != self.options.ts_field
-                            && **k != self.options.series_field
-                            && shape.schema.index_of(k).is_none()
-                    })
-                    .cloned()
-                    .unwrap_or_default();
-                return Err(format!("unexpected field {extra:?}"));
+            let expected = shape.schema.fields().len() + 1 + usize::from(shape.keyed);
+            if fields.len() != expected {
+                return Err(
+                    match fields.iter().find(|(k, _)| {
+                        k != ts_field && k != series_field && shape.schema.index_of(k).is_none()
+                    }) {
+                        Some((extra, _)) => format!("unexpected field {extra:?}"),
+                        None => "a field is written twice".to_owned(),
+                    },
+                );
             }
         } else {
-            let fields = object
-                .keys()
-                .filter(|k| **k != self.options.ts_field && **k != self.options.series_field)
-                .map(|k| Field::new(k.clone(), self.kind_of_field(k)))
+            let mut names: Vec<&str> = fields
+                .iter()
+                .map(|(k, _)| k.as_ref())
+                .filter(|k| k != ts_field && k != series_field)
                 .collect();
-            let schema = Schema::new(fields)
-                .map_err(|e| format!("cannot fix the fields from this line: {e}"))?;
+            names.sort_unstable();
+            let schema = Schema::new(
+                names
+                    .iter()
+                    .map(|&k| Field::new(k, self.kind_of_field(k)))
+                    .collect(),
+            )
+            .map_err(|e| format!("cannot fix the fields from this line: {e}"))?;
             // The first good line fixes the shape; check it is good first.
             let shape = Shape {
                 field_at: Vec::new(),
@@ -247,7 +247,7 @@ impl LineParser {
             };
             self.values.clear();
             for field in shape.schema.fields() {
-                let value = object.get(&field.name).unwrap_or(&Json::Null);
+                let value = json::get(&fields, &field.name).unwrap_or(&Scalar::Null);
                 self.values
                     .push(json_number(&field.name, field.kind, value)?);
             }
@@ -435,28 +435,17 @@ impl LineParser {
     }
 }
 
-/// What kind of JSON value `v` is, for messages.
-fn kind_of(v: &Json) -> &'static str {
-    match v {
-        Json::Null => "null",
-        Json::Bool(_) => "a boolean",
-        Json::Number(_) => "a number",
-        Json::String(_) => "a string",
-        Json::Array(_) => "an array",
-        Json::Object(_) => "an object",
-    }
-}
-
 /// A JSON timestamp: an integer (epoch milliseconds) or an RFC 3339 string.
-fn json_timestamp(value: &Json) -> Result<i64, String> {
+fn json_timestamp(value: &Scalar<'_>) -> Result<i64, String> {
     match value {
-        Json::Number(n) => n
-            .as_i64()
-            .ok_or_else(|| format!("timestamp {n} is not an integer number of epoch milliseconds")),
-        Json::String(s) => parse_rfc3339(s),
+        Scalar::Int(ms) => Ok(*ms),
+        n @ (Scalar::UInt(_) | Scalar::Float(_)) => Err(format!(
+            "timestamp {n} is not an integer number of epoch milliseconds"
+        )),
+        Scalar::Str(s) => parse_rfc3339(s),
         other => Err(format!(
             "timestamp is {}, not epoch milliseconds or an RFC 3339 string",
-            kind_of(other)
+            other.kind()
         )),
     }
 }
@@ -465,28 +454,21 @@ fn json_timestamp(value: &Json) -> Result<i64, String> {
 const EXACT_F64: u64 = 1 << 53;
 
 /// A JSON number as a field of `kind`.
-fn json_number(name: &str, kind: FieldKind, value: &Json) -> Result<Num, String> {
-    let Json::Number(n) = value else {
-        return Err(format!("{name:?} is {}, not a number", kind_of(value)));
-    };
-    match kind {
-        FieldKind::I64 => n
-            .as_i64()
-            .map(Num::I64)
-            .ok_or_else(|| format!("{name:?}: {n} is not a 64-bit integer")),
-        FieldKind::F64 => {
-            let exact = match (n.as_i64(), n.as_u64()) {
-                (Some(i), _) => i.unsigned_abs() <= EXACT_F64,
-                (None, Some(u)) => u <= EXACT_F64,
-                (None, None) => true,
-            };
-            match n.as_f64() {
-                Some(x) if exact && x.is_finite() => Ok(Num::F64(x)),
-                _ => Err(format!(
-                    "{name:?}: {n} cannot be held exactly as a float (list it in --ints)"
-                )),
-            }
+fn json_number(name: &str, kind: FieldKind, value: &Scalar<'_>) -> Result<Num, String> {
+    let not_exact =
+        || format!("{name:?}: {value} cannot be held exactly as a float (list it in --ints)");
+    match (kind, value) {
+        (FieldKind::I64, Scalar::Int(i)) => Ok(Num::I64(*i)),
+        (FieldKind::I64, Scalar::UInt(_) | Scalar::Float(_)) => {
+            Err(format!("{name:?}: {value} is not a 64-bit integer"))
         }
+        (FieldKind::F64, Scalar::Int(i)) if i.unsigned_abs() <= EXACT_F64 => {
+            Ok(Num::F64(*i as f64))
+        }
+        (FieldKind::F64, Scalar::Int(_) | Scalar::UInt(_)) => Err(not_exact()),
+        (FieldKind::F64, Scalar::Float(x)) if x.is_finite() => Ok(Num::F64(*x)),
+        (FieldKind::F64, Scalar::Float(_)) => Err(not_exact()),
+        (_, other) => Err(format!("{name:?} is {}, not a number", other.kind())),
     }
 }
 

@@ -1,0 +1,261 @@
+//! One NDJSON line read into its top-level fields, without building a
+//! `serde_json::Value`: keys and strings borrow from the line where they
+//! can, nested values are skipped (a field's value must be a number or a
+//! string anyway), so a line costs one small vector.
+
+use serde::Deserialize;
+use serde::de::{self, Deserializer, IgnoredAny, MapAccess, SeqAccess, Visitor};
+use std::borrow::Cow;
+use std::fmt;
+
+/// A field's value, as far as an event cares.
+#[derive(Debug, Clone, PartialEq)]
+pub(super) enum Scalar<'a> {
+    /// An integer that fits `i64`.
+    Int(i64),
+    /// A larger positive integer.
+    UInt(u64),
+    /// A number with a fraction or an exponent.
+    Float(f64),
+    /// A string.
+    Str(Cow<'a, str>),
+    Null,
+    Bool,
+    Array,
+    Object,
+}
+
+impl Scalar<'_> {
+    /// What kind of value it is, for messages.
+    pub(super) fn kind(&self) -> &'static str {
+        match self {
+            Scalar::Int(_) | Scalar::UInt(_) | Scalar::Float(_) => "a number",
+            Scalar::Str(_) => "a string",
+            Scalar::Null => "null",
+            Scalar::Bool => "a boolean",
+            Scalar::Array => "an array",
+            Scalar::Object => "an object",
+        }
+    }
+}
+
+impl fmt::Display for Scalar<'_> {
+    /// Numbers as written (floats in Rust's shortest round-trip form);
+    /// anything else by kind.
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        match self {
+            Scalar::Int(i) => write!(f, "{i}"),
+            Scalar::UInt(u) => write!(f, "{u}"),
+            Scalar::Float(x) => write!(f, "{x:?}"),
+            Scalar::Str(s) => write!(f, "{s:?}"),
+            other => f.write_str(other.kind()),
+        }
+    }
+}
+
+/// A line's top-level fields, in the order written.
+pub(super) type Fields<'a> = Vec<(Cow<'a, str>, Scalar<'a>)>;
+
+/// Reads `line` as one JSON object.
+pub(super) fn read_line(line: &[u8]) -> Result<Fields<'_>, String> {
+    match serde_json::from_slice::<Top<'_>>(line) {
+        Ok(Top::Object(fields)) => Ok(fields),
+        Ok(Top::Other(kind)) => Err(format!("not a JSON object but {kind}")),
+        Err(e) => Err(format!("not JSON: {e}")),
+    }
+}
+
+/// The value `name` has in `fields` (the first, if written twice).
+pub(super) fn get<'f, 'a>(fields: &'f Fields<'a>, name: &str) -> Option<&'f Scalar<'a>> {
+    fields.iter().find(|(k, _)| k == name).map(|(_, v)| v)
+}
+
+/// A whole line: an object's fields, or the kind of what it was instead.
+enum Top<'a> {
+    Object(Fields<'a>),
+    Other(&'static str),
+}
+
+impl<'de> Deserialize<'de> for Top<'de> {
+    fn deserialize<D: Deserializer<'de>>(d: D) -> Result<Self, D::Error> {
+        d.deserialize_any(TopVisitor)
+    }
+}
+
+struct TopVisitor;
+
+impl<'de> Visitor<'de> for TopVisitor {
+    type Value = Top<'de>;
+
+    fn expecting(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.write_str("a JSON object")
+    }
+
+    fn visit_map<A: MapAccess<'de>>(self, mut map: A) -> Result<Self::Value, A::Error> {
+        let mut fields = Vec::with_capacity(map.size_hint().unwrap_or(8));
+        while let Some(Key(key)) = map.next_key()? {
+            fields.push((key, map.next_value::<Scalar<'de>>()?));
+        }
+        Ok(Top::Object(fields))
+    }
+
+    fn visit_seq<A: SeqAccess<'de>>(self, seq: A) -> Result<Self::Value, A::Error> {
+        ScalarVisitor.visit_seq(seq).map(|s| Top::Other(s.kind()))
+    }
+
+    fn visit_bool<E: de::Error>(self, _: bool) -> Result<Self::Value, E> {
+        Ok(Top::Other("a boolean"))
+    }
+
+    fn visit_i64<E: de::Error>(self, _: i64) -> Result<Self::Value, E> {
+        Ok(Top::Other("a number"))
+    }
+
+    fn visit_u64<E: de::Error>(self, _: u64) -> Result<Self::Value, E> {
+        Ok(Top::Other("a number"))
+    }
+
+    fn visit_f64<E: de::Error>(self, _: f64) -> Result<Self::Value, E> {
+        Ok(Top::Other("a number"))
+    }
+
+    fn visit_str<E: de::Error>(self, _: &str) -> Result<Self::Value, E> {
+        Ok(Top::Other("a string"))
+    }
+
+    fn visit_unit<E: de::Error>(self) -> Result<Self::Value, E> {
+        Ok(Top::Other("null"))
+    }
+}
+
+/// A key, borrowed from the line unless it had escapes.
+struct Key<'a>(Cow<'a, str>);
+
+impl<'de> Deserialize<'de> for Key<'de> {
+    fn deserialize<D: Deserializer<'de>>(d: D) -> Result<Self, D::Error> {
+        d.deserialize_str(KeyVisitor)
+    }
+}
+
+struct KeyVisitor;
+
+impl<'de> Visitor<'de> for KeyVisitor {
+    type Value = Key<'de>;
+
+    fn expecting(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.write_str("a key")
+    }
+
+    fn visit_borrowed_str<E: de::Error>(self, v: &'de str) -> Result<Self::Value, E> {
+        Ok(Key(Cow::Borrowed(v)))
+    }
+
+    fn visit_str<E: de::Error>(self, v: &str) -> Result<Self::Value, E> {
+        Ok(Key(Cow::Owned(v.to_owned())))
+    }
+}
+
+impl<'de> Deserialize<'de> for Scalar<'de> {
+    fn deserialize<D: Deserializer<'de>>(d: D) -> Result<Self, D::Error> {
+        d.deserialize_any(ScalarVisitor)
+    }
+}
+
+struct ScalarVisitor;
+
+impl<'de> Visitor<'de> for ScalarVisitor {
+    type Value = Scalar<'de>;
+
+    fn expecting(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.write_str("a JSON value")
+    }
+
+    fn visit_bool<E: de::Error>(self, _: bool) -> Result<Self::Value, E> {
+        Ok(Scalar::Bool)
+    }
+
+    fn visit_i64<E: de::Error>(self, v: i64) -> Result<Self::Value, E> {
+        Ok(Scalar::Int(v))
+    }
+
+    fn visit_u64<E: de::Error>(self, v: u64) -> Result<Self::Value, E> {
+        Ok(i64::try_from(v).map_or(Scalar::UInt(v), Scalar::Int))
+    }
+
+    fn visit_f64<E: de::Error>(self, v: f64) -> Result<Self::Value, E> {
+        Ok(Scalar::Float(v))
+    }
+
+    fn visit_borrowed_str<E: de::Error>(self, v: &'de str) -> Result<Self::Value, E> {
+        Ok(Scalar::Str(Cow::Borrowed(v)))
+    }
+
+    fn visit_str<E: de::Error>(self, v: &str) -> Result<Self::Value, E> {
+        Ok(Scalar::Str(Cow::Owned(v.to_owned())))
+    }
+
+    fn visit_unit<E: de::Error>(self) -> Result<Self::Value, E> {
+        Ok(Scalar::Null)
+    }
+
+    fn visit_seq<A: SeqAccess<'de>>(self, mut seq: A) -> Result<Self::Value, A::Error> {
+        while seq.next_element::<IgnoredAny>()?.is_some() {}
+        Ok(Scalar::Array)
+    }
+
+    fn visit_map<A: MapAccess<'de>>(self, mut map: A) -> Result<Self::Value, A::Error> {
+        while map.next_entry::<IgnoredAny, IgnoredAny>()?.is_some() {}
+        Ok(Scalar::Object)
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn fields_numbers_strings_and_what_is_not_an_object() {
+        let line = br#"{"a": 1, "b": -2.5, "c": "x\ny", "d": [1, {"e": 2}], "f": null, "g": 18446744073709551615, "h": {"i": []}, "j": true}"#;
+        let fields = read_line(line).unwrap();
+        let values: Vec<(&str, Scalar<'_>)> = fields
+            .iter()
+            .map(|(k, v)| (k.as_ref(), v.clone()))
+            .collect();
+        assert_eq!(
+            values,
+            [
+                ("a", Scalar::Int(1)),
+                ("b", Scalar::Float(-2.5)),
+                ("c", Scalar::Str("x\ny".into())),
+                ("d", Scalar::Array),
+                ("f", Scalar::Null),
+                ("g", Scalar::UInt(u64::MAX)),
+                ("h", Scalar::Object),
+                ("j", Scalar::Bool),
+            ]
+        );
+        assert_eq!(get(&fields, "b"), Some(&Scalar::Float(-2.5)));
+        assert_eq!(get(&fields, "z"), None);
+        for (text, kind) in [
+            ("[1]", "an array"),
+            ("3", "a number"),
+            ("\"s\"", "a string"),
+            ("null", "null"),
+        ] {
+            assert_eq!(
+                read_line(text.as_bytes()),
+                Err(format!("not a JSON object but {kind}"))
+            );
+        }
+        assert!(
+            read_line(b"{\"a\": 1")
+                .unwrap_err()
+                .starts_with("not JSON: ")
+        );
+        assert!(
+            read_line(b"{\"a\": 1} x")
+                .unwrap_err()
+                .starts_with("not JSON: ")
+        );
+    }
+}
