@@ -85,7 +85,14 @@ pub struct BadLine {
 struct Shape {
     schema: Schema,
     keyed: bool,
-    /// CSV: the column of the timestamp, of the series, of each field.
+    /// CSV only: where each part of an event is in a row.
+    csv: Option<CsvColumns>,
+}
+
+/// The column of the timestamp, of the series, of each field, and how many
+/// columns a row has.
+#[derive(Debug)]
+struct CsvColumns {
     ts_at: usize,
     series_at: Option<usize>,
     field_at: Vec<usize>,
@@ -238,12 +245,9 @@ impl LineParser {
             .map_err(|e| format!("cannot fix the fields from this line: {e}"))?;
             // The first good line fixes the shape; check it is good first.
             let shape = Shape {
-                field_at: Vec::new(),
-                ts_at: 0,
-                series_at: None,
-                columns: 0,
-                keyed: key.is_some(),
                 schema,
+                keyed: key.is_some(),
+                csv: None,
             };
             self.values.clear();
             for field in shape.schema.fields() {
@@ -383,10 +387,12 @@ impl LineParser {
         self.shape = Some(Shape {
             schema,
             keyed: series_at.is_some(),
-            ts_at,
-            series_at,
-            field_at,
-            columns: names.len(),
+            csv: Some(CsvColumns {
+                ts_at,
+                series_at,
+                field_at,
+                columns: names.len(),
+            }),
         });
         Ok(())
     }
@@ -398,17 +404,18 @@ impl LineParser {
         created: u64,
     ) -> Result<(), String> {
         let shape = self.shape.as_ref().expect("the header comes first");
-        if record.len() != shape.columns {
+        let at = shape.csv.as_ref().expect("a CSV header fixes the columns");
+        if record.len() != at.columns {
             return Err(format!(
                 "{} columns, the header has {}",
                 record.len(),
-                shape.columns
+                at.columns
             ));
         }
-        let ts = parse_epoch_or_rfc3339(record.get(shape.ts_at).unwrap_or_default())?;
-        let key = shape.series_at.and_then(|at| record.get(at)).unwrap_or("");
+        let ts = parse_epoch_or_rfc3339(record.get(at.ts_at).unwrap_or_default())?;
+        let key = at.series_at.and_then(|i| record.get(i)).unwrap_or("");
         self.values.clear();
-        for (field, &at) in shape.schema.fields().iter().zip(&shape.field_at) {
+        for (field, &at) in shape.schema.fields().iter().zip(&at.field_at) {
             let text = record.get(at).unwrap_or_default();
             let value = match field.kind {
                 FieldKind::I64 => text.parse::<i64>().ok().map(Num::I64),

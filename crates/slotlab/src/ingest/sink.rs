@@ -206,8 +206,11 @@ impl<T> Blocks<T> {
         self.open().push(value);
     }
 
+    /// Every block but the last is full.
     fn len(&self) -> usize {
-        self.blocks.iter().map(Vec::len).sum()
+        self.blocks.last().map_or(0, |last| {
+            (self.blocks.len() - 1) * self.per_block + last.len()
+        })
     }
 
     fn iter(&self) -> impl Iterator<Item = &T> {
@@ -408,7 +411,10 @@ impl Sink for Columns {
     }
 
     fn len(&self) -> u64 {
-        self.blocks.iter().map(|b| b.len() as u64).sum()
+        // Every block but the last is full.
+        self.blocks.last().map_or(0, |last| {
+            ((self.blocks.len() - 1) * BLOCK_EVENTS + last.len()) as u64
+        })
     }
 
     fn timestamp_sum(&self) -> Result<i64, String> {

@@ -198,18 +198,20 @@ pub fn backing_allocator() -> Option<&'static str> {
 /// the first run's garbage is not purged in the middle of the second
 /// (seen as latency stalls). A no-op where the allocator has no such call.
 pub fn release_free_memory() {
-    match backing_allocator() {
-        #[cfg(feature = "mimalloc")]
+    let Some(name) = backing_allocator() else {
+        return;
+    };
+    #[cfg(feature = "mimalloc")]
+    if name == <mimalloc::MiMalloc as BackingAllocator>::NAME {
         // SAFETY: `mi_collect` takes no pointers; it only walks mimalloc's
         // own free lists, and is safe to call from any thread at any time.
-        Some("mimalloc") => unsafe { libmimalloc_sys::mi_collect(true) },
-        #[cfg(all(target_os = "linux", target_env = "gnu"))]
-        Some("system malloc") => {
-            // SAFETY: `malloc_trim` takes no pointers and only returns
-            // glibc's free memory to the system; it is thread-safe.
-            unsafe { libc::malloc_trim(0) };
-        }
-        _ => {}
+        unsafe { libmimalloc_sys::mi_collect(true) };
+    }
+    #[cfg(all(target_os = "linux", target_env = "gnu"))]
+    if name == <System as BackingAllocator>::NAME {
+        // SAFETY: `malloc_trim` takes no pointers and only returns glibc's
+        // free memory to the system; it is thread-safe.
+        unsafe { libc::malloc_trim(0) };
     }
 }
 

@@ -206,11 +206,7 @@ pub fn read_csv_from(
     let mut fields = Vec::with_capacity(numbers.len());
     let mut columns = Vec::with_capacity(numbers.len());
     for n in numbers {
-        let kind = match n.values {
-            Column::F64(_) => FieldKind::F64,
-            Column::I64(_) => FieldKind::I64,
-        };
-        fields.push(Field::new(n.name, kind));
+        fields.push(Field::new(n.name, n.values.kind()));
         columns.push(n.values);
     }
     let schema = Schema::new(fields).map_err(|e| header_error(e.to_string()))?;
