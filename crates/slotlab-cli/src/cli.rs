@@ -8,8 +8,8 @@ use slotlab::ingest::{
 use slotlab::lab::seed::SeedLayout;
 use slotlab::lab::stream::StreamSource;
 use slotlab::report::Format;
-use slotlab::source::{Sensors, Ticks};
-use slotlab::stream::{CodecPolicy, StreamConfig};
+use slotlab_stream::source::{Sensors, Ticks};
+use slotlab_stream::{CodecPolicy, StreamConfig};
 use std::path::PathBuf;
 
 /// slotlab: what an object's memory layout costs, measured.

@@ -125,7 +125,7 @@ fn a_csv_file_is_read_bad_rows_named_and_the_stream_saved() {
         "{notes:?}"
     );
     let bytes = std::fs::read(&saved).unwrap();
-    let back = slotlab::stream::Stream::load(&bytes).unwrap();
+    let back = slotlab_stream::Stream::load(&bytes).unwrap();
     assert_eq!(back.len(), 500);
     // --strict stops at the bad row, naming it.
     let out = Command::cargo_bin("slotlab")

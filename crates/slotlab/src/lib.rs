@@ -48,8 +48,6 @@ pub mod model;
 pub mod python;
 pub mod record;
 pub mod report;
-pub mod source;
-pub mod stream;
 
 /// The README's Rust examples, compiled and run as doctests.
 #[cfg(doctest)]

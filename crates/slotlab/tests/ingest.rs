@@ -6,7 +6,7 @@ use slotlab::ingest::{
     Stop,
 };
 use slotlab::measure::TrackingAllocator;
-use slotlab::source::Sensors;
+use slotlab_stream::source::Sensors;
 use std::io::Write;
 use std::time::Duration;
 
@@ -139,7 +139,7 @@ fn a_source_outrunning_a_slow_sink_is_held_back_by_the_channels() {
 
 #[test]
 fn row_and_column_sinks_hold_exactly_their_blocks() {
-    use slotlab::stream::{Column, Field};
+    use slotlab_stream::{Column, Field};
     use std::mem::size_of;
     let held = |sink, blocks: u64| {
         let mut config = IngestConfig::new(sensors(), sink);
@@ -159,7 +159,7 @@ fn row_and_column_sinks_hold_exactly_their_blocks() {
     // each), its schema (one field named "celsius") and its one column.
     let per_block = block * 20
         + (size_of::<Field>() + "celsius".len() + size_of::<Column>()) as u64
-        + size_of::<slotlab::source::Events>() as u64;
+        + size_of::<slotlab_stream::source::Events>() as u64;
     assert_eq!(columns, 4 * per_block);
 }
 

@@ -3,8 +3,8 @@
 
 use super::Ended;
 use super::{EventBatch, IngestError, InputFormat, OnFull, Shared, SourceSpec, nanos_since};
-use crate::source::{Sensors, SyntheticSource, Ticks};
 use crossbeam_channel::{Sender, TrySendError};
+use slotlab_stream::source::{Sensors, SyntheticSource, Ticks};
 use std::fs::File;
 use std::io::{BufRead, BufReader, ErrorKind, Read};
 use std::sync::atomic::Ordering::Relaxed;

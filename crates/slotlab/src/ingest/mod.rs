@@ -35,11 +35,11 @@ pub use parse::{BadLine, InputFormat, ParseOptions};
 pub use sink::{BLOCK_EVENTS, Sink, SinkKind, event_class, open_sink};
 
 use crate::measure::{AllocScope, alloc};
-use crate::source::{Events, Sensors, Ticks};
-use crate::stream::{CodecPolicy, Schema, StreamConfig};
 use crossbeam_channel::{Receiver, RecvTimeoutError, Sender};
 use feed::{Packet, Plan};
 use metrics::{Latency, QueueSampler};
+use slotlab_stream::source::{Events, Sensors, Ticks};
+use slotlab_stream::{CodecPolicy, Schema, StreamConfig};
 use std::path::PathBuf;
 use std::sync::atomic::{AtomicBool, AtomicU64, AtomicUsize, Ordering::Relaxed};
 use std::sync::{Arc, Mutex, PoisonError};

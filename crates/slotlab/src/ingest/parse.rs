@@ -12,9 +12,9 @@
 use super::feed::LineBlock;
 use super::json::{self, Scalar};
 use super::{BAD_LINES_KEPT, Ended, EventBatch};
-use crate::source::time::{parse_epoch_or_rfc3339, parse_rfc3339};
-use crate::stream::{Field, FieldKind, Num, Schema};
 use rustc_hash::FxHashMap;
+use slotlab_stream::source::time::{parse_epoch_or_rfc3339, parse_rfc3339};
+use slotlab_stream::{Field, FieldKind, Num, Schema};
 
 /// How lines are written.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
@@ -482,7 +482,7 @@ fn json_number(name: &str, kind: FieldKind, value: &Scalar<'_>) -> Result<Num, S
 #[cfg(test)]
 mod tests {
     use super::*;
-    use crate::stream::Column;
+    use slotlab_stream::Column;
 
     fn block(text: &str) -> LineBlock {
         LineBlock {

@@ -3,8 +3,8 @@
 
 use super::EventBatch;
 use crate::model::{Class, Instance, ModelError, Str, Value};
-use crate::source::Events;
-use crate::stream::{Column, Num, Schema, SeriesId, Stream, StreamConfig};
+use slotlab_stream::source::Events;
+use slotlab_stream::{Column, Num, Schema, SeriesId, Stream, StreamConfig};
 
 /// A layout events are stored in.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Hash)]

@@ -56,13 +56,13 @@ pub enum LabError {
     Model(#[from] ModelError),
     /// The event stream refused an event or could not code a chunk.
     #[error(transparent)]
-    Stream(#[from] crate::stream::StreamError),
+    Stream(#[from] slotlab_stream::StreamError),
     /// A CPython case could not be measured.
     #[error(transparent)]
     Python(#[from] crate::python::PythonError),
     /// A source of events could not be read.
     #[error(transparent)]
-    Source(#[from] crate::source::SourceError),
+    Source(#[from] slotlab_stream::source::SourceError),
     /// An ingestion run could not start.
     #[error(transparent)]
     Ingest(#[from] crate::ingest::IngestError),

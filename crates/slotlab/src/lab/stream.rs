@@ -11,8 +11,10 @@ use crate::measure::{
 };
 use crate::model::{Class, Instance, Str, Value};
 use crate::python::Python;
-use crate::source::{CsvOptions, Events, Lesson, Sensors, SyntheticSource, Ticks, read_csv};
-use crate::stream::{Codec, CodecPolicy, Column, FieldKind, Stream, StreamConfig, encode_column};
+use slotlab_stream::source::{
+    CsvOptions, Events, Lesson, Sensors, SyntheticSource, Ticks, read_csv,
+};
+use slotlab_stream::{Codec, CodecPolicy, Column, FieldKind, Stream, StreamConfig, encode_column};
 use std::collections::BTreeMap;
 use std::path::PathBuf;
 use std::time::Duration;

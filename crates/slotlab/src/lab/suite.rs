@@ -117,7 +117,7 @@ pub fn run(
         results: swept,
     });
     let mut ingest_config = crate::ingest::IngestConfig::new(
-        crate::ingest::SourceSpec::Sensors(crate::source::Sensors::default()),
+        crate::ingest::SourceSpec::Sensors(slotlab_stream::source::Sensors::default()),
         crate::ingest::SinkKind::Stream,
     );
     ingest_config.events = Some(config.n);

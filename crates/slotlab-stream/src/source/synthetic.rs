@@ -2,7 +2,7 @@
 //! always produces the same events.
 
 use super::Events;
-use crate::stream::{Column, Field, FieldKind, Schema};
+use crate::{Column, Field, FieldKind, Schema};
 
 /// A generator of events.
 pub trait SyntheticSource: Clone {

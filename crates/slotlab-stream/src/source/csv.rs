@@ -4,7 +4,7 @@
 
 use super::time::parse_timestamp;
 use super::{Events, SourceError};
-use crate::stream::{Column, Field, FieldKind, Num, Schema};
+use crate::{Column, Field, FieldKind, Num, Schema};
 use rustc_hash::FxHashMap;
 use std::io::Read;
 use std::path::Path;

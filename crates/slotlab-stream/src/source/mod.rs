@@ -3,7 +3,7 @@
 //! per field, so every layout is fed the same data.
 //!
 //! ```
-//! use slotlab::source::{Sensors, SyntheticSource};
+//! use slotlab_stream::source::{Sensors, SyntheticSource};
 //!
 //! let events = Sensors::default().generate(1000);
 //! assert_eq!(events.len(), 1000);
@@ -19,7 +19,7 @@ pub mod time;
 pub use csv::{BadRow, CsvEvents, CsvOptions, read_csv};
 pub use synthetic::{Lesson, Sensors, SyntheticSource, Ticks};
 
-use crate::stream::{Batch, Column, Num, Schema, Stream, StreamConfig, StreamError};
+use crate::{Batch, Column, Num, Schema, Stream, StreamConfig, StreamError};
 
 /// Why a source could not deliver.
 #[derive(Debug, thiserror::Error)]
@@ -217,7 +217,7 @@ impl Events {
 #[cfg(test)]
 mod tests {
     use super::*;
-    use crate::stream::CodecPolicy;
+    use crate::CodecPolicy;
 
     #[test]
     fn events_go_into_a_stream_and_match_it() {

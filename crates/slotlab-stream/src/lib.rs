@@ -1,4 +1,10 @@
-//! A memory-optimized event stream: append-only, chunked, columnar.
+//! slotlab's storage engine: a memory-optimized event stream — append-only,
+//! chunked, columnar — and the sources that feed it.
+//!
+//! # What
+//!
+//! This crate depends on nothing else in the workspace: the lab measures it,
+//! ingestion stores into it, and both reach it from above.
 //!
 //! An event is a timestamp (`i64`) and the numeric fields a [`Schema`]
 //! names, in a series (a sensor id, a symbol; one unnamed series when there
@@ -12,7 +18,7 @@
 //! chunks a range cuts through.
 //!
 //! ```
-//! use slotlab::stream::{Num, Schema, Stream, StreamConfig};
+//! use slotlab_stream::{Num, Schema, Stream, StreamConfig};
 //!
 //! let mut stream = Stream::new(Schema::lesson(), StreamConfig { chunk_len: 1000, ..Default::default() });
 //! let series = stream.series("");
@@ -25,8 +31,10 @@
 //! assert_eq!(a.count, 1000);
 //! let all = stream.scan(series, i64::MIN, i64::MAX)?;
 //! assert_eq!(all.row(42), [Num::F64(42.0 * 0.1)]);
-//! # Ok::<(), slotlab::stream::StreamError>(())
+//! # Ok::<(), slotlab_stream::StreamError>(())
 //! ```
+
+#![deny(missing_docs, missing_debug_implementations)]
 
 mod bits;
 mod chunk;
@@ -35,6 +43,7 @@ mod file;
 mod floats;
 mod ints;
 mod schema;
+pub mod source;
 
 pub use codec::{Codec, CodecPolicy, encode_column};
 pub use file::LoadError;

@@ -2,8 +2,8 @@
 //! under every codec policy, through save and load too.
 
 use proptest::prelude::*;
-use slotlab::source::Events;
-use slotlab::stream::{CodecPolicy, Column, Field, FieldKind, Schema, Stream, StreamConfig};
+use slotlab_stream::source::Events;
+use slotlab_stream::{CodecPolicy, Column, Field, FieldKind, Schema, Stream, StreamConfig};
 
 /// Floats that stress codecs: NaN (with payloads), ±inf, ±0.0, subnormals,
 /// decimals, and anything at all.

@@ -308,7 +308,7 @@ mod tests {
                 for codec in [Codec::Pco, Codec::Gorilla, Codec::Decimal] {
                     let column = EncodedColumn {
                         codec,
-                        bytes: encode_column(&crate::stream::Column::F64(values.clone()), codec).unwrap(),
+                        bytes: encode_column(&crate::Column::F64(values.clone()), codec).unwrap(),
                     };
                     let mut back = Vec::new();
                     decode_f64(&column, values.len(), &mut back).unwrap();
@@ -321,7 +321,7 @@ mod tests {
                 for codec in [Codec::Pco, Codec::Ints] {
                     let column = EncodedColumn {
                         codec,
-                        bytes: encode_column(&crate::stream::Column::I64(values.clone()), codec).unwrap(),
+                        bytes: encode_column(&crate::Column::I64(values.clone()), codec).unwrap(),
                     };
                     let mut back = Vec::new();
                     decode_i64(&column, values.len(), &mut back).unwrap();

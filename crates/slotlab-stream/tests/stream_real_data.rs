@@ -1,8 +1,8 @@
 //! The real-data goal: ≤ 1.0 byte per reading on a real hourly
 //! temperature series, appended in streaming chunks, bit-exact.
 
-use slotlab::source::{CsvOptions, read_csv};
-use slotlab::stream::{CodecPolicy, StreamConfig};
+use slotlab_stream::source::{CsvOptions, read_csv};
+use slotlab_stream::{CodecPolicy, StreamConfig};
 use std::path::Path;
 
 #[test]
