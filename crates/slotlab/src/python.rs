@@ -5,10 +5,11 @@
 //! time and passed to the interpreter with `-c`, so an installed `slotlab`
 //! needs no files beside it.
 
-use crate::measure::{Measurement, RepeatPlan, TimeStats};
+pub use crate::measure::PyMode;
+use crate::measure::{Measurement, RepeatPlan, Runtime, TimeStats};
 use serde::Deserialize;
 use std::collections::BTreeMap;
-use std::fmt;
+
 use std::process::Command;
 
 /// The case script (`python/cases.py`).
@@ -28,9 +29,10 @@ pub struct PythonInfo {
 }
 
 impl PythonInfo {
-    /// `cpython-3.11.7`.
-    pub fn label(&self) -> String {
-        format!("{}-{}", self.implementation, self.version)
+    /// This interpreter as the runtime of a measurement whose memory was
+    /// measured in `mode` (`None`: time only).
+    pub fn runtime(&self, mode: impl Into<Option<PyMode>>) -> Runtime {
+        Runtime::cpython(self.version.clone(), mode)
     }
 }
 
@@ -109,48 +111,6 @@ impl PyCase {
     }
 }
 
-/// How memory is measured on the Python side.
-#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash)]
-pub enum PyMode {
-    /// The lesson's protocol: tracemalloc on; peak = its traced peak.
-    Tracemalloc,
-    /// No tracing; memory = resident-set growth, plus allocated blocks.
-    Untraced,
-}
-
-impl PyMode {
-    /// Both modes.
-    pub const ALL: [PyMode; 2] = [PyMode::Tracemalloc, PyMode::Untraced];
-
-    /// The name `cases.py` takes, and reports show.
-    pub fn name(self) -> &'static str {
-        match self {
-            PyMode::Tracemalloc => "tracemalloc",
-            PyMode::Untraced => "untraced",
-        }
-    }
-
-    fn method(self) -> &'static str {
-        match self {
-            PyMode::Tracemalloc => {
-                "memory: tracemalloc's traced peak in the window (the lesson's protocol; \
-                 tracing slows allocation several times, so this time is not CPython's speed)"
-            }
-            PyMode::Untraced => {
-                "memory: growth of the resident set (VmRSS) over the window, which includes \
-                 allocator arenas and pages kept from earlier runs; no tracing, so this time \
-                 is CPython's speed"
-            }
-        }
-    }
-}
-
-impl fmt::Display for PyMode {
-    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
-        f.write_str(self.name())
-    }
-}
-
 /// Why a Python case could not be measured.
 #[derive(Debug, thiserror::Error)]
 #[non_exhaustive]
@@ -164,6 +124,17 @@ pub enum PythonError {
         interpreter: String,
         /// What the OS said.
         reason: String,
+    },
+    /// The interpreter is not CPython: the cases measure CPython's object
+    /// layout (`sys.getsizeof`, tracemalloc, the cyclic collector).
+    #[error(
+        "'{interpreter}' is {implementation}, not CPython; slotlab's cases measure CPython's object layout, so pass --python with a CPython interpreter"
+    )]
+    NotCPython {
+        /// The interpreter as given.
+        interpreter: String,
+        /// `sys.implementation.name`.
+        implementation: String,
     },
     /// The interpreter is older than every case needs.
     #[error("'{interpreter}' is Python {version}; slotlab's cases need {}.{} or later", MIN_VERSION.0, MIN_VERSION.1)]
@@ -245,6 +216,12 @@ impl Python {
     pub fn probe(interpreter: &str) -> Result<Self, PythonError> {
         let stdout = run(interpreter, "probe", &["-c", PROBE])?;
         let info: PythonInfo = parse(interpreter, "probe", &stdout)?;
+        if info.implementation != "cpython" {
+            return Err(PythonError::NotCPython {
+                interpreter: interpreter.to_owned(),
+                implementation: info.implementation,
+            });
+        }
         if (info.major, info.minor) < MIN_VERSION {
             return Err(PythonError::TooOld {
                 interpreter: interpreter.to_owned(),
@@ -343,15 +320,14 @@ impl Python {
         let method = format!(
             "{}: fresh `{}` process per case, one window = build N readings into a list + \
              sum .value (perf_counter), {}; {}",
-            self.info.label(),
+            self.info.runtime(None),
             self.interpreter,
             crate::report::runs_phrase(output.samples_s.len() as u32, plan.warmup),
             mode.method()
         );
-        let implementation = format!("{} ({mode})", self.info.label());
         let mut m = Measurement::new(
             "seed",
-            implementation,
+            self.info.runtime(mode),
             case.layout(),
             n,
             plan.warmup,

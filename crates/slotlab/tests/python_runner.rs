@@ -41,8 +41,8 @@ fn every_case_runs_in_both_modes_under_python3() {
             };
             assert_eq!(m.layout, case.layout());
             assert_eq!(
-                m.implementation,
-                format!("{} ({mode})", python.info().label())
+                m.runtime.to_string(),
+                format!("cpython-{} ({mode})", python.info().version)
             );
             assert_eq!((m.n, m.repetitions), (2000, 1));
             assert_eq!(m.extra["sum"], expected_sum(2000), "{case:?}");
@@ -105,6 +105,17 @@ fn fake_python(name: &str, version: (u32, u32), behaviour: &str) -> PathBuf {
     std::fs::write(&path, script).unwrap();
     std::fs::set_permissions(&path, std::fs::Permissions::from_mode(0o755)).unwrap();
     path
+}
+
+#[test]
+fn an_interpreter_that_is_not_cpython_is_refused_at_the_probe() {
+    let _serial = serial();
+    let path = fake_python("pypy", (3, 10), "exit 1");
+    let script = std::fs::read_to_string(&path).unwrap();
+    std::fs::write(&path, script.replace("\"cpython\"", "\"pypy\"")).unwrap();
+    let err = Python::probe(path.to_str().unwrap()).unwrap_err();
+    assert!(matches!(err, PythonError::NotCPython { .. }), "{err}");
+    assert!(err.to_string().contains("is pypy, not CPython"), "{err}");
 }
 
 fn run_fake(name: &str, version: (u32, u32), behaviour: &str) -> Result<CaseOutcome, PythonError> {

@@ -4,7 +4,7 @@
 use super::LabError;
 use super::seed::{Reading, reading_class};
 use crate::measure::{
-    AllocScope, Clock, Measurement, RepeatPlan, Results, Stopwatch, TimeStats, timing,
+    AllocScope, Clock, Measurement, RepeatPlan, Results, Runtime, Stopwatch, TimeStats, timing,
 };
 use crate::model::{Instance, Layout, Str, Value};
 use crate::python::PyCase;
@@ -161,7 +161,7 @@ fn one_loop(route: Route, op: Op, objects: &mut Objects, pass: u32) -> Result<f6
 
 fn measurement(
     config: &AccessConfig,
-    implementation: String,
+    runtime: Runtime,
     layout: String,
     time: TimeStats,
     peak_bytes: u64,
@@ -170,16 +170,8 @@ fn measurement(
 ) -> Measurement {
     let (n, plan) = (config.n, config.plan);
     extra.insert("ns_per_op".to_owned(), time.median_s / n as f64 * 1e9);
-    let mut m = Measurement::new(
-        "access",
-        implementation,
-        layout,
-        n,
-        plan.warmup,
-        time,
-        method,
-    )
-    .with_peak(peak_bytes);
+    let mut m = Measurement::new("access", runtime, layout, n, plan.warmup, time, method)
+        .with_peak(peak_bytes);
     m.extra = extra;
     m
 }
@@ -195,6 +187,7 @@ pub fn run(
     let python = super::prepare(config.python.as_deref(), config.rust, n)?;
     let mut measurements = Vec::new();
     let mut notes = Vec::new();
+    let mut reads = Vec::new();
     if config.rust {
         for route in Route::ALL {
             let mut objects = build(route, n as usize)?;
@@ -212,9 +205,9 @@ pub fn run(
                     peak = peak.max(scope.stats().peak_bytes);
                     Ok::<Duration, LabError>(elapsed)
                 })?;
-                measurements.push(measurement(
+                let m = measurement(
                     config,
-                    "rust".to_owned(),
+                    Runtime::Rust,
                     format!("{} · {}", route.label(), op.name()),
                     time,
                     peak,
@@ -228,7 +221,15 @@ pub fn run(
                         )
                     ),
                     BTreeMap::from([("checksum".to_owned(), checksum)]),
-                ));
+                );
+                if let (Op::Read, Some(layout)) = (op, compared_layout(route)) {
+                    reads.push(Read {
+                        runtime: Runtime::Rust,
+                        layout,
+                        ns_per_read: m.extra["ns_per_op"],
+                    });
+                }
+                measurements.push(m);
             }
         }
     }
@@ -243,9 +244,9 @@ pub fn run(
             for (op, samples) in [(Op::Read, &a.read_s), (Op::Write, &a.write_s)] {
                 let time = TimeStats::from_secs(samples);
                 let net = (time.median_s - empty) / n as f64 * 1e9;
-                measurements.push(measurement(
+                let m = measurement(
                     config,
-                    python.info().label(),
+                    python.info().runtime(None),
                     format!("{} · r.value · {}", case.layout(), op.name()),
                     time,
                     0,
@@ -264,11 +265,19 @@ pub fn run(
                         ),
                         ("net_ns_per_op".to_owned(), net),
                     ]),
-                ));
+                );
+                if let (Op::Read, Some(layout)) = (op, compared_case(case)) {
+                    reads.push(Read {
+                        runtime: m.runtime.clone(),
+                        layout,
+                        ns_per_read: m.extra["ns_per_op"],
+                    });
+                }
+                measurements.push(m);
             }
         }
     }
-    let claims = vec![judge_access(&measurements)];
+    let claims = vec![judge_access(&reads)];
     Ok(Results {
         measurements,
         claims,
@@ -276,38 +285,60 @@ pub fn run(
     })
 }
 
+/// One read loop the "Faster attribute access" claim compares: which
+/// runtime, which of the two layouts, and its ns per read.
+#[derive(Debug, Clone, PartialEq)]
+pub struct Read {
+    /// Who ran the loop.
+    pub runtime: Runtime,
+    /// `Layout::Dict` or `Layout::Slots`.
+    pub layout: Layout,
+    /// Median nanoseconds per read.
+    pub ns_per_read: f64,
+}
+
+/// The read of `route` that the claim compares, if any: dict and slots
+/// both by name (the cached index and the record are other routes).
+fn compared_layout(route: Route) -> Option<Layout> {
+    match route {
+        Route::DictByName => Some(Layout::Dict),
+        Route::SlotsByName => Some(Layout::Slots),
+        Route::SlotsCachedIndex | Route::RecordField => None,
+    }
+}
+
+/// CPython's counterpart of [`compared_layout`]: the plain class and the
+/// slotted one, as they run.
+fn compared_case(case: PyCase) -> Option<Layout> {
+    match case {
+        PyCase::Dict => Some(Layout::Dict),
+        PyCase::Slots => Some(Layout::Slots),
+        _ => None,
+    }
+}
+
 /// "Faster attribute access": per runtime, is reading `.value` on slots
 /// faster than on dict? (Rust: both by name; CPython: as it runs.)
-pub fn judge_access(measurements: &[Measurement]) -> crate::measure::Claim {
-    let ns = |implementation: &dyn Fn(&str) -> bool, layout: &str| {
-        measurements
-            .iter()
-            .find(|m| implementation(&m.implementation) && m.layout == layout)
-            .and_then(|m| m.extra.get("ns_per_op").copied())
-    };
-    let rust = |i: &str| i == "rust";
-    let cpython = |i: &str| i.starts_with("cpython");
+pub fn judge_access(reads: &[Read]) -> crate::measure::Claim {
     let mut judged = Vec::new();
-    for (runtime, is, dict, slots) in [
-        (
-            "Rust",
-            &rust as &dyn Fn(&str) -> bool,
-            "dict · by name · read",
-            "slots · by name · read",
-        ),
-        (
-            "CPython",
-            &cpython,
-            "dict · r.value · read",
-            "slots · r.value · read",
-        ),
-    ] {
-        if let (Some(d), Some(s)) = (ns(is, dict), ns(is, slots)) {
+    let mut runtimes: Vec<&Runtime> = Vec::new();
+    for read in reads {
+        if !runtimes.contains(&&read.runtime) {
+            runtimes.push(&read.runtime);
+        }
+    }
+    for runtime in runtimes {
+        let ns = |layout: Layout| {
+            reads
+                .iter()
+                .find(|r| &r.runtime == runtime && r.layout == layout)
+                .map(|r| r.ns_per_read)
+        };
+        if let (Some(d), Some(s)) = (ns(Layout::Dict), ns(Layout::Slots)) {
+            let name = if runtime.is_rust() { "Rust" } else { "CPython" };
             judged.push((
                 s < d,
-                format!(
-                    "reading .value takes {s:.1} ns on slots vs {d:.1} ns on dict in {runtime}"
-                ),
+                format!("reading .value takes {s:.1} ns on slots vs {d:.1} ns on dict in {name}"),
             ));
         }
     }

@@ -4,9 +4,7 @@
 //! runtime, so machine speed cancels out. A claim holds only if it holds in
 //! every runtime measured; claims this run cannot decide say so.
 
-use super::compare::cpython;
-use crate::measure::{Claim, Measurement, Verdict};
-use crate::python::PyMode;
+use crate::measure::{Claim, Measurement, PyMode, Verdict};
 
 /// How much less memory counts as "significant".
 pub const SIGNIFICANT_REDUCTION: f64 = 0.10;
@@ -22,7 +20,7 @@ fn rust_pair(measurements: &[Measurement]) -> Option<Pair<'_>> {
     let find = |layout: &str| {
         measurements
             .iter()
-            .find(|m| m.implementation == "rust" && m.layout == layout)
+            .find(|m| m.runtime.is_rust() && m.layout == layout)
     };
     Some(Pair {
         runtime: "Rust".to_owned(),
@@ -33,17 +31,23 @@ fn rust_pair(measurements: &[Measurement]) -> Option<Pair<'_>> {
 
 fn cpython_pair(measurements: &[Measurement], mode: PyMode) -> Option<Pair<'_>> {
     let dict = cpython(measurements, "dict", mode)?;
-    let runtime = dict
-        .implementation
-        .split(' ')
-        .next()
-        .unwrap_or("CPython")
-        .replace("cpython-", "CPython ");
+    let runtime = dict.runtime.title();
     Some(Pair {
         runtime,
         dict,
         slots: cpython(measurements, "slots", mode)?,
     })
+}
+
+/// The CPython row of `layout` measured in `mode`.
+pub fn cpython<'m>(
+    measurements: &'m [Measurement],
+    layout: &str,
+    mode: PyMode,
+) -> Option<&'m Measurement> {
+    measurements
+        .iter()
+        .find(|m| m.layout == layout && m.runtime.py_mode() == Some(mode))
 }
 
 /// A claim judged over several runtimes: held if every judgement holds,
@@ -197,7 +201,7 @@ mod tests {
         iterate: f64,
     ) -> Measurement {
         let mut m = measurement(layout, peak, &[seconds]);
-        m.implementation = implementation.to_owned();
+        m.runtime = implementation.parse().unwrap();
         m.extra.insert("iterate_median_s".to_owned(), iterate);
         m
     }

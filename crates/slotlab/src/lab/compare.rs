@@ -146,7 +146,7 @@ fn attach_bandwidth(measurements: &mut [Measurement], bandwidth: &Bandwidth) -> 
     let mut verdicts = Vec::new();
     for m in measurements
         .iter_mut()
-        .filter(|m| m.implementation == "rust" && (m.layout == "record" || m.layout == "columns"))
+        .filter(|m| m.runtime.is_rust() && (m.layout == "record" || m.layout == "columns"))
     {
         let data = RECORD_BYTES * m.n as f64;
         if m.time.median_s <= 0.0 || bandwidth.gb_per_s <= 0.0 {
@@ -180,26 +180,15 @@ fn attach_bandwidth(measurements: &mut [Measurement], bandwidth: &Bandwidth) -> 
     )]
 }
 
-/// The CPython row of `layout` measured in `mode`.
-pub(crate) fn cpython<'m>(
-    measurements: &'m [Measurement],
-    layout: &str,
-    mode: PyMode,
-) -> Option<&'m Measurement> {
-    let suffix = format!("({mode})");
-    measurements
-        .iter()
-        .find(|m| m.layout == layout && m.implementation.ends_with(&suffix))
-}
-
 /// Adds `time_vs_cpython_{dict,slots}` (against untraced CPython: its real
 /// speed) and `bytes_vs_cpython_{dict,slots}` (against traced CPython:
 /// exact requested bytes, like Rust's) to every measurement.
 fn attach_ratios(measurements: &mut [Measurement]) {
     let mut references = Vec::new();
     for layout in ["dict", "slots"] {
-        let time = cpython(measurements, layout, PyMode::Untraced).map(|m| m.time.median_s);
-        let bytes = cpython(measurements, layout, PyMode::Tracemalloc).map(|m| m.bytes_per_object);
+        let time = claims::cpython(measurements, layout, PyMode::Untraced).map(|m| m.time.median_s);
+        let bytes =
+            claims::cpython(measurements, layout, PyMode::Tracemalloc).map(|m| m.bytes_per_object);
         references.push((layout, time, bytes));
     }
     for m in measurements.iter_mut() {
@@ -224,7 +213,7 @@ mod tests {
 
     fn cpython_row(layout: &str, mode: PyMode, seconds: f64, peak: u64) -> Measurement {
         let mut m = measurement(layout, peak, &[seconds]);
-        m.implementation = format!("cpython-3.11.7 ({mode})");
+        m.runtime = crate::measure::Runtime::cpython("3.11.7", mode);
         m
     }
 

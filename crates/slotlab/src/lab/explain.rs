@@ -274,7 +274,11 @@ pub fn cpython(python: &Python, case: PyCase) -> Result<Option<Anatomy>, LabErro
     let Some(a) = python.explain(case)? else {
         return Ok(None);
     };
-    Ok(Some(cpython_anatomy(&python.info().label(), case, &a)))
+    Ok(Some(cpython_anatomy(
+        &python.info().runtime(None).to_string(),
+        case,
+        &a,
+    )))
 }
 
 fn part(what: &str, bytes: u64, source: &str) -> Part {

@@ -4,7 +4,7 @@
 use super::LabError;
 use super::seed::reading_class;
 use crate::measure::{
-    Claim, Clock, Measurement, RepeatPlan, Results, Stopwatch, TimeStats, timing,
+    Claim, Clock, Measurement, RepeatPlan, Results, Runtime, Stopwatch, TimeStats, timing,
 };
 use crate::model::{Heap, Instance, Layout, ObjectId, Str, Value};
 use crate::python::PyCase;
@@ -82,7 +82,7 @@ pub fn run(
             let ns_per_object = time.median_s / n as f64 * 1e9;
             let mut m = Measurement::new(
                 "gc",
-                "rust",
+                Runtime::Rust,
                 layout.name(),
                 n,
                 config.plan.warmup,
@@ -117,7 +117,7 @@ pub fn run(
             let ns_per_object = time.median_s / n as f64 * 1e9;
             let mut m = Measurement::new(
                 "gc",
-                python.info().label(),
+                python.info().runtime(None),
                 case.layout(),
                 n,
                 0,
@@ -155,7 +155,7 @@ pub fn run(
 fn attach_pause_ratio(measurements: &mut [Measurement]) {
     let reference = measurements
         .iter()
-        .find(|m| m.implementation.starts_with("cpython") && m.layout == "slots")
+        .find(|m| m.runtime.is_cpython() && m.layout == "slots")
         .map(|m| m.time.median_s)
         .filter(|t| *t > 0.0);
     if let Some(reference) = reference {
@@ -172,11 +172,16 @@ fn attach_pause_ratio(measurements: &mut [Measurement]) {
 /// alive shorter than with N dict objects?
 pub fn judge(measurements: &[Measurement]) -> Claim {
     let mut judged = Vec::new();
-    for (runtime, is) in [("Rust", "rust"), ("CPython", "cpython")] {
+    let rust = |r: &Runtime| r.is_rust();
+    let cpython = |r: &Runtime| r.is_cpython();
+    for (runtime, is) in [
+        ("Rust", &rust as &dyn Fn(&Runtime) -> bool),
+        ("CPython", &cpython),
+    ] {
         let pause = |layout: &str| {
             measurements
                 .iter()
-                .find(|m| m.implementation.starts_with(is) && m.layout == layout)
+                .find(|m| is(&m.runtime) && m.layout == layout)
                 .map(|m| (m.time.median_s, m.extra.get("blocks_visited").copied()))
         };
         if let (Some((d, d_blocks)), Some((s, s_blocks))) = (pause("dict"), pause("slots")) {

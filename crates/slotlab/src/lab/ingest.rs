@@ -5,7 +5,7 @@
 use super::LabError;
 use super::claims::verdict;
 use crate::ingest::{self, IngestConfig, IngestRun, Live, SinkKind, SourceSpec, Stop};
-use crate::measure::{Claim, Measurement, Results, TimeStats};
+use crate::measure::{Claim, Measurement, Results, Runtime, TimeStats};
 use std::collections::BTreeMap;
 
 /// The throughput goal: sensors into the stream, as fast as possible.
@@ -115,7 +115,7 @@ fn measurement(config: &IngestConfig, run: &IngestRun) -> Measurement {
     );
     let mut m = Measurement::new(
         "ingest",
-        "rust",
+        Runtime::Rust,
         run.sink.label(),
         run.stored,
         0,

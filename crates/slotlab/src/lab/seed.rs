@@ -7,8 +7,8 @@
 
 use super::LabError;
 use crate::measure::{
-    AllocScope, AllocStats, Clock, Measurement, RepeatPlan, RunKind, Stopwatch, TimeStats, alloc,
-    system, timing,
+    AllocScope, AllocStats, Clock, Measurement, RepeatPlan, RunKind, Runtime, Stopwatch, TimeStats,
+    alloc, system, timing,
 };
 use crate::model::{Class, Instance, Layout, ModelError, Str, Value};
 use crate::record::{Record, RecordVec};
@@ -339,7 +339,7 @@ pub fn run(
     );
     let mut m = Measurement::new(
         "seed",
-        "rust",
+        Runtime::Rust,
         config.layout.name(),
         config.n,
         config.plan.warmup,

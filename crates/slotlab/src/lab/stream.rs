@@ -7,10 +7,10 @@ use super::LabError;
 use super::claims::verdict;
 use crate::measure::alloc::{self, AllocScope};
 use crate::measure::{
-    Claim, Clock, Measurement, RepeatPlan, Results, Stopwatch, TimeStats, timing,
+    Claim, Clock, Measurement, RepeatPlan, Results, Runtime, Stopwatch, TimeStats, timing,
 };
 use crate::model::{Class, Instance, Str, Value};
-use crate::python::Python;
+use crate::python::{PyMode, Python};
 use slotlab_stream::source::{
     CsvOptions, Events, Lesson, Sensors, SyntheticSource, Ticks, read_csv,
 };
@@ -313,7 +313,7 @@ fn stream_row(
     };
     let mut row = Measurement::new(
         "stream",
-        "rust",
+        Runtime::Rust,
         label,
         n,
         config.plan.warmup,
@@ -418,7 +418,7 @@ fn whole_series_rows(events: &Events, clock: &dyn Clock) -> Result<Vec<Measureme
 fn whole_row(label: &str, n: u64, elapsed: Duration, bytes: usize, what: &str) -> Measurement {
     let mut row = Measurement::new(
         "stream",
-        "rust",
+        Runtime::Rust,
         label,
         n,
         0,
@@ -544,7 +544,7 @@ fn records_row(
     Ok(Some(
         Measurement::new(
             "stream",
-            "rust",
+            Runtime::Rust,
             "records",
             events.len() as u64,
             plan.warmup,
@@ -623,7 +623,7 @@ fn slots_row(
     );
     Ok(Measurement::new(
         "stream",
-        "rust",
+        Runtime::Rust,
         "slots",
         events.len() as u64,
         plan.warmup,
@@ -675,7 +675,7 @@ fn cpython_row(events: &Events, interpreter: &str) -> Result<Measurement, LabErr
     );
     Ok(Measurement::new(
         "stream",
-        "cpython",
+        python.info().runtime(PyMode::Tracemalloc),
         "slots",
         held.n,
         0,

@@ -161,6 +161,8 @@ fn pair_at(
     Some((find("dict")?, find("slots")?))
 }
 
+/// The runtimes a growth verdict compares: Rust, and CPython in one
+/// memory mode (timed only untraced, bytes only traced).
 #[derive(Clone, Copy)]
 enum Runtime {
     Rust,
@@ -177,8 +179,8 @@ impl Runtime {
 
     fn matches(self, m: &Measurement) -> bool {
         match self {
-            Runtime::Rust => m.implementation == "rust",
-            Runtime::CPython(mode) => m.implementation.ends_with(&format!("({mode})")),
+            Runtime::Rust => m.runtime.is_rust(),
+            Runtime::CPython(mode) => m.runtime.py_mode() == Some(mode),
         }
     }
 }

@@ -1,5 +1,6 @@
 //! The one record every experiment produces and every report renders.
 
+use super::runtime::Runtime;
 use super::timing::TimeStats;
 use serde::{Deserialize, Serialize};
 use std::collections::BTreeMap;
@@ -13,8 +14,10 @@ use std::collections::BTreeMap;
 pub struct Measurement {
     /// What was run, e.g. `seed`.
     pub experiment: String,
-    /// Who ran it, e.g. `rust` or `cpython-3.11`.
-    pub implementation: String,
+    /// Who ran it; spelled `rust` or `cpython-3.11.7 (untraced)` under the
+    /// key `implementation`.
+    #[serde(rename = "implementation")]
+    pub runtime: Runtime,
     /// The object layout, e.g. `dict` or `slots`.
     pub layout: String,
     /// Objects built.
@@ -50,7 +53,7 @@ impl Measurement {
     /// them), and so do `allocations` and `extra`.
     pub fn new(
         experiment: &str,
-        implementation: impl Into<String>,
+        runtime: Runtime,
         layout: impl Into<String>,
         n: u64,
         warmup: u32,
@@ -59,7 +62,7 @@ impl Measurement {
     ) -> Self {
         Self {
             experiment: experiment.to_owned(),
-            implementation: implementation.into(),
+            runtime,
             layout: layout.into(),
             n,
             repetitions: time.samples_s.len() as u32,

@@ -4,9 +4,11 @@
 pub mod alloc;
 pub mod bandwidth;
 mod measurement;
+mod runtime;
 pub mod system;
 pub mod timing;
 
 pub use alloc::{AllocScope, AllocStats, BackingAllocator, TrackingAllocator};
 pub use measurement::{Claim, Measurement, Results, Verdict};
+pub use runtime::{PyMode, Runtime, RuntimeParseError};
 pub use timing::{Clock, FakeClock, MonotonicClock, RepeatPlan, RunKind, Stopwatch, TimeStats};

@@ -1,6 +1,6 @@
 //! SVG line charts (plotters, SVG backend only: no fonts, no bitmaps).
 
-use crate::measure::{Measurement, Results};
+use crate::measure::{Measurement, PyMode, Results};
 use plotters::coord::ranged1d::ValueFormatter;
 use plotters::prelude::*;
 use std::collections::BTreeMap;
@@ -50,7 +50,7 @@ fn series(
     let mut lines: BTreeMap<(String, String), Vec<(f64, f64)>> = BTreeMap::new();
     let mut order = Vec::new();
     for m in measurements.iter().filter(|m| keep(m)) {
-        let key = (m.implementation.clone(), m.layout.clone());
+        let key = (m.runtime.to_string(), m.layout.clone());
         if !lines.contains_key(&key) {
             order.push(key.clone());
         }
@@ -181,8 +181,9 @@ where
         .map_err(|e| e.to_string())
 }
 
-fn is_rust(m: &Measurement) -> bool {
-    m.implementation == "rust"
+/// Rust rows, and CPython's rows measured in `mode`.
+fn rust_or(mode: PyMode) -> impl Fn(&Measurement) -> bool {
+    move |m| m.runtime.is_rust() || m.runtime.py_mode() == Some(mode)
 }
 
 /// The sweep's two charts: bytes per object vs N (Rust requested bytes,
@@ -190,16 +191,10 @@ fn is_rust(m: &Measurement) -> bool {
 /// untraced CPython: both real speed).
 pub fn sweep_charts(results: &Results) -> Result<Vec<Chart>, ChartError> {
     let ms = &results.measurements;
-    let bytes = series(
-        ms,
-        |m| is_rust(m) || m.implementation.ends_with("(tracemalloc)"),
-        |m| m.bytes_per_object,
-    );
-    let time = series(
-        ms,
-        |m| is_rust(m) || m.implementation.ends_with("(untraced)"),
-        |m| m.time.median_s / m.n as f64 * 1e9,
-    );
+    let bytes = series(ms, rust_or(PyMode::Tracemalloc), |m| m.bytes_per_object);
+    let time = series(ms, rust_or(PyMode::Untraced), |m| {
+        m.time.median_s / m.n as f64 * 1e9
+    });
     Ok(vec![
         line_chart(
             "sweep-bytes",
@@ -233,7 +228,7 @@ mod tests {
                 ("cpython-3.11.7 (untraced)", "slots", 119, 0.44e-6),
             ] {
                 let mut m = measurement(layout, bytes * n, &[seconds * n as f64]);
-                m.implementation = implementation.to_owned();
+                m.runtime = implementation.parse().unwrap();
                 m.n = n;
                 m.bytes_per_object = bytes as f64;
                 measurements.push(m);

@@ -35,7 +35,7 @@ pub(super) fn render(results: &Results) -> String {
     for m in &results.measurements {
         let mut record = vec![
             m.experiment.clone(),
-            m.implementation.clone(),
+            m.runtime.to_string(),
             m.layout.clone(),
             m.n.to_string(),
             m.repetitions.to_string(),

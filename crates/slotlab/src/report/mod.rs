@@ -192,7 +192,7 @@ fn display_rows(measurements: &[Measurement]) -> Display {
     let rows = measurements
         .iter()
         .map(|m| {
-            let mut row = vec![m.implementation.clone(), m.layout.clone()];
+            let mut row = vec![m.runtime.to_string(), m.layout.clone()];
             if shared_n.is_none() {
                 row.push(group_thousands(m.n));
             }
@@ -361,7 +361,7 @@ pub(crate) mod fixtures {
             .collect();
         Measurement {
             experiment: "seed".into(),
-            implementation: "rust".into(),
+            runtime: crate::measure::Runtime::Rust,
             layout: layout.into(),
             n: 1000,
             repetitions: seconds.len() as u32,
@@ -383,7 +383,7 @@ pub(crate) mod fixtures {
         rust.extra.insert("time_vs_cpython_slots".into(), 0.064);
         rust.extra.insert("bytes_vs_cpython_slots".into(), 0.427);
         let mut cpython = measurement("slots", 112_440, &[1.319, 1.305, 1.364]);
-        cpython.implementation = "cpython-3.11.7 (tracemalloc)".into();
+        cpython.runtime = "cpython-3.11.7 (tracemalloc)".parse().unwrap();
         cpython.allocations = None;
         cpython.usable_peak_bytes = None;
         cpython.method = "tracemalloc peak".into();

@@ -21,12 +21,12 @@ pub(super) fn render(results: &Results) -> String {
     let measurements = &results.measurements;
     let mixed = measurements
         .iter()
-        .any(|m| m.implementation != measurements[0].implementation);
+        .any(|m| m.runtime != measurements[0].runtime);
     let mut out = String::new();
     for m in measurements {
         let _ = write!(out, "{} CLASS", m.layout.to_uppercase());
         if mixed {
-            let _ = write!(out, " — {}", m.implementation);
+            let _ = write!(out, " — {}", m.runtime);
         }
         out.push('\n');
         let _ = writeln!(out, "Time: {} seconds", round_repr(m.time.median_s, 3));
