@@ -746,10 +746,10 @@ pub struct RepeatArgs {
 impl RepeatArgs {
     /// The library's repetition plan.
     pub fn plan(&self) -> slotlab::measure::RepeatPlan {
-        slotlab::measure::RepeatPlan {
-            warmup: self.warmup,
-            repetitions: self.repeat,
-        }
+        // --repeat's parser allows 1..=10,000 only.
+        let repetitions =
+            std::num::NonZeroU32::new(self.repeat).unwrap_or(std::num::NonZeroU32::MIN);
+        slotlab::measure::RepeatPlan::new(self.warmup, repetitions)
     }
 }
 

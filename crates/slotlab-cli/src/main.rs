@@ -17,8 +17,9 @@ use slotlab::lab::explain;
 use slotlab::lab::gc::{self, GcConfig};
 use slotlab::lab::seed::{self, SeedConfig, SeedLayout};
 use slotlab::lab::stream::StreamBenchConfig;
-use slotlab::lab::suite::{self, Suite, SuiteConfig};
+use slotlab::lab::suite::{self, SuiteConfig};
 use slotlab::lab::sweep::{self, SweepConfig};
+use slotlab::measure::Suite;
 use slotlab::measure::alloc::PreferredBacking;
 use slotlab::measure::{MonotonicClock, Results, RunKind, TrackingAllocator, bandwidth, system};
 use slotlab::python::{PyCase, Python};
@@ -88,7 +89,7 @@ fn seed_command(args: &SeedArgs, quiet: bool) -> anyhow::Result<ExitCode> {
             layout,
             plan,
         };
-        let runs = u64::from(plan.warmup + plan.repetitions);
+        let runs = u64::from(plan.warmup + plan.repetitions.get());
         let mut progress = Progress::bar(quiet, runs, format!("seed {layout} N={}", args.n));
         let mut on_run = |kind: RunKind| match kind {
             RunKind::Warmup => progress.step("warm-up"),

@@ -94,7 +94,8 @@ fn main() {
             layout,
             plan: RepeatPlan {
                 warmup: 2,
-                repetitions: repeat,
+                repetitions: std::num::NonZeroU32::new(repeat)
+                    .expect("SLOTLAB_BENCH_REPEAT must be at least 1"),
             },
         };
         match seed::run(&config, &clock, &mut |_| {}) {
@@ -119,7 +120,7 @@ fn main() {
         slotlab::measure::bandwidth::default_probe_bytes(),
         RepeatPlan {
             warmup: 1,
-            repetitions: 5,
+            repetitions: std::num::NonZeroU32::new(5).unwrap(),
         },
         &clock,
     );

@@ -264,7 +264,7 @@ impl Python {
             n.to_string(),
             mode.name().to_owned(),
             plan.warmup.to_string(),
-            plan.repetitions.max(1).to_string(),
+            plan.repetitions.to_string(),
         ];
         let mut argv = vec!["-c", CASES_SCRIPT, case.script_name()];
         argv.extend(args.iter().map(String::as_str));
@@ -322,7 +322,7 @@ impl Python {
              sum .value (perf_counter), {}; {}",
             self.info.runtime(None),
             self.interpreter,
-            crate::report::runs_phrase(output.samples_s.len() as u32, plan.warmup),
+            crate::measure::timing::runs_phrase(output.samples_s.len() as u32, plan.warmup),
             mode.method()
         );
         let mut m = Measurement::new(
@@ -424,7 +424,7 @@ impl Python {
         let args = [
             n.to_string(),
             plan.warmup.to_string(),
-            plan.repetitions.max(1).to_string(),
+            plan.repetitions.to_string(),
         ];
         self.run_json("access", case, &args)
     }

@@ -16,7 +16,7 @@ fn seed_bytes_per_object(layout: SeedLayout) -> f64 {
         layout,
         plan: RepeatPlan {
             warmup: 0,
-            repetitions: 1,
+            repetitions: std::num::NonZeroU32::MIN,
         },
     };
     let clock = FakeClock::new(Duration::from_millis(1));

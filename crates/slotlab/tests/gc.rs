@@ -14,7 +14,7 @@ fn full_traces_reach_all_and_count_blocks() {
         n: 2000,
         plan: RepeatPlan {
             warmup: 1,
-            repetitions: 3,
+            repetitions: std::num::NonZeroU32::new(3).unwrap(),
         },
         rust: true,
         python: None,

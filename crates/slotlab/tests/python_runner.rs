@@ -20,7 +20,7 @@ fn serial() -> MutexGuard<'static, ()> {
 
 const ONE_RUN: RepeatPlan = RepeatPlan {
     warmup: 0,
-    repetitions: 1,
+    repetitions: std::num::NonZeroU32::MIN,
 };
 
 /// What `sum(r.value for r in data)` gives in CPython 3.11: left to right.

@@ -22,7 +22,7 @@ fn once(layout: SeedLayout) -> slotlab::measure::Measurement {
         layout,
         RepeatPlan {
             warmup: 0,
-            repetitions: 1,
+            repetitions: std::num::NonZeroU32::MIN,
         },
     )
 }
@@ -107,7 +107,7 @@ fn repetitions_are_timed_with_the_given_clock_and_warmups_unrecorded() {
         layout: SeedLayout::Slots,
         plan: RepeatPlan {
             warmup: 2,
-            repetitions: 3,
+            repetitions: std::num::NonZeroU32::new(3).unwrap(),
         },
     };
     let m = seed::run(&config, &clock, &mut |k| kinds.push(k)).unwrap();

@@ -215,10 +215,7 @@ pub fn run(
                         "access: one loop over N objects {} .value per object, {}; memory: \
                          requested bytes allocated during the loop",
                         op.verb(),
-                        crate::report::runs_phrase(
-                            config.plan.repetitions.max(1),
-                            config.plan.warmup
-                        )
+                        config.plan.describe()
                     ),
                     BTreeMap::from([("checksum".to_owned(), checksum)]),
                 );
@@ -255,7 +252,10 @@ pub fn run(
                          CPython 3.11 specializes r.value per call site (a cached index); \
                          the empty loop's cost is in extra.empty_loop_ns_per_object",
                         op.verb(),
-                        crate::report::runs_phrase(samples.len() as u32, config.plan.warmup)
+                        crate::measure::timing::runs_phrase(
+                            samples.len() as u32,
+                            config.plan.warmup
+                        )
                     ),
                     BTreeMap::from([
                         ("checksum".to_owned(), a.first_sum),

@@ -191,7 +191,7 @@ pub fn judge(measurements: &[Measurement]) -> Vec<Claim> {
 #[cfg(test)]
 mod tests {
     use super::*;
-    use crate::report::fixtures::measurement;
+    use crate::measure::fixtures::measurement;
 
     fn row(
         implementation: &str,

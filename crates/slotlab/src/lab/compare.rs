@@ -68,7 +68,7 @@ pub fn steps(config: &CompareConfig) -> Vec<Step> {
 /// The plan traced CPython runs with: once, cold.
 const LESSON_PLAN: RepeatPlan = RepeatPlan {
     warmup: 0,
-    repetitions: 1,
+    repetitions: std::num::NonZeroU32::MIN,
 };
 
 /// Runs every step, calling `on_step` before each (outside any measured
@@ -131,7 +131,7 @@ pub fn run(
 /// The bandwidth probe's runs.
 const BANDWIDTH_PLAN: RepeatPlan = RepeatPlan {
     warmup: 1,
-    repetitions: 5,
+    repetitions: std::num::NonZeroU32::new(5).unwrap(),
 };
 
 /// Bytes of data per reading in the record layouts (an i64 and an f64).
@@ -209,7 +209,7 @@ fn attach_ratios(measurements: &mut [Measurement]) {
 mod tests {
     use super::*;
     use crate::measure::TimeStats;
-    use crate::report::fixtures::measurement;
+    use crate::measure::fixtures::measurement;
 
     fn cpython_row(layout: &str, mode: PyMode, seconds: f64, peak: u64) -> Measurement {
         let mut m = measurement(layout, peak, &[seconds]);

@@ -77,7 +77,7 @@ pub fn run(
             let method = format!(
                 "gc: the model's tracing collector marks all N readings from the roots (one \
                  full trace, no collection: all are alive), {}; free = dropping the heap",
-                crate::report::runs_phrase(config.plan.repetitions.max(1), config.plan.warmup)
+                config.plan.describe()
             );
             let ns_per_object = time.median_s / n as f64 * 1e9;
             let mut m = Measurement::new(
@@ -101,7 +101,7 @@ pub fn run(
     if let Some(python) = &python {
         for case in PyCase::CORE {
             on_step(&format!("cpython {}", case.layout()));
-            let Some(g) = python.gc(case, n, config.plan.repetitions)? else {
+            let Some(g) = python.gc(case, n, config.plan.repetitions.get())? else {
                 notes.push(format!("skipped: {} needs a newer Python", case.layout()));
                 continue;
             };
@@ -215,7 +215,7 @@ mod tests {
             n: 500,
             plan: RepeatPlan {
                 warmup: 0,
-                repetitions: 2,
+                repetitions: std::num::NonZeroU32::new(2).unwrap(),
             },
             rust: true,
             python: None,

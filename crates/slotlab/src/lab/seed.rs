@@ -334,7 +334,7 @@ pub fn run(
              time: monotonic clock, {}; memory: peak requested \
              heap bytes inside the window (highest run), counted by slotlab's tracking allocator \
              on the measuring thread; allocator: {}",
-        crate::report::runs_phrase(config.plan.repetitions.max(1), config.plan.warmup),
+        config.plan.describe(),
         alloc::backing_allocator().unwrap_or("unknown"),
     );
     let mut m = Measurement::new(

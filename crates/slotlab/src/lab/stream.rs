@@ -304,7 +304,7 @@ fn stream_row(
          columns + series keys held",
         config.source.describe(),
         config.chunk_len,
-        crate::report::runs_phrase(config.plan.repetitions.max(1), config.plan.warmup),
+        config.plan.describe(),
     );
     let label = match config.codecs {
         CodecPolicy::Smallest => "stream (smallest codec per chunk)",
@@ -539,7 +539,7 @@ fn records_row(
         } else {
             ""
         },
-        crate::report::runs_phrase(plan.repetitions.max(1), plan.warmup),
+        plan.describe(),
     );
     Ok(Some(
         Measurement::new(
@@ -619,7 +619,7 @@ fn slots_row(
         } else {
             ""
         },
-        crate::report::runs_phrase(plan.repetitions.max(1), plan.warmup),
+        plan.describe(),
     );
     Ok(Measurement::new(
         "stream",

@@ -84,7 +84,7 @@ pub fn steps(config: &SweepConfig) -> Vec<Step> {
 
 const LESSON_PLAN: RepeatPlan = RepeatPlan {
     warmup: 0,
-    repetitions: 1,
+    repetitions: std::num::NonZeroU32::MIN,
 };
 
 /// Runs every step, then judges whether the per-object gap grows with N.
@@ -268,7 +268,7 @@ pub fn judge_growth(measurements: &[Measurement]) -> Claim {
 #[cfg(test)]
 mod tests {
     use super::*;
-    use crate::report::fixtures::measurement;
+    use crate::measure::fixtures::measurement;
 
     #[test]
     fn log_spaced_sizes() {

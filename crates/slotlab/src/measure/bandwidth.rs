@@ -108,7 +108,7 @@ mod tests {
         let clock = FakeClock::new(Duration::from_millis(1));
         let plan = RepeatPlan {
             warmup: 0,
-            repetitions: 3,
+            repetitions: std::num::NonZeroU32::new(3).unwrap(),
         };
         let b = sequential_read(8 << 20, plan, &clock);
         assert_eq!(b.bytes, 8 << 20);

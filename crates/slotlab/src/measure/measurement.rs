@@ -138,3 +138,63 @@ pub struct Results {
     #[serde(default)]
     pub notes: Vec<String>,
 }
+
+/// One experiment's results.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+pub struct Section {
+    /// `compare`, `gc`, `access`, `sweep`, `seed`.
+    pub experiment: String,
+    /// What it measured.
+    pub results: Results,
+}
+
+/// Everything a report shows.
+#[derive(Debug, Clone, Default, PartialEq, Serialize, Deserialize)]
+pub struct Suite {
+    /// The sections, in the order they ran.
+    pub sections: Vec<Section>,
+}
+
+impl Suite {
+    /// Reads a suite, or any one command's `--format json` results (one
+    /// section, named after its measurements' experiment).
+    pub fn from_json(text: &str) -> Result<Suite, serde_json::Error> {
+        if let Ok(suite) = serde_json::from_str::<Suite>(text) {
+            return Ok(suite);
+        }
+        let results: Results = serde_json::from_str(text)?;
+        let experiment = results
+            .measurements
+            .first()
+            .map_or_else(|| "results".to_owned(), |m| m.experiment.clone());
+        Ok(Suite {
+            sections: vec![Section {
+                experiment,
+                results,
+            }],
+        })
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::measure::fixtures::compare_like;
+
+    #[test]
+    fn reads_a_suite_or_one_commands_results() {
+        let suite = Suite {
+            sections: vec![Section {
+                experiment: "compare".into(),
+                results: compare_like(),
+            }],
+        };
+        let text = serde_json::to_string(&suite).unwrap();
+        assert_eq!(Suite::from_json(&text).unwrap(), suite);
+        let single = serde_json::to_string(&compare_like()).unwrap();
+        let loaded = Suite::from_json(&single).unwrap();
+        assert_eq!(loaded.sections.len(), 1);
+        assert_eq!(loaded.sections[0].experiment, "seed");
+        assert!(Suite::from_json("{\"nope\": 1}").is_err());
+    }
+}

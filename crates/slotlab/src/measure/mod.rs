@@ -2,13 +2,17 @@
 //! timing with spread, and the [`Measurement`] record.
 
 pub mod alloc;
+mod anatomy;
 pub mod bandwidth;
+#[cfg(test)]
+pub(crate) mod fixtures;
 mod measurement;
 mod runtime;
 pub mod system;
 pub mod timing;
 
 pub use alloc::{AllocScope, AllocStats, BackingAllocator, TrackingAllocator};
-pub use measurement::{Claim, Measurement, Results, Verdict};
+pub use anatomy::{Anatomy, FieldLine, Part, SizeMeasure};
+pub use measurement::{Claim, Measurement, Results, Section, Suite, Verdict};
 pub use runtime::{PyMode, Runtime, RuntimeParseError};
 pub use timing::{Clock, FakeClock, MonotonicClock, RepeatPlan, RunKind, Stopwatch, TimeStats};

@@ -2,6 +2,7 @@
 
 use serde::{Deserialize, Serialize};
 use std::cell::Cell;
+use std::num::NonZeroU32;
 use std::time::{Duration, Instant};
 
 /// A monotonic time source. Experiments take one, so tests can use
@@ -90,15 +91,47 @@ impl<'c, C: Clock + ?Sized> Stopwatch<'c, C> {
 pub struct RepeatPlan {
     /// Unmeasured runs first (caches, allocator pools, page faults).
     pub warmup: u32,
-    /// Measured runs; at least 1.
-    pub repetitions: u32,
+    /// Measured runs.
+    pub repetitions: NonZeroU32,
+}
+
+impl RepeatPlan {
+    /// `warmup` unmeasured runs, then `repetitions` measured ones.
+    pub const fn new(warmup: u32, repetitions: NonZeroU32) -> Self {
+        Self {
+            warmup,
+            repetitions,
+        }
+    }
+
+    /// One measured run, no warm-up.
+    pub const ONCE: RepeatPlan = RepeatPlan::new(0, NonZeroU32::MIN);
+
+    /// The plan in words: "5 measured runs after 1 warm-up".
+    pub fn describe(&self) -> String {
+        runs_phrase(self.repetitions.get(), self.warmup)
+    }
+}
+
+/// "5 measured runs after 1 warm-up", "1 measured run, no warm-up".
+pub fn runs_phrase(repetitions: u32, warmup: u32) -> String {
+    let runs = if repetitions == 1 {
+        "1 measured run".to_owned()
+    } else {
+        format!("{repetitions} measured runs")
+    };
+    match warmup {
+        0 => format!("{runs}, no warm-up"),
+        1 => format!("{runs} after 1 warm-up"),
+        w => format!("{runs} after {w} warm-ups"),
+    }
 }
 
 impl Default for RepeatPlan {
     fn default() -> Self {
         Self {
             warmup: 1,
-            repetitions: 5,
+            repetitions: NonZeroU32::new(5).unwrap(),
         }
     }
 }
@@ -122,8 +155,8 @@ pub fn repeat<E>(
     for _ in 0..plan.warmup {
         body(RunKind::Warmup)?;
     }
-    let mut samples = Vec::with_capacity(plan.repetitions as usize);
-    for i in 0..plan.repetitions.max(1) {
+    let mut samples = Vec::with_capacity(plan.repetitions.get() as usize);
+    for i in 0..plan.repetitions.get() {
         samples.push(body(RunKind::Measured(i))?);
     }
     Ok(TimeStats::from_samples(&samples))
@@ -197,24 +230,28 @@ mod tests {
     #[test]
     fn repeat_runs_warmups_unrecorded() {
         let mut kinds = Vec::new();
-        let stats = repeat::<()>(
-            RepeatPlan {
-                warmup: 2,
-                repetitions: 3,
-            },
-            |kind| {
-                kinds.push(kind);
-                Ok(Duration::from_millis(match kind {
-                    RunKind::Warmup => 1000,
-                    RunKind::Measured(i) => u64::from(i) + 1,
-                }))
-            },
-        )
+        let stats = repeat::<()>(RepeatPlan::new(2, NonZeroU32::new(3).unwrap()), |kind| {
+            kinds.push(kind);
+            Ok(Duration::from_millis(match kind {
+                RunKind::Warmup => 1000,
+                RunKind::Measured(i) => u64::from(i) + 1,
+            }))
+        })
         .unwrap();
         assert_eq!(kinds.len(), 5);
         assert_eq!(kinds[..2], [RunKind::Warmup, RunKind::Warmup]);
         assert_eq!(stats.samples_s, vec![0.001, 0.002, 0.003]);
         assert_eq!(stats.max_s, 0.003);
+    }
+
+    #[test]
+    fn plans_say_how_many_runs_in_words() {
+        assert_eq!(RepeatPlan::ONCE.describe(), "1 measured run, no warm-up");
+        assert_eq!(
+            RepeatPlan::default().describe(),
+            "5 measured runs after 1 warm-up"
+        );
+        assert_eq!(runs_phrase(3, 2), "3 measured runs after 2 warm-ups");
     }
 
     #[test]

@@ -1,9 +1,9 @@
 //! Classes: names, bases, class variables, `__slots__`, and the instance
 //! layout that follows from them, decided by CPython 3.11's rules.
 
+use super::block::BlockLayout;
 use super::dict::{FxIndexMap, find};
 use super::error::ModelError;
-use super::raw::BlockLayout;
 use super::value::{Str, Value};
 use std::fmt;
 
@@ -284,10 +284,13 @@ impl ClassBuilder {
         let own_slots_start = slot_names.len();
         slot_names.extend(own_slots.iter().cloned());
         let has_dict = base_has(Class::has_dict) || add_dict;
-        let block = BlockLayout::new(slot_names.len(), has_dict).ok_or_else(|| {
-            ModelError::TooManySlots {
-                class: self.name.clone(),
-            }
+        let block = BlockLayout::new(
+            std::alloc::Layout::new::<Class>(),
+            slot_names.len(),
+            has_dict,
+        )
+        .ok_or_else(|| ModelError::TooManySlots {
+            class: self.name.clone(),
         })?;
 
         // Resolve every name once, from `object`'s end of the MRO to the

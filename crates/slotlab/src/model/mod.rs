@@ -15,6 +15,7 @@
 //! `__weakref__` slot rules), metaclasses, `__class__` assignment, class
 //! attributes changed after creation, `int` beyond 64 bits.
 
+mod block;
 mod class;
 mod dict;
 mod error;

@@ -10,60 +10,13 @@
 //! (whose `ob_type` also says how long it is). A `Box<[Option<Value>]>`
 //! plus a class pointer would cost a fat pointer and a second block: 64
 //! requested bytes per two-slot reading (list slot included) instead of 48.
-//! Offsets come from [`Layout::extend`], never from hand arithmetic.
+//! Offsets come from `block.rs` ([`Layout::extend`](std::alloc::Layout::extend)), never from hand arithmetic.
 
 use super::class::Class;
 use super::dict::Dict;
 use super::value::Value;
-use std::alloc::{self, Layout};
+use std::alloc;
 use std::ptr::NonNull;
-
-/// Where each part of an instance's block lives; computed once per class.
-#[derive(Debug, Clone, Copy)]
-pub(crate) struct BlockLayout {
-    pub(crate) layout: Layout,
-    slots_offset: usize,
-    slot_count: usize,
-    dict_offset: Option<usize>,
-}
-
-impl BlockLayout {
-    /// The block for `slot_count` slots and maybe a dict; `None` if it
-    /// would not fit in the address space.
-    pub(crate) fn new(slot_count: usize, has_dict: bool) -> Option<Self> {
-        let header = Layout::new::<Class>();
-        let slots = Layout::array::<Option<Value>>(slot_count).ok()?;
-        let (layout, slots_offset) = header.extend(slots).ok()?;
-        let (layout, dict_offset) = if has_dict {
-            let (layout, offset) = layout.extend(Layout::new::<Dict>()).ok()?;
-            (layout, Some(offset))
-        } else {
-            (layout, None)
-        };
-        Some(Self {
-            layout: layout.pad_to_align(),
-            slots_offset,
-            slot_count,
-            dict_offset,
-        })
-    }
-}
-
-impl BlockLayout {
-    /// The public description of this layout.
-    pub(crate) fn describe(&self) -> super::InstanceLayout {
-        super::InstanceLayout {
-            block_bytes: self.layout.size(),
-            align: self.layout.align(),
-            header_bytes: size_of::<Class>(),
-            slots_offset: self.slots_offset,
-            slot_bytes: size_of::<Option<Value>>(),
-            slot_count: self.slot_count,
-            dict_offset: self.dict_offset,
-            dict_bytes: size_of::<Dict>(),
-        }
-    }
-}
 
 /// Owns one instance block (like a `Box`).
 pub(crate) struct RawObject {
@@ -150,7 +103,11 @@ impl Drop for RawObject {
         let block = *self.class().block();
         let base = self.ptr.as_ptr();
         // SAFETY: each part was initialised by `new` and is dropped exactly once here (the
-        // class is a plain `Copy` pointer); the block is freed with its own layout.
+        // class is a plain `Copy` pointer). The block is freed with the layout read from
+        // the class, and that is the layout `new` allocated with: classes are immutable
+        // once built (no field of `Class`'s data changes after `ClassBuilder::build`) and
+        // immortal (their data is leaked, never freed), so the class still exists here
+        // and still describes this block.
         unsafe {
             std::ptr::drop_in_place(std::ptr::slice_from_raw_parts_mut(
                 base.add(block.slots_offset).cast::<Option<Value>>(),

@@ -216,7 +216,7 @@ pub fn sweep_charts(results: &Results) -> Result<Vec<Chart>, ChartError> {
 #[cfg(test)]
 mod tests {
     use super::*;
-    use crate::report::fixtures::measurement;
+    use crate::measure::fixtures::measurement;
 
     fn sweep_like() -> Results {
         let mut measurements = Vec::new();

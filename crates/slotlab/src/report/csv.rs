@@ -63,7 +63,7 @@ pub(super) fn render(results: &Results) -> String {
 #[cfg(test)]
 mod tests {
     use super::*;
-    use crate::report::fixtures::compare_like;
+    use crate::measure::fixtures::compare_like;
 
     #[test]
     fn golden() {

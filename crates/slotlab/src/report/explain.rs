@@ -1,7 +1,7 @@
 //! Renders `explain`'s anatomies: where one reading's bytes go.
 
 use super::Format;
-use crate::lab::explain::Anatomy;
+use crate::measure::Anatomy;
 use std::fmt::Write;
 
 /// Renders anatomies in `format` (table reads as text).
@@ -178,7 +178,7 @@ fn csv(anatomies: &[Anatomy]) -> String {
 #[cfg(test)]
 mod tests {
     use super::*;
-    use crate::lab::explain::{Part, SizeMeasure};
+    use crate::measure::{Part, SizeMeasure};
     use crate::model::InstanceLayout;
 
     fn fixture() -> Vec<Anatomy> {

@@ -4,8 +4,8 @@
 
 use super::chart::Chart;
 use super::{display_rows, methods};
-use crate::lab::suite::{Section, Suite};
 use crate::measure::Verdict;
+use crate::measure::{Section, Suite};
 use std::fmt::Write;
 
 /// `&`, `<`, `>`, `"`, `'` escaped for HTML text and attributes.
@@ -168,7 +168,7 @@ pub fn render_html(about: &str, suite: &Suite, charts: &[(String, Chart)]) -> St
 #[cfg(test)]
 mod tests {
     use super::*;
-    use crate::report::fixtures::compare_like;
+    use crate::measure::fixtures::compare_like;
 
     #[test]
     fn escapes_markup() {

@@ -240,20 +240,6 @@ fn time_cell(m: &Measurement) -> String {
     }
 }
 
-/// "5 measured runs after 1 warm-up", "1 measured run, no warm-up".
-pub fn runs_phrase(repetitions: u32, warmup: u32) -> String {
-    let runs = if repetitions == 1 {
-        "1 measured run".to_owned()
-    } else {
-        format!("{repetitions} measured runs")
-    };
-    match warmup {
-        0 => format!("{runs}, no warm-up"),
-        1 => format!("{runs} after 1 warm-up"),
-        w => format!("{runs} after {w} warm-ups"),
-    }
-}
-
 /// The claims under `heading`, one `line` each (empty when there are none).
 fn claims_block(
     results: &Results,
@@ -348,67 +334,6 @@ fn scaled(s: f64) -> (String, &'static str, f64) {
 }
 
 #[cfg(test)]
-pub(crate) mod fixtures {
-    use crate::measure::{Claim, Measurement, Results, TimeStats, Verdict};
-    use std::collections::BTreeMap;
-    use std::time::Duration;
-
-    /// A fixed measurement for golden tests.
-    pub(crate) fn measurement(layout: &str, peak_bytes: u64, seconds: &[f64]) -> Measurement {
-        let samples: Vec<Duration> = seconds
-            .iter()
-            .map(|s| Duration::from_secs_f64(*s))
-            .collect();
-        Measurement {
-            experiment: "seed".into(),
-            runtime: crate::measure::Runtime::Rust,
-            layout: layout.into(),
-            n: 1000,
-            repetitions: seconds.len() as u32,
-            warmup: 1,
-            time: TimeStats::from_samples(&samples),
-            peak_bytes,
-            usable_peak_bytes: Some(peak_bytes + 8),
-            bytes_per_object: peak_bytes as f64 / 1000.0,
-            allocations: Some(1001),
-            method: "fixture".into(),
-            extra: BTreeMap::from([("sum".to_owned(), 49950.0)]),
-        }
-    }
-
-    /// Results shaped like `compare`'s: Rust and CPython rows, ratios,
-    /// claims.
-    pub(crate) fn compare_like() -> Results {
-        let mut rust = measurement("slots", 48_000, &[0.0255, 0.0248, 0.0275]);
-        rust.extra.insert("time_vs_cpython_slots".into(), 0.064);
-        rust.extra.insert("bytes_vs_cpython_slots".into(), 0.427);
-        let mut cpython = measurement("slots", 112_440, &[1.319, 1.305, 1.364]);
-        cpython.runtime = "cpython-3.11.7 (tracemalloc)".parse().unwrap();
-        cpython.allocations = None;
-        cpython.usable_peak_bytes = None;
-        cpython.method = "tracemalloc peak".into();
-        cpython.extra.insert("time_vs_cpython_slots".into(), 1.0);
-        cpython.extra.insert("bytes_vs_cpython_slots".into(), 1.0);
-        Results {
-            notes: vec!["dataclass(slots) skipped: needs Python 3.10".into()],
-            measurements: vec![rust, cpython],
-            claims: vec![
-                Claim {
-                    claim: "Significant memory reduction".into(),
-                    verdict: Verdict::Held,
-                    evidence: "slots uses 26% less memory than dict in CPython".into(),
-                },
-                Claim {
-                    claim: "Lower GC overhead".into(),
-                    verdict: Verdict::NotMeasured,
-                    evidence: "see slotlab gc".into(),
-                },
-            ],
-        }
-    }
-}
-
-#[cfg(test)]
 mod tests {
     use super::*;
 
@@ -430,7 +355,6 @@ mod tests {
         assert_eq!(seconds(1.3194), "1.319 s");
         assert_eq!(seconds(0.02554), "25.5 ms");
         assert_eq!(seconds(0.00084), "840.0 µs");
-        assert_eq!(runs_phrase(1, 0), "1 measured run, no warm-up");
         assert_eq!(times(0.4321), "0.43×");
         assert_eq!(times(0.00284), "0.0028×");
         assert_eq!(times(0.0641), "0.064×");
@@ -439,11 +363,13 @@ mod tests {
         assert_eq!(small(0.0, 1), "0.0");
         assert_eq!(small(0.15, 1), "0.1");
         assert_eq!(small(0.0458, 2), "0.05");
-        let mut m = fixtures::measurement("dict", 1, &[0.000_994, 0.000_944_7, 0.001_012_3]);
+        let mut m = crate::measure::fixtures::measurement(
+            "dict",
+            1,
+            &[0.000_994, 0.000_944_7, 0.001_012_3],
+        );
         assert_eq!(time_cell(&m), "994.0 µs (944.7–1012.3)");
         m.time = crate::measure::TimeStats::from_samples(&[std::time::Duration::from_millis(1500)]);
         assert_eq!(time_cell(&m), "1.500 s (1 run)");
-        assert_eq!(runs_phrase(5, 1), "5 measured runs after 1 warm-up");
-        assert_eq!(runs_phrase(3, 2), "3 measured runs after 2 warm-ups");
     }
 }

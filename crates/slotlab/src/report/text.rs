@@ -62,7 +62,7 @@ pub(super) fn render(results: &Results) -> String {
 #[cfg(test)]
 mod tests {
     use super::*;
-    use crate::report::fixtures::{compare_like, measurement};
+    use crate::measure::fixtures::{compare_like, measurement};
 
     #[test]
     fn lesson_format() {
