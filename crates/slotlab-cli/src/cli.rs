@@ -100,8 +100,10 @@ pub enum Command {
     /// same readings held as Rust records, Rust slots objects and CPython
     /// slots objects, side by side.
     ///
-    /// Events are appended to an open chunk; full chunks are sealed column
-    /// by column with pco. --verify decodes everything and checks it bit for
+    /// Events are appended to an open chunk per series; full chunks are
+    /// sealed column by column, each column with the codec that measures
+    /// smallest for it (--codecs: int packing after delta or
+    /// delta-of-delta, a decimal codec, Gorilla XOR, or pco). --verify decodes everything and checks it bit for
     /// bit against the input.
     Stream(StreamArgs),
 
@@ -134,7 +136,10 @@ pub enum Command {
     /// in that window, counted exactly by slotlab's tracking allocator (the
     /// lesson uses tracemalloc). Before a large N, a 10,000-object pilot
     /// estimates the memory needed and refuses an N that would not fit.
-    Seed(SeedArgs),
+    ///
+    /// (`slotlab seed` is the same command, its earlier name.)
+    #[command(alias = "seed")]
+    Lesson(LessonArgs),
 }
 
 /// `slotlab compare` flags.
@@ -670,9 +675,9 @@ pub struct ExplainArgs {
     pub output: OutputArgs,
 }
 
-/// `slotlab seed` flags.
+/// `slotlab lesson` flags.
 #[derive(Debug, Args)]
-pub struct SeedArgs {
+pub struct LessonArgs {
     /// Readings to build: 1000000, 1_000_000 or 1e6.
     #[arg(long, default_value = "1000000", value_parser = parse_count, allow_negative_numbers = true)]
     pub n: u64,

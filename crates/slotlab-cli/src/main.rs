@@ -4,24 +4,27 @@ mod cli;
 mod output;
 mod progress;
 
-use anyhow::Context;
+use anyhow::Context as _;
 use clap::Parser;
 use cli::{
-    Cli, Command, CompareArgs, ExplainArgs, IngestArgs, MeasureArgs, OutputArgs, ReportArgs,
-    SeedArgs, StreamArgs, SweepArgs,
+    Cli, Command, CompareArgs, ExplainArgs, IngestArgs, LessonArgs, MeasureArgs, OutputArgs,
+    ReportArgs, StreamArgs, SweepArgs,
 };
 use progress::Progress;
-use slotlab::lab::access::{self, AccessConfig};
-use slotlab::lab::compare::{self, CompareConfig};
+use slotlab::lab::access::Access;
+use slotlab::lab::compare::Compare;
+use slotlab::lab::experiment::{self, Context, Experiment, Settings};
 use slotlab::lab::explain;
-use slotlab::lab::gc::{self, GcConfig};
-use slotlab::lab::seed::{self, SeedConfig, SeedLayout};
-use slotlab::lab::stream::StreamBenchConfig;
-use slotlab::lab::suite::{self, SuiteConfig};
-use slotlab::lab::sweep::{self, SweepConfig};
-use slotlab::measure::Suite;
+use slotlab::lab::gc::Gc;
+use slotlab::lab::ingest::IngestBench;
+use slotlab::lab::seed::{Lesson, SeedLayout};
+use slotlab::lab::stream::StreamBench;
+use slotlab::lab::suite;
+use slotlab::lab::sweep::{self, Sweep};
 use slotlab::measure::alloc::PreferredBacking;
-use slotlab::measure::{MonotonicClock, Results, RunKind, TrackingAllocator, bandwidth, system};
+use slotlab::measure::{
+    MonotonicClock, RepeatPlan, Results, Suite, TrackingAllocator, bandwidth, system,
+};
 use slotlab::python::{PyCase, Python};
 use slotlab::report::{self, Format};
 use std::process::ExitCode;
@@ -46,12 +49,12 @@ fn run() -> anyhow::Result<ExitCode> {
     let cli = Cli::parse();
     let quiet = cli.quiet;
     match cli.command {
-        Command::Seed(args) => seed_command(&args, quiet),
+        Command::Lesson(args) => lesson_command(&args, quiet),
         Command::Compare(args) => compare_command(&args, quiet),
         Command::Explain(args) => explain_command(&args),
         Command::Sweep(args) => sweep_command(&args, quiet),
-        Command::Access(args) => access_command(&args, quiet),
-        Command::Gc(args) => gc_command(&args, quiet),
+        Command::Access(args) => measure_command(&mut Access, &args, quiet),
+        Command::Gc(args) => measure_command(&mut Gc, &args, quiet),
         Command::Report(args) => report_command(&args, quiet),
         Command::Stream(args) => stream_command(&args, quiet),
         Command::Ingest(args) => ingest_command(&args, quiet),
@@ -63,65 +66,70 @@ fn format_of(output: &OutputArgs, default: Format) -> anyhow::Result<Format> {
     output.resolve_format(default).map_err(anyhow::Error::msg)
 }
 
-/// Renders `results` and writes them where `--out` says.
+/// What every measuring command shares: the context built once (the
+/// interpreter probed before any work), progress drawn while the
+/// experiment runs.
+fn measure(
+    experiment: &mut dyn Experiment,
+    settings: &Settings,
+    mut progress: Progress,
+) -> anyhow::Result<Results> {
+    let clock = MonotonicClock::new();
+    let results = {
+        let mut cx = Context::new(settings, &clock, &mut progress)?;
+        experiment::run(experiment, &mut cx)?
+    };
+    progress.finish();
+    Ok(results)
+}
+
+/// Renders `results` where `--out` says; exits non-zero when a run failed
+/// or a verification did not match (after printing, so the figures show
+/// what happened).
 fn emit_results(
     results: &Results,
     format: Format,
     output: &OutputArgs,
 ) -> anyhow::Result<ExitCode> {
     output::emit(&report::render(format, results), output.out.as_deref())?;
-    Ok(ExitCode::SUCCESS)
+    Ok(if results.failed() {
+        ExitCode::FAILURE
+    } else {
+        ExitCode::SUCCESS
+    })
 }
 
-fn seed_command(args: &SeedArgs, quiet: bool) -> anyhow::Result<ExitCode> {
+fn settings(n: u64, repeat: &cli::RepeatArgs, rust: bool, python: Option<&str>) -> Settings {
+    Settings {
+        n,
+        plan: repeat.plan(),
+        rust,
+        python: python.map(str::to_owned),
+    }
+}
+
+fn lesson_command(args: &LessonArgs, quiet: bool) -> anyhow::Result<ExitCode> {
     let format = format_of(&args.output, Format::Text)?;
-    let layouts = args.layout.layouts();
-    // Refuse an N that cannot fit before running anything.
-    for &layout in &layouts {
-        seed::check_fits(layout, args.n)?;
-    }
-    let plan = args.repeat.plan();
-    let clock = MonotonicClock::new();
-    let mut measurements = Vec::new();
-    for layout in layouts {
-        let config = SeedConfig {
-            n: args.n,
-            layout,
-            plan,
-        };
-        let runs = u64::from(plan.warmup + plan.repetitions.get());
-        let mut progress = Progress::bar(quiet, runs, format!("seed {layout} N={}", args.n));
-        let mut on_run = |kind: RunKind| match kind {
-            RunKind::Warmup => progress.step("warm-up"),
-            RunKind::Measured(i) => progress.step(&format!("run {}/{}", i + 1, plan.repetitions)),
-        };
-        let measurement = seed::run(&config, &clock, &mut on_run)
-            .with_context(|| format!("seed, {layout} layout"))?;
-        progress.finish();
-        measurements.push(measurement);
-    }
-    let results = Results {
-        measurements,
-        ..Results::default()
+    let mut lesson = Lesson {
+        layouts: args.layout.layouts(),
     };
+    let settings = settings(args.n, &args.repeat, true, None);
+    let results = measure(&mut lesson, &settings, Progress::new(quiet))?;
     emit_results(&results, format, &args.output)
 }
 
 fn compare_command(args: &CompareArgs, quiet: bool) -> anyhow::Result<ExitCode> {
     let format = format_of(&args.output, Format::Table)?;
-    let config = CompareConfig {
-        n: args.n,
-        plan: args.repeat.plan(),
-        rust: args.runtimes.rust(),
-        python: args.runtimes.python().map(str::to_owned),
+    let mut compare = Compare {
         bandwidth_probe_bytes: (!args.no_bandwidth).then(bandwidth::default_probe_bytes),
     };
-    let steps = compare::steps(&config).len() as u64;
-    let mut progress = Progress::bar(quiet, steps, format!("compare N={}", args.n));
-    let results = compare::run(&config, &MonotonicClock::new(), &mut |step| {
-        progress.step(&step.label());
-    })?;
-    progress.finish();
+    let settings = settings(
+        args.n,
+        &args.repeat,
+        args.runtimes.rust(),
+        args.runtimes.python(),
+    );
+    let results = measure(&mut compare, &settings, Progress::new(quiet))?;
     emit_results(&results, format, &args.output)
 }
 
@@ -161,23 +169,21 @@ fn sweep_command(args: &SweepArgs, quiet: bool) -> anyhow::Result<ExitCode> {
             args.to
         );
     }
-    let config = SweepConfig {
+    let mut sweep = Sweep {
         sizes: sweep::sizes(args.from, args.to, args.steps as usize),
-        plan: args.repeat.plan(),
-        rust: args.runtimes.rust(),
-        python: args.runtimes.python().map(str::to_owned),
         cases: if args.all_cases {
             PyCase::ALL.to_vec()
         } else {
             sweep::DEFAULT_CASES.to_vec()
         },
     };
-    let steps = sweep::steps(&config).len() as u64;
-    let mut progress = Progress::bar(quiet, steps, "sweep".to_owned());
-    let results = sweep::run(&config, &MonotonicClock::new(), &mut |step| {
-        progress.step(&step.label());
-    })?;
-    progress.finish();
+    let settings = settings(
+        args.to,
+        &args.repeat,
+        args.runtimes.rust(),
+        args.runtimes.python(),
+    );
+    let results = measure(&mut sweep, &settings, Progress::new(quiet))?;
     if let Some(dir) = &args.charts {
         std::fs::create_dir_all(dir)
             .with_context(|| format!("cannot create --charts {}", dir.display()))?;
@@ -194,60 +200,36 @@ fn sweep_command(args: &SweepArgs, quiet: bool) -> anyhow::Result<ExitCode> {
     emit_results(&results, format, &args.output)
 }
 
-fn access_command(args: &MeasureArgs, quiet: bool) -> anyhow::Result<ExitCode> {
+/// `access` and `gc`: N objects in both runtimes.
+fn measure_command(
+    experiment: &mut dyn Experiment,
+    args: &MeasureArgs,
+    quiet: bool,
+) -> anyhow::Result<ExitCode> {
     let format = format_of(&args.output, Format::Table)?;
-    let config = AccessConfig {
-        n: args.n,
-        plan: args.repeat.plan(),
-        rust: args.runtimes.rust(),
-        python: args.runtimes.python().map(str::to_owned),
-    };
-    let steps = u64::from(config.rust) * 8 + u64::from(config.python.is_some()) * 3;
-    let mut progress = Progress::bar(quiet, steps, format!("access N={}", args.n));
-    let results = access::run(&config, &MonotonicClock::new(), &mut |label| {
-        progress.step(label)
-    })?;
-    progress.finish();
-    emit_results(&results, format, &args.output)
-}
-
-fn gc_command(args: &MeasureArgs, quiet: bool) -> anyhow::Result<ExitCode> {
-    let format = format_of(&args.output, Format::Table)?;
-    let config = GcConfig {
-        n: args.n,
-        plan: args.repeat.plan(),
-        rust: args.runtimes.rust(),
-        python: args.runtimes.python().map(str::to_owned),
-    };
-    let steps = u64::from(config.rust) * 2 + u64::from(config.python.is_some()) * 3;
-    let mut progress = Progress::bar(quiet, steps, format!("gc N={}", args.n));
-    let results = gc::run(&config, &MonotonicClock::new(), &mut |label| {
-        progress.step(label)
-    })?;
-    progress.finish();
+    let settings = settings(
+        args.n,
+        &args.repeat,
+        args.runtimes.rust(),
+        args.runtimes.python(),
+    );
+    let results = measure(experiment, &settings, Progress::new(quiet))?;
     emit_results(&results, format, &args.output)
 }
 
 fn stream_command(args: &StreamArgs, quiet: bool) -> anyhow::Result<ExitCode> {
     let format = format_of(&args.output, Format::Table)?;
-    let config = StreamBenchConfig {
+    let mut bench = StreamBench {
         source: args.source(),
-        n: args.n,
         chunk_len: usize::try_from(args.chunk).context("--chunk is too large")?,
         codecs: args.codecs.policy(),
-        plan: args.repeat.plan(),
         verify: args.verify,
-        python: args.python_side.python().map(str::to_owned),
+        stream: None,
     };
-    let mut progress = Progress::spinner(quiet, format!("stream {}", config.source.describe()));
-    let run = slotlab::lab::stream::run(&config, &MonotonicClock::new(), &mut |label| {
-        progress.step(label)
-    })?;
-    progress.finish();
-    let mut results = run.results;
-    if let Some(path) = &args.save {
-        let bytes = run
-            .stream
+    let settings = settings(args.n, &args.repeat, true, args.python_side.python());
+    let mut results = measure(&mut bench, &settings, Progress::new(quiet))?;
+    if let (Some(path), Some(stream)) = (&args.save, &bench.stream) {
+        let bytes = stream
             .save()
             .context("cannot encode the stream for --save")?;
         output::write_file(path, &bytes, "--save")?;
@@ -257,13 +239,7 @@ fn stream_command(args: &StreamArgs, quiet: bool) -> anyhow::Result<ExitCode> {
             bytes.len()
         ));
     }
-    let failed = results.notes.iter().any(|n| n.starts_with("VERIFY FAILED"));
-    emit_results(&results, format, &args.output)?;
-    Ok(if failed {
-        ExitCode::FAILURE
-    } else {
-        ExitCode::SUCCESS
-    })
+    emit_results(&results, format, &args.output)
 }
 
 fn ingest_command(args: &IngestArgs, quiet: bool) -> anyhow::Result<ExitCode> {
@@ -279,40 +255,20 @@ fn ingest_command(args: &IngestArgs, quiet: bool) -> anyhow::Result<ExitCode> {
             .and_then(|_| signal_hook::flag::register(signal, stop.flag()))
             .context("cannot install the Ctrl-C/SIGTERM handler")?;
     }
-    let mut progress = Progress::spinner(quiet, "ingest".to_owned());
-    let outcome = slotlab::lab::ingest::run(&config, &sinks, &stop, &mut |sink, live| {
-        let rate = live.stored as f64 / live.elapsed.as_secs_f64().max(1e-9);
-        let mut line = format!(
-            "{sink}: {:.2}M stored, {:.2}M/s, {:.0} MiB held, queues {}/{} {}/{}",
-            live.stored as f64 / 1e6,
-            rate / 1e6,
-            live.held_bytes as f64 / (1 << 20) as f64,
-            live.queued[0],
-            live.capacity,
-            live.queued[1],
-            live.capacity,
-        );
-        if live.dropped > 0 {
-            line.push_str(&format!(", {} dropped", live.dropped));
-        }
-        if live.rejected > 0 {
-            line.push_str(&format!(", {} rejected", live.rejected));
-        }
-        if stop.requested() {
-            line.push_str(" — stopping, storing what was accepted (Ctrl-C again quits)");
-        }
-        progress.step(&line);
-    })?;
-    progress.finish();
+    let mut bench = IngestBench::new(config, sinks, stop.clone());
+    // The run's size is ingest's own (--events, --duration or the input).
+    let settings = Settings {
+        n: 1,
+        plan: RepeatPlan::ONCE,
+        rust: true,
+        python: None,
+    };
+    let progress = Progress::new(quiet).stopping_on(stop.clone());
+    let results = measure(&mut bench, &settings, progress)?;
     if stop.requested() && !quiet {
         eprintln!("stopped on request: intake ended, every accepted event was stored");
     }
-    emit_results(&outcome.results, format, &args.output)?;
-    Ok(if outcome.failed() {
-        ExitCode::FAILURE
-    } else {
-        ExitCode::SUCCESS
-    })
+    emit_results(&results, format, &args.output)
 }
 
 fn report_command(args: &ReportArgs, quiet: bool) -> anyhow::Result<ExitCode> {
@@ -341,17 +297,15 @@ fn report_command(args: &ReportArgs, quiet: bool) -> anyhow::Result<ExitCode> {
 
 /// Runs every experiment; the suite and a line saying how.
 fn measure_suite(args: &ReportArgs, quiet: bool) -> anyhow::Result<(Suite, String)> {
-    let config = SuiteConfig {
-        n: args.n,
-        plan: args.repeat.plan(),
-        python: args.python_side.python().map(str::to_owned),
-        bandwidth_probe_bytes: (!args.no_bandwidth).then(bandwidth::default_probe_bytes),
-    };
-    let mut progress = Progress::spinner(quiet, format!("report N={}", args.n));
+    let settings = settings(args.n, &args.repeat, true, args.python_side.python());
+    let bandwidth_probe_bytes = (!args.no_bandwidth).then(bandwidth::default_probe_bytes);
+    let clock = MonotonicClock::new();
+    let mut progress = Progress::new(quiet);
     let started = std::time::Instant::now();
-    let suite = suite::run(&config, &MonotonicClock::new(), &mut |label| {
-        progress.step(label)
-    })?;
+    let suite = {
+        let mut cx = Context::new(&settings, &clock, &mut progress)?;
+        suite::run(&mut cx, bandwidth_probe_bytes)?
+    };
     progress.finish();
     let about = format!(
         "Measured in this run: N = {} ({} measured runs after {} warm-up per case), {} cores \

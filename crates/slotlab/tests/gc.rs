@@ -1,7 +1,8 @@
 //! The gc experiment's Rust side: a full trace reaches every object and
 //! visits exactly the heap blocks each layout owns.
 
-use slotlab::lab::gc::{self, GcConfig};
+use slotlab::lab::experiment::{self, Context, NoProgress, Settings};
+use slotlab::lab::gc::Gc;
 use slotlab::measure::{FakeClock, RepeatPlan, TrackingAllocator};
 use std::time::Duration;
 
@@ -10,17 +11,16 @@ static ALLOC: TrackingAllocator = TrackingAllocator::new();
 
 #[test]
 fn full_traces_reach_all_and_count_blocks() {
-    let config = GcConfig {
+    let settings = Settings {
         n: 2000,
-        plan: RepeatPlan {
-            warmup: 1,
-            repetitions: std::num::NonZeroU32::new(3).unwrap(),
-        },
+        plan: RepeatPlan::new(1, std::num::NonZeroU32::new(3).unwrap()),
         rust: true,
         python: None,
     };
     let clock = FakeClock::new(Duration::from_micros(10));
-    let results = gc::run(&config, &clock, &mut |_| {}).unwrap();
+    let mut progress = NoProgress;
+    let mut cx = Context::new(&settings, &clock, &mut progress).unwrap();
+    let results = experiment::run(&mut Gc, &mut cx).unwrap();
     let rows = &results.measurements;
     assert_eq!(rows.len(), 2);
     for (layout, blocks_per_object) in [("dict", 3.0), ("slots", 1.0)] {

@@ -2,9 +2,10 @@
 //! operation, by every route Rust and CPython take to it.
 
 use super::LabError;
+use super::experiment::{Context, Experiment};
 use super::seed::{Reading, reading_class};
 use crate::measure::{
-    AllocScope, Clock, Measurement, RepeatPlan, Results, Runtime, Stopwatch, TimeStats, timing,
+    AllocScope, Measurement, RepeatPlan, Results, Runtime, Stopwatch, TimeStats, timing,
 };
 use crate::model::{Instance, Layout, Str, Value};
 use crate::python::PyCase;
@@ -71,17 +72,26 @@ impl Op {
     }
 }
 
-/// What to run.
-#[derive(Debug, Clone)]
-pub struct AccessConfig {
-    /// Objects per loop.
-    pub n: u64,
-    /// Warm-ups and measured loops.
-    pub plan: RepeatPlan,
-    /// Run the Rust routes.
-    pub rust: bool,
-    /// Run CPython's dict, slots and dataclass(slots) with this interpreter.
-    pub python: Option<String>,
+/// Reading and writing `.value` by every Rust route, and CPython's loops
+/// over its dict, slots and dataclass(slots) classes.
+#[derive(Debug, Clone, Copy, Default)]
+pub struct Access;
+
+impl Experiment for Access {
+    fn name(&self) -> &'static str {
+        "access"
+    }
+
+    fn steps(&self, cx: &Context<'_>) -> Option<u64> {
+        Some(
+            u64::from(cx.rust) * Route::ALL.len() as u64 * 2
+                + u64::from(cx.python.is_some()) * PyCase::CORE.len() as u64,
+        )
+    }
+
+    fn run(&mut self, cx: &mut Context<'_>) -> Result<Results, LabError> {
+        run(cx)
+    }
 }
 
 /// The objects one route loops over, built before any timing.
@@ -160,7 +170,7 @@ fn one_loop(route: Route, op: Op, objects: &mut Objects, pass: u32) -> Result<f6
 }
 
 fn measurement(
-    config: &AccessConfig,
+    (n, plan): (u64, RepeatPlan),
     runtime: Runtime,
     layout: String,
     time: TimeStats,
@@ -168,7 +178,6 @@ fn measurement(
     method: String,
     mut extra: BTreeMap<String, f64>,
 ) -> Measurement {
-    let (n, plan) = (config.n, config.plan);
     extra.insert("ns_per_op".to_owned(), time.median_s / n as f64 * 1e9);
     let mut m = Measurement::new("access", runtime, layout, n, plan.warmup, time, method)
         .with_peak(peak_bytes);
@@ -178,35 +187,35 @@ fn measurement(
 
 /// Times every Rust route and, with an interpreter, CPython's reads and
 /// writes of `r.value`. `on_step` is called with a label before each.
-pub fn run(
-    config: &AccessConfig,
-    clock: &dyn Clock,
-    on_step: &mut dyn FnMut(&str),
-) -> Result<Results, LabError> {
-    let n = config.n;
-    let python = super::prepare(config.python.as_deref(), config.rust, n)?;
+fn run(cx: &mut Context<'_>) -> Result<Results, LabError> {
+    let n = cx.n;
+    if cx.rust {
+        super::seed::check_fits(super::seed::SeedLayout::Dict, n)?;
+    }
+    // Cloned so that steps can be reported while it is in use.
+    let python = cx.python.clone();
     let mut measurements = Vec::new();
     let mut notes = Vec::new();
     let mut reads = Vec::new();
-    if config.rust {
+    if cx.rust {
         for route in Route::ALL {
             let mut objects = build(route, n as usize)?;
             for op in [Op::Read, Op::Write] {
-                on_step(&format!("rust {} {}", route.label(), op.name()));
+                cx.step(&format!("rust {} {}", route.label(), op.name()));
                 let mut checksum = 0.0;
                 let mut peak = 0;
                 let mut pass = 0;
-                let time = timing::repeat(config.plan, |_| {
+                let time = timing::repeat(cx.plan, |_| {
                     pass += 1;
                     let scope = AllocScope::start();
-                    let stopwatch = Stopwatch::start(clock);
+                    let stopwatch = Stopwatch::start(cx.clock);
                     checksum = one_loop(route, op, &mut objects, pass)?;
                     let elapsed = stopwatch.elapsed();
                     peak = peak.max(scope.stats().peak_bytes);
                     Ok::<Duration, LabError>(elapsed)
                 })?;
                 let m = measurement(
-                    config,
+                    (cx.n, cx.plan),
                     Runtime::Rust,
                     format!("{} · {}", route.label(), op.name()),
                     time,
@@ -215,7 +224,7 @@ pub fn run(
                         "access: one loop over N objects {} .value per object, {}; memory: \
                          requested bytes allocated during the loop",
                         op.verb(),
-                        config.plan.describe()
+                        cx.plan.describe()
                     ),
                     BTreeMap::from([("checksum".to_owned(), checksum)]),
                 );
@@ -232,8 +241,8 @@ pub fn run(
     }
     if let Some(python) = &python {
         for case in PyCase::CORE {
-            on_step(&format!("cpython {} read+write", case.layout()));
-            let Some(a) = python.access(case, n, config.plan)? else {
+            cx.step(&format!("cpython {} read+write", case.layout()));
+            let Some(a) = python.access(case, n, cx.plan)? else {
                 notes.push(format!("skipped: {} needs a newer Python", case.layout()));
                 continue;
             };
@@ -242,7 +251,7 @@ pub fn run(
                 let time = TimeStats::from_secs(samples);
                 let net = (time.median_s - empty) / n as f64 * 1e9;
                 let m = measurement(
-                    config,
+                    (cx.n, cx.plan),
                     python.info().runtime(None),
                     format!("{} · r.value · {}", case.layout(), op.name()),
                     time,
@@ -252,10 +261,7 @@ pub fn run(
                          CPython 3.11 specializes r.value per call site (a cached index); \
                          the empty loop's cost is in extra.empty_loop_ns_per_object",
                         op.verb(),
-                        crate::measure::timing::runs_phrase(
-                            samples.len() as u32,
-                            config.plan.warmup
-                        )
+                        crate::measure::timing::runs_phrase(samples.len() as u32, cx.plan.warmup)
                     ),
                     BTreeMap::from([
                         ("checksum".to_owned(), a.first_sum),
@@ -282,6 +288,7 @@ pub fn run(
         measurements,
         claims,
         notes,
+        ..Results::default()
     })
 }
 

@@ -2,25 +2,19 @@
 //! ratios against CPython's dict and slots classes and the lesson's claims
 //! judged by the figures.
 
+use super::experiment::{Context, Experiment};
 use super::seed::SeedLayout;
 use super::{LabError, claims, seed};
 use crate::measure::bandwidth::{self, Bandwidth};
-use crate::measure::{Clock, Measurement, RepeatPlan, Results, RunKind};
-use crate::python::{CaseOutcome, PyCase, PyMode, Python};
+use crate::measure::{Measurement, RepeatPlan, Results, RunKind};
+use crate::python::{CaseOutcome, PyCase, PyMode};
 
-/// What to run.
-#[derive(Debug, Clone)]
-pub struct CompareConfig {
-    /// Readings per case.
-    pub n: u64,
-    /// Warm-ups and repetitions for Rust and for untraced CPython. Traced
-    /// CPython runs once, cold, as the lesson runs it: its memory figure is
-    /// exact and its time is tracemalloc's, not CPython's.
-    pub plan: RepeatPlan,
-    /// Run the Rust layouts.
-    pub rust: bool,
-    /// Run the CPython cases with this interpreter (`None`: Rust only).
-    pub python: Option<String>,
+/// Every layout side by side. The context's plan is for Rust and for
+/// untraced CPython; traced CPython runs once, cold, as the lesson runs
+/// it: its memory figure is exact and its time is tracemalloc's, not
+/// CPython's.
+#[derive(Debug, Clone, Default)]
+pub struct Compare {
     /// Measure the memory bandwidth with a probe of this many bytes (after
     /// the Rust layouts) and judge the record layouts against it.
     pub bandwidth_probe_bytes: Option<usize>,
@@ -48,16 +42,17 @@ impl Step {
     }
 }
 
-/// The steps `config` asks for, in the order they run.
-pub fn steps(config: &CompareConfig) -> Vec<Step> {
+/// The steps `compare` takes with the Rust side, the CPython side or
+/// both, in the order they run.
+pub fn steps(compare: &Compare, rust: bool, python: bool) -> Vec<Step> {
     let mut steps = Vec::new();
-    if config.rust {
+    if rust {
         steps.extend(SeedLayout::ALL.map(Step::Rust));
-        if config.bandwidth_probe_bytes.is_some() {
+        if compare.bandwidth_probe_bytes.is_some() {
             steps.push(Step::Bandwidth);
         }
     }
-    if config.python.is_some() {
+    if python {
         for mode in [PyMode::Untraced, PyMode::Tracemalloc] {
             steps.extend(PyCase::ALL.map(|case| Step::Python(case, mode)));
         }
@@ -71,45 +66,54 @@ const LESSON_PLAN: RepeatPlan = RepeatPlan {
     repetitions: std::num::NonZeroU32::MIN,
 };
 
-/// Runs every step, calling `on_step` before each (outside any measured
-/// window), then attaches ratios and judges the claims.
-pub fn run(
-    config: &CompareConfig,
-    clock: &dyn Clock,
-    on_step: &mut dyn FnMut(&Step),
-) -> Result<Results, LabError> {
-    let python = config.python.as_deref().map(Python::probe).transpose()?;
-    if config.rust {
+impl Experiment for Compare {
+    fn name(&self) -> &'static str {
+        "compare"
+    }
+
+    fn steps(&self, cx: &Context<'_>) -> Option<u64> {
+        Some(steps(self, cx.rust, cx.python.is_some()).len() as u64)
+    }
+
+    /// Runs every step, reporting each before it starts (outside any
+    /// measured window), then attaches ratios and judges the claims.
+    fn run(&mut self, cx: &mut Context<'_>) -> Result<Results, LabError> {
+        run(self, cx)
+    }
+}
+
+fn run(compare: &Compare, cx: &mut Context<'_>) -> Result<Results, LabError> {
+    if cx.rust {
         for layout in SeedLayout::ALL {
-            seed::check_fits(layout, config.n)?;
+            seed::check_fits(layout, cx.n)?;
         }
     }
     let mut measurements = Vec::new();
     // Cases not run (too old a Python), said in the output.
     let mut notes = Vec::new();
     let mut bandwidth = None;
-    for step in steps(config) {
-        on_step(&step);
+    for step in steps(compare, cx.rust, cx.python.is_some()) {
+        cx.step(&step.label());
         match step {
             Step::Rust(layout) => {
                 let seed_config = seed::SeedConfig {
-                    n: config.n,
+                    n: cx.n,
                     layout,
-                    plan: config.plan,
+                    plan: cx.plan,
                 };
-                measurements.push(seed::run(&seed_config, clock, &mut |_: RunKind| {})?);
+                measurements.push(seed::run(&seed_config, cx.clock, &mut |_: RunKind| {})?);
             }
             Step::Bandwidth => {
-                let bytes = config.bandwidth_probe_bytes.unwrap_or_default();
-                bandwidth = Some(bandwidth::sequential_read(bytes, BANDWIDTH_PLAN, clock));
+                let bytes = compare.bandwidth_probe_bytes.unwrap_or_default();
+                bandwidth = Some(bandwidth::sequential_read(bytes, BANDWIDTH_PLAN, cx.clock));
             }
             Step::Python(case, mode) => {
-                let Some(python) = &python else { continue };
+                let Some(python) = &cx.python else { continue };
                 let plan = match mode {
                     PyMode::Tracemalloc => LESSON_PLAN,
-                    PyMode::Untraced => config.plan,
+                    PyMode::Untraced => cx.plan,
                 };
-                match python.run_case(case, mode, config.n, plan)? {
+                match python.run_case(case, mode, cx.n, plan)? {
                     CaseOutcome::Measured(m) => measurements.push(*m),
                     CaseOutcome::Skipped { reason, .. } => notes.push(format!("skipped: {reason}")),
                 }
@@ -125,6 +129,7 @@ pub fn run(
         measurements,
         claims,
         notes,
+        ..Results::default()
     })
 }
 
@@ -280,21 +285,14 @@ mod tests {
 
     #[test]
     fn steps_follow_the_config() {
-        let config = CompareConfig {
-            n: 10,
-            plan: RepeatPlan::default(),
-            rust: true,
-            python: None,
-            bandwidth_probe_bytes: None,
-        };
-        assert_eq!(steps(&config), SeedLayout::ALL.map(Step::Rust).to_vec());
-        let both = CompareConfig {
-            python: Some("python3".into()),
-            ..config
-        };
-        assert_eq!(steps(&both).len(), 4 + 14);
+        let compare = Compare::default();
         assert_eq!(
-            steps(&both)[4].label(),
+            steps(&compare, true, false),
+            SeedLayout::ALL.map(Step::Rust).to_vec()
+        );
+        assert_eq!(steps(&compare, true, true).len(), 4 + 14);
+        assert_eq!(
+            steps(&compare, true, true)[4].label(),
             "cpython dict untraced",
             "untraced first: CPython's speed before tracemalloc's"
         );

@@ -2,25 +2,33 @@
 //! alive, per layout, in Rust (the model's heap) and in CPython (its gc).
 
 use super::LabError;
+use super::experiment::{Context, Experiment};
 use super::seed::reading_class;
-use crate::measure::{
-    Claim, Clock, Measurement, RepeatPlan, Results, Runtime, Stopwatch, TimeStats, timing,
-};
+use crate::measure::{Claim, Measurement, Results, Runtime, Stopwatch, TimeStats, timing};
 use crate::model::{Heap, Instance, Layout, ObjectId, Str, Value};
 use crate::python::PyCase;
 use std::collections::BTreeMap;
 
-/// What to run.
-#[derive(Debug, Clone)]
-pub struct GcConfig {
-    /// Objects alive.
-    pub n: u64,
-    /// Warm-ups and measured pauses.
-    pub plan: RepeatPlan,
-    /// Run the Rust model.
-    pub rust: bool,
-    /// Run CPython's dict, slots and dataclass(slots) with this interpreter.
-    pub python: Option<String>,
+/// Collector pauses with N readings alive: the model's tracing collector in
+/// Rust, CPython's `gc` with its dict, slots and dataclass(slots) classes.
+#[derive(Debug, Clone, Copy, Default)]
+pub struct Gc;
+
+impl Experiment for Gc {
+    fn name(&self) -> &'static str {
+        "gc"
+    }
+
+    fn steps(&self, cx: &Context<'_>) -> Option<u64> {
+        Some(
+            u64::from(cx.rust) * Layout::ALL.len() as u64
+                + u64::from(cx.python.is_some()) * PyCase::CORE.len() as u64,
+        )
+    }
+
+    fn run(&mut self, cx: &mut Context<'_>) -> Result<Results, LabError> {
+        run(cx)
+    }
 }
 
 /// N readings on a fresh heap, and the roots that keep them alive (the
@@ -48,27 +56,27 @@ fn p(sorted: &[f64], q: f64) -> f64 {
 }
 
 /// Runs the Rust full traces and frees, and CPython's collections.
-pub fn run(
-    config: &GcConfig,
-    clock: &dyn Clock,
-    on_step: &mut dyn FnMut(&str),
-) -> Result<Results, LabError> {
-    let n = config.n;
-    let python = super::prepare(config.python.as_deref(), config.rust, n)?;
+fn run(cx: &mut Context<'_>) -> Result<Results, LabError> {
+    let n = cx.n;
+    if cx.rust {
+        super::seed::check_fits(super::seed::SeedLayout::Dict, n)?;
+    }
+    // Cloned so that steps can be reported while it is in use.
+    let python = cx.python.clone();
     let mut measurements = Vec::new();
     let mut notes = Vec::new();
-    if config.rust {
+    if cx.rust {
         for layout in Layout::ALL {
-            on_step(&format!("rust {layout}"));
+            cx.step(&format!("rust {layout}"));
             let mut frees = Vec::new();
             let mut visited = (0, 0);
-            let time = timing::repeat(config.plan, |_| {
+            let time = timing::repeat(cx.plan, |_| {
                 let (heap, roots) = build(layout, n as usize)?;
-                let stopwatch = Stopwatch::start(clock);
+                let stopwatch = Stopwatch::start(cx.clock);
                 let trace = heap.trace(&roots);
                 let traced = stopwatch.elapsed();
                 visited = (trace.reachable, trace.blocks_visited);
-                let stopwatch = Stopwatch::start(clock);
+                let stopwatch = Stopwatch::start(cx.clock);
                 drop(heap);
                 frees.push(stopwatch.elapsed());
                 Ok::<_, LabError>(traced)
@@ -77,7 +85,7 @@ pub fn run(
             let method = format!(
                 "gc: the model's tracing collector marks all N readings from the roots (one \
                  full trace, no collection: all are alive), {}; free = dropping the heap",
-                config.plan.describe()
+                cx.plan.describe()
             );
             let ns_per_object = time.median_s / n as f64 * 1e9;
             let mut m = Measurement::new(
@@ -85,7 +93,7 @@ pub fn run(
                 Runtime::Rust,
                 layout.name(),
                 n,
-                config.plan.warmup,
+                cx.plan.warmup,
                 time,
                 method,
             );
@@ -100,8 +108,8 @@ pub fn run(
     }
     if let Some(python) = &python {
         for case in PyCase::CORE {
-            on_step(&format!("cpython {}", case.layout()));
-            let Some(g) = python.gc(case, n, config.plan.repetitions.get())? else {
+            cx.step(&format!("cpython {}", case.layout()));
+            let Some(g) = python.gc(case, n, cx.plan.repetitions.get())? else {
                 notes.push(format!("skipped: {} needs a newer Python", case.layout()));
                 continue;
             };
@@ -147,6 +155,7 @@ pub fn run(
         measurements,
         claims,
         notes,
+        ..Results::default()
     })
 }
 
@@ -205,23 +214,23 @@ pub fn judge(measurements: &[Measurement]) -> Claim {
 #[cfg(test)]
 mod tests {
     use super::*;
+    use crate::lab::experiment::{NoProgress, Settings};
     use crate::measure::FakeClock;
     use std::time::Duration;
 
     #[test]
     fn without_the_tracking_allocator_it_refuses() {
         // Unit tests run without the tracking allocator (tests/gc.rs has it).
-        let config = GcConfig {
+        let settings = Settings {
             n: 500,
-            plan: RepeatPlan {
-                warmup: 0,
-                repetitions: std::num::NonZeroU32::new(2).unwrap(),
-            },
+            plan: crate::measure::RepeatPlan::new(0, std::num::NonZeroU32::new(2).unwrap()),
             rust: true,
             python: None,
         };
         let clock = FakeClock::new(Duration::from_micros(10));
-        let results = run(&config, &clock, &mut |_| {});
+        let mut progress = NoProgress;
+        let mut cx = Context::new(&settings, &clock, &mut progress).unwrap();
+        let results = run(&mut cx);
         assert!(matches!(results, Err(LabError::AllocatorNotInstalled)));
     }
 

@@ -4,6 +4,7 @@
 
 use super::LabError;
 use super::claims::verdict;
+use super::experiment::{Context, Experiment};
 use crate::ingest::{self, IngestConfig, IngestRun, Live, SinkKind, SourceSpec, Stop};
 use crate::measure::{Claim, Measurement, Results, Runtime, TimeStats};
 use std::collections::BTreeMap;
@@ -15,31 +16,77 @@ pub const LATENCY_RATE: f64 = 1e6;
 /// The latency goal at that rate: p99 within a millisecond.
 pub const LATENCY_GOAL_NS: u64 = 1_000_000;
 
-/// What came of [`run`]: the report, and each run as measured.
+/// The same workload through the pipeline into each of several sinks in
+/// turn (a stop skips the rest). Its size is the configuration's, not the
+/// context's N. Progress is open-ended: a line once a second per run.
+/// [`Results::failed`] is set when a run ended otherwise than asked (a bad
+/// line under `--strict`, a failed source or sink, the memory budget).
 #[derive(Debug)]
-pub struct IngestOutcome {
-    /// Rows, goals and notes.
-    pub results: Results,
-    /// Each sink's run, in order.
-    pub runs: Vec<IngestRun>,
+pub struct IngestBench {
+    config: IngestConfig,
+    sinks: Vec<SinkKind>,
+    stop: Stop,
 }
 
-impl IngestOutcome {
-    /// True when a run ended otherwise than asked (a bad line under
-    /// `--strict`, a failed source or sink, the memory budget).
-    pub fn failed(&self) -> bool {
-        self.runs.iter().any(|r| r.ended.is_failure())
+impl IngestBench {
+    /// `config` into each of `sinks`; `stop` ends intake early (Ctrl-C).
+    pub fn new(config: IngestConfig, sinks: Vec<SinkKind>, stop: Stop) -> Self {
+        Self {
+            config,
+            sinks,
+            stop,
+        }
     }
 }
 
-/// Runs `config` into each of `sinks` in turn (a stop skips the rest);
-/// `on_tick` gets each run's live figures once a second.
-pub fn run(
+impl Experiment for IngestBench {
+    fn name(&self) -> &'static str {
+        "ingest"
+    }
+
+    fn title(&self, _: &Context<'_>) -> String {
+        "ingest".to_owned()
+    }
+
+    fn steps(&self, _: &Context<'_>) -> Option<u64> {
+        None
+    }
+
+    fn run(&mut self, cx: &mut Context<'_>) -> Result<Results, LabError> {
+        run(&self.config, &self.sinks, &self.stop, &mut |sink, live| {
+            cx.step(&live_line(sink, live))
+        })
+    }
+}
+
+/// One run's live figures as a progress line.
+fn live_line(sink: SinkKind, live: &Live) -> String {
+    let rate = live.stored as f64 / live.elapsed.as_secs_f64().max(1e-9);
+    let mut line = format!(
+        "{sink}: {:.2}M stored, {:.2}M/s, {:.0} MiB held, queues {}/{} {}/{}",
+        live.stored as f64 / 1e6,
+        rate / 1e6,
+        live.held_bytes as f64 / (1 << 20) as f64,
+        live.queued[0],
+        live.capacity,
+        live.queued[1],
+        live.capacity,
+    );
+    if live.dropped > 0 {
+        line.push_str(&format!(", {} dropped", live.dropped));
+    }
+    if live.rejected > 0 {
+        line.push_str(&format!(", {} rejected", live.rejected));
+    }
+    line
+}
+
+fn run(
     config: &IngestConfig,
     sinks: &[SinkKind],
     stop: &Stop,
     on_tick: &mut dyn FnMut(SinkKind, &Live),
-) -> Result<IngestOutcome, LabError> {
+) -> Result<Results, LabError> {
     if sinks.len() > 1 && matches!(config.source, SourceSpec::Stdin { .. }) {
         return Err(LabError::Io(
             "standard input can be read only once, so it cannot feed several sinks; \
@@ -64,12 +111,13 @@ pub fn run(
         let run = ingest::run(&config, stop, &mut |live| on_tick(sink, live))?;
         runs.push(run);
     }
-    let results = Results {
+    Ok(Results {
         measurements: runs.iter().map(|r| measurement(config, r)).collect(),
         claims: goals(config, &runs),
         notes: notes(config, &runs),
-    };
-    Ok(IngestOutcome { results, runs })
+        verified: Some(runs.iter().all(|r| r.verified)),
+        failed: runs.iter().any(|r| r.ended.is_failure()),
+    })
 }
 
 fn measurement(config: &IngestConfig, run: &IngestRun) -> Measurement {

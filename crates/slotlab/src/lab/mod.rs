@@ -4,6 +4,7 @@
 pub mod access;
 pub mod claims;
 pub mod compare;
+pub mod experiment;
 pub mod explain;
 pub mod gc;
 pub mod ingest;
@@ -51,6 +52,15 @@ pub enum LabError {
         /// Its Python type name.
         type_name: &'static str,
     },
+    /// The lesson's exercise failed in one layout.
+    #[error("seed, {layout} layout")]
+    Layout {
+        /// The layout.
+        layout: seed::SeedLayout,
+        /// What went wrong.
+        #[source]
+        source: Box<LabError>,
+    },
     /// The object model refused an operation.
     #[error(transparent)]
     Model(#[from] ModelError),
@@ -69,20 +79,6 @@ pub enum LabError {
     /// A file could not be written or a compressor failed.
     #[error("{0}")]
     Io(String),
-}
-
-/// What every experiment does first: probe the interpreter, if any, and
-/// refuse an N whose largest Rust layout (dict) would not fit in memory.
-fn prepare(
-    python: Option<&str>,
-    rust: bool,
-    n: u64,
-) -> Result<Option<crate::python::Python>, LabError> {
-    let python = python.map(crate::python::Python::probe).transpose()?;
-    if rust {
-        seed::check_fits(seed::SeedLayout::Dict, n)?;
-    }
-    Ok(python)
 }
 
 /// Bytes in binary units, e.g. `57.23 MiB`, `22.9 GiB`.

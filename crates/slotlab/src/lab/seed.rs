@@ -6,9 +6,10 @@
 //! in a [`RecordVec`] (struct of arrays).
 
 use super::LabError;
+use super::experiment::{Context, Experiment};
 use crate::measure::{
-    AllocScope, AllocStats, Clock, Measurement, RepeatPlan, RunKind, Runtime, Stopwatch, TimeStats,
-    alloc, system, timing,
+    AllocScope, AllocStats, Clock, Measurement, RepeatPlan, Results, RunKind, Runtime, Stopwatch,
+    TimeStats, alloc, system, timing,
 };
 use crate::model::{Class, Instance, Layout, ModelError, Str, Value};
 use crate::record::{Record, RecordVec};
@@ -279,6 +280,56 @@ fn ensure_tracking() -> Result<(), LabError> {
         Ok(())
     } else {
         Err(LabError::AllocatorNotInstalled)
+    }
+}
+
+/// The lesson's exercise over several layouts, a row each: build N
+/// readings, sum `.value`, time and peak memory.
+#[derive(Debug, Clone)]
+pub struct Lesson {
+    /// The layouts, in the order they run.
+    pub layouts: Vec<SeedLayout>,
+}
+
+impl Experiment for Lesson {
+    fn name(&self) -> &'static str {
+        "lesson"
+    }
+
+    fn steps(&self, cx: &Context<'_>) -> Option<u64> {
+        let runs = u64::from(cx.plan.warmup) + u64::from(cx.plan.repetitions.get());
+        Some(self.layouts.len() as u64 * runs)
+    }
+
+    /// Refuses an N that cannot fit before running anything, then runs
+    /// each layout, a step per run.
+    fn run(&mut self, cx: &mut Context<'_>) -> Result<Results, LabError> {
+        for &layout in &self.layouts {
+            check_fits(layout, cx.n)?;
+        }
+        let clock = cx.clock;
+        let mut measurements = Vec::new();
+        for &layout in &self.layouts {
+            let config = SeedConfig {
+                n: cx.n,
+                layout,
+                plan: cx.plan,
+            };
+            let repetitions = cx.plan.repetitions;
+            let measurement = run(&config, clock, &mut |kind| match kind {
+                RunKind::Warmup => cx.step(&format!("{layout}: warm-up")),
+                RunKind::Measured(i) => cx.step(&format!("{layout}: run {}/{repetitions}", i + 1)),
+            })
+            .map_err(|source| LabError::Layout {
+                layout,
+                source: Box::new(source),
+            })?;
+            measurements.push(measurement);
+        }
+        Ok(Results {
+            measurements,
+            ..Results::default()
+        })
     }
 }
 

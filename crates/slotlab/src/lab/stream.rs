@@ -5,6 +5,7 @@
 
 use super::LabError;
 use super::claims::verdict;
+use super::experiment::{Context, Experiment};
 use crate::measure::alloc::{self, AllocScope};
 use crate::measure::{
     Claim, Clock, Measurement, RepeatPlan, Results, Runtime, Stopwatch, TimeStats, timing,
@@ -63,32 +64,42 @@ impl StreamSource {
     }
 }
 
-/// What to run.
-#[derive(Debug, Clone)]
-pub struct StreamBenchConfig {
+/// The stream measured on a source. The context's N is the events for
+/// synthetic sources (a CSV file gives what it holds); its plan is the
+/// warm-ups and measured runs of encode, decode and the object builds;
+/// with an interpreter, the events are also held as CPython slots objects.
+#[derive(Debug)]
+pub struct StreamBench {
     /// Where the events come from.
     pub source: StreamSource,
-    /// Events for synthetic sources (a CSV file gives what it holds).
-    pub n: u64,
     /// Events per sealed chunk.
     pub chunk_len: usize,
     /// Codecs the chunks may choose from.
     pub codecs: CodecPolicy,
-    /// Warm-ups and measured runs of encode, decode and the object builds.
-    pub plan: RepeatPlan,
     /// Decode everything and compare bit for bit with the input.
     pub verify: bool,
-    /// Also hold the events as CPython slots objects, with this interpreter.
-    pub python: Option<String>,
+    /// After a run: the encoded stream (for saving).
+    pub stream: Option<Stream>,
 }
 
-/// A run's figures and the stream it built (for saving).
-#[derive(Debug)]
-pub struct StreamRun {
-    /// Rows, goals and notes.
-    pub results: Results,
-    /// The encoded stream.
-    pub stream: Stream,
+impl Experiment for StreamBench {
+    fn name(&self) -> &'static str {
+        "stream"
+    }
+
+    fn title(&self, _: &Context<'_>) -> String {
+        format!("stream {}", self.source.describe())
+    }
+
+    fn steps(&self, _: &Context<'_>) -> Option<u64> {
+        None
+    }
+
+    fn run(&mut self, cx: &mut Context<'_>) -> Result<Results, LabError> {
+        let (results, stream) = run(self, cx)?;
+        self.stream = Some(stream);
+        Ok(results)
+    }
 }
 
 /// The issue's goals.
@@ -97,8 +108,8 @@ const REAL_DATA_GOAL_BYTES: f64 = 1.0;
 const ENCODE_GOAL_M: f64 = 50.0;
 const DECODE_GOAL_M: f64 = 200.0;
 
-fn load(config: &StreamBenchConfig, notes: &mut Vec<String>) -> Result<Events, LabError> {
-    let n = usize::try_from(config.n).map_err(|_| LabError::ZeroN)?;
+fn load(config: &StreamBench, n: u64, notes: &mut Vec<String>) -> Result<Events, LabError> {
+    let n = usize::try_from(n).map_err(|_| LabError::ZeroN)?;
     let synthetic = |events: Events| {
         if events.is_empty() {
             Err(LabError::ZeroN)
@@ -149,30 +160,24 @@ fn load(config: &StreamBenchConfig, notes: &mut Vec<String>) -> Result<Events, L
 }
 
 /// Runs encode and decode, then the comparison rows.
-pub fn run(
-    config: &StreamBenchConfig,
-    clock: &dyn Clock,
-    on_step: &mut dyn FnMut(&str),
-) -> Result<StreamRun, LabError> {
-    if config.n == 0 {
-        return Err(LabError::ZeroN);
-    }
+fn run(config: &StreamBench, cx: &mut Context<'_>) -> Result<(Results, Stream), LabError> {
+    let (clock, plan) = (cx.clock, cx.plan);
     if !matches!(config.source, StreamSource::Csv { .. }) {
         // Events, stream, records and objects all at once: the dict
         // layout's estimate (the largest per object) bounds them.
-        super::seed::check_fits(super::seed::SeedLayout::Dict, config.n)?;
+        super::seed::check_fits(super::seed::SeedLayout::Dict, cx.n)?;
     }
     let mut notes = Vec::new();
-    on_step("load events");
-    let events = load(config, &mut notes)?;
+    cx.step("load events");
+    let events = load(config, cx.n, &mut notes)?;
     let n = events.len() as u64;
     let stream_config = StreamConfig {
         chunk_len: config.chunk_len,
         codecs: config.codecs,
     };
-    on_step("stream encode");
+    cx.step("stream encode");
     let mut stream = None;
-    let encode_time = timing::repeat(config.plan, |_| {
+    let encode_time = timing::repeat(plan, |_| {
         let stopwatch = Stopwatch::start(clock);
         let encoded = events.to_stream(stream_config)?;
         let elapsed = stopwatch.elapsed();
@@ -182,13 +187,13 @@ pub fn run(
     let Some(stream) = stream else {
         return Err(LabError::ZeroN);
     };
-    on_step("stream decode");
+    cx.step("stream decode");
     let ids: Vec<_> = events
         .keys
         .iter()
         .filter_map(|k| stream.find_series(k))
         .collect();
-    let decode_time = timing::repeat(config.plan, |_| {
+    let decode_time = timing::repeat(plan, |_| {
         let stopwatch = Stopwatch::start(clock);
         let mut decoded = 0;
         for &id in &ids {
@@ -199,20 +204,28 @@ pub fn run(
         Ok::<_, LabError>(elapsed)
     })?;
     let verified = if config.verify {
-        on_step("verify");
+        cx.step("verify");
         Some(events.matches(&stream)?)
     } else {
         None
     };
-    let stream_row = stream_row(config, &stream, n, encode_time, &decode_time, verified);
+    let stream_row = stream_row(
+        config,
+        plan,
+        &stream,
+        n,
+        encode_time,
+        &decode_time,
+        verified,
+    );
     let encode_m = n as f64 / stream_row.time.median_s / 1e6;
     let decode_m = n as f64 / decode_time.median_s / 1e6;
     notes.push(codec_note(&stream, n));
     let mut measurements = vec![stream_row];
-    on_step("whole-series codecs");
+    cx.step("whole-series codecs");
     measurements.extend(whole_series_rows(&events, clock)?);
-    on_step("rust records");
-    if let Some(row) = records_row(&events, config.plan, clock)? {
+    cx.step("rust records");
+    if let Some(row) = records_row(&events, plan, clock)? {
         measurements.push(row);
     } else {
         notes.push(format!(
@@ -220,11 +233,11 @@ pub fn run(
             events.schema.fields().len()
         ));
     }
-    on_step("rust slots objects");
-    measurements.push(slots_row(&events, config.plan, clock)?);
-    if let Some(interpreter) = &config.python {
-        on_step("cpython slots objects");
-        measurements.push(cpython_row(&events, interpreter)?);
+    cx.step("rust slots objects");
+    measurements.push(slots_row(&events, plan, clock)?);
+    if let Some(python) = cx.python.clone() {
+        cx.step("cpython slots objects");
+        measurements.push(cpython_row(&events, &python)?);
     }
     match verified {
         Some(true) => notes.push(format!(
@@ -244,18 +257,19 @@ pub fn run(
         decode_m,
         &measurements,
     );
-    Ok(StreamRun {
-        results: Results {
-            measurements,
-            claims,
-            notes,
-        },
-        stream,
-    })
+    let results = Results {
+        measurements,
+        claims,
+        notes,
+        verified,
+        ..Results::default()
+    };
+    Ok((results, stream))
 }
 
 fn stream_row(
-    config: &StreamBenchConfig,
+    config: &StreamBench,
+    plan: RepeatPlan,
     stream: &Stream,
     n: u64,
     encode_time: TimeStats,
@@ -304,7 +318,7 @@ fn stream_row(
          columns + series keys held",
         config.source.describe(),
         config.chunk_len,
-        config.plan.describe(),
+        plan.describe(),
     );
     let label = match config.codecs {
         CodecPolicy::Smallest => "stream (smallest codec per chunk)",
@@ -316,7 +330,7 @@ fn stream_row(
         Runtime::Rust,
         label,
         n,
-        config.plan.warmup,
+        plan.warmup,
         encode_time,
         method,
     )
@@ -659,8 +673,7 @@ fn write_for_python(events: &Events, path: &std::path::Path) -> Result<(), LabEr
     std::fs::write(path, out).map_err(|e| LabError::Io(format!("{}: {e}", path.display())))
 }
 
-fn cpython_row(events: &Events, interpreter: &str) -> Result<Measurement, LabError> {
-    let python = Python::probe(interpreter)?;
+fn cpython_row(events: &Events, python: &Python) -> Result<Measurement, LabError> {
     let path = std::env::temp_dir().join(format!("slotlab-events-{}.bin", std::process::id()));
     write_for_python(events, &path)?;
     let held = python.hold(&path);
@@ -686,7 +699,7 @@ fn cpython_row(events: &Events, interpreter: &str) -> Result<Measurement, LabErr
 }
 
 fn goals(
-    config: &StreamBenchConfig,
+    config: &StreamBench,
     per_reading: f64,
     verified: Option<bool>,
     encode_m: f64,

@@ -3,24 +3,39 @@
 //! or stays the same while only the total grows.
 
 use super::LabError;
+use super::experiment::{Context, Experiment};
 use super::seed::{self, SeedLayout};
-use crate::measure::{Claim, Clock, Measurement, RepeatPlan, Results, RunKind, Verdict};
-use crate::python::{CaseOutcome, PyCase, PyMode, Python};
+use crate::measure::{Claim, Measurement, RepeatPlan, Results, RunKind, Verdict};
+use crate::python::{CaseOutcome, PyCase, PyMode};
 
-/// What to run.
+/// Every layout at several N. The context's plan is for Rust and untraced
+/// CPython (traced CPython runs once, cold, as in `compare`); its N is
+/// not used: the sizes are.
 #[derive(Debug, Clone)]
-pub struct SweepConfig {
+pub struct Sweep {
     /// The N values, ascending.
     pub sizes: Vec<u64>,
-    /// Warm-ups and repetitions for Rust and untraced CPython (traced
-    /// CPython runs once, cold, as in `compare`).
-    pub plan: RepeatPlan,
-    /// Run the Rust layouts.
-    pub rust: bool,
-    /// Run these CPython cases with this interpreter.
-    pub python: Option<String>,
     /// The CPython cases.
     pub cases: Vec<PyCase>,
+}
+
+impl Experiment for Sweep {
+    fn name(&self) -> &'static str {
+        "sweep"
+    }
+
+    fn title(&self, _: &Context<'_>) -> String {
+        "sweep".to_owned()
+    }
+
+    fn steps(&self, cx: &Context<'_>) -> Option<u64> {
+        Some(steps(self, cx.rust, cx.python.is_some()).len() as u64)
+    }
+
+    /// Runs every step, then judges whether the per-object gap grows with N.
+    fn run(&mut self, cx: &mut Context<'_>) -> Result<Results, LabError> {
+        run(self, cx)
+    }
 }
 
 /// The CPython cases a sweep runs unless asked for all.
@@ -66,16 +81,17 @@ impl Step {
     }
 }
 
-/// The steps `config` asks for: by N, smallest first.
-pub fn steps(config: &SweepConfig) -> Vec<Step> {
+/// The steps `sweep` takes with the Rust side, the CPython side or both:
+/// by N, smallest first.
+pub fn steps(sweep: &Sweep, rust: bool, python: bool) -> Vec<Step> {
     let mut steps = Vec::new();
-    for &n in &config.sizes {
-        if config.rust {
+    for &n in &sweep.sizes {
+        if rust {
             steps.extend(SeedLayout::ALL.map(|layout| Step::Rust(layout, n)));
         }
-        if config.python.is_some() {
+        if python {
             for mode in [PyMode::Untraced, PyMode::Tracemalloc] {
-                steps.extend(config.cases.iter().map(|case| Step::Python(*case, mode, n)));
+                steps.extend(sweep.cases.iter().map(|case| Step::Python(*case, mode, n)));
             }
         }
     }
@@ -87,36 +103,30 @@ const LESSON_PLAN: RepeatPlan = RepeatPlan {
     repetitions: std::num::NonZeroU32::MIN,
 };
 
-/// Runs every step, then judges whether the per-object gap grows with N.
-pub fn run(
-    config: &SweepConfig,
-    clock: &dyn Clock,
-    on_step: &mut dyn FnMut(&Step),
-) -> Result<Results, LabError> {
-    let python = config.python.as_deref().map(Python::probe).transpose()?;
-    if let (true, Some(&largest)) = (config.rust, config.sizes.last()) {
+fn run(sweep: &Sweep, cx: &mut Context<'_>) -> Result<Results, LabError> {
+    if let (true, Some(&largest)) = (cx.rust, sweep.sizes.last()) {
         for layout in SeedLayout::ALL {
             seed::check_fits(layout, largest)?;
         }
     }
     let mut measurements = Vec::new();
     let mut notes = Vec::new();
-    for step in steps(config) {
-        on_step(&step);
+    for step in steps(sweep, cx.rust, cx.python.is_some()) {
+        cx.step(&step.label());
         let measured = match step {
             Step::Rust(layout, n) => {
                 let seed_config = seed::SeedConfig {
                     n,
                     layout,
-                    plan: config.plan,
+                    plan: cx.plan,
                 };
-                Some(seed::run(&seed_config, clock, &mut |_: RunKind| {})?)
+                Some(seed::run(&seed_config, cx.clock, &mut |_: RunKind| {})?)
             }
             Step::Python(case, mode, n) => {
-                let Some(python) = &python else { continue };
+                let Some(python) = &cx.python else { continue };
                 let plan = match mode {
                     PyMode::Tracemalloc => LESSON_PLAN,
-                    PyMode::Untraced => config.plan,
+                    PyMode::Untraced => cx.plan,
                 };
                 match python.run_case(case, mode, n, plan)? {
                     CaseOutcome::Measured(m) => Some(*m),
@@ -144,6 +154,7 @@ pub fn run(
         measurements,
         claims,
         notes,
+        ..Results::default()
     })
 }
 
@@ -325,14 +336,12 @@ mod tests {
 
     #[test]
     fn steps_go_by_n() {
-        let config = SweepConfig {
+        let sweep = Sweep {
             sizes: vec![10, 100],
-            plan: RepeatPlan::default(),
-            rust: true,
-            python: None,
             cases: DEFAULT_CASES.to_vec(),
         };
-        let steps = steps(&config);
+        assert_eq!(steps(&sweep, true, true).len(), 8 + 2 * 2 * 3);
+        let steps = steps(&sweep, true, false);
         assert_eq!(steps.len(), 8);
         assert_eq!(steps[0], Step::Rust(SeedLayout::Dict, 10));
         assert_eq!(steps[4].label(), "rust dict N=100");

@@ -55,5 +55,6 @@ pub(crate) fn compare_like() -> Results {
                 evidence: "see slotlab gc".into(),
             },
         ],
+        ..Results::default()
     }
 }

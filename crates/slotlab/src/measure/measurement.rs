@@ -137,6 +137,24 @@ pub struct Results {
     /// why).
     #[serde(default)]
     pub notes: Vec<String>,
+    /// Whether what was stored was read back and matched what went in
+    /// (`None`: not checked). Not saved: a run that did not match exits
+    /// non-zero, and its notes say so.
+    #[serde(skip)]
+    pub verified: Option<bool>,
+    /// Whether a run ended otherwise than asked (a bad line under
+    /// `--strict`, a failed source or sink, the memory budget). Not saved,
+    /// like `verified`.
+    #[serde(skip)]
+    pub failed: bool,
+}
+
+impl Results {
+    /// Whether the command that made these should exit non-zero after
+    /// printing them: a run failed, or a verification did not match.
+    pub fn failed(&self) -> bool {
+        self.failed || self.verified == Some(false)
+    }
 }
 
 /// One experiment's results.

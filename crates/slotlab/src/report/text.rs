@@ -71,8 +71,7 @@ mod tests {
                 measurement("dict", 60_011_520, &[0.0523, 0.06, 0.05]),
                 measurement("slots", 48_000_000, &[0.012]),
             ],
-            claims: vec![],
-            notes: vec![],
+            ..Results::default()
         };
         assert_eq!(
             render(&results),
