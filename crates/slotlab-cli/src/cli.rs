@@ -119,13 +119,7 @@ pub enum Command {
     /// falls behind, the source waits (--on-full block) or sheds batches and
     /// counts them (--on-full drop). Ctrl-C or SIGTERM stops intake, stores
     /// everything accepted and prints the report (Ctrl-C twice quits now).
-    ///
-    /// Examples:
-    ///   slotlab ingest                                   (sensors, 10M events, every sink)
-    ///   slotlab ingest --sink stream --duration 10s
-    ///   slotlab ingest --rate 1e6 --duration 5s --sink stream
-    ///   slotlab ingest --source events.ndjson --sink slots --strict
-    ///   producer | slotlab ingest --source - --input csv
+    #[command(after_help = INGEST_EXAMPLES)]
     Ingest(IngestArgs),
 
     /// The lesson's exercise: build N Reading(timestamp=i, value=i*0.1)
@@ -138,9 +132,18 @@ pub enum Command {
     /// estimates the memory needed and refuses an N that would not fit.
     ///
     /// (`slotlab seed` is the same command, its earlier name.)
-    #[command(alias = "seed")]
+    #[command(visible_alias = "seed")]
     Lesson(LessonArgs),
 }
+
+/// `slotlab ingest --help`'s examples, kept apart so the help's wrapping
+/// leaves their lines alone.
+const INGEST_EXAMPLES: &str = "Examples:
+  slotlab ingest                                          sensors, 10M events, every sink
+  slotlab ingest --sink stream --duration 10s
+  slotlab ingest --rate 1e6 --duration 5s --sink stream
+  slotlab ingest --source events.ndjson --sink slots --strict
+  producer | slotlab ingest --source - --input csv";
 
 /// `slotlab compare` flags.
 #[derive(Debug, Args)]
@@ -569,12 +572,14 @@ pub fn parse_rate(text: &str) -> Result<f64, String> {
     }
 }
 
-/// `--duration`: `10s`, `1m`, `500ms`, `1h 30m`.
+/// `--duration`: `10s`, `1m`, `500ms`, `1h 30m` (jiff's friendly format;
+/// ISO 8601's `PT10S` too).
 pub fn parse_duration(text: &str) -> Result<std::time::Duration, String> {
-    match humantime::parse_duration(text.trim()) {
-        Ok(d) if !d.is_zero() => Ok(d),
+    let expected = "expected a duration such as 10s, 1m or 500ms";
+    match text.trim().parse::<jiff::SignedDuration>() {
+        Ok(d) if d.is_positive() => std::time::Duration::try_from(d).map_err(|e| format!("{e}")),
         Ok(_) => Err("a duration must be longer than zero".to_owned()),
-        Err(e) => Err(format!("{e}: expected a duration such as 10s, 1m or 500ms")),
+        Err(e) => Err(format!("{e}: {expected}")),
     }
 }
 
@@ -952,6 +957,12 @@ mod tests {
                 .unwrap_err()
                 .contains("longer than zero")
         );
+        assert_eq!(
+            parse_duration("1h 30m"),
+            Ok(std::time::Duration::from_secs(5400))
+        );
+        assert_eq!(parse_duration("1m"), Ok(std::time::Duration::from_secs(60)));
+        assert!(parse_duration("-5s").is_err());
         assert!(parse_duration("ten").unwrap_err().contains("10s"));
         assert_eq!(parse_bytes("4e9"), Ok(4_000_000_000));
         assert_eq!(parse_bytes("512MiB"), Ok(512 << 20));

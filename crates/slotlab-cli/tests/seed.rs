@@ -1,4 +1,5 @@
-//! `slotlab seed` end to end, through the built binary.
+//! `slotlab lesson` (also `slotlab seed`, its earlier name) end to end,
+//! through the built binary.
 
 use assert_cmd::Command;
 use predicates::prelude::*;
@@ -34,6 +35,27 @@ fn prints_both_blocks_in_the_lessons_format() {
         stdout.contains("Measured: one window = build N readings"),
         "{stdout}"
     );
+}
+
+#[test]
+fn lesson_and_its_old_name_seed_run_the_same_exercise() {
+    let headings = |command: &str| {
+        let out = slotlab()
+            .arg(command)
+            .args(SMALL)
+            .args(["--layout", "slots"])
+            .assert()
+            .success();
+        let stdout = String::from_utf8(out.get_output().stdout.clone()).unwrap();
+        let lines: Vec<String> = stdout.lines().map(str::to_owned).collect();
+        (lines[0].clone(), lines[2].clone())
+    };
+    let lesson = headings("lesson");
+    assert_eq!(
+        lesson,
+        ("SLOTS CLASS".to_owned(), "Peak memory: 0.05 MB".to_owned())
+    );
+    assert_eq!(headings("seed"), lesson);
 }
 
 #[test]

@@ -173,6 +173,11 @@ pub struct IngestConfig {
     /// A pause after each batch stored: simulates a slow downstream (a
     /// disk, a network) so backpressure and shedding can be watched.
     pub store_delay: Option<Duration>,
+    /// Store nothing until intake has ended or a stop is asked for: a sink
+    /// that is, for a while, infinitely slow. With it, what backpressure
+    /// holds back and what shedding drops no longer depends on how the
+    /// threads happen to be scheduled (tests and demonstrations).
+    pub hold_store: bool,
     /// Transparent huge pages during the run.
     pub huge_pages: HugePages,
 }
@@ -223,6 +228,7 @@ impl IngestConfig {
             },
             max_memory: default_memory_budget(),
             store_delay: None,
+            hold_store: false,
             huge_pages: HugePages::Auto,
         }
     }
@@ -398,6 +404,8 @@ impl IngestRun {
 struct Shared {
     stop: Stop,
     halt: AtomicBool,
+    /// The source stage has returned: nothing more will be accepted.
+    intake_ended: AtomicBool,
     ended: Mutex<Option<Ended>>,
     accepted: AtomicU64,
     rejected: AtomicU64,
@@ -412,6 +420,7 @@ impl Shared {
         Self {
             stop,
             halt: AtomicBool::new(false),
+            intake_ended: AtomicBool::new(false),
             ended: Mutex::new(None),
             accepted: AtomicU64::new(0),
             rejected: AtomicU64::new(0),
@@ -524,6 +533,7 @@ pub fn run(
         spawn("source")
             .spawn(move || {
                 input.run(source_tx, &plan, &shared);
+                shared.intake_ended.store(true, Relaxed);
                 alloc::publish_pending();
             })
             .map_err(|e| IngestError::Thread("source", e.to_string()))?
@@ -545,6 +555,7 @@ pub fn run(
             stream: config.stream,
             budget: config.max_memory,
             delay: config.store_delay,
+            hold: config.hold_store,
         };
         spawn("store")
             .spawn(move || {
@@ -733,6 +744,7 @@ struct StoreSettings {
     stream: StreamConfig,
     budget: Option<u64>,
     delay: Option<Duration>,
+    hold: bool,
 }
 
 fn store_stage(
@@ -747,7 +759,11 @@ fn store_stage(
         stream,
         budget,
         delay,
+        hold,
     } = settings;
+    while hold && !(shared.intake_ended.load(Relaxed) || shared.halted()) {
+        thread::sleep(Duration::from_millis(1));
+    }
     let mut queue = QueueSampler::default();
     let mut sink: Option<Box<dyn Sink>> = None;
     // Bytes the sink allocated minus bytes it freed, call by call.

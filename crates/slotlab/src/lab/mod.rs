@@ -64,6 +64,9 @@ pub enum LabError {
     /// The object model refused an operation.
     #[error(transparent)]
     Model(#[from] ModelError),
+    /// A baseline compressor failed.
+    #[error("the compressor failed")]
+    Compress(#[source] std::io::Error),
     /// The event stream refused an event or could not code a chunk.
     #[error(transparent)]
     Stream(#[from] slotlab_stream::StreamError),
