@@ -2,7 +2,8 @@
 //! their creation instant and offers them to the pipeline.
 
 use super::Ended;
-use super::{EventBatch, IngestError, InputFormat, OnFull, Shared, SourceSpec, nanos_since};
+use super::shared::{Shared, nanos_since};
+use super::{EventBatch, IngestError, InputFormat, OnFull, SourceSpec};
 use crossbeam_channel::{Sender, TrySendError};
 use slotlab_stream::source::{Sensors, SyntheticSource, Ticks};
 use std::fs::File;

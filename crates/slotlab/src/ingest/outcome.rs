@@ -1,0 +1,138 @@
+//! How a run ended and what it did: [`Ended`], [`IngestRun`], and
+//! [`IngestError`] for a run that could not start.
+
+use super::{BadLine, LatencySummary, QueueStats, SinkError, SinkKind};
+use slotlab_stream::Schema;
+use std::time::Duration;
+
+/// How a run ended.
+#[derive(Debug, Clone, PartialEq)]
+pub enum Ended {
+    /// The input ended, or the `events`/`duration` limit was reached.
+    Finished,
+    /// A [`Stop`] was requested (Ctrl-C, SIGTERM).
+    Stopped,
+    /// The sink reached `max_memory`.
+    MemoryBudget {
+        /// The limit, in bytes.
+        limit: u64,
+    },
+    /// Strict parsing met a bad line.
+    Strict(BadLine),
+    /// The input could not be read or is not usable (its header).
+    SourceFailed(String),
+    /// The sink refused an event.
+    SinkFailed(SinkError),
+}
+
+impl Ended {
+    /// True when the run did not end the way it was asked to.
+    pub fn is_failure(&self) -> bool {
+        !matches!(self, Ended::Finished | Ended::Stopped)
+    }
+
+    /// In words.
+    pub fn describe(&self) -> String {
+        match self {
+            Ended::Finished => "the input ended or the limit was reached".to_owned(),
+            Ended::Stopped => "stopped on request (Ctrl-C or SIGTERM); intake stopped, \
+                               everything accepted was stored"
+                .to_owned(),
+            Ended::MemoryBudget { limit } => format!(
+                "the sink reached the memory budget of {} bytes; intake stopped \
+                 (raise --max-memory or lower --events/--duration)",
+                limit
+            ),
+            Ended::Strict(bad) => format!(
+                "line {}: {} (--strict stops at the first bad line)",
+                bad.line, bad.reason
+            ),
+            Ended::SourceFailed(why) => format!("the source failed: {why}"),
+            Ended::SinkFailed(why) => format!("the sink failed: {why}"),
+        }
+    }
+}
+
+/// Why a run could not start.
+#[derive(Debug, thiserror::Error)]
+#[non_exhaustive]
+pub enum IngestError {
+    /// Byte counts need the tracking allocator.
+    #[error(
+        "slotlab's TrackingAllocator is not this program's #[global_allocator], so the sink's \
+         bytes could not be counted; install it in the binary"
+    )]
+    AllocatorNotInstalled,
+    /// The input file could not be opened.
+    #[error("cannot read {path}: {reason}")]
+    Open {
+        /// The file.
+        path: String,
+        /// What went wrong.
+        reason: String,
+    },
+    /// A setting is unusable.
+    #[error("{0}")]
+    Config(String),
+    /// A pipeline thread could not be started.
+    #[error("cannot start the {0} thread: {1}")]
+    Thread(&'static str, String),
+}
+
+/// What one run did, measured.
+#[derive(Debug, Clone)]
+pub struct IngestRun {
+    /// The sink.
+    pub sink: SinkKind,
+    /// The source, described.
+    pub source: String,
+    /// The events' fields (`None` when no event was accepted).
+    pub schema: Option<Schema>,
+    /// Series seen.
+    pub series: usize,
+    /// Events the parse stage accepted.
+    pub accepted: u64,
+    /// Events in the sink.
+    pub stored: u64,
+    /// Events shed at intake because the pipeline was full (`--on-full drop`).
+    pub dropped: u64,
+    /// Lines rejected by the parse stage.
+    pub rejected: u64,
+    /// The first rejected lines.
+    pub bad: Vec<BadLine>,
+    /// From the start until the last accepted event was stored.
+    pub elapsed: Duration,
+    /// Bytes the sink holds at the end: every byte it allocated and did
+    /// not free, counted by the tracking allocator.
+    pub held_bytes: u64,
+    /// Process-wide peak of requested heap bytes above the start, all
+    /// threads (batches in flight included).
+    pub peak_bytes: u64,
+    /// Creation-to-stored latency of every stored event.
+    pub latency: LatencySummary,
+    /// Channel source → parse, then parse → store: how full each was
+    /// when its consumer took a batch.
+    pub queues: [QueueStats; 2],
+    /// The stored events read back from the sink: their count and the sum
+    /// of their timestamps equal those of the accepted events.
+    pub verified: bool,
+    /// What the sink has to say (the stream's bytes per column, codecs).
+    pub sink_notes: Vec<String>,
+    /// Whether transparent huge pages were on (`None`: the system would
+    /// not say or change them).
+    pub huge_pages: Option<bool>,
+    /// How it ended.
+    pub ended: Ended,
+}
+
+impl IngestRun {
+    /// Events stored per second of the run.
+    pub fn events_per_s(&self) -> f64 {
+        self.stored as f64 / self.elapsed.as_secs_f64().max(1e-9)
+    }
+
+    /// Bytes the sink holds per stored event.
+    pub fn bytes_per_event(&self) -> f64 {
+        self.held_bytes as f64 / self.stored.max(1) as f64
+    }
+}

@@ -1,0 +1,375 @@
+//! The pipeline itself: three named threads joined by bounded channels,
+//! started, watched and drained by [`run`].
+
+use super::feed::{self, Packet, Plan};
+use super::metrics::{Latency, QueueSampler};
+use super::shared::{Shared, nanos_since};
+use super::{
+    BadLine, Ended, EventBatch, IngestConfig, IngestError, IngestRun, LatencySummary, Live, Sink,
+    SinkError, SinkKind, Stop, open_sink, parse,
+};
+use crate::measure::{AllocScope, alloc};
+use crossbeam_channel::{Receiver, RecvTimeoutError, Sender};
+use slotlab_stream::{Schema, StreamConfig};
+use std::sync::Arc;
+use std::sync::atomic::Ordering::Relaxed;
+use std::thread;
+use std::time::{Duration, Instant};
+
+/// Puts transparent huge pages back as they were (`Some`: they were
+/// changed) when the run is over, however it ends.
+struct HugePagesGuard(Option<bool>);
+
+impl Drop for HugePagesGuard {
+    fn drop(&mut self) {
+        if let Some(before) = self.0 {
+            let _ = crate::measure::system::set_transparent_huge_pages(before);
+        }
+    }
+}
+
+/// Runs `config` until its input ends, its limit is reached or `stop` is
+/// requested; `on_tick` gets the live figures once a second.
+pub fn run(
+    config: &IngestConfig,
+    stop: &Stop,
+    on_tick: &mut dyn FnMut(&Live),
+) -> Result<IngestRun, IngestError> {
+    if !alloc::is_installed() {
+        return Err(IngestError::AllocatorNotInstalled);
+    }
+    if config.queue == 0 || config.batch == 0 {
+        return Err(IngestError::Config(
+            "the queue and batch sizes must be at least 1".to_owned(),
+        ));
+    }
+    if let Some(rate) = config.rate
+        && !(rate.is_finite() && rate > 0.0)
+    {
+        return Err(IngestError::Config(format!(
+            "--rate {rate}: a rate is a positive number of events per second"
+        )));
+    }
+    let input = feed::Input::open(&config.source)?;
+    let wanted = config.huge_pages.wanted(config.rate);
+    let huge_pages =
+        HugePagesGuard(crate::measure::system::set_transparent_huge_pages(wanted).ok());
+    let shared = Arc::new(Shared::new(stop.clone()));
+    let (source_tx, source_rx) = crossbeam_channel::bounded::<Packet>(config.queue);
+    let (parse_tx, parse_rx) = crossbeam_channel::bounded::<EventBatch>(config.queue);
+    let latency = Latency::new();
+    let parser = parse::LineParser::new(config.parse.clone(), input.format());
+
+    let scope = AllocScope::start();
+    let epoch = Instant::now();
+    let plan = Plan {
+        events: config.events,
+        deadline: config.duration.map(|d| epoch + d),
+        rate: config.rate,
+        batch: config.batch,
+        on_full: config.on_full,
+        epoch,
+    };
+    let spawn = |name: &'static str| thread::Builder::new().name(format!("ingest-{name}"));
+    let source = {
+        let shared = Arc::clone(&shared);
+        spawn("source")
+            .spawn(move || {
+                input.run(source_tx, &plan, &shared);
+                shared.intake_ended.store(true, Relaxed);
+                alloc::publish_pending();
+            })
+            .map_err(|e| IngestError::Thread("source", e.to_string()))?
+    };
+    let parse = {
+        let shared = Arc::clone(&shared);
+        spawn("parse")
+            .spawn(move || {
+                let out = parse_stage(source_rx, parse_tx, parser, &shared);
+                alloc::publish_pending();
+                out
+            })
+            .map_err(|e| IngestError::Thread("parse", e.to_string()))?
+    };
+    let store = {
+        let shared = Arc::clone(&shared);
+        let store = StoreSettings {
+            kind: config.sink,
+            stream: config.stream,
+            budget: config.max_memory,
+            delay: config.store_delay,
+            hold: config.hold_store,
+        };
+        spawn("store")
+            .spawn(move || {
+                let out = store_stage(parse_rx, store, latency, &shared, epoch);
+                alloc::publish_pending();
+                out
+            })
+            .map_err(|e| IngestError::Thread("store", e.to_string()))?
+    };
+
+    let mut next_tick = epoch + Duration::from_secs(1);
+    while !store.is_finished() {
+        thread::sleep(Duration::from_millis(20));
+        if Instant::now() >= next_tick {
+            on_tick(&shared.live(epoch.elapsed(), config.queue));
+            next_tick += Duration::from_secs(1);
+        }
+    }
+    let stored = store
+        .join()
+        .map_err(|_| IngestError::Thread("store", "it panicked".to_owned()))?;
+    let parsed = parse
+        .join()
+        .map_err(|_| IngestError::Thread("parse", "it panicked".to_owned()))?;
+    // A source blocked reading stdin cannot be woken; it holds nothing
+    // accepted, so it is left behind.
+    if source.is_finished() {
+        let _ = source.join();
+    }
+    if let Some(why) = parsed.failure.clone() {
+        shared.end(why);
+    }
+    let peak_bytes = scope.stats().process_peak_bytes;
+    let accepted = shared.accepted.load(Relaxed);
+    Ok(IngestRun {
+        sink: config.sink,
+        source: config.source.describe(),
+        schema: parsed.schema,
+        series: parsed.series,
+        accepted,
+        stored: stored.stored,
+        dropped: shared.dropped.load(Relaxed),
+        rejected: shared.rejected.load(Relaxed),
+        bad: parsed.bad,
+        elapsed: stored.elapsed,
+        held_bytes: stored.held_bytes,
+        peak_bytes,
+        latency: stored.latency,
+        queues: [
+            parsed.queue.stats(config.queue),
+            stored.queue.stats(config.queue),
+        ],
+        verified: stored.stored == accepted && stored.timestamp_sum == Some(parsed.timestamp_sum),
+        sink_notes: stored.notes,
+        huge_pages: huge_pages.0.map(|_| wanted),
+        ended: shared.ended(),
+    })
+}
+
+/// How long a stage keeps polling an empty channel (yielding the CPU
+/// between polls) before it sleeps. A sleeping thread's wake-up can take
+/// milliseconds on a virtual machine whose idle CPU was halted; while
+/// batches keep coming, polling keeps them from waiting for it.
+const POLL: Duration = Duration::from_micros(500);
+
+/// The next item of `input`: polled for [`POLL`], then waited for up to
+/// `timeout`.
+fn receive<T>(input: &Receiver<T>, timeout: Duration) -> Result<T, RecvTimeoutError> {
+    let start = Instant::now();
+    loop {
+        match input.try_recv() {
+            Ok(item) => return Ok(item),
+            Err(crossbeam_channel::TryRecvError::Disconnected) => {
+                return Err(RecvTimeoutError::Disconnected);
+            }
+            Err(crossbeam_channel::TryRecvError::Empty) if start.elapsed() < POLL => {
+                thread::yield_now();
+            }
+            Err(crossbeam_channel::TryRecvError::Empty) => return input.recv_timeout(timeout),
+        }
+    }
+}
+
+/// What the parse stage hands back.
+struct Parsed {
+    schema: Option<Schema>,
+    series: usize,
+    bad: Vec<BadLine>,
+    timestamp_sum: i64,
+    queue: QueueSampler,
+    failure: Option<Ended>,
+}
+
+/// How long the parse stage waits, after a stop, for a source that sends
+/// nothing (one blocked reading stdin).
+const STOP_GRACE: Duration = Duration::from_millis(300);
+
+fn parse_stage(
+    input: Receiver<Packet>,
+    output: Sender<EventBatch>,
+    mut parser: parse::LineParser,
+    shared: &Shared,
+) -> Parsed {
+    let mut queue = QueueSampler::default();
+    let mut timestamp_sum = 0i64;
+    let mut schema = None;
+    let mut series = 0usize;
+    let mut failure = None;
+    let mut quiet_since: Option<Instant> = None;
+    loop {
+        let packet = match receive(&input, Duration::from_millis(50)) {
+            Ok(packet) => packet,
+            Err(RecvTimeoutError::Disconnected) => break,
+            Err(RecvTimeoutError::Timeout) => {
+                if shared.halted() {
+                    let since = *quiet_since.get_or_insert_with(Instant::now);
+                    if since.elapsed() >= STOP_GRACE {
+                        break;
+                    }
+                }
+                continue;
+            }
+        };
+        quiet_since = None;
+        let waiting = input.len();
+        queue.sample(waiting);
+        shared.queued[0].store(waiting, Relaxed);
+        let (batch, stop) = match packet {
+            Packet::Events(batch) => (Some(batch), None),
+            Packet::Lines(block) => {
+                let parsed = parser.parse(&block);
+                shared.rejected.store(parser.rejected, Relaxed);
+                (parsed.batch, parsed.stop)
+            }
+        };
+        if let Some(batch) = batch.filter(|b| !b.is_empty()) {
+            if schema.is_none() {
+                schema = Some(batch.events.schema.clone());
+            }
+            series += batch.events.keys.len();
+            timestamp_sum = batch
+                .events
+                .timestamps
+                .iter()
+                .fold(timestamp_sum, |sum, &t| sum.wrapping_add(t));
+            shared.accepted.fetch_add(batch.len() as u64, Relaxed);
+            // Accepted events are never shed: this send waits for room.
+            if output.send(batch).is_err() {
+                failure = Some(Ended::SinkFailed(SinkError::StoppedEarly));
+                break;
+            }
+        }
+        if let Some(why) = stop {
+            shared.end(why.clone());
+            failure = Some(why);
+            break;
+        }
+    }
+    Parsed {
+        schema,
+        series,
+        bad: std::mem::take(&mut parser.bad),
+        timestamp_sum,
+        queue,
+        failure,
+    }
+}
+
+/// What the store stage hands back.
+struct Stored {
+    stored: u64,
+    held_bytes: u64,
+    elapsed: Duration,
+    latency: LatencySummary,
+    queue: QueueSampler,
+    timestamp_sum: Option<i64>,
+    notes: Vec<String>,
+}
+
+/// What the store stage is told.
+#[derive(Debug, Clone, Copy)]
+struct StoreSettings {
+    kind: SinkKind,
+    stream: StreamConfig,
+    budget: Option<u64>,
+    delay: Option<Duration>,
+    hold: bool,
+}
+
+fn store_stage(
+    input: Receiver<EventBatch>,
+    settings: StoreSettings,
+    mut latency: Latency,
+    shared: &Shared,
+    epoch: Instant,
+) -> Stored {
+    let StoreSettings {
+        kind,
+        stream,
+        budget,
+        delay,
+        hold,
+    } = settings;
+    while hold && !(shared.intake_ended.load(Relaxed) || shared.halted()) {
+        thread::sleep(Duration::from_millis(1));
+    }
+    let mut queue = QueueSampler::default();
+    let mut sink: Option<Box<dyn Sink>> = None;
+    // Bytes the sink allocated minus bytes it freed, call by call.
+    let mut held: i64 = 0;
+    let mut failed = false;
+    loop {
+        let batch = match receive(&input, Duration::from_secs(3600)) {
+            Ok(batch) => batch,
+            Err(RecvTimeoutError::Disconnected) => break,
+            Err(RecvTimeoutError::Timeout) => continue,
+        };
+        let waiting = input.len();
+        queue.sample(waiting);
+        shared.queued[1].store(waiting, Relaxed);
+        if failed {
+            continue;
+        }
+        let scope = AllocScope::start();
+        let result = match &mut sink {
+            Some(sink) => sink.store(&batch),
+            None => open_sink(kind, &batch.events.schema, batch.keyed, stream).and_then(|mut s| {
+                let stored = s.store(&batch);
+                sink = Some(s);
+                stored
+            }),
+        };
+        held += scope.stats().bytes_now;
+        drop(scope);
+        let count = sink.as_ref().map_or(0, |s| s.len());
+        shared.stored.store(count, Relaxed);
+        latency.record(&batch.created_ns, nanos_since(epoch));
+        let held_now = u64::try_from(held).unwrap_or(0);
+        shared.held.store(held_now, Relaxed);
+        if let Err(why) = result {
+            shared.end(Ended::SinkFailed(why));
+            failed = true;
+        } else if let Some(limit) = budget.filter(|&limit| held_now > limit) {
+            shared.end(Ended::MemoryBudget { limit });
+        }
+        if let Some(delay) = delay {
+            thread::sleep(delay);
+        }
+    }
+    if let Some(sink) = &mut sink
+        && !failed
+    {
+        let scope = AllocScope::start();
+        let finished = sink.finish();
+        held += scope.stats().bytes_now;
+        if let Err(why) = finished {
+            shared.end(Ended::SinkFailed(why));
+        }
+    }
+    let elapsed = epoch.elapsed();
+    let (stored, timestamp_sum, notes) = match &sink {
+        Some(sink) => (sink.len(), sink.timestamp_sum().ok(), sink.notes()),
+        None => (0, Some(0), Vec::new()),
+    };
+    Stored {
+        stored,
+        held_bytes: u64::try_from(held).unwrap_or(0),
+        elapsed,
+        latency: latency.summary(),
+        queue,
+        timestamp_sum,
+        notes,
+    }
+}

@@ -1,0 +1,244 @@
+//! The store stage's sinks, one per layout. Each holds every event it is
+//! given and can read them back, so a run can check what it stored.
+
+mod columns;
+mod objects;
+mod records;
+mod stream;
+
+use super::EventBatch;
+use crate::model::{Class, ModelError, Str};
+use columns::Columns;
+use objects::Objects;
+use records::Records;
+use slotlab_stream::{Schema, StreamConfig};
+use stream::StreamSink;
+
+/// A layout events are stored in.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash)]
+pub enum SinkKind {
+    /// One object-model instance per event, attributes in a per-instance
+    /// `__dict__`.
+    Dict,
+    /// One object-model instance per event with `__slots__`.
+    Slots,
+    /// Typed records as rows: one fixed-width record per event, in one
+    /// vector (what `Vec<#[derive(Record)] struct>` is in memory).
+    Record,
+    /// Typed records as columns: one vector per field.
+    Columns,
+    /// The compressed event stream: per-series chunks, sealed by codecs.
+    Stream,
+}
+
+impl SinkKind {
+    /// Every sink, in the order `--sink all` runs them.
+    pub const ALL: [SinkKind; 5] = [
+        SinkKind::Dict,
+        SinkKind::Slots,
+        SinkKind::Record,
+        SinkKind::Columns,
+        SinkKind::Stream,
+    ];
+
+    /// Its name on the command line and in reports.
+    pub fn label(self) -> &'static str {
+        match self {
+            SinkKind::Dict => "dict",
+            SinkKind::Slots => "slots",
+            SinkKind::Record => "record",
+            SinkKind::Columns => "columns",
+            SinkKind::Stream => "stream",
+        }
+    }
+
+    /// How it holds an event, in words.
+    pub fn describe(self) -> &'static str {
+        match self {
+            SinkKind::Dict => "an object-model instance per event, attributes in its __dict__",
+            SinkKind::Slots => "an object-model instance per event with __slots__",
+            SinkKind::Record => {
+                "a fixed-width record per event (series id, timestamp, 8 bytes per field) in one vector"
+            }
+            SinkKind::Columns => "one vector per column (series ids, timestamps, each field)",
+            SinkKind::Stream => "the compressed event stream (per-series chunks sealed by codecs)",
+        }
+    }
+}
+
+impl std::fmt::Display for SinkKind {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.write_str(self.label())
+    }
+}
+
+/// Where the store stage puts events.
+pub trait Sink: Send {
+    /// Stores every event of `batch` (whose new series keys follow those
+    /// of earlier batches). On an error nothing of the batch is kept past
+    /// the event that failed.
+    fn store(&mut self, batch: &EventBatch) -> Result<(), SinkError>;
+
+    /// Called once when the input is drained (the stream seals its open
+    /// chunks).
+    fn finish(&mut self) -> Result<(), SinkError> {
+        Ok(())
+    }
+
+    /// Events held.
+    fn len(&self) -> u64;
+
+    /// True when empty.
+    fn is_empty(&self) -> bool {
+        self.len() == 0
+    }
+
+    /// The wrapping sum of every held event's timestamp, read back from
+    /// the layout itself.
+    fn timestamp_sum(&self) -> Result<i64, SinkError>;
+
+    /// What the sink has to say about its holdings.
+    fn notes(&self) -> Vec<String> {
+        Vec::new()
+    }
+}
+
+/// Why a sink could not store or read back an event.
+#[derive(Debug, Clone, PartialEq, thiserror::Error)]
+#[non_exhaustive]
+pub enum SinkError {
+    /// The object model refused an attribute.
+    #[error(transparent)]
+    Model(#[from] ModelError),
+    /// The stream refused an event or could not seal a chunk.
+    #[error(transparent)]
+    Stream(#[from] slotlab_stream::StreamError),
+    /// An event had more values than the class has attributes.
+    #[error("more values than attributes")]
+    ExtraValues,
+    /// An event's series was never named in a batch.
+    #[error("series {0} has no key")]
+    UnknownSeries(u32),
+    /// An event lacked one of the schema's fields.
+    #[error("event {0} is missing a field")]
+    MissingField(usize),
+    /// An object read back held something other than an int timestamp.
+    #[error("a stored timestamp is {0}")]
+    NotATimestamp(String),
+    /// The store stage ended before the parse stage had handed it every
+    /// accepted event.
+    #[error("the store stage stopped before the input was drained")]
+    StoppedEarly,
+}
+
+/// A new, empty sink of `kind` for events shaped by `schema`.
+pub fn open_sink(
+    kind: SinkKind,
+    schema: &Schema,
+    keyed: bool,
+    stream: StreamConfig,
+) -> Result<Box<dyn Sink>, SinkError> {
+    Ok(match kind {
+        SinkKind::Dict | SinkKind::Slots => {
+            Box::new(Objects::new(schema, keyed, kind == SinkKind::Slots)?)
+        }
+        SinkKind::Record => Box::new(Records::new(schema, keyed)),
+        SinkKind::Columns => Box::new(Columns::new(schema)),
+        SinkKind::Stream => Box::new(StreamSink::new(schema, stream)),
+    })
+}
+
+/// The object model's class for events: attributes `series` (when keyed),
+/// `timestamp`, then the fields — with `__slots__` when `slots` — and the
+/// attribute names, interned. Field names that are not identifiers (or
+/// clash) are replaced by `f0`, `f1`… for slots, which need identifiers.
+pub fn event_class(
+    schema: &Schema,
+    keyed: bool,
+    slots: bool,
+) -> Result<(Class, Vec<Str>), ModelError> {
+    let named = |generic: bool| -> Vec<String> {
+        keyed
+            .then(|| "series".to_owned())
+            .into_iter()
+            .chain(std::iter::once("timestamp".to_owned()))
+            .chain(schema.fields().iter().enumerate().map(|(i, f)| {
+                if generic {
+                    format!("f{i}")
+                } else {
+                    f.name.clone()
+                }
+            }))
+            .collect()
+    };
+    let build = |names: &[String]| {
+        let builder = Class::builder("Event");
+        if slots {
+            builder.slots(names.iter().map(String::as_str)).build()
+        } else {
+            builder.build()
+        }
+    };
+    let mut names = named(false);
+    let class = match build(&names) {
+        Ok(class) if !has_duplicates(&names) => class,
+        _ => {
+            names = named(true);
+            build(&names)?
+        }
+    };
+    Ok((class, names.iter().map(|n| Str::intern(n)).collect()))
+}
+
+fn has_duplicates(names: &[String]) -> bool {
+    names
+        .iter()
+        .enumerate()
+        .any(|(i, n)| names[..i].contains(n))
+}
+
+/// Events per storage block of the object, record and column sinks.
+///
+/// Sinks grow block by block instead of doubling one vector: a doubling
+/// copies everything held so far (a stall that grows with the data, seen
+/// as latency) and leaves up to half its capacity unused (seen as bytes).
+pub const BLOCK_EVENTS: usize = 4096;
+
+/// Values in fixed-capacity blocks: appending never moves what is held.
+#[derive(Debug)]
+pub(super) struct Blocks<T> {
+    pub(super) blocks: Vec<Vec<T>>,
+    per_block: usize,
+}
+
+impl<T> Blocks<T> {
+    pub(super) fn new(per_block: usize) -> Self {
+        Self {
+            blocks: Vec::new(),
+            per_block: per_block.max(1),
+        }
+    }
+
+    /// The block to append to, a new one when the last is full.
+    pub(super) fn open(&mut self) -> &mut Vec<T> {
+        if self.blocks.last().is_none_or(|b| b.len() >= self.per_block) {
+            self.blocks.push(Vec::with_capacity(self.per_block));
+        }
+        self.blocks.last_mut().expect("a block was just ensured")
+    }
+
+    pub(super) fn push(&mut self, value: T) {
+        self.open().push(value);
+    }
+
+    /// Every block but the last is full.
+    pub(super) fn len(&self) -> usize {
+        self.blocks.last().map_or(0, |last| {
+            (self.blocks.len() - 1) * self.per_block + last.len()
+        })
+    }
+
+    pub(super) fn iter(&self) -> impl Iterator<Item = &T> {
+        self.blocks.iter().flatten()
+    }
+}

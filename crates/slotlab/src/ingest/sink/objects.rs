@@ -1,0 +1,99 @@
+//! Dict or slots objects of the model: one instance per event.
+
+use super::{BLOCK_EVENTS, Blocks, Sink, SinkError, event_class};
+use crate::ingest::EventBatch;
+use crate::model::{Class, Instance, ModelError, Str, Value};
+use slotlab_stream::{Num, Schema};
+
+/// Dict or slots objects.
+pub(super) struct Objects {
+    class: Class,
+    names: Vec<Str>,
+    keyed: bool,
+    /// One shared string per series key.
+    keys: Vec<Value>,
+    objects: Blocks<Instance>,
+}
+
+impl Objects {
+    pub(super) fn new(schema: &Schema, keyed: bool, slots: bool) -> Result<Self, ModelError> {
+        let (class, names) = event_class(schema, keyed, slots)?;
+        Ok(Self {
+            class,
+            names,
+            keyed,
+            keys: Vec::new(),
+            objects: Blocks::new(BLOCK_EVENTS),
+        })
+    }
+
+    fn ts_name(&self) -> &Str {
+        &self.names[usize::from(self.keyed)]
+    }
+}
+
+impl Sink for Objects {
+    fn store(&mut self, batch: &EventBatch) -> Result<(), SinkError> {
+        let e = &batch.events;
+        self.keys
+            .extend(e.keys.iter().map(|k| Value::Str(Str::new(k))));
+        for (i, (&s, &t)) in e.series.iter().zip(&e.timestamps).enumerate() {
+            let mut object = Instance::new(&self.class);
+            let mut names = self.names.iter();
+            let mut set = |value: Value| match names.next() {
+                Some(name) => object.set_attr(name, value).map_err(SinkError::from),
+                None => Err(SinkError::ExtraValues),
+            };
+            if self.keyed {
+                let key = self
+                    .keys
+                    .get(s as usize)
+                    .ok_or(SinkError::UnknownSeries(s))?;
+                set(key.clone())?;
+            }
+            set(Value::Int(t))?;
+            for column in &e.columns {
+                set(match column.get(i) {
+                    Some(Num::F64(x)) => Value::Float(x),
+                    Some(Num::I64(x)) => Value::Int(x),
+                    None => return Err(SinkError::MissingField(i)),
+                })?;
+            }
+            self.objects.push(object);
+        }
+        Ok(())
+    }
+
+    fn len(&self) -> u64 {
+        self.objects.len() as u64
+    }
+
+    fn timestamp_sum(&self) -> Result<i64, SinkError> {
+        let name = self.ts_name().as_str();
+        self.objects
+            .iter()
+            .try_fold(0i64, |sum, o| match o.get_attr(name)? {
+                Value::Int(t) => Ok(sum.wrapping_add(*t)),
+                other => Err(SinkError::NotATimestamp(format!("{other:?}"))),
+            })
+    }
+
+    fn notes(&self) -> Vec<String> {
+        vec![format!(
+            "{} objects of class Event ({}), attributes {}, referenced from blocks of {} \
+             pointers",
+            self.objects.len(),
+            if self.class.has_dict() {
+                "__dict__"
+            } else {
+                "__slots__"
+            },
+            self.names
+                .iter()
+                .map(Str::as_str)
+                .collect::<Vec<_>>()
+                .join(", "),
+            BLOCK_EVENTS
+        )]
+    }
+}
