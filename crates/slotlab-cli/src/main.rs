@@ -63,7 +63,7 @@ fn run() -> anyhow::Result<ExitCode> {
 
 /// The format asked for, checked before anything is measured.
 fn format_of(output: &OutputArgs, default: Format) -> anyhow::Result<Format> {
-    output.resolve_format(default).map_err(anyhow::Error::msg)
+    Ok(output.resolve_format(default)?)
 }
 
 /// What every measuring command shares: the context built once (the
@@ -245,7 +245,7 @@ fn stream_command(args: &StreamArgs, quiet: bool) -> anyhow::Result<ExitCode> {
 fn ingest_command(args: &IngestArgs, quiet: bool) -> anyhow::Result<ExitCode> {
     use signal_hook::consts::{SIGINT, SIGTERM};
     let format = format_of(&args.output, Format::Table)?;
-    let (config, sinks) = args.config().map_err(anyhow::Error::msg)?;
+    let (config, sinks) = args.config()?;
     // Ctrl-C or SIGTERM asks for a stop (intake ends, the pipeline drains,
     // the report is printed); a second one, with the stop already asked
     // for, quits at once. The shutdown must be registered first.

@@ -1,0 +1,254 @@
+//! Each measuring command's own flags.
+
+use super::common::{LayoutChoice, OutputArgs, PythonArgs, RepeatArgs, RuntimeArgs};
+use super::values::parse_count;
+use clap::{Args, ValueEnum};
+use slotlab::lab::stream::StreamSource;
+use slotlab_stream::CodecPolicy;
+use std::path::PathBuf;
+
+/// `slotlab compare` flags.
+#[derive(Debug, Args)]
+pub struct CompareArgs {
+    /// Readings per case: 1000000, 1_000_000 or 1e6.
+    #[arg(long, default_value = "1000000", value_parser = parse_count, allow_negative_numbers = true)]
+    pub n: u64,
+
+    #[command(flatten)]
+    pub repeat: RepeatArgs,
+
+    #[command(flatten)]
+    pub runtimes: RuntimeArgs,
+
+    /// Skip the memory-bandwidth probe (a sequential read of 4× the largest
+    /// cache, 256 MiB to 2 GiB) that the record layouts are judged against.
+    #[arg(long)]
+    pub no_bandwidth: bool,
+
+    #[command(flatten)]
+    pub output: OutputArgs,
+}
+
+/// Flags of the commands that measure N objects in both runtimes
+/// (`access`, `gc`).
+#[derive(Debug, Args)]
+pub struct MeasureArgs {
+    /// Objects: 1000000, 1_000_000 or 1e6.
+    #[arg(long, default_value = "1000000", value_parser = parse_count, allow_negative_numbers = true)]
+    pub n: u64,
+
+    #[command(flatten)]
+    pub repeat: RepeatArgs,
+
+    #[command(flatten)]
+    pub runtimes: RuntimeArgs,
+
+    #[command(flatten)]
+    pub output: OutputArgs,
+}
+
+/// `slotlab report` flags.
+#[derive(Debug, Args)]
+pub struct ReportArgs {
+    /// Render these saved results instead of measuring (repeatable).
+    #[arg(long, value_name = "FILE")]
+    pub from: Vec<PathBuf>,
+
+    /// Where to write the page.
+    #[arg(long, value_name = "FILE", default_value = "slotlab-report.html")]
+    pub out: PathBuf,
+
+    /// Also save the measurements as JSON (for a later --from).
+    #[arg(long, value_name = "FILE")]
+    pub json: Option<PathBuf>,
+
+    /// N for compare, gc and access; the sweep's largest N.
+    #[arg(long, default_value = "1000000", value_parser = parse_count, allow_negative_numbers = true)]
+    pub n: u64,
+
+    #[command(flatten)]
+    pub repeat: RepeatArgs,
+
+    #[command(flatten)]
+    pub python_side: PythonArgs,
+
+    /// Skip compare's memory-bandwidth probe.
+    #[arg(long)]
+    pub no_bandwidth: bool,
+}
+
+/// `slotlab stream` flags.
+#[derive(Debug, Args)]
+pub struct StreamArgs {
+    /// Events: `seed` (the lesson's readings, timestamp=i, value=i*0.1),
+    /// `sensors` (a seeded fleet of thermometers, one reading per second
+    /// each, values in tenths of a degree), `ticks` (seeded trades: price on
+    /// a cent grid, size), or a CSV file: a header row, a timestamp column
+    /// (named timestamp/time/ts/datetime/date, else the first; integer
+    /// epoch or ISO-8601), an optional `series` column, numeric columns.
+    #[arg(
+        long,
+        default_value = "seed",
+        value_name = "seed|sensors|ticks|FILE.csv"
+    )]
+    pub source: String,
+
+    /// Events for synthetic sources (a CSV file gives what it holds):
+    /// 1000000, 1_000_000 or 1e6.
+    #[arg(long, default_value = "1000000", value_parser = parse_count, allow_negative_numbers = true)]
+    pub n: u64,
+
+    /// Sensors in the fleet (`--source sensors`).
+    #[arg(long, default_value = "100", value_parser = parse_count, allow_negative_numbers = true)]
+    pub sensors: u64,
+
+    /// Symbols traded (`--source ticks`).
+    #[arg(long, default_value = "8", value_parser = parse_count, allow_negative_numbers = true)]
+    pub symbols: u64,
+
+    /// Seed for the synthetic sources: the same seed, the same events.
+    #[arg(long, default_value_t = 42)]
+    pub seed: u64,
+
+    /// CSV: stop at the first bad row (otherwise bad rows are skipped,
+    /// counted and the first ones shown with line numbers).
+    #[arg(long)]
+    pub strict: bool,
+
+    /// Events per sealed chunk (per series).
+    #[arg(long, default_value = "65536", value_parser = parse_count, allow_negative_numbers = true)]
+    pub chunk: u64,
+
+    /// Which codecs a chunk's columns may use: `smallest` tries them all
+    /// (pco included) and keeps the smallest; `hand` only the hand-written
+    /// ones (int packing, decimal, Gorilla XOR; faster to seal); `pco` only pco.
+    #[arg(long, value_enum, default_value_t = CodecsArg::Smallest)]
+    pub codecs: CodecsArg,
+
+    /// Decode everything and check it bit for bit against the input.
+    #[arg(long)]
+    pub verify: bool,
+
+    /// Also save the encoded stream to FILE (a checksum per chunk).
+    #[arg(long, value_name = "FILE")]
+    pub save: Option<PathBuf>,
+
+    #[command(flatten)]
+    pub repeat: RepeatArgs,
+
+    #[command(flatten)]
+    pub python_side: PythonArgs,
+
+    #[command(flatten)]
+    pub output: OutputArgs,
+}
+
+impl StreamArgs {
+    /// The source the flags describe.
+    pub fn source(&self) -> StreamSource {
+        let count = |v: u64| usize::try_from(v).unwrap_or(usize::MAX);
+        match self.source.as_str() {
+            "seed" | "lesson" => StreamSource::Lesson,
+            "sensors" => StreamSource::Sensors {
+                sensors: count(self.sensors),
+                seed: self.seed,
+            },
+            "ticks" => StreamSource::Ticks {
+                symbols: count(self.symbols),
+                seed: self.seed,
+            },
+            path => StreamSource::Csv {
+                path: PathBuf::from(path),
+                strict: self.strict,
+            },
+        }
+    }
+}
+
+/// `slotlab sweep` flags.
+#[derive(Debug, Args)]
+pub struct SweepArgs {
+    /// The smallest N.
+    #[arg(long, default_value = "1e3", value_parser = parse_count, allow_negative_numbers = true)]
+    pub from: u64,
+
+    /// The largest N.
+    #[arg(long, default_value = "1e7", value_parser = parse_count, allow_negative_numbers = true)]
+    pub to: u64,
+
+    /// How many sizes, log-spaced from --from to --to.
+    #[arg(long, default_value_t = 5, value_parser = clap::value_parser!(u32).range(1..=50))]
+    pub steps: u32,
+
+    #[command(flatten)]
+    pub repeat: RepeatArgs,
+
+    #[command(flatten)]
+    pub runtimes: RuntimeArgs,
+
+    /// All seven CPython layouts instead of dict, slots and dataclass(slots).
+    #[arg(long)]
+    pub all_cases: bool,
+
+    /// Write sweep-bytes.svg and sweep-time.svg into this directory
+    /// (created if missing).
+    #[arg(long, value_name = "DIR")]
+    pub charts: Option<PathBuf>,
+
+    #[command(flatten)]
+    pub output: OutputArgs,
+}
+
+/// `slotlab explain` flags.
+#[derive(Debug, Args)]
+pub struct ExplainArgs {
+    /// Which layout to take apart.
+    #[arg(long, value_enum, default_value_t = LayoutChoice::All)]
+    pub layout: LayoutChoice,
+
+    #[command(flatten)]
+    pub runtimes: RuntimeArgs,
+
+    #[command(flatten)]
+    pub output: OutputArgs,
+}
+
+/// `slotlab lesson` flags.
+#[derive(Debug, Args)]
+pub struct LessonArgs {
+    /// Readings to build: 1000000, 1_000_000 or 1e6.
+    #[arg(long, default_value = "1000000", value_parser = parse_count, allow_negative_numbers = true)]
+    pub n: u64,
+
+    /// Which class layout to measure.
+    #[arg(long, value_enum, default_value_t = LayoutChoice::All)]
+    pub layout: LayoutChoice,
+
+    #[command(flatten)]
+    pub repeat: RepeatArgs,
+
+    #[command(flatten)]
+    pub output: OutputArgs,
+}
+
+/// `--codecs`.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, ValueEnum)]
+pub enum CodecsArg {
+    /// Every codec, pco included; the smallest wins per column per chunk.
+    Smallest,
+    /// The hand-written codecs only.
+    Hand,
+    /// pco only.
+    Pco,
+}
+
+impl CodecsArg {
+    /// The library's policy.
+    pub fn policy(self) -> CodecPolicy {
+        match self {
+            CodecsArg::Smallest => CodecPolicy::Smallest,
+            CodecsArg::Hand => CodecPolicy::HandWritten,
+            CodecsArg::Pco => CodecPolicy::Pco,
+        }
+    }
+}

@@ -1,0 +1,195 @@
+//! Flags shared by several commands: runtimes, repetitions, output.
+
+use super::FlagError;
+use clap::{Args, ValueEnum};
+use slotlab::lab::seed::SeedLayout;
+use slotlab::report::Format;
+use std::path::PathBuf;
+
+/// Which runtimes to run, shared by commands that compare them.
+#[derive(Debug, Args)]
+pub struct RuntimeArgs {
+    #[command(flatten)]
+    pub python_side: PythonArgs,
+
+    /// Only the CPython side.
+    #[arg(long, conflicts_with = "rust_only")]
+    pub python_only: bool,
+}
+
+impl RuntimeArgs {
+    /// The interpreter to run, unless `--rust-only`.
+    pub fn python(&self) -> Option<&str> {
+        self.python_side.python()
+    }
+
+    /// Whether to run the Rust side.
+    pub fn rust(&self) -> bool {
+        !self.python_only
+    }
+}
+
+/// The CPython side's interpreter, or none: every command that can run
+/// CPython takes these.
+#[derive(Debug, Args)]
+pub struct PythonArgs {
+    /// The Python interpreter for the CPython side.
+    #[arg(long, value_name = "PATH", default_value = "python3")]
+    pub python: String,
+
+    /// Only the Rust side (no Python needed).
+    #[arg(long)]
+    pub rust_only: bool,
+}
+
+impl PythonArgs {
+    /// The interpreter to run, unless `--rust-only`.
+    pub fn python(&self) -> Option<&str> {
+        (!self.rust_only).then_some(self.python.as_str())
+    }
+}
+
+/// Repetition flags, shared by measuring commands.
+#[derive(Debug, Args)]
+pub struct RepeatArgs {
+    /// Measured runs per case; the time shown is their median.
+    #[arg(long, default_value_t = 5, value_parser = clap::value_parser!(u32).range(1..=10_000))]
+    pub repeat: u32,
+
+    /// Unmeasured runs before them (warm caches and allocator pools).
+    #[arg(long, default_value_t = 1, value_parser = clap::value_parser!(u32).range(0..=1_000))]
+    pub warmup: u32,
+}
+
+impl RepeatArgs {
+    /// The library's repetition plan.
+    pub fn plan(&self) -> slotlab::measure::RepeatPlan {
+        // --repeat's parser allows 1..=10,000 only.
+        let repetitions =
+            std::num::NonZeroU32::new(self.repeat).unwrap_or(std::num::NonZeroU32::MIN);
+        slotlab::measure::RepeatPlan::new(self.warmup, repetitions)
+    }
+}
+
+/// Output flags, shared by every command.
+#[derive(Debug, Args)]
+pub struct OutputArgs {
+    /// Output format [default: from --out's extension, else the command's
+    /// own: text for seed, table for compare].
+    #[arg(long, value_enum)]
+    pub format: Option<FormatChoice>,
+
+    /// Write the output to this file instead of stdout (replaced whole, never
+    /// left half-written).
+    #[arg(long, value_name = "FILE")]
+    pub out: Option<PathBuf>,
+}
+
+/// `--layout` values.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, ValueEnum)]
+pub enum LayoutChoice {
+    /// Object model, a class without __slots__: a per-instance __dict__.
+    Dict,
+    /// Object model, __slots__ = ("timestamp", "value").
+    Slots,
+    /// A #[derive(Record)] struct in a Vec (array of structs).
+    Record,
+    /// The same record in a RecordVec (struct of arrays).
+    Columns,
+    /// All of them, one after the other.
+    All,
+}
+
+impl LayoutChoice {
+    /// The layouts this choice stands for.
+    pub fn layouts(self) -> Vec<SeedLayout> {
+        match self {
+            LayoutChoice::Dict => vec![SeedLayout::Dict],
+            LayoutChoice::Slots => vec![SeedLayout::Slots],
+            LayoutChoice::Record => vec![SeedLayout::Record],
+            LayoutChoice::Columns => vec![SeedLayout::Columns],
+            LayoutChoice::All => SeedLayout::ALL.to_vec(),
+        }
+    }
+}
+
+/// `--format` values.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, ValueEnum)]
+pub enum FormatChoice {
+    /// The lesson's own output.
+    Text,
+    /// A table with the lesson's claims under it.
+    Table,
+    /// Every figure of every measurement, and the claims.
+    Json,
+    /// One row per measurement, every field a column.
+    Csv,
+    /// A Markdown table and the claims.
+    Md,
+}
+
+impl From<FormatChoice> for Format {
+    fn from(choice: FormatChoice) -> Self {
+        match choice {
+            FormatChoice::Text => Format::Text,
+            FormatChoice::Table => Format::Table,
+            FormatChoice::Json => Format::Json,
+            FormatChoice::Csv => Format::Csv,
+            FormatChoice::Md => Format::Md,
+        }
+    }
+}
+
+impl OutputArgs {
+    /// The format to write: `--format`, else `--out`'s extension, else the
+    /// command's `default`.
+    pub fn resolve_format(&self, default: Format) -> Result<Format, FlagError> {
+        if let Some(choice) = self.format {
+            return Ok(choice.into());
+        }
+        match &self.out {
+            None => Ok(default),
+            Some(path) => Format::from_path(path).ok_or_else(|| {
+                FlagError::new(
+                    "--out",
+                    format!(
+                        "{}: cannot tell the format from the file name; add --format \
+                         text|table|json|csv|md",
+                        path.display()
+                    ),
+                )
+            }),
+        }
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn format_from_out_extension() {
+        let out = |path: &str, format| OutputArgs {
+            format,
+            out: Some(path.into()),
+        };
+        let resolve = |o: OutputArgs| o.resolve_format(Format::Table);
+        assert_eq!(resolve(out("r.json", None)), Ok(Format::Json));
+        assert_eq!(resolve(out("r.csv", None)), Ok(Format::Csv));
+        assert_eq!(
+            resolve(out("r.json", Some(FormatChoice::Text))),
+            Ok(Format::Text)
+        );
+        assert!(
+            resolve(out("r.xyz", None))
+                .unwrap_err()
+                .to_string()
+                .contains("--format")
+        );
+        let none = OutputArgs {
+            format: None,
+            out: None,
+        };
+        assert_eq!(resolve(none), Ok(Format::Table));
+    }
+}

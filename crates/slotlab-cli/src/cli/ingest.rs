@@ -1,0 +1,317 @@
+//! `slotlab ingest`'s flags, and the library configuration they make.
+
+use super::FlagError;
+use super::commands::CodecsArg;
+use super::common::OutputArgs;
+use super::values::{parse_bytes, parse_count, parse_duration, parse_rate};
+use clap::{Args, ValueEnum};
+use slotlab::ingest::{
+    HugePages, IngestConfig, InputFormat, OnFull, ParseOptions, SinkKind, SourceSpec,
+};
+use slotlab_stream::StreamConfig;
+use slotlab_stream::source::{Sensors, Ticks};
+use std::path::PathBuf;
+
+/// `slotlab ingest` flags.
+#[derive(Debug, Args)]
+pub struct IngestArgs {
+    /// Where events come from: `sensors` (a seeded thermometer fleet),
+    /// `ticks` (seeded trades), a file of NDJSON or CSV lines, or `-` for
+    /// standard input, read as it arrives.
+    ///
+    /// NDJSON: one object per line, a timestamp (integer epoch milliseconds
+    /// or an RFC 3339 string such as 2026-01-01T00:00:00Z), an optional
+    /// series key, numeric fields. CSV: a header row naming the same
+    /// columns. The first good line (or the header) fixes the fields; a line
+    /// that does not match is rejected with its line number.
+    #[arg(long, default_value = "sensors", value_name = "sensors|ticks|FILE|-")]
+    pub source: String,
+
+    /// Where events are stored [default: all, one after the other on the
+    /// same workload; `stream` for stdin, which can be read once].
+    #[arg(long, value_enum)]
+    pub sink: Option<SinkChoice>,
+
+    /// Events per second from a synthetic source (1e6, 250_000); without
+    /// it, as fast as the pipeline takes them.
+    #[arg(long, value_parser = parse_rate)]
+    pub rate: Option<f64>,
+
+    /// Stop intake after this long (10s, 1m, 500ms).
+    #[arg(long, value_parser = parse_duration)]
+    pub duration: Option<std::time::Duration>,
+
+    /// Stop intake after this many events (for files and stdin: lines, a
+    /// CSV header included) [default for synthetic sources without
+    /// --duration: 10M].
+    #[arg(long, value_parser = parse_count, allow_negative_numbers = true)]
+    pub events: Option<u64>,
+
+    /// When the pipeline is full: `block` waits (backpressure, nothing
+    /// lost), `drop` sheds the batch and counts it in `dropped`.
+    #[arg(long, value_enum, default_value_t = OnFullChoice::Block)]
+    pub on_full: OnFullChoice,
+
+    /// How input lines are written [default: from the file's extension —
+    /// .csv is CSV, .ndjson/.jsonl/.json NDJSON — else ndjson].
+    #[arg(long, value_enum)]
+    pub input: Option<InputChoice>,
+
+    /// The timestamp's field (NDJSON) or column (CSV).
+    #[arg(long, default_value = "timestamp", value_name = "NAME")]
+    pub ts_field: String,
+
+    /// The series key's field or column; lines without it are one series.
+    #[arg(long, default_value = "series", value_name = "NAME")]
+    pub series_field: String,
+
+    /// Fields held as 64-bit integers (comma-separated); the others are
+    /// floats, and an integer too large for a float is rejected.
+    #[arg(long, value_delimiter = ',', value_name = "NAME,...")]
+    pub ints: Vec<String>,
+
+    /// Stop at the first bad line (otherwise bad lines are counted, the
+    /// first ones shown with their line numbers, and skipped).
+    #[arg(long)]
+    pub strict: bool,
+
+    /// Sensors in the fleet (`--source sensors`).
+    #[arg(long, default_value = "100", value_parser = parse_count, allow_negative_numbers = true)]
+    pub sensors: u64,
+
+    /// Symbols traded (`--source ticks`).
+    #[arg(long, default_value = "8", value_parser = parse_count, allow_negative_numbers = true)]
+    pub symbols: u64,
+
+    /// Seed for the synthetic sources: the same seed, the same events.
+    #[arg(long, default_value_t = 42)]
+    pub seed: u64,
+
+    /// Batches each channel holds: with --batch, what bounds the memory
+    /// in flight.
+    #[arg(long, default_value = "16", value_parser = parse_count, allow_negative_numbers = true)]
+    pub queue: u64,
+
+    /// Events per batch from a synthetic source.
+    #[arg(long, default_value = "4096", value_parser = parse_count, allow_negative_numbers = true)]
+    pub batch: u64,
+
+    /// The stream sink's events per sealed chunk (per series).
+    #[arg(long, default_value = "4096", value_parser = parse_count, allow_negative_numbers = true)]
+    pub chunk: u64,
+
+    /// The stream sink's codecs (see `slotlab stream --help`); `hand` seals
+    /// fastest.
+    #[arg(long, value_enum, default_value_t = CodecsArg::Hand)]
+    pub codecs: CodecsArg,
+
+    /// Stop intake when a sink holds more than this many bytes (4e9,
+    /// 512MiB, 8GiB) [default: 70% of the memory available at the start].
+    #[arg(long, value_parser = parse_bytes, value_name = "BYTES")]
+    pub max_memory: Option<u64>,
+
+    /// Pause this long after storing each batch (1ms, 200us): simulates a
+    /// slow downstream, to watch backpressure (--on-full block) or
+    /// shedding (--on-full drop).
+    #[arg(long, value_parser = parse_duration, value_name = "DURATION")]
+    pub store_delay: Option<std::time::Duration>,
+
+    /// Transparent huge pages for the run: `auto` turns them off under
+    /// --rate (a huge-page fault zeroes 2 MiB at once, a stall of
+    /// milliseconds on some machines) and on at full speed (fewer faults
+    /// while memory grows fast).
+    #[arg(long, value_enum, default_value_t = HugePagesChoice::Auto)]
+    pub huge_pages: HugePagesChoice,
+
+    #[command(flatten)]
+    pub output: OutputArgs,
+}
+
+/// `--sink` values.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, ValueEnum)]
+pub enum SinkChoice {
+    /// Object-model instances with a per-instance __dict__.
+    Dict,
+    /// Object-model instances with __slots__.
+    Slots,
+    /// Fixed-width records in one vector (rows).
+    Record,
+    /// One vector per column.
+    Columns,
+    /// The compressed event stream.
+    Stream,
+    /// Each of them in turn, on the same workload.
+    All,
+}
+
+impl SinkChoice {
+    /// The sinks this choice stands for.
+    pub fn sinks(self) -> Vec<SinkKind> {
+        match self {
+            SinkChoice::Dict => vec![SinkKind::Dict],
+            SinkChoice::Slots => vec![SinkKind::Slots],
+            SinkChoice::Record => vec![SinkKind::Record],
+            SinkChoice::Columns => vec![SinkKind::Columns],
+            SinkChoice::Stream => vec![SinkKind::Stream],
+            SinkChoice::All => SinkKind::ALL.to_vec(),
+        }
+    }
+}
+
+/// `--on-full` values.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, ValueEnum)]
+pub enum OnFullChoice {
+    /// Wait for room: nothing is lost.
+    Block,
+    /// Shed the batch and count it.
+    Drop,
+}
+
+/// `--huge-pages` values.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, ValueEnum)]
+pub enum HugePagesChoice {
+    /// Off under --rate, on at full speed.
+    Auto,
+    /// On.
+    On,
+    /// Off.
+    Off,
+}
+
+/// `--input` values.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, ValueEnum)]
+pub enum InputChoice {
+    /// One JSON object per line.
+    Ndjson,
+    /// A header row, then one event per row.
+    Csv,
+}
+
+impl IngestArgs {
+    /// The library's configuration, or what is wrong with the flags.
+    pub fn config(&self) -> Result<(IngestConfig, Vec<SinkKind>), FlagError> {
+        let count = |v: u64| usize::try_from(v).unwrap_or(usize::MAX);
+        let synthetic = matches!(self.source.as_str(), "sensors" | "ticks");
+        let input = self.input.map(|i| match i {
+            InputChoice::Ndjson => InputFormat::Ndjson,
+            InputChoice::Csv => InputFormat::Csv,
+        });
+        let source = match self.source.as_str() {
+            "sensors" => SourceSpec::Sensors(Sensors::new(count(self.sensors), 1000, self.seed)),
+            "ticks" => SourceSpec::Ticks(Ticks::new(count(self.symbols), self.seed)),
+            "-" => SourceSpec::Stdin {
+                format: input.unwrap_or(InputFormat::Ndjson),
+            },
+            path => {
+                let path = PathBuf::from(path);
+                let format = input
+                    .or_else(|| InputFormat::from_path(&path))
+                    .unwrap_or(InputFormat::Ndjson);
+                SourceSpec::File { path, format }
+            }
+        };
+        if synthetic && self.input.is_some() {
+            return Err(FlagError::new(
+                "--input",
+                format!(
+                    "describes lines of a file or stdin; --source {} makes its events itself",
+                    self.source
+                ),
+            ));
+        }
+        if !synthetic && self.rate.is_some() {
+            return Err(FlagError::new(
+                "--rate",
+                "paces the synthetic sources (sensors, ticks); a file or stdin is read as fast \
+                 as it arrives",
+            ));
+        }
+        let sinks = match (self.sink, &source) {
+            (Some(choice), _) => choice.sinks(),
+            (None, SourceSpec::Stdin { .. }) => vec![SinkKind::Stream],
+            (None, _) => SinkKind::ALL.to_vec(),
+        };
+        let events = match (self.events, self.duration) {
+            (None, None) if synthetic => Some(DEFAULT_SYNTHETIC_EVENTS),
+            (events, _) => events,
+        };
+        let mut config = IngestConfig::new(source, sinks[0]);
+        config.events = events;
+        config.duration = self.duration;
+        config.rate = self.rate;
+        config.on_full = match self.on_full {
+            OnFullChoice::Block => OnFull::Block,
+            OnFullChoice::Drop => OnFull::Drop,
+        };
+        config.queue = count(self.queue);
+        config.batch = count(self.batch);
+        config.parse = ParseOptions {
+            ts_field: self.ts_field.clone(),
+            series_field: self.series_field.clone(),
+            ints: self.ints.clone(),
+            strict: self.strict,
+        };
+        config.stream = StreamConfig {
+            chunk_len: count(self.chunk),
+            codecs: self.codecs.policy(),
+        };
+        config.store_delay = self.store_delay;
+        config.huge_pages = match self.huge_pages {
+            HugePagesChoice::Auto => HugePages::Auto,
+            HugePagesChoice::On => HugePages::On,
+            HugePagesChoice::Off => HugePages::Off,
+        };
+        if self.max_memory.is_some() {
+            config.max_memory = self.max_memory;
+        }
+        Ok((config, sinks))
+    }
+}
+
+/// Events a synthetic source makes when neither --events nor --duration
+/// is given.
+pub const DEFAULT_SYNTHETIC_EVENTS: u64 = 10_000_000;
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::cli::{Cli, Command};
+    use clap::Parser;
+
+    #[test]
+    fn ingest_flags_pick_sources_and_sinks() {
+        let parse = |args: &[&str]| {
+            let mut argv = vec!["slotlab", "ingest"];
+            argv.extend(args);
+            match Cli::try_parse_from(argv).unwrap().command {
+                Command::Ingest(a) => a.config(),
+                other => panic!("{other:?}"),
+            }
+        };
+        let (config, sinks) = parse(&[]).unwrap();
+        assert_eq!(sinks, SinkKind::ALL);
+        assert_eq!(config.events, Some(DEFAULT_SYNTHETIC_EVENTS));
+        let (config, sinks) = parse(&["--source", "-"]).unwrap();
+        assert_eq!(sinks, [SinkKind::Stream]);
+        assert_eq!(config.events, None);
+        let (config, _) = parse(&["--source", "x.csv", "--sink", "slots"]).unwrap();
+        assert!(matches!(
+            config.source,
+            SourceSpec::File {
+                format: InputFormat::Csv,
+                ..
+            }
+        ));
+        let (config, _) = parse(&["--duration", "2s"]).unwrap();
+        assert_eq!(config.events, None);
+        assert!(
+            parse(&["--source", "x.csv", "--rate", "10"]).unwrap_err()
+                == FlagError::new(
+                    "--rate",
+                    "paces the synthetic sources (sensors, ticks); a file or stdin is read as \
+                     fast as it arrives"
+                )
+        );
+        assert_eq!(parse(&["--input", "csv"]).unwrap_err().flag, "--input");
+    }
+}

@@ -1,0 +1,152 @@
+//! Value parsers for clap: counts (`1e6`, `1_000_000`), rates, durations,
+//! byte counts. clap names the flag in their errors.
+
+/// `--rate`: events per second, a positive number (`1e6`, `250_000`).
+pub fn parse_rate(text: &str) -> Result<f64, String> {
+    let cleaned: String = text
+        .trim()
+        .chars()
+        .filter(|c| !matches!(c, '_' | ','))
+        .collect();
+    match cleaned.parse::<f64>() {
+        Ok(rate) if rate.is_finite() && rate > 0.0 => Ok(rate),
+        _ => Err("expected events per second, a positive number such as 1e6 or 250_000".to_owned()),
+    }
+}
+
+/// `--duration`: `10s`, `1m`, `500ms`, `1h 30m` (jiff's friendly format;
+/// ISO 8601's `PT10S` too).
+pub fn parse_duration(text: &str) -> Result<std::time::Duration, String> {
+    let expected = "expected a duration such as 10s, 1m or 500ms";
+    match text.trim().parse::<jiff::SignedDuration>() {
+        Ok(d) if d.is_positive() => std::time::Duration::try_from(d).map_err(|e| format!("{e}")),
+        Ok(_) => Err("a duration must be longer than zero".to_owned()),
+        Err(e) => Err(format!("{e}: {expected}")),
+    }
+}
+
+/// A byte count: a count (`4e9`, `4_000_000_000`) with an optional unit:
+/// KB/MB/GB (powers of 1000) or KiB/MiB/GiB (powers of 1024).
+pub fn parse_bytes(text: &str) -> Result<u64, String> {
+    let text = text.trim();
+    let split = text
+        .find(|c: char| c.is_ascii_alphabetic() && c != 'e' && c != 'E')
+        .unwrap_or(text.len());
+    let (number, unit) = text.split_at(split);
+    let scale: u64 = match unit.trim().to_ascii_lowercase().as_str() {
+        "" | "b" => 1,
+        "kb" | "k" => 1_000,
+        "mb" | "m" => 1_000_000,
+        "gb" | "g" => 1_000_000_000,
+        "kib" => 1 << 10,
+        "mib" => 1 << 20,
+        "gib" => 1 << 30,
+        other => {
+            return Err(format!(
+                "unknown unit {other:?}: use B, KB, MB, GB, KiB, MiB or GiB"
+            ));
+        }
+    };
+    parse_count(number.trim())?
+        .checked_mul(scale)
+        .ok_or_else(|| "too large".to_owned())
+}
+
+/// A count of objects: digits with optional `_` or `,` separators, or
+/// scientific notation with a whole result (`1e6`, `2.5e6`). At least 1.
+pub fn parse_count(text: &str) -> Result<u64, String> {
+    let cleaned: String = text
+        .trim()
+        .chars()
+        .filter(|c| !matches!(c, '_' | ','))
+        .collect();
+    if cleaned.starts_with('-') {
+        return Err("N must be a positive whole number".to_owned());
+    }
+    let n = if cleaned.bytes().all(|b| b.is_ascii_digit()) && !cleaned.is_empty() {
+        cleaned
+            .parse::<u64>()
+            .map_err(|_| format!("too large (at most {})", u64::MAX))?
+    } else if cleaned.contains(['e', 'E']) {
+        let value: f64 = cleaned.parse().map_err(|_| not_a_count())?;
+        // 2^64 is exactly representable; anything at or above it overflows.
+        if !value.is_finite() || value >= 18_446_744_073_709_551_616.0 {
+            return Err(format!("too large (at most {})", u64::MAX));
+        }
+        if value.fract() != 0.0 || value < 0.0 {
+            return Err("N must be a whole number".to_owned());
+        }
+        value as u64
+    } else {
+        return Err(not_a_count());
+    };
+    if n == 0 {
+        return Err("N must be at least 1".to_owned());
+    }
+    Ok(n)
+}
+
+fn not_a_count() -> String {
+    "expected a whole number such as 1000000, 1_000_000 or 1e6".to_owned()
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn counts() {
+        assert_eq!(parse_count("1000000"), Ok(1_000_000));
+        assert_eq!(parse_count("1_000_000"), Ok(1_000_000));
+        assert_eq!(parse_count("1,000"), Ok(1000));
+        assert_eq!(parse_count("1e6"), Ok(1_000_000));
+        assert_eq!(parse_count("2.5E3"), Ok(2500));
+        assert!(parse_count("0").unwrap_err().contains("at least 1"));
+        assert!(parse_count("-5").unwrap_err().contains("positive"));
+        assert!(parse_count("abc").unwrap_err().contains("whole number"));
+        assert!(parse_count("").unwrap_err().contains("whole number"));
+        assert!(parse_count("1.5").unwrap_err().contains("whole number"));
+        assert!(parse_count("1.5e0").unwrap_err().contains("whole number"));
+        assert!(
+            parse_count("99999999999999999999")
+                .unwrap_err()
+                .contains("too large")
+        );
+        assert!(parse_count("1e30").unwrap_err().contains("too large"));
+    }
+
+    #[test]
+    fn rates_durations_and_byte_counts() {
+        assert_eq!(parse_rate("1e6"), Ok(1e6));
+        assert_eq!(parse_rate("250_000"), Ok(250_000.0));
+        assert!(parse_rate("0").is_err() && parse_rate("fast").is_err());
+        assert_eq!(
+            parse_duration("10s"),
+            Ok(std::time::Duration::from_secs(10))
+        );
+        assert_eq!(
+            parse_duration("500ms"),
+            Ok(std::time::Duration::from_millis(500))
+        );
+        assert!(
+            parse_duration("0s")
+                .unwrap_err()
+                .contains("longer than zero")
+        );
+        assert_eq!(
+            parse_duration("1h 30m"),
+            Ok(std::time::Duration::from_secs(5400))
+        );
+        assert_eq!(parse_duration("1m"), Ok(std::time::Duration::from_secs(60)));
+        assert!(parse_duration("-5s").is_err());
+        assert!(parse_duration("ten").unwrap_err().contains("10s"));
+        assert_eq!(parse_bytes("4e9"), Ok(4_000_000_000));
+        assert_eq!(parse_bytes("512MiB"), Ok(512 << 20));
+        assert_eq!(parse_bytes("2 GB"), Ok(2_000_000_000));
+        assert!(
+            parse_bytes("5 parsecs")
+                .unwrap_err()
+                .contains("unknown unit")
+        );
+    }
+}
