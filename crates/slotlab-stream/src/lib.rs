@@ -42,11 +42,14 @@ mod codec;
 mod file;
 mod floats;
 mod ints;
+mod query;
+mod retention;
 mod schema;
 pub mod source;
 
 pub use codec::{Codec, CodecPolicy, encode_column};
 pub use file::LoadError;
+pub use query::Aggregate;
 pub use schema::{Batch, Column, Field, FieldKind, Num, Schema};
 
 use chunk::SealedChunk;
@@ -112,79 +115,6 @@ impl SeriesId {
     /// Its position in [`Stream::series_keys`].
     pub fn index(self) -> usize {
         self.0 as usize
-    }
-}
-
-/// Count, sum, min, max and mean of one field's values.
-#[derive(Debug, Clone, Copy, PartialEq)]
-pub struct Aggregate {
-    /// Events.
-    pub count: usize,
-    /// Sum of values (per chunk, then across chunks).
-    pub sum: f64,
-    /// Smallest value (`+inf` when empty).
-    pub min: f64,
-    /// Largest value (`-inf` when empty).
-    pub max: f64,
-}
-
-impl Aggregate {
-    const EMPTY: Aggregate = Aggregate {
-        count: 0,
-        sum: 0.0,
-        min: f64::INFINITY,
-        max: f64::NEG_INFINITY,
-    };
-
-    fn of(values: impl IntoIterator<Item = f64>) -> Self {
-        values.into_iter().fold(Self::EMPTY, |a, v| Aggregate {
-            count: a.count + 1,
-            sum: a.sum + v,
-            min: a.min.min(v),
-            max: a.max.max(v),
-        })
-    }
-
-    fn of_column(column: &Column) -> Self {
-        match column {
-            Column::F64(v) => Self::of(v.iter().copied()),
-            Column::I64(v) => Self::of(v.iter().map(|&x| x as f64)),
-        }
-    }
-
-    /// Over the values whose timestamp is in `from..=to`.
-    fn of_range(timestamps: &[i64], column: &Column, from: i64, to: i64) -> Self {
-        let inside = |t: &&i64| (from..=to).contains(*t);
-        match column {
-            Column::F64(v) => Self::of(
-                timestamps
-                    .iter()
-                    .zip(v)
-                    .filter(|(t, _)| inside(t))
-                    .map(|(_, &x)| x),
-            ),
-            Column::I64(v) => Self::of(
-                timestamps
-                    .iter()
-                    .zip(v)
-                    .filter(|(t, _)| inside(t))
-                    .map(|(_, &x)| x as f64),
-            ),
-        }
-    }
-
-    fn merge(self, other: Aggregate) -> Self {
-        Aggregate {
-            count: self.count + other.count,
-            sum: self.sum + other.sum,
-            min: self.min.min(other.min),
-            max: self.max.max(other.max),
-        }
-    }
-
-    /// `sum / count`, `None` when empty.
-    pub fn mean(&self) -> Option<f64> {
-        (self.count > 0).then(|| self.sum / self.count as f64)
     }
 }
 
@@ -482,130 +412,6 @@ impl Stream {
             }
         }
         out
-    }
-
-    /// The events of `series` with `from <= timestamp <= to`, decoded;
-    /// chunks wholly outside the range are skipped without decoding.
-    pub fn scan(&self, series: SeriesId, from: i64, to: i64) -> Result<Batch, StreamError> {
-        let s = self.get(series)?;
-        let mut out = Batch::empty(&self.schema);
-        for chunk in s
-            .sealed
-            .iter()
-            .filter(|c| c.max_ts >= from && c.min_ts <= to)
-        {
-            let start = out.len();
-            chunk.decode_into(&self.schema, &mut out)?;
-            if chunk.min_ts < from || chunk.max_ts > to {
-                let mut part = split_off(&mut out, start);
-                part.keep_range(from, to);
-                out.extend_from(&part);
-            }
-        }
-        out.extend_range(&s.head, from, to);
-        Ok(out)
-    }
-
-    /// Count, sum, min, max of field `field` over `from <= timestamp <= to`,
-    /// in one series or (`None`) all of them: chunks inside the range answer
-    /// from their summaries, only the chunks it cuts through are decoded.
-    pub fn aggregate(
-        &self,
-        series: Option<SeriesId>,
-        field: usize,
-        from: i64,
-        to: i64,
-    ) -> Result<Aggregate, StreamError> {
-        if field >= self.schema.fields().len() {
-            return Err(StreamError::Shape(format!(
-                "no field {field}: the schema has {}",
-                self.schema.fields().len()
-            )));
-        }
-        let chosen: Vec<&Series> = match series {
-            Some(id) => vec![self.get(id)?],
-            None => self.series.iter().collect(),
-        };
-        let mut total = Aggregate::EMPTY;
-        for s in chosen {
-            for chunk in s
-                .sealed
-                .iter()
-                .filter(|c| c.max_ts >= from && c.min_ts <= to)
-            {
-                if from <= chunk.min_ts && chunk.max_ts <= to {
-                    total = total.merge(chunk.summaries[field]);
-                } else {
-                    let mut part = Batch::empty(&self.schema);
-                    chunk.decode_into(&self.schema, &mut part)?;
-                    total = total.merge(Aggregate::of_range(
-                        &part.timestamps,
-                        &part.columns[field],
-                        from,
-                        to,
-                    ));
-                }
-            }
-            total = total.merge(Aggregate::of_range(
-                &s.head.timestamps,
-                &s.head.columns[field],
-                from,
-                to,
-            ));
-        }
-        Ok(total)
-    }
-
-    /// Retention by age: drops every sealed chunk whose newest event is
-    /// before `cutoff` (whole chunks; open heads are never dropped).
-    /// Returns the events dropped.
-    pub fn retain_since(&mut self, cutoff: i64) -> usize {
-        let mut dropped = 0;
-        for s in &mut self.series {
-            while s.sealed.front().is_some_and(|c| c.max_ts < cutoff) {
-                dropped += s.sealed.pop_front().map_or(0, |c| c.count);
-            }
-        }
-        self.len -= dropped;
-        dropped
-    }
-
-    /// Retention by size: drops sealed chunks, the one with the oldest
-    /// newest event first, until the stream holds at most `max_bytes`
-    /// (open heads are never dropped, so a stream can stay above the limit
-    /// by its heads). Returns the events dropped.
-    pub fn retain_bytes(&mut self, max_bytes: usize) -> usize {
-        let mut total = self.bytes().total();
-        let mut dropped = 0;
-        while total > max_bytes {
-            let oldest = self
-                .series
-                .iter_mut()
-                .filter(|s| !s.sealed.is_empty())
-                .min_by_key(|s| s.sealed.front().map_or(i64::MAX, |c| c.max_ts));
-            let Some(chunk) = oldest.and_then(|s| s.sealed.pop_front()) else {
-                break;
-            };
-            total -= chunk.total_bytes();
-            dropped += chunk.count;
-        }
-        self.len -= dropped;
-        dropped
-    }
-}
-
-/// The events of `batch` from `start` on, removed into their own batch.
-fn split_off(batch: &mut Batch, start: usize) -> Batch {
-    Batch {
-        timestamps: batch.timestamps.split_off(start),
-        columns: batch
-            .columns
-            .iter_mut()
-            .map(|c| match c {
-                Column::F64(v) => Column::F64(v.split_off(start)),
-                Column::I64(v) => Column::I64(v.split_off(start)),
-            })
-            .collect(),
     }
 }
 
