@@ -11,6 +11,7 @@ use cli::{
     ReportArgs, StreamArgs, SweepArgs,
 };
 use progress::Progress;
+use slotlab::lab::LabError;
 use slotlab::lab::access::Access;
 use slotlab::lab::compare::Compare;
 use slotlab::lab::experiment::{self, Context, Experiment, Settings};
@@ -25,7 +26,7 @@ use slotlab::measure::alloc::PreferredBacking;
 use slotlab::measure::{
     MonotonicClock, RepeatPlan, Results, Suite, TrackingAllocator, bandwidth, system,
 };
-use slotlab::python::{PyCase, Python};
+use slotlab::python::{PyCase, Python, PythonError};
 use slotlab::report::{self, Format};
 use std::process::ExitCode;
 
@@ -76,11 +77,27 @@ fn measure(
 ) -> anyhow::Result<Results> {
     let clock = MonotonicClock::new();
     let results = {
-        let mut cx = Context::new(settings, &clock, &mut progress)?;
+        let mut cx = Context::new(settings, &clock, &mut progress).map_err(python_hint)?;
         experiment::run(experiment, &mut cx)?
     };
     progress.finish();
     Ok(results)
+}
+
+/// The library says what is wrong with an interpreter; the CLI adds which
+/// flags would fix it.
+fn python_hint(err: LabError) -> anyhow::Error {
+    match &err {
+        LabError::Python(PythonError::NotFound { .. }) => anyhow::anyhow!(
+            "{:#}; install CPython 3 or pass --python PATH (or --rust-only)",
+            anyhow::Error::new(err)
+        ),
+        LabError::Python(PythonError::NotCPython { .. }) => anyhow::anyhow!(
+            "{:#}; pass --python with a CPython interpreter",
+            anyhow::Error::new(err)
+        ),
+        _ => err.into(),
+    }
 }
 
 /// Renders `results` where `--out` says; exits non-zero when a run failed
@@ -135,7 +152,12 @@ fn compare_command(args: &CompareArgs, quiet: bool) -> anyhow::Result<ExitCode> 
 
 fn explain_command(args: &ExplainArgs) -> anyhow::Result<ExitCode> {
     let format = format_of(&args.output, Format::Text)?;
-    let python = args.runtimes.python().map(Python::probe).transpose()?;
+    let python = args
+        .runtimes
+        .python()
+        .map(Python::probe)
+        .transpose()
+        .map_err(|e| python_hint(e.into()))?;
     let mut anatomies = Vec::new();
     for layout in args.layout.layouts() {
         if args.runtimes.rust() {
@@ -303,7 +325,7 @@ fn measure_suite(args: &ReportArgs, quiet: bool) -> anyhow::Result<(Suite, Strin
     let mut progress = Progress::new(quiet);
     let started = std::time::Instant::now();
     let suite = {
-        let mut cx = Context::new(&settings, &clock, &mut progress)?;
+        let mut cx = Context::new(&settings, &clock, &mut progress).map_err(python_hint)?;
         suite::run(&mut cx, bandwidth_probe_bytes)?
     };
     progress.finish();

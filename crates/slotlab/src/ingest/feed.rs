@@ -79,15 +79,12 @@ impl Input {
             SourceSpec::Sensors(s) => Input::Sensors(s.clone()),
             SourceSpec::Ticks(t) => Input::Ticks(t.clone()),
             SourceSpec::File { path, format } => {
-                let file = File::open(path).map_err(|e| IngestError::Open {
-                    path: path.display().to_string(),
-                    reason: e.to_string(),
+                let file = File::open(path).map_err(|source| IngestError::Open {
+                    path: path.clone(),
+                    source,
                 })?;
                 if file.metadata().is_ok_and(|m| m.is_dir()) {
-                    return Err(IngestError::Open {
-                        path: path.display().to_string(),
-                        reason: "it is a directory, not a file of lines".to_owned(),
-                    });
+                    return Err(IngestError::Directory { path: path.clone() });
                 }
                 Input::File(file, *format)
             }

@@ -64,19 +64,43 @@ pub enum IngestError {
     )]
     AllocatorNotInstalled,
     /// The input file could not be opened.
-    #[error("cannot read {path}: {reason}")]
+    #[error("cannot read {path}", path = path.display())]
     Open {
         /// The file.
-        path: String,
-        /// What went wrong.
-        reason: String,
+        path: std::path::PathBuf,
+        /// What the OS said.
+        #[source]
+        source: std::io::Error,
     },
-    /// A setting is unusable.
-    #[error("{0}")]
-    Config(String),
+    /// The input is a directory.
+    #[error("cannot read {path}: it is a directory, not a file of lines", path = path.display())]
+    Directory {
+        /// The directory.
+        path: std::path::PathBuf,
+    },
+    /// A channel of no batches, or batches of no events.
+    #[error("the queue and batch sizes must be at least 1")]
+    EmptyQueueOrBatch,
+    /// A rate that is not a positive, finite number.
+    #[error("a rate is a positive number of events per second, not {0}")]
+    BadRate(f64),
+    /// Standard input asked to feed several sinks in turn.
+    #[error(
+        "standard input can be read only once, so it cannot feed several sinks; save it to a file and pass the file, or choose one sink"
+    )]
+    StdinToSeveralSinks,
     /// A pipeline thread could not be started.
-    #[error("cannot start the {0} thread: {1}")]
-    Thread(&'static str, String),
+    #[error("cannot start the {stage} thread")]
+    Thread {
+        /// The stage.
+        stage: &'static str,
+        /// What the OS said.
+        #[source]
+        source: std::io::Error,
+    },
+    /// A pipeline thread panicked.
+    #[error("the {0} thread panicked")]
+    Panicked(&'static str),
 }
 
 /// What one run did, measured.

@@ -39,16 +39,12 @@ pub fn run(
         return Err(IngestError::AllocatorNotInstalled);
     }
     if config.queue == 0 || config.batch == 0 {
-        return Err(IngestError::Config(
-            "the queue and batch sizes must be at least 1".to_owned(),
-        ));
+        return Err(IngestError::EmptyQueueOrBatch);
     }
     if let Some(rate) = config.rate
         && !(rate.is_finite() && rate > 0.0)
     {
-        return Err(IngestError::Config(format!(
-            "--rate {rate}: a rate is a positive number of events per second"
-        )));
+        return Err(IngestError::BadRate(rate));
     }
     let input = feed::Input::open(&config.source)?;
     let wanted = config.huge_pages.wanted(config.rate);
@@ -79,7 +75,10 @@ pub fn run(
                 shared.intake_ended.store(true, Relaxed);
                 alloc::publish_pending();
             })
-            .map_err(|e| IngestError::Thread("source", e.to_string()))?
+            .map_err(|source| IngestError::Thread {
+                stage: "source",
+                source,
+            })?
     };
     let parse = {
         let shared = Arc::clone(&shared);
@@ -89,7 +88,10 @@ pub fn run(
                 alloc::publish_pending();
                 out
             })
-            .map_err(|e| IngestError::Thread("parse", e.to_string()))?
+            .map_err(|source| IngestError::Thread {
+                stage: "parse",
+                source,
+            })?
     };
     let store = {
         let shared = Arc::clone(&shared);
@@ -106,7 +108,10 @@ pub fn run(
                 alloc::publish_pending();
                 out
             })
-            .map_err(|e| IngestError::Thread("store", e.to_string()))?
+            .map_err(|source| IngestError::Thread {
+                stage: "store",
+                source,
+            })?
     };
 
     let mut next_tick = epoch + Duration::from_secs(1);
@@ -117,12 +122,8 @@ pub fn run(
             next_tick += Duration::from_secs(1);
         }
     }
-    let stored = store
-        .join()
-        .map_err(|_| IngestError::Thread("store", "it panicked".to_owned()))?;
-    let parsed = parse
-        .join()
-        .map_err(|_| IngestError::Thread("parse", "it panicked".to_owned()))?;
+    let stored = store.join().map_err(|_| IngestError::Panicked("store"))?;
+    let parsed = parse.join().map_err(|_| IngestError::Panicked("parse"))?;
     // A source blocked reading stdin cannot be woken; it holds nothing
     // accepted, so it is left behind.
     if source.is_finished() {

@@ -88,11 +88,7 @@ fn run(
     on_tick: &mut dyn FnMut(SinkKind, &Live),
 ) -> Result<Results, LabError> {
     if sinks.len() > 1 && matches!(config.source, SourceSpec::Stdin { .. }) {
-        return Err(LabError::Io(
-            "standard input can be read only once, so it cannot feed several sinks; \
-             save it to a file and pass the file, or choose one --sink"
-                .to_owned(),
-        ));
+        return Err(crate::ingest::IngestError::StdinToSeveralSinks.into());
     }
     let mut runs = Vec::new();
     for (i, &sink) in sinks.iter().enumerate() {

@@ -79,9 +79,12 @@ pub enum LabError {
     /// An ingestion run could not start.
     #[error(transparent)]
     Ingest(#[from] crate::ingest::IngestError),
-    /// A file could not be written or a compressor failed.
-    #[error("{0}")]
-    Io(String),
+    /// A source gave no events to measure.
+    #[error("the source gave no events")]
+    NoEvents,
+    /// More events asked for than this machine can address.
+    #[error("{0} events cannot be held in this machine's address space")]
+    TooManyEvents(u64),
 }
 
 /// Bytes in binary units, e.g. `57.23 MiB`, `22.9 GiB`.

@@ -50,14 +50,13 @@ pub const MIN_VERSION: (u32, u32) = (3, 8);
 #[non_exhaustive]
 pub enum PythonError {
     /// The interpreter could not be started.
-    #[error(
-        "cannot run the Python interpreter '{interpreter}': {reason}; install CPython 3 or pass --python PATH"
-    )]
+    #[error("cannot run the Python interpreter '{interpreter}'")]
     NotFound {
         /// The interpreter as given.
         interpreter: String,
         /// What the OS said.
-        reason: String,
+        #[source]
+        source: std::io::Error,
     },
     /// The events file for a case could not be written.
     #[error("cannot write the events for CPython to {path}", path = path.display())]
@@ -71,7 +70,7 @@ pub enum PythonError {
     /// The interpreter is not CPython: the cases measure CPython's object
     /// layout (`sys.getsizeof`, tracemalloc, the cyclic collector).
     #[error(
-        "'{interpreter}' is {implementation}, not CPython; slotlab's cases measure CPython's object layout, so pass --python with a CPython interpreter"
+        "'{interpreter}' is {implementation}, not CPython; slotlab's cases measure CPython's object layout"
     )]
     NotCPython {
         /// The interpreter as given.
@@ -171,14 +170,13 @@ impl Python {
 
 /// Runs the interpreter; its stdout, or an error naming it and the case.
 fn run(interpreter: &str, case: &str, args: &[&str]) -> Result<String, PythonError> {
-    let output =
-        Command::new(interpreter)
-            .args(args)
-            .output()
-            .map_err(|e| PythonError::NotFound {
-                interpreter: interpreter.to_owned(),
-                reason: e.to_string(),
-            })?;
+    let output = Command::new(interpreter)
+        .args(args)
+        .output()
+        .map_err(|source| PythonError::NotFound {
+            interpreter: interpreter.to_owned(),
+            source,
+        })?;
     if !output.status.success() {
         return Err(PythonError::Crashed {
             interpreter: interpreter.to_owned(),

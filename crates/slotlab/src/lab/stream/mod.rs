@@ -110,10 +110,10 @@ const ENCODE_GOAL_M: f64 = 50.0;
 const DECODE_GOAL_M: f64 = 200.0;
 
 fn load(config: &StreamBench, n: u64, notes: &mut Vec<String>) -> Result<Events, LabError> {
-    let n = usize::try_from(n).map_err(|_| LabError::ZeroN)?;
+    let n = usize::try_from(n).map_err(|_| LabError::TooManyEvents(n))?;
     let synthetic = |events: Events| {
         if events.is_empty() {
-            Err(LabError::ZeroN)
+            Err(LabError::NoEvents)
         } else {
             Ok(events)
         }
@@ -185,8 +185,9 @@ fn run(config: &StreamBench, cx: &mut Context<'_>) -> Result<(Results, Stream), 
         stream = Some(encoded);
         Ok::<_, LabError>(elapsed)
     })?;
+    // The plan has at least one measured run, so the stream was encoded.
     let Some(stream) = stream else {
-        return Err(LabError::ZeroN);
+        return Err(LabError::NoEvents);
     };
     cx.step("stream decode");
     let ids: Vec<_> = events
