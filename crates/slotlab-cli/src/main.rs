@@ -17,9 +17,9 @@ use slotlab::lab::compare::Compare;
 use slotlab::lab::experiment::{self, Context, Experiment, Settings};
 use slotlab::lab::explain;
 use slotlab::lab::gc::Gc;
-use slotlab::lab::ingest::IngestBench;
-use slotlab::lab::seed::{Lesson, SeedLayout};
-use slotlab::lab::stream::StreamBench;
+use slotlab::lab::ingest_bench::IngestBench;
+use slotlab::lab::lesson::{Lesson, LessonLayout};
+use slotlab::lab::stream_bench::StreamBench;
 use slotlab::lab::suite;
 use slotlab::lab::sweep::{self, Sweep};
 use slotlab::measure::alloc::PreferredBacking;
@@ -166,9 +166,9 @@ fn explain_command(args: &ExplainArgs) -> anyhow::Result<ExitCode> {
         // CPython's counterpart of each layout; columns have none in the
         // standard library.
         let case = match layout {
-            SeedLayout::Dict => Some(PyCase::Dict),
-            SeedLayout::Slots => Some(PyCase::Slots),
-            SeedLayout::Record => Some(PyCase::DataclassSlots),
+            LessonLayout::Dict => Some(PyCase::Dict),
+            LessonLayout::Slots => Some(PyCase::Slots),
+            LessonLayout::Record => Some(PyCase::DataclassSlots),
             _ => None,
         };
         if let (Some(python), Some(case)) = (&python, case) {

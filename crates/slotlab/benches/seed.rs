@@ -17,7 +17,7 @@
 //! Speed is judged here, never in tests: the machines are shared and noisy,
 //! so both sides run back to back and only their ratios are reported.
 
-use slotlab::lab::seed::{self, SeedConfig, SeedLayout};
+use slotlab::lab::lesson::{self as exercise, LessonConfig, LessonLayout};
 use slotlab::measure::alloc::PreferredBacking;
 use slotlab::measure::{Measurement, MonotonicClock, RepeatPlan, TimeStats, TrackingAllocator};
 use slotlab::python::lesson::{self, LessonCase};
@@ -88,8 +88,8 @@ fn main() {
 
     let clock = MonotonicClock::new();
     let mut rust: Vec<Measurement> = Vec::new();
-    for layout in SeedLayout::ALL {
-        let config = SeedConfig {
+    for layout in LessonLayout::ALL {
+        let config = LessonConfig {
             n,
             layout,
             plan: RepeatPlan {
@@ -98,7 +98,7 @@ fn main() {
                     .expect("SLOTLAB_BENCH_REPEAT must be at least 1"),
             },
         };
-        match seed::run(&config, &clock, &mut |_| {}) {
+        match exercise::run(&config, &clock, &mut |_| {}) {
             Ok(m) => {
                 println!(
                     "rust    {:<7}  {}  {:>7.2} bytes/reading  {} allocations",

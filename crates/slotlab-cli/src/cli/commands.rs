@@ -3,7 +3,7 @@
 use super::common::{LayoutChoice, OutputArgs, PythonArgs, RepeatArgs, RuntimeArgs};
 use super::values::parse_count;
 use clap::{Args, ValueEnum};
-use slotlab::lab::stream::StreamSource;
+use slotlab::lab::stream_bench::StreamSource;
 use slotlab_stream::CodecPolicy;
 use std::path::PathBuf;
 

@@ -2,7 +2,7 @@
 
 use super::FlagError;
 use clap::{Args, ValueEnum};
-use slotlab::lab::seed::SeedLayout;
+use slotlab::lab::lesson::LessonLayout;
 use slotlab::report::Format;
 use std::path::PathBuf;
 
@@ -102,13 +102,13 @@ pub enum LayoutChoice {
 
 impl LayoutChoice {
     /// The layouts this choice stands for.
-    pub fn layouts(self) -> Vec<SeedLayout> {
+    pub fn layouts(self) -> Vec<LessonLayout> {
         match self {
-            LayoutChoice::Dict => vec![SeedLayout::Dict],
-            LayoutChoice::Slots => vec![SeedLayout::Slots],
-            LayoutChoice::Record => vec![SeedLayout::Record],
-            LayoutChoice::Columns => vec![SeedLayout::Columns],
-            LayoutChoice::All => SeedLayout::ALL.to_vec(),
+            LayoutChoice::Dict => vec![LessonLayout::Dict],
+            LayoutChoice::Slots => vec![LessonLayout::Slots],
+            LayoutChoice::Record => vec![LessonLayout::Record],
+            LayoutChoice::Columns => vec![LessonLayout::Columns],
+            LayoutChoice::All => LessonLayout::ALL.to_vec(),
         }
     }
 }

@@ -3,7 +3,7 @@
 
 use super::LabError;
 use super::experiment::{Context, Experiment};
-use super::seed::{Reading, reading_class};
+use super::lesson::{Reading, ReadingNames, build_readings, reading_class};
 use crate::measure::{
     AllocScope, Measurement, RepeatPlan, Results, Runtime, Stopwatch, TimeStats, timing,
 };
@@ -101,7 +101,6 @@ enum Objects {
 }
 
 fn build(route: Route, n: usize) -> Result<Objects, LabError> {
-    let (timestamp, value) = (Str::intern("timestamp"), Str::intern("value"));
     let layout = match route {
         Route::DictByName => Layout::Dict,
         Route::SlotsByName | Route::SlotsCachedIndex => Layout::Slots,
@@ -115,12 +114,9 @@ fn build(route: Route, n: usize) -> Result<Objects, LabError> {
     };
     let class = reading_class(layout)?;
     let mut objects = Vec::with_capacity(n);
-    for i in 0..n {
-        let mut object = Instance::new(&class);
-        object.set_attr(&timestamp, Value::Int(i as i64))?;
-        object.set_attr(&value, Value::Float(i as f64 * 0.1))?;
-        objects.push(object);
-    }
+    build_readings(&class, &ReadingNames::new(), n, |object| {
+        objects.push(object)
+    })?;
     Ok(Objects::Model(objects))
 }
 
@@ -190,7 +186,7 @@ fn measurement(
 fn run(cx: &mut Context<'_>) -> Result<Results, LabError> {
     let n = cx.n;
     if cx.rust {
-        super::seed::check_fits(super::seed::SeedLayout::Dict, n)?;
+        super::lesson::check_fits(super::lesson::LessonLayout::Dict, n)?;
     }
     // Cloned so that steps can be reported while it is in use.
     let python = cx.python.clone();

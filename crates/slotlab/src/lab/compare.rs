@@ -3,8 +3,8 @@
 //! judged by the figures.
 
 use super::experiment::{Context, Experiment};
-use super::seed::SeedLayout;
-use super::{LabError, claims, seed};
+use super::lesson::LessonLayout;
+use super::{LabError, claims, lesson};
 use crate::measure::bandwidth::{self, Bandwidth};
 use crate::measure::{Measurement, RepeatPlan, Results, RunKind};
 use crate::python::{CaseOutcome, PyCase, PyMode};
@@ -24,7 +24,7 @@ pub struct Compare {
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub enum Step {
     /// A Rust layout.
-    Rust(SeedLayout),
+    Rust(LessonLayout),
     /// A CPython case in one mode.
     Python(PyCase, PyMode),
     /// The memory-bandwidth probe.
@@ -47,7 +47,7 @@ impl Step {
 pub fn steps(compare: &Compare, rust: bool, python: bool) -> Vec<Step> {
     let mut steps = Vec::new();
     if rust {
-        steps.extend(SeedLayout::ALL.map(Step::Rust));
+        steps.extend(LessonLayout::ALL.map(Step::Rust));
         if compare.bandwidth_probe_bytes.is_some() {
             steps.push(Step::Bandwidth);
         }
@@ -84,8 +84,8 @@ impl Experiment for Compare {
 
 fn run(compare: &Compare, cx: &mut Context<'_>) -> Result<Results, LabError> {
     if cx.rust {
-        for layout in SeedLayout::ALL {
-            seed::check_fits(layout, cx.n)?;
+        for layout in LessonLayout::ALL {
+            lesson::check_fits(layout, cx.n)?;
         }
     }
     let mut measurements = Vec::new();
@@ -96,12 +96,12 @@ fn run(compare: &Compare, cx: &mut Context<'_>) -> Result<Results, LabError> {
         cx.step(&step.label());
         match step {
             Step::Rust(layout) => {
-                let seed_config = seed::SeedConfig {
+                let lesson_config = lesson::LessonConfig {
                     n: cx.n,
                     layout,
                     plan: cx.plan,
                 };
-                measurements.push(seed::run(&seed_config, cx.clock, &mut |_: RunKind| {})?);
+                measurements.push(lesson::run(&lesson_config, cx.clock, &mut |_: RunKind| {})?);
             }
             Step::Bandwidth => {
                 let bytes = compare.bandwidth_probe_bytes.unwrap_or_default();
@@ -288,7 +288,7 @@ mod tests {
         let compare = Compare::default();
         assert_eq!(
             steps(&compare, true, false),
-            SeedLayout::ALL.map(Step::Rust).to_vec()
+            LessonLayout::ALL.map(Step::Rust).to_vec()
         );
         assert_eq!(steps(&compare, true, true).len(), 4 + 14);
         assert_eq!(

@@ -6,7 +6,7 @@
 //! tracemalloc, pympler). Nothing is a constant typed into this file.
 
 use super::LabError;
-use super::seed::{self, Reading, SeedLayout};
+use super::lesson::{self, LessonLayout, Reading};
 use crate::measure::{AllocScope, AllocStats, Anatomy, FieldLine, Part, SizeMeasure, alloc};
 use crate::model::{Instance, Layout, Str, Value};
 use crate::python::{PyAnatomy, PyCase, Python};
@@ -16,7 +16,7 @@ use crate::record::{Record, RecordVec, padding_bytes};
 const LIST_PROBE: usize = 1024;
 
 /// Measures one Rust reading under `layout`, step by step.
-pub fn rust(layout: SeedLayout) -> Result<Anatomy, LabError> {
+pub fn rust(layout: LessonLayout) -> Result<Anatomy, LabError> {
     if !alloc::is_installed() {
         return Err(LabError::AllocatorNotInstalled);
     }
@@ -74,10 +74,10 @@ fn rust_measures(
 }
 
 /// A typed record, in a `Vec` or in columns.
-fn rust_record(layout: SeedLayout) -> Anatomy {
+fn rust_record(layout: LessonLayout) -> Anatomy {
     let mut parts = Vec::new();
     let scope = AllocScope::start();
-    if layout == SeedLayout::Columns {
+    if layout == LessonLayout::Columns {
         let columns: RecordVec<Reading> = RecordVec::with_capacity(LIST_PROBE);
         parts.push(measured(
             "one slot in each column (timestamp: i64, value: f64)",
@@ -134,7 +134,7 @@ fn rust_record(layout: SeedLayout) -> Anatomy {
 
 /// An object-model instance, step by step.
 fn rust_object(layout: Layout) -> Result<Anatomy, LabError> {
-    let class = seed::reading_class(layout)?;
+    let class = lesson::reading_class(layout)?;
     let (timestamp, value) = (Str::intern("timestamp"), Str::intern("value"));
     let mut parts = Vec::new();
     let mut step = |what: &str, source: &str, per: f64, stats: AllocStats| {

@@ -3,9 +3,9 @@
 
 use super::LabError;
 use super::experiment::{Context, Experiment};
-use super::seed::reading_class;
+use super::lesson::{ReadingNames, build_readings, reading_class};
 use crate::measure::{Claim, Measurement, Results, Runtime, Stopwatch, TimeStats, timing};
-use crate::model::{Heap, Instance, Layout, ObjectId, Str, Value};
+use crate::model::{Heap, Layout, ObjectId};
 use crate::python::PyCase;
 use std::collections::BTreeMap;
 
@@ -35,19 +35,16 @@ impl Experiment for Gc {
 /// list): built outside any timing.
 fn build(layout: Layout, n: usize) -> Result<(Heap, Vec<ObjectId>), LabError> {
     let class = reading_class(layout)?;
-    let (timestamp, value) = (Str::intern("timestamp"), Str::intern("value"));
     let mut heap = Heap::with_capacity(n);
     let mut roots = Vec::with_capacity(n);
-    for i in 0..n {
-        let mut reading = Instance::new(&class);
-        reading.set_attr(&timestamp, Value::Int(i as i64))?;
-        reading.set_attr(&value, Value::Float(i as f64 * 0.1))?;
+    build_readings(&class, &ReadingNames::new(), n, |reading| {
         roots.push(heap.insert(reading));
-    }
+    })?;
     Ok((heap, roots))
 }
 
-fn p(sorted: &[f64], q: f64) -> f64 {
+/// The `q` quantile of `sorted` (nearest rank; 0 for none).
+fn percentile(sorted: &[f64], q: f64) -> f64 {
     if sorted.is_empty() {
         return 0.0;
     }
@@ -59,7 +56,7 @@ fn p(sorted: &[f64], q: f64) -> f64 {
 fn run(cx: &mut Context<'_>) -> Result<Results, LabError> {
     let n = cx.n;
     if cx.rust {
-        super::seed::check_fits(super::seed::SeedLayout::Dict, n)?;
+        super::lesson::check_fits(super::lesson::LessonLayout::Dict, n)?;
     }
     // Cloned so that steps can be reported while it is in use.
     let python = cx.python.clone();
@@ -141,8 +138,8 @@ fn run(cx: &mut Context<'_>) -> Result<Results, LabError> {
                     "build_pause_max_s".to_owned(),
                     pauses.last().copied().unwrap_or(0.0),
                 ),
-                ("build_pause_p50_s".to_owned(), p(&pauses, 0.50)),
-                ("build_pause_p99_s".to_owned(), p(&pauses, 0.99)),
+                ("build_pause_p50_s".to_owned(), percentile(&pauses, 0.50)),
+                ("build_pause_p99_s".to_owned(), percentile(&pauses, 0.99)),
                 ("ns_per_object".to_owned(), ns_per_object),
                 ("checksum".to_owned(), g.checksum),
             ]);
@@ -237,8 +234,8 @@ mod tests {
     #[test]
     fn percentiles() {
         let sorted = [1.0, 2.0, 3.0, 4.0, 100.0];
-        assert_eq!(p(&sorted, 0.5), 3.0);
-        assert_eq!(p(&sorted, 0.99), 100.0);
-        assert_eq!(p(&[], 0.5), 0.0);
+        assert_eq!(percentile(&sorted, 0.5), 3.0);
+        assert_eq!(percentile(&sorted, 0.99), 100.0);
+        assert_eq!(percentile(&[], 0.5), 0.0);
     }
 }

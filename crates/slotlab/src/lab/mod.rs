@@ -7,9 +7,9 @@ pub mod compare;
 pub mod experiment;
 pub mod explain;
 pub mod gc;
-pub mod ingest;
-pub mod seed;
-pub mod stream;
+pub mod ingest_bench;
+pub mod lesson;
+pub mod stream_bench;
 pub mod suite;
 pub mod sweep;
 
@@ -28,16 +28,16 @@ pub enum LabError {
         needed = human_bytes(estimate.needed_bytes),
         per_object = estimate.bytes_per_object,
         pilot = estimate.pilot_n,
-        overhead = (seed::OVERHEAD_FACTOR - 1.0) * 100.0,
+        overhead = (lesson::OVERHEAD_FACTOR - 1.0) * 100.0,
         available = estimate.available_bytes.map_or_else(|| "an unknown amount".to_owned(), |b| human_bytes(b as f64)),
     )]
     TooLarge {
         /// The requested N.
         n: u64,
         /// The layout it was requested for.
-        layout: seed::SeedLayout,
+        layout: lesson::LessonLayout,
         /// The pilot's figures.
-        estimate: seed::MemoryEstimate,
+        estimate: lesson::MemoryEstimate,
     },
     /// Byte counts need the tracking allocator as the global allocator.
     #[error(
@@ -56,7 +56,7 @@ pub enum LabError {
     #[error("seed, {layout} layout")]
     Layout {
         /// The layout.
-        layout: seed::SeedLayout,
+        layout: lesson::LessonLayout,
         /// What went wrong.
         #[source]
         source: Box<LabError>,

@@ -2,7 +2,7 @@
 //! sweep and ingest, with shared settings, as named sections.
 
 use super::experiment::{self, Context, Experiment};
-use super::{LabError, access, compare, gc, ingest, sweep};
+use super::{LabError, access, compare, gc, ingest_bench, sweep};
 use crate::ingest::{IngestConfig, SinkKind, SourceSpec, Stop};
 use crate::measure::Suite;
 use slotlab_stream::source::Sensors;
@@ -25,7 +25,7 @@ pub fn experiments(n: u64, bandwidth_probe_bytes: Option<usize>) -> Vec<Box<dyn 
             sizes: sweep::sizes(1000, n.max(1000), 4),
             cases: sweep::DEFAULT_CASES.to_vec(),
         }),
-        Box::new(ingest::IngestBench::new(
+        Box::new(ingest_bench::IngestBench::new(
             ingest_config,
             SinkKind::ALL.to_vec(),
             Stop::new(),

@@ -4,7 +4,7 @@
 
 use super::LabError;
 use super::experiment::{Context, Experiment};
-use super::seed::{self, SeedLayout};
+use super::lesson::{self, LessonLayout};
 use crate::measure::{Claim, Measurement, RepeatPlan, Results, RunKind, Verdict};
 use crate::python::{CaseOutcome, PyCase, PyMode};
 
@@ -66,7 +66,7 @@ pub fn sizes(from: u64, to: u64, steps: usize) -> Vec<u64> {
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub enum Step {
     /// A Rust layout at one N.
-    Rust(SeedLayout, u64),
+    Rust(LessonLayout, u64),
     /// A CPython case in one mode at one N.
     Python(PyCase, PyMode, u64),
 }
@@ -87,7 +87,7 @@ pub fn steps(sweep: &Sweep, rust: bool, python: bool) -> Vec<Step> {
     let mut steps = Vec::new();
     for &n in &sweep.sizes {
         if rust {
-            steps.extend(SeedLayout::ALL.map(|layout| Step::Rust(layout, n)));
+            steps.extend(LessonLayout::ALL.map(|layout| Step::Rust(layout, n)));
         }
         if python {
             for mode in [PyMode::Untraced, PyMode::Tracemalloc] {
@@ -105,8 +105,8 @@ const LESSON_PLAN: RepeatPlan = RepeatPlan {
 
 fn run(sweep: &Sweep, cx: &mut Context<'_>) -> Result<Results, LabError> {
     if let (true, Some(&largest)) = (cx.rust, sweep.sizes.last()) {
-        for layout in SeedLayout::ALL {
-            seed::check_fits(layout, largest)?;
+        for layout in LessonLayout::ALL {
+            lesson::check_fits(layout, largest)?;
         }
     }
     let mut measurements = Vec::new();
@@ -115,12 +115,12 @@ fn run(sweep: &Sweep, cx: &mut Context<'_>) -> Result<Results, LabError> {
         cx.step(&step.label());
         let measured = match step {
             Step::Rust(layout, n) => {
-                let seed_config = seed::SeedConfig {
+                let lesson_config = lesson::LessonConfig {
                     n,
                     layout,
                     plan: cx.plan,
                 };
-                Some(seed::run(&seed_config, cx.clock, &mut |_: RunKind| {})?)
+                Some(lesson::run(&lesson_config, cx.clock, &mut |_: RunKind| {})?)
             }
             Step::Python(case, mode, n) => {
                 let Some(python) = &cx.python else { continue };
@@ -343,7 +343,7 @@ mod tests {
         assert_eq!(steps(&sweep, true, true).len(), 8 + 2 * 2 * 3);
         let steps = steps(&sweep, true, false);
         assert_eq!(steps.len(), 8);
-        assert_eq!(steps[0], Step::Rust(SeedLayout::Dict, 10));
+        assert_eq!(steps[0], Step::Rust(LessonLayout::Dict, 10));
         assert_eq!(steps[4].label(), "rust dict N=100");
     }
 }

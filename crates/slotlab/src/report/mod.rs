@@ -1,16 +1,16 @@
 //! Renders [`Results`]. One renderer per format; every format works for
 //! every experiment.
 
+mod anatomy;
 pub mod chart;
 mod csv;
-mod explain;
 pub mod html;
 mod json;
 mod md;
 mod table;
 mod text;
 
-pub use explain::render_anatomies;
+pub use anatomy::render_anatomies;
 
 use crate::measure::{Measurement, Results};
 use serde::{Deserialize, Serialize};

@@ -19,7 +19,7 @@ use std::fmt;
 /// How the readings are stored.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Hash)]
 #[non_exhaustive]
-pub enum SeedLayout {
+pub enum LessonLayout {
     /// Object model, class without `__slots__`: a `__dict__` per object.
     Dict,
     /// Object model, `__slots__ = ("timestamp", "value")`.
@@ -30,45 +30,45 @@ pub enum SeedLayout {
     Columns,
 }
 
-impl SeedLayout {
+impl LessonLayout {
     /// Every layout, in the order of the lesson's story.
-    pub const ALL: [SeedLayout; 4] = [
-        SeedLayout::Dict,
-        SeedLayout::Slots,
-        SeedLayout::Record,
-        SeedLayout::Columns,
+    pub const ALL: [LessonLayout; 4] = [
+        LessonLayout::Dict,
+        LessonLayout::Slots,
+        LessonLayout::Record,
+        LessonLayout::Columns,
     ];
 
     /// `dict`, `slots`, `record`, `columns`.
     pub fn name(self) -> &'static str {
         match self {
-            SeedLayout::Dict => "dict",
-            SeedLayout::Slots => "slots",
-            SeedLayout::Record => "record",
-            SeedLayout::Columns => "columns",
+            LessonLayout::Dict => "dict",
+            LessonLayout::Slots => "slots",
+            LessonLayout::Record => "record",
+            LessonLayout::Columns => "columns",
         }
     }
 
     /// The object-model layout, for the first two.
     pub fn model(self) -> Option<Layout> {
         match self {
-            SeedLayout::Dict => Some(Layout::Dict),
-            SeedLayout::Slots => Some(Layout::Slots),
-            SeedLayout::Record | SeedLayout::Columns => None,
+            LessonLayout::Dict => Some(Layout::Dict),
+            LessonLayout::Slots => Some(Layout::Slots),
+            LessonLayout::Record | LessonLayout::Columns => None,
         }
     }
 }
 
-impl From<Layout> for SeedLayout {
+impl From<Layout> for LessonLayout {
     fn from(layout: Layout) -> Self {
         match layout {
-            Layout::Dict => SeedLayout::Dict,
-            Layout::Slots => SeedLayout::Slots,
+            Layout::Dict => LessonLayout::Dict,
+            Layout::Slots => LessonLayout::Slots,
         }
     }
 }
 
-impl fmt::Display for SeedLayout {
+impl fmt::Display for LessonLayout {
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
         f.write_str(self.name())
     }
@@ -84,11 +84,11 @@ pub struct Reading {
 
 /// What to run.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
-pub struct SeedConfig {
+pub struct LessonConfig {
     /// Readings to build.
     pub n: u64,
     /// The storage layout.
-    pub layout: SeedLayout,
+    pub layout: LessonLayout,
     /// Warm-ups and measured repetitions.
     pub plan: RepeatPlan,
 }
@@ -113,13 +113,32 @@ pub fn reading_class(layout: Layout) -> Result<Class, ModelError> {
 
 /// The attribute names, created before the measured window, as CPython's
 /// interned identifiers exist before the lesson's code runs.
-struct ReadingNames {
+pub(crate) struct ReadingNames {
     timestamp: Str,
     value: Str,
 }
 
+/// The lesson's readings `0..n` as objects of `class`
+/// (`Reading(timestamp=i, value=i*0.1)`, set by name), each handed to
+/// `keep` as it is made: the one loop every experiment builds them with.
+pub(crate) fn build_readings(
+    class: &Class,
+    names: &ReadingNames,
+    n: usize,
+    mut keep: impl FnMut(Instance),
+) -> Result<(), ModelError> {
+    for i in 0..n {
+        let mut object = Instance::new(class);
+        object.set_attr(&names.timestamp, Value::Int(i as i64))?;
+        object.set_attr(&names.value, Value::Float(i as f64 * 0.1))?;
+        keep(object);
+    }
+    Ok(())
+}
+
 impl ReadingNames {
-    fn new() -> Self {
+    /// `timestamp` and `value`, interned.
+    pub(crate) fn new() -> Self {
         Self {
             timestamp: Str::intern("timestamp"),
             value: Str::intern("value"),
@@ -142,13 +161,13 @@ enum Built {
 }
 
 impl Workload {
-    fn new(layout: SeedLayout) -> Result<Self, LabError> {
+    fn new(layout: LessonLayout) -> Result<Self, LabError> {
         Ok(match layout.model() {
             Some(model) => Workload::Model {
                 class: reading_class(model)?,
                 names: ReadingNames::new(),
             },
-            None if layout == SeedLayout::Record => Workload::Record,
+            None if layout == LessonLayout::Record => Workload::Record,
             None => Workload::Columns,
         })
     }
@@ -161,13 +180,7 @@ impl Workload {
         let built = match self {
             Workload::Model { class, names } => {
                 let mut data = Vec::with_capacity(n);
-                for i in 0..n {
-                    let (timestamp, value) = reading(i);
-                    let mut object = Instance::new(class);
-                    object.set_attr(&names.timestamp, Value::Int(timestamp))?;
-                    object.set_attr(&names.value, Value::Float(value))?;
-                    data.push(object);
-                }
+                build_readings(class, names, n, |object| data.push(object))?;
                 Built::Objects(data)
             }
             Workload::Record => {
@@ -235,7 +248,7 @@ pub struct MemoryEstimate {
 }
 
 /// Builds a small pilot and estimates the memory N readings need.
-pub fn estimate_memory(layout: SeedLayout, n: u64) -> Result<MemoryEstimate, LabError> {
+pub fn estimate_memory(layout: LessonLayout, n: u64) -> Result<MemoryEstimate, LabError> {
     ensure_tracking()?;
     let workload = Workload::new(layout)?;
     let pilot_n = n.clamp(1, PILOT_N);
@@ -255,7 +268,7 @@ pub fn estimate_memory(layout: SeedLayout, n: u64) -> Result<MemoryEstimate, Lab
 
 /// Refuses an N whose estimated memory exceeds what the machine has
 /// available, before anything large is allocated.
-pub fn check_fits(layout: SeedLayout, n: u64) -> Result<MemoryEstimate, LabError> {
+pub fn check_fits(layout: LessonLayout, n: u64) -> Result<MemoryEstimate, LabError> {
     if n == 0 {
         return Err(LabError::ZeroN);
     }
@@ -288,7 +301,7 @@ fn ensure_tracking() -> Result<(), LabError> {
 #[derive(Debug, Clone)]
 pub struct Lesson {
     /// The layouts, in the order they run.
-    pub layouts: Vec<SeedLayout>,
+    pub layouts: Vec<LessonLayout>,
 }
 
 impl Experiment for Lesson {
@@ -310,7 +323,7 @@ impl Experiment for Lesson {
         let clock = cx.clock;
         let mut measurements = Vec::new();
         for &layout in &self.layouts {
-            let config = SeedConfig {
+            let config = LessonConfig {
                 n: cx.n,
                 layout,
                 plan: cx.plan,
@@ -337,7 +350,7 @@ impl Experiment for Lesson {
 /// `plan.repetitions` measured ones. `on_run` is called before each run
 /// (outside the measured window), for progress.
 pub fn run(
-    config: &SeedConfig,
+    config: &LessonConfig,
     clock: &dyn Clock,
     on_run: &mut dyn FnMut(RunKind),
 ) -> Result<Measurement, LabError> {

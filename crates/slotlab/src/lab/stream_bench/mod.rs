@@ -166,7 +166,7 @@ fn run(config: &StreamBench, cx: &mut Context<'_>) -> Result<(Results, Stream), 
     if !matches!(config.source, StreamSource::Csv { .. }) {
         // Events, stream, records and objects all at once: the dict
         // layout's estimate (the largest per object) bounds them.
-        super::seed::check_fits(super::seed::SeedLayout::Dict, cx.n)?;
+        super::lesson::check_fits(super::lesson::LessonLayout::Dict, cx.n)?;
     }
     let mut notes = Vec::new();
     cx.step("load events");
