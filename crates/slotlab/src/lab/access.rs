@@ -4,6 +4,7 @@
 use super::LabError;
 use super::experiment::{Context, Experiment};
 use super::lesson::{Reading, ReadingNames, build_readings, reading_class};
+use crate::measure::keys;
 use crate::measure::{
     AllocScope, Measurement, RepeatPlan, Results, Runtime, Stopwatch, TimeStats, timing,
 };
@@ -174,7 +175,7 @@ fn measurement(
     method: String,
     mut extra: BTreeMap<String, f64>,
 ) -> Measurement {
-    extra.insert("ns_per_op".to_owned(), time.median_s / n as f64 * 1e9);
+    extra.insert(keys::NS_PER_OP.to_owned(), time.median_s / n as f64 * 1e9);
     let mut m = Measurement::new("access", runtime, layout, n, plan.warmup, time, method)
         .with_peak(peak_bytes);
     m.extra = extra;
@@ -222,13 +223,13 @@ fn run(cx: &mut Context<'_>) -> Result<Results, LabError> {
                         op.verb(),
                         cx.plan.describe()
                     ),
-                    BTreeMap::from([("checksum".to_owned(), checksum)]),
+                    BTreeMap::from([(keys::CHECKSUM.to_owned(), checksum)]),
                 );
                 if let (Op::Read, Some(layout)) = (op, compared_layout(route)) {
                     reads.push(Read {
                         runtime: Runtime::Rust,
                         layout,
-                        ns_per_read: m.extra["ns_per_op"],
+                        ns_per_read: m.extra[keys::NS_PER_OP],
                     });
                 }
                 measurements.push(m);
@@ -260,19 +261,19 @@ fn run(cx: &mut Context<'_>) -> Result<Results, LabError> {
                         crate::measure::timing::runs_phrase(samples.len() as u32, cx.plan.warmup)
                     ),
                     BTreeMap::from([
-                        ("checksum".to_owned(), a.first_sum),
+                        (keys::CHECKSUM.to_owned(), a.first_sum),
                         (
-                            "empty_loop_ns_per_object".to_owned(),
+                            keys::EMPTY_LOOP_NS_PER_OBJECT.to_owned(),
                             empty / n as f64 * 1e9,
                         ),
-                        ("net_ns_per_op".to_owned(), net),
+                        (keys::NET_NS_PER_OP.to_owned(), net),
                     ]),
                 );
                 if let (Op::Read, Some(layout)) = (op, compared_case(case)) {
                     reads.push(Read {
                         runtime: m.runtime.clone(),
                         layout,
-                        ns_per_read: m.extra["ns_per_op"],
+                        ns_per_read: m.extra[keys::NS_PER_OP],
                     });
                 }
                 measurements.push(m);

@@ -4,6 +4,7 @@
 //! runtime, so machine speed cancels out. A claim holds only if it holds in
 //! every runtime measured; claims this run cannot decide say so.
 
+use crate::measure::keys;
 use crate::measure::{Claim, Measurement, PyMode, Verdict};
 
 /// How much less memory counts as "significant".
@@ -152,8 +153,8 @@ pub fn judge(measurements: &[Measurement]) -> Vec<Claim> {
         "Faster iteration (the sum alone)",
         &real_speed,
         |p| {
-            let s = *p.slots.extra.get("iterate_median_s")?;
-            let d = *p.dict.extra.get("iterate_median_s")?;
+            let s = *p.slots.extra.get(keys::ITERATE_MEDIAN_S)?;
+            let d = *p.dict.extra.get(keys::ITERATE_MEDIAN_S)?;
             Some((
                 s < d,
                 format!(
@@ -202,7 +203,7 @@ mod tests {
     ) -> Measurement {
         let mut m = measurement(layout, peak, &[seconds]);
         m.runtime = implementation.parse().unwrap();
-        m.extra.insert("iterate_median_s".to_owned(), iterate);
+        m.extra.insert(keys::ITERATE_MEDIAN_S.to_owned(), iterate);
         m
     }
 

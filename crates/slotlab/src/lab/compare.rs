@@ -6,6 +6,7 @@ use super::experiment::{Context, Experiment};
 use super::lesson::LessonLayout;
 use super::{LabError, claims, lesson};
 use crate::measure::bandwidth::{self, Bandwidth};
+use crate::measure::keys;
 use crate::measure::{Measurement, RepeatPlan, Results, RunKind};
 use crate::python::{CaseOutcome, PyCase, PyMode};
 
@@ -159,10 +160,12 @@ fn attach_bandwidth(measurements: &mut [Measurement], bandwidth: &Bandwidth) -> 
         }
         let rate = data / m.time.median_s / 1e9;
         let multiple = m.time.median_s / bandwidth.seconds_for(data);
-        m.extra.insert("data_gb_per_s".to_owned(), rate);
-        m.extra
-            .insert("bandwidth_fraction".to_owned(), rate / bandwidth.gb_per_s);
-        m.extra.insert("time_vs_bandwidth".to_owned(), multiple);
+        m.extra.insert(keys::DATA_GB_PER_S.to_owned(), rate);
+        m.extra.insert(
+            keys::BANDWIDTH_FRACTION.to_owned(),
+            rate / bandwidth.gb_per_s,
+        );
+        m.extra.insert(keys::TIME_VS_BANDWIDTH.to_owned(), multiple);
         verdicts.push(format!(
             "{} build + sum {:.2}× that time ({:.1} GB/s through its {:.1} MB, {:.0}% of the bandwidth)",
             m.layout,
@@ -190,21 +193,31 @@ fn attach_bandwidth(measurements: &mut [Measurement], bandwidth: &Bandwidth) -> 
 /// exact requested bytes, like Rust's) to every measurement.
 fn attach_ratios(measurements: &mut [Measurement]) {
     let mut references = Vec::new();
-    for layout in ["dict", "slots"] {
+    for (layout, time_key, bytes_key) in [
+        (
+            "dict",
+            keys::TIME_VS_CPYTHON_DICT,
+            keys::BYTES_VS_CPYTHON_DICT,
+        ),
+        (
+            "slots",
+            keys::TIME_VS_CPYTHON_SLOTS,
+            keys::BYTES_VS_CPYTHON_SLOTS,
+        ),
+    ] {
         let time = claims::cpython(measurements, layout, PyMode::Untraced).map(|m| m.time.median_s);
         let bytes =
             claims::cpython(measurements, layout, PyMode::Tracemalloc).map(|m| m.bytes_per_object);
-        references.push((layout, time, bytes));
+        references.push((time_key, time, bytes_key, bytes));
     }
     for m in measurements.iter_mut() {
-        for (layout, time, bytes) in &references {
+        for (time_key, time, bytes_key, bytes) in &references {
             if let Some(t) = time.filter(|t| *t > 0.0) {
-                m.extra
-                    .insert(format!("time_vs_cpython_{layout}"), m.time.median_s / t);
+                m.extra.insert((*time_key).to_owned(), m.time.median_s / t);
             }
             if let Some(b) = bytes.filter(|b| *b > 0.0) {
                 m.extra
-                    .insert(format!("bytes_vs_cpython_{layout}"), m.bytes_per_object / b);
+                    .insert((*bytes_key).to_owned(), m.bytes_per_object / b);
             }
         }
     }
@@ -236,7 +249,7 @@ mod tests {
         assert_eq!(rust["time_vs_cpython_slots"], 0.025 / 0.4);
         assert_eq!(rust["bytes_vs_cpython_slots"], 48.0 / 112.0);
         assert_eq!(rust["time_vs_cpython_dict"], 0.025 / 0.5);
-        assert_eq!(ms[2].extra["bytes_vs_cpython_slots"], 1.0);
+        assert_eq!(ms[2].extra[keys::BYTES_VS_CPYTHON_SLOTS], 1.0);
     }
 
     #[test]
@@ -261,7 +274,7 @@ mod tests {
         assert!((record["data_gb_per_s"] - 4.0).abs() < 1e-9);
         assert!((record["bandwidth_fraction"] - 0.5).abs() < 1e-9);
         assert!((record["time_vs_bandwidth"] - 2.0).abs() < 1e-9);
-        assert!(!ms[0].extra.contains_key("data_gb_per_s"));
+        assert!(!ms[0].extra.contains_key(keys::DATA_GB_PER_S));
         assert!(
             notes[0].starts_with(
                 "memory bandwidth 8.0 GB/s (sequential read of 256 MiB, largest cache 32 MiB"
@@ -280,7 +293,7 @@ mod tests {
     fn rust_only_has_no_ratios() {
         let mut ms = vec![measurement("slots", 48_000, &[0.025])];
         attach_ratios(&mut ms);
-        assert!(!ms[0].extra.contains_key("time_vs_cpython_slots"));
+        assert!(!ms[0].extra.contains_key(keys::TIME_VS_CPYTHON_SLOTS));
     }
 
     #[test]

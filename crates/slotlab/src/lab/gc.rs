@@ -4,6 +4,7 @@
 use super::LabError;
 use super::experiment::{Context, Experiment};
 use super::lesson::{ReadingNames, build_readings, reading_class};
+use crate::measure::keys;
 use crate::measure::{Claim, Measurement, Results, Runtime, Stopwatch, TimeStats, timing};
 use crate::model::{Heap, Layout, ObjectId};
 use crate::python::PyCase;
@@ -95,10 +96,10 @@ fn run(cx: &mut Context<'_>) -> Result<Results, LabError> {
                 method,
             );
             m.extra = BTreeMap::from([
-                ("free_pause_s".to_owned(), free.median_s),
-                ("objects_traced".to_owned(), visited.0 as f64),
-                ("blocks_visited".to_owned(), visited.1 as f64),
-                ("ns_per_object".to_owned(), ns_per_object),
+                (keys::FREE_PAUSE_S.to_owned(), free.median_s),
+                (keys::OBJECTS_TRACED.to_owned(), visited.0 as f64),
+                (keys::BLOCKS_VISITED.to_owned(), visited.1 as f64),
+                (keys::NS_PER_OBJECT.to_owned(), ns_per_object),
             ]);
             measurements.push(m);
         }
@@ -130,18 +131,24 @@ fn run(cx: &mut Context<'_>) -> Result<Results, LabError> {
                 method,
             );
             m.extra = BTreeMap::from([
-                ("free_pause_s".to_owned(), g.free_s),
-                ("objects_traced".to_owned(), g.tracked_readings as f64),
-                ("build_collections".to_owned(), pauses.len() as f64),
-                ("build_pause_total_s".to_owned(), pauses.iter().sum()),
+                (keys::FREE_PAUSE_S.to_owned(), g.free_s),
+                (keys::OBJECTS_TRACED.to_owned(), g.tracked_readings as f64),
+                (keys::BUILD_COLLECTIONS.to_owned(), pauses.len() as f64),
+                (keys::BUILD_PAUSE_TOTAL_S.to_owned(), pauses.iter().sum()),
                 (
-                    "build_pause_max_s".to_owned(),
+                    keys::BUILD_PAUSE_MAX_S.to_owned(),
                     pauses.last().copied().unwrap_or(0.0),
                 ),
-                ("build_pause_p50_s".to_owned(), percentile(&pauses, 0.50)),
-                ("build_pause_p99_s".to_owned(), percentile(&pauses, 0.99)),
-                ("ns_per_object".to_owned(), ns_per_object),
-                ("checksum".to_owned(), g.checksum),
+                (
+                    keys::BUILD_PAUSE_P50_S.to_owned(),
+                    percentile(&pauses, 0.50),
+                ),
+                (
+                    keys::BUILD_PAUSE_P99_S.to_owned(),
+                    percentile(&pauses, 0.99),
+                ),
+                (keys::NS_PER_OBJECT.to_owned(), ns_per_object),
+                (keys::CHECKSUM.to_owned(), g.checksum),
             ]);
             measurements.push(m);
         }
@@ -167,7 +174,7 @@ fn attach_pause_ratio(measurements: &mut [Measurement]) {
     if let Some(reference) = reference {
         for m in measurements.iter_mut() {
             m.extra.insert(
-                "pause_vs_cpython_slots".to_owned(),
+                keys::PAUSE_VS_CPYTHON_SLOTS.to_owned(),
                 m.time.median_s / reference,
             );
         }
@@ -188,7 +195,7 @@ pub fn judge(measurements: &[Measurement]) -> Claim {
             measurements
                 .iter()
                 .find(|m| is(&m.runtime) && m.layout == layout)
-                .map(|m| (m.time.median_s, m.extra.get("blocks_visited").copied()))
+                .map(|m| (m.time.median_s, m.extra.get(keys::BLOCKS_VISITED).copied()))
         };
         if let (Some((d, d_blocks)), Some((s, s_blocks))) = (pause("dict"), pause("slots")) {
             let blocks = match (d_blocks, s_blocks) {

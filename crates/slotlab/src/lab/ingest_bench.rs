@@ -6,6 +6,7 @@ use super::LabError;
 use super::claims::verdict;
 use super::experiment::{Context, Experiment};
 use crate::ingest::{self, IngestConfig, IngestRun, Live, SinkKind, SourceSpec, Stop};
+use crate::measure::keys;
 use crate::measure::{Claim, Measurement, Results, Runtime, TimeStats};
 use std::collections::BTreeMap;
 
@@ -120,20 +121,20 @@ fn measurement(config: &IngestConfig, run: &IngestRun) -> Measurement {
     let lat = &run.latency;
     let us = |ns: u64| ns as f64 / 1e3;
     let mut extra = BTreeMap::from([
-        ("accepted".to_owned(), run.accepted as f64),
-        ("stored".to_owned(), run.stored as f64),
-        ("dropped".to_owned(), run.dropped as f64),
-        ("rejected".to_owned(), run.rejected as f64),
-        ("events_per_s".to_owned(), run.events_per_s()),
-        ("bytes_per_event".to_owned(), run.bytes_per_event()),
-        ("held_bytes".to_owned(), run.held_bytes as f64),
-        ("series".to_owned(), run.series as f64),
-        ("latency_p50_us".to_owned(), us(lat.p50_ns)),
-        ("latency_p99_us".to_owned(), us(lat.p99_ns)),
-        ("latency_p999_us".to_owned(), us(lat.p999_ns)),
-        ("latency_max_us".to_owned(), us(lat.max_ns)),
-        ("latency_mean_us".to_owned(), lat.mean_ns / 1e3),
-        ("verified".to_owned(), f64::from(u8::from(run.verified))),
+        (keys::ACCEPTED.to_owned(), run.accepted as f64),
+        (keys::STORED.to_owned(), run.stored as f64),
+        (keys::DROPPED.to_owned(), run.dropped as f64),
+        (keys::REJECTED.to_owned(), run.rejected as f64),
+        (keys::EVENTS_PER_S.to_owned(), run.events_per_s()),
+        (keys::BYTES_PER_EVENT.to_owned(), run.bytes_per_event()),
+        (keys::HELD_BYTES.to_owned(), run.held_bytes as f64),
+        (keys::SERIES.to_owned(), run.series as f64),
+        (keys::LATENCY_P50_US.to_owned(), us(lat.p50_ns)),
+        (keys::LATENCY_P99_US.to_owned(), us(lat.p99_ns)),
+        (keys::LATENCY_P999_US.to_owned(), us(lat.p999_ns)),
+        (keys::LATENCY_MAX_US.to_owned(), us(lat.max_ns)),
+        (keys::LATENCY_MEAN_US.to_owned(), lat.mean_ns / 1e3),
+        (keys::VERIFIED.to_owned(), f64::from(u8::from(run.verified))),
     ]);
     for (name, q) in ["queue_parse", "queue_store"].iter().zip(&run.queues) {
         extra.insert(format!("{name}_mean"), q.mean());

@@ -7,6 +7,7 @@
 
 use super::LabError;
 use super::experiment::{Context, Experiment};
+use crate::measure::keys;
 use crate::measure::{
     AllocScope, AllocStats, Clock, Measurement, RepeatPlan, Results, RunKind, Runtime, Stopwatch,
     TimeStats, alloc, system, timing,
@@ -382,16 +383,16 @@ pub fn run(
     })?;
     let stats = worst.unwrap_or_default();
     let mut extra = BTreeMap::new();
-    extra.insert("sum".to_owned(), sum);
+    extra.insert(keys::SUM.to_owned(), sum);
     extra.insert(
-        "iterate_median_s".to_owned(),
+        keys::ITERATE_MEDIAN_S.to_owned(),
         TimeStats::from_samples(&iterate).median_s,
     );
     if let Some(bytes) = workload.instance_block_bytes() {
-        extra.insert("instance_block_bytes".to_owned(), bytes as f64);
+        extra.insert(keys::INSTANCE_BLOCK_BYTES.to_owned(), bytes as f64);
     }
-    extra.insert("live_blocks".to_owned(), stats.live_blocks as f64);
-    extra.insert("reallocations".to_owned(), stats.reallocations as f64);
+    extra.insert(keys::LIVE_BLOCKS.to_owned(), stats.live_blocks as f64);
+    extra.insert(keys::REALLOCATIONS.to_owned(), stats.reallocations as f64);
     let method = format!(
         "one window = build N readings into a list + sum .value (by attribute name for \
              the object model's dict and slots); \

@@ -5,6 +5,7 @@
 use super::LabError;
 use super::experiment::{Context, Experiment};
 use super::lesson::{self, LessonLayout};
+use crate::measure::keys;
 use crate::measure::{Claim, Measurement, RepeatPlan, Results, RunKind, Verdict};
 use crate::python::{CaseOutcome, PyCase, PyMode};
 
@@ -143,7 +144,7 @@ fn run(sweep: &Sweep, cx: &mut Context<'_>) -> Result<Results, LabError> {
         if let Some(mut m) = measured {
             m.experiment = "sweep".to_owned();
             m.extra.insert(
-                "ns_per_object".to_owned(),
+                keys::NS_PER_OBJECT.to_owned(),
                 m.time.median_s / m.n as f64 * 1e9,
             );
             measurements.push(m);

@@ -1,5 +1,6 @@
 //! Fixed measurements and results for unit tests across the crate.
 
+use super::keys;
 use super::{Claim, Measurement, Results, TimeStats, Verdict};
 use std::collections::BTreeMap;
 use std::time::Duration;
@@ -23,7 +24,7 @@ pub(crate) fn measurement(layout: &str, peak_bytes: u64, seconds: &[f64]) -> Mea
         bytes_per_object: peak_bytes as f64 / 1000.0,
         allocations: Some(1001),
         method: "fixture".into(),
-        extra: BTreeMap::from([("sum".to_owned(), 49950.0)]),
+        extra: BTreeMap::from([(keys::SUM.to_owned(), 49950.0)]),
     }
 }
 
@@ -31,15 +32,21 @@ pub(crate) fn measurement(layout: &str, peak_bytes: u64, seconds: &[f64]) -> Mea
 /// claims.
 pub(crate) fn compare_like() -> Results {
     let mut rust = measurement("slots", 48_000, &[0.0255, 0.0248, 0.0275]);
-    rust.extra.insert("time_vs_cpython_slots".into(), 0.064);
-    rust.extra.insert("bytes_vs_cpython_slots".into(), 0.427);
+    rust.extra
+        .insert(keys::TIME_VS_CPYTHON_SLOTS.to_owned(), 0.064);
+    rust.extra
+        .insert(keys::BYTES_VS_CPYTHON_SLOTS.to_owned(), 0.427);
     let mut cpython = measurement("slots", 112_440, &[1.319, 1.305, 1.364]);
     cpython.runtime = "cpython-3.11.7 (tracemalloc)".parse().unwrap();
     cpython.allocations = None;
     cpython.usable_peak_bytes = None;
     cpython.method = "tracemalloc peak".into();
-    cpython.extra.insert("time_vs_cpython_slots".into(), 1.0);
-    cpython.extra.insert("bytes_vs_cpython_slots".into(), 1.0);
+    cpython
+        .extra
+        .insert(keys::TIME_VS_CPYTHON_SLOTS.to_owned(), 1.0);
+    cpython
+        .extra
+        .insert(keys::BYTES_VS_CPYTHON_SLOTS.to_owned(), 1.0);
     Results {
         notes: vec!["dataclass(slots) skipped: needs Python 3.10".into()],
         measurements: vec![rust, cpython],

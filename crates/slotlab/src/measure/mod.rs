@@ -6,6 +6,7 @@ mod anatomy;
 pub mod bandwidth;
 #[cfg(test)]
 pub(crate) mod fixtures;
+pub mod keys;
 mod measurement;
 mod runtime;
 pub mod system;

@@ -2,6 +2,7 @@
 //! in one memory mode per fresh interpreter, turned into a [`Measurement`].
 
 use super::{MIN_VERSION, Python, PythonError, head, parse, run};
+use crate::measure::keys;
 use crate::measure::{Measurement, PyMode, RepeatPlan, TimeStats};
 use serde::Deserialize;
 use std::collections::BTreeMap;
@@ -179,18 +180,18 @@ impl Python {
         let iterate = TimeStats::from_secs(&output.iterate_s);
         let peak_bytes = u64::try_from(peak_bytes).unwrap_or(0);
         let mut extra = BTreeMap::from([
-            ("sum".to_owned(), output.sum),
-            ("iterate_median_s".to_owned(), iterate.median_s),
+            (keys::SUM.to_owned(), output.sum),
+            (keys::ITERATE_MEDIAN_S.to_owned(), iterate.median_s),
             (
-                "getsizeof_instance".to_owned(),
+                keys::GETSIZEOF_INSTANCE.to_owned(),
                 output.getsizeof_instance as f64,
             ),
         ]);
         if let Some(d) = output.getsizeof_dict {
-            extra.insert("getsizeof_dict".to_owned(), d as f64);
+            extra.insert(keys::GETSIZEOF_DICT.to_owned(), d as f64);
         }
         if let Some(blocks) = output.allocated_blocks {
-            extra.insert("allocated_blocks".to_owned(), blocks as f64);
+            extra.insert(keys::ALLOCATED_BLOCKS.to_owned(), blocks as f64);
         }
         let method = format!(
             "{}: fresh `{}` process per case, one window = build N readings into a list + \

@@ -12,6 +12,7 @@ mod text;
 
 pub use anatomy::render_anatomies;
 
+use crate::measure::keys;
 use crate::measure::{Measurement, Results};
 use serde::{Deserialize, Serialize};
 use std::fmt;
@@ -106,52 +107,60 @@ impl Spelling {
 /// The [`Measurement::extra`] figures tables show as columns when any row
 /// has them: key, header, spelling.
 pub const EXTRA_COLUMNS: [(&str, &str, Spelling); 22] = [
-    ("events_per_s", "events/s", Spelling::Count),
-    ("bytes_per_event", "held B/event", Spelling::Decimal),
-    ("latency_p50_us", "p50 µs", Spelling::Decimal),
-    ("latency_p99_us", "p99 µs", Spelling::Decimal),
-    ("latency_p999_us", "p99.9 µs", Spelling::Decimal),
-    ("latency_max_us", "max µs", Spelling::Decimal),
-    ("dropped", "dropped", Spelling::Count),
-    ("rejected", "rejected", Spelling::Count),
-    ("encode_m_per_s", "encode M/s", Spelling::Decimal),
-    ("decode_m_per_s", "decode M/s", Spelling::Decimal),
-    ("ns_per_op", "ns/op", Spelling::Decimal),
-    ("ns_per_object", "ns/object", Spelling::Decimal),
-    ("blocks_visited", "blocks visited", Spelling::Count),
-    ("free_pause_s", "free ms", Spelling::Millis),
-    ("build_collections", "collections in build", Spelling::Count),
+    (keys::EVENTS_PER_S, "events/s", Spelling::Count),
+    (keys::BYTES_PER_EVENT, "held B/event", Spelling::Decimal),
+    (keys::LATENCY_P50_US, "p50 µs", Spelling::Decimal),
+    (keys::LATENCY_P99_US, "p99 µs", Spelling::Decimal),
+    (keys::LATENCY_P999_US, "p99.9 µs", Spelling::Decimal),
+    (keys::LATENCY_MAX_US, "max µs", Spelling::Decimal),
+    (keys::DROPPED, "dropped", Spelling::Count),
+    (keys::REJECTED, "rejected", Spelling::Count),
+    (keys::ENCODE_M_PER_S, "encode M/s", Spelling::Decimal),
+    (keys::DECODE_M_PER_S, "decode M/s", Spelling::Decimal),
+    (keys::NS_PER_OP, "ns/op", Spelling::Decimal),
+    (keys::NS_PER_OBJECT, "ns/object", Spelling::Decimal),
+    (keys::BLOCKS_VISITED, "blocks visited", Spelling::Count),
+    (keys::FREE_PAUSE_S, "free ms", Spelling::Millis),
     (
-        "build_pause_max_s",
+        keys::BUILD_COLLECTIONS,
+        "collections in build",
+        Spelling::Count,
+    ),
+    (
+        keys::BUILD_PAUSE_MAX_S,
         "worst build pause ms",
         Spelling::Millis,
     ),
     (
-        "pause_vs_cpython_slots",
+        keys::PAUSE_VS_CPYTHON_SLOTS,
         "pause ÷ CPython slots",
         Spelling::Times,
     ),
     (
-        "time_vs_cpython_dict",
+        keys::TIME_VS_CPYTHON_DICT,
         "time ÷ CPython dict",
         Spelling::Times,
     ),
     (
-        "time_vs_cpython_slots",
+        keys::TIME_VS_CPYTHON_SLOTS,
         "time ÷ CPython slots",
         Spelling::Times,
     ),
     (
-        "bytes_vs_cpython_dict",
+        keys::BYTES_VS_CPYTHON_DICT,
         "bytes ÷ CPython dict",
         Spelling::Times,
     ),
     (
-        "bytes_vs_cpython_slots",
+        keys::BYTES_VS_CPYTHON_SLOTS,
         "bytes ÷ CPython slots",
         Spelling::Times,
     ),
-    ("bandwidth_fraction", "% of bandwidth", Spelling::Percent),
+    (
+        keys::BANDWIDTH_FRACTION,
+        "% of bandwidth",
+        Spelling::Percent,
+    ),
 ];
 
 /// What the table and Markdown formats show: an optional caption (N, when

@@ -2,6 +2,7 @@
 //! pco, Gorilla XOR and zstd-3, with no chunks.
 
 use crate::lab::LabError;
+use crate::measure::keys;
 use crate::measure::{Clock, Measurement, Runtime, Stopwatch, TimeStats};
 use slotlab_stream::source::Events;
 use slotlab_stream::{Codec, Column, encode_column};
@@ -95,9 +96,9 @@ fn whole_row(label: &str, n: u64, elapsed: Duration, bytes: usize, what: &str) -
     )
     .with_peak(bytes as u64);
     row.extra
-        .insert("bytes_per_reading".to_owned(), bytes as f64 / n as f64);
+        .insert(keys::BYTES_PER_READING.to_owned(), bytes as f64 / n as f64);
     row.extra.insert(
-        "encode_m_per_s".to_owned(),
+        keys::ENCODE_M_PER_S.to_owned(),
         n as f64 / elapsed.as_secs_f64().max(1e-9) / 1e6,
     );
     row

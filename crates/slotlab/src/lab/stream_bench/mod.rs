@@ -9,6 +9,7 @@ mod held;
 use super::LabError;
 use super::claims::verdict;
 use super::experiment::{Context, Experiment};
+use crate::measure::keys;
 use crate::measure::{
     Claim, Measurement, RepeatPlan, Results, Runtime, Stopwatch, TimeStats, timing,
 };
@@ -283,29 +284,32 @@ fn stream_row(
     let bytes = stream.bytes();
     let per = |b: usize| b as f64 / n as f64;
     let mut extra = BTreeMap::from([
-        ("bytes_per_reading".to_owned(), per(bytes.total())),
+        (keys::BYTES_PER_READING.to_owned(), per(bytes.total())),
         (
-            "timestamp_bytes_per_reading".to_owned(),
+            keys::TIMESTAMP_BYTES_PER_READING.to_owned(),
             per(bytes.timestamps),
         ),
-        ("key_bytes".to_owned(), bytes.keys as f64),
+        (keys::KEY_BYTES.to_owned(), bytes.keys as f64),
         (
-            "encode_m_per_s".to_owned(),
+            keys::ENCODE_M_PER_S.to_owned(),
             n as f64 / encode_time.median_s / 1e6,
         ),
         (
-            "decode_m_per_s".to_owned(),
+            keys::DECODE_M_PER_S.to_owned(),
             n as f64 / decode_time.median_s / 1e6,
         ),
-        ("decode_median_s".to_owned(), decode_time.median_s),
-        ("sealed_chunks".to_owned(), stream.sealed_chunks() as f64),
-        ("series".to_owned(), stream.series_keys().count() as f64),
+        (keys::DECODE_MEDIAN_S.to_owned(), decode_time.median_s),
+        (
+            keys::SEALED_CHUNKS.to_owned(),
+            stream.sealed_chunks() as f64,
+        ),
+        (keys::SERIES.to_owned(), stream.series_keys().count() as f64),
     ]);
     for (i, field_bytes) in bytes.fields.iter().enumerate() {
         extra.insert(format!("field_{i}_bytes_per_reading"), per(*field_bytes));
     }
     if let Some(ok) = verified {
-        extra.insert("verified".to_owned(), if ok { 1.0 } else { 0.0 });
+        extra.insert(keys::VERIFIED.to_owned(), if ok { 1.0 } else { 0.0 });
     }
     let policy = match config.codecs {
         CodecPolicy::Smallest => {
