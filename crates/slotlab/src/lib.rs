@@ -8,14 +8,29 @@
 //! - [`model`]: a dynamic object model with dict and slots layouts that keeps
 //!   CPython's attribute semantics and error messages;
 //! - [`measure`]: a tracking global allocator with exact byte counts, repeated
-//!   timing with spread, and the [`measure::Measurement`] record;
+//!   timing with spread, and the result types: [`measure::Measurement`]
+//!   (with a typed [`measure::Runtime`]), [`measure::Results`],
+//!   [`measure::Suite`];
 //! - [`record`]: typed records, `#[derive(Record)]` (slots + dataclass in
 //!   one), and [`record::RecordVec`], columnar storage;
-//! - [`lab`]: the experiments, each returning measurements;
-//! - [`report`]: renderers for those measurements.
+//! - [`report`]: renderers for those results, one per output format;
+//! - [`python`]: the CPython runner (a fresh interpreter per case);
+//! - [`ingest`]: a staged ingestion pipeline into one sink per layout;
+//! - [`lab`]: the experiments, each an [`lab::experiment::Experiment`] run
+//!   in a [`lab::experiment::Context`].
 //!
-//! Data flows one way: experiment → `Vec<Measurement>` → report. The library
-//! never prints.
+//! The storage engine (the event stream, its codecs and sources) is its own
+//! crate, `slotlab-stream`, re-exported here as [`stream`].
+//!
+//! Data flows one way: experiment → [`measure::Results`] → report. The
+//! library never prints. Modules are layered (ARCHITECTURE.md lists the
+//! order; a test enforces it).
+//!
+//! # Features
+//!
+//! - `mimalloc` (default): mimalloc as the tracking allocator's backing
+//!   allocator ([`measure::alloc::PreferredBacking`]).
+//! - `zstd`: the stream experiment's zstd-3 baseline row (a C library).
 //!
 //! # Quick start
 //!
@@ -48,6 +63,9 @@ pub mod model;
 pub mod python;
 pub mod record;
 pub mod report;
+
+/// The storage engine: events, sources, the stream, codecs, the saved file.
+pub use slotlab_stream as stream;
 
 /// The README's Rust examples, compiled and run as doctests.
 #[cfg(doctest)]

@@ -10,7 +10,7 @@ use std::time::Duration;
 pub enum Ended {
     /// The input ended, or the `events`/`duration` limit was reached.
     Finished,
-    /// A [`Stop`] was requested (Ctrl-C, SIGTERM).
+    /// A [`Stop`](super::Stop) was requested (Ctrl-C, SIGTERM).
     Stopped,
     /// The sink reached `max_memory`.
     MemoryBudget {
