@@ -243,6 +243,7 @@ fn stream_command(args: &StreamArgs, quiet: bool) -> anyhow::Result<ExitCode> {
     let format = format_of(&args.output, Format::Table)?;
     let mut bench = StreamBench {
         source: args.source(),
+        strict: args.strict,
         chunk_len: usize::try_from(args.chunk).context("--chunk is too large")?,
         codecs: args.codecs.policy(),
         verify: args.verify,

@@ -24,7 +24,7 @@ fn serial() -> std::sync::MutexGuard<'static, ()> {
 }
 
 fn sensors() -> SourceSpec {
-    SourceSpec::Sensors(Sensors::new(100, 1000, 7))
+    SourceSpec::Sensors(Sensors::new(100, Sensors::ONE_PER_SECOND_MS, 7))
 }
 
 fn run(config: &IngestConfig) -> IngestRun {
@@ -218,11 +218,10 @@ fn files_are_read_line_by_line_with_bad_lines_named() {
     );
     for (file, format) in [(&ndjson, InputFormat::Ndjson), (&csv, InputFormat::Csv)] {
         for sink in SinkKind::ALL {
-            let source = SourceSpec::File {
-                path: file.0.clone(),
-                format,
-            };
-            let run = run(&IngestConfig::new(source, sink));
+            // The format from the file's extension.
+            let config = IngestConfig::new(SourceSpec::File(file.0.clone()), sink);
+            assert_eq!(config.input_format(), format);
+            let run = run(&config);
             assert_eq!(run.ended, Ended::Finished, "{format} {sink}");
             assert_eq!(
                 (run.accepted, run.stored, run.rejected),
@@ -243,13 +242,8 @@ fn strict_stops_at_the_first_bad_line_and_keeps_the_good_ones() {
         "{\"timestamp\": 1, \"v\": 1}\n{\"timestamp\": 2, \"v\": 2}\n{\"timestamp\": 3}\n{\"timestamp\": 4, \"v\": 4}\n",
         "ndjson",
     );
-    let mut config = IngestConfig::new(
-        SourceSpec::File {
-            path: file.0.clone(),
-            format: InputFormat::Ndjson,
-        },
-        SinkKind::Stream,
-    );
+    let mut config = IngestConfig::new(SourceSpec::File(file.0.clone()), SinkKind::Stream);
+    config.input = Some(InputFormat::Ndjson);
     config.parse.strict = true;
     let run = run(&config);
     match &run.ended {
@@ -262,10 +256,7 @@ fn strict_stops_at_the_first_bad_line_and_keeps_the_good_ones() {
 
 #[test]
 fn a_missing_file_is_an_error_before_anything_runs() {
-    let source = SourceSpec::File {
-        path: "/nonexistent/events.ndjson".into(),
-        format: InputFormat::Ndjson,
-    };
+    let source = SourceSpec::File("/nonexistent/events.ndjson".into());
     let _one_at_a_time = serial();
     let err = ingest::run(
         &IngestConfig::new(source, SinkKind::Dict),

@@ -1,10 +1,10 @@
 //! Each measuring command's own flags.
 
-use super::common::{LayoutChoice, OutputArgs, PythonArgs, RepeatArgs, RuntimeArgs};
+use super::common::{LayoutChoice, OutputArgs, PythonArgs, RepeatArgs, RuntimeArgs, SyntheticArgs};
 use super::values::parse_count;
 use clap::{Args, ValueEnum};
-use slotlab::lab::stream_bench::StreamSource;
 use slotlab_stream::CodecPolicy;
+use slotlab_stream::source::SourceSpec;
 use std::path::PathBuf;
 
 /// `slotlab compare` flags.
@@ -80,7 +80,8 @@ pub struct ReportArgs {
 /// `slotlab stream` flags.
 #[derive(Debug, Args)]
 pub struct StreamArgs {
-    /// Events: `seed` (the lesson's readings, timestamp=i, value=i*0.1),
+    /// Events: `lesson` (the lesson's readings, timestamp=i, value=i*0.1;
+    /// `seed` is its earlier name),
     /// `sensors` (a seeded fleet of thermometers, one reading per second
     /// each, values in tenths of a degree), `ticks` (seeded trades: price on
     /// a cent grid, size), or a CSV file: a header row, a timestamp column
@@ -88,8 +89,8 @@ pub struct StreamArgs {
     /// epoch or ISO-8601), an optional `series` column, numeric columns.
     #[arg(
         long,
-        default_value = "seed",
-        value_name = "seed|sensors|ticks|FILE.csv"
+        default_value = "lesson",
+        value_name = "lesson|sensors|ticks|FILE.csv"
     )]
     pub source: String,
 
@@ -98,17 +99,8 @@ pub struct StreamArgs {
     #[arg(long, default_value = "1000000", value_parser = parse_count, allow_negative_numbers = true)]
     pub n: u64,
 
-    /// Sensors in the fleet (`--source sensors`).
-    #[arg(long, default_value = "100", value_parser = parse_count, allow_negative_numbers = true)]
-    pub sensors: u64,
-
-    /// Symbols traded (`--source ticks`).
-    #[arg(long, default_value = "8", value_parser = parse_count, allow_negative_numbers = true)]
-    pub symbols: u64,
-
-    /// Seed for the synthetic sources: the same seed, the same events.
-    #[arg(long, default_value_t = 42)]
-    pub seed: u64,
+    #[command(flatten)]
+    pub synthetic: SyntheticArgs,
 
     /// CSV: stop at the first bad row (otherwise bad rows are skipped,
     /// counted and the first ones shown with line numbers).
@@ -145,23 +137,8 @@ pub struct StreamArgs {
 
 impl StreamArgs {
     /// The source the flags describe.
-    pub fn source(&self) -> StreamSource {
-        let count = |v: u64| usize::try_from(v).unwrap_or(usize::MAX);
-        match self.source.as_str() {
-            "seed" | "lesson" => StreamSource::Lesson,
-            "sensors" => StreamSource::Sensors {
-                sensors: count(self.sensors),
-                seed: self.seed,
-            },
-            "ticks" => StreamSource::Ticks {
-                symbols: count(self.symbols),
-                seed: self.seed,
-            },
-            path => StreamSource::Csv {
-                path: PathBuf::from(path),
-                strict: self.strict,
-            },
-        }
+    pub fn source(&self) -> SourceSpec {
+        SourceSpec::parse(&self.source, &self.synthetic.options())
     }
 }
 

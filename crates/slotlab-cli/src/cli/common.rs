@@ -1,9 +1,11 @@
 //! Flags shared by several commands: runtimes, repetitions, output.
 
 use super::FlagError;
+use super::values::parse_count;
 use clap::{Args, ValueEnum};
 use slotlab::lab::lesson::LessonLayout;
 use slotlab::report::Format;
+use slotlab_stream::source::SyntheticOptions;
 use std::path::PathBuf;
 
 /// Which runtimes to run, shared by commands that compare them.
@@ -46,6 +48,34 @@ impl PythonArgs {
     /// The interpreter to run, unless `--rust-only`.
     pub fn python(&self) -> Option<&str> {
         (!self.rust_only).then_some(self.python.as_str())
+    }
+}
+
+/// The synthetic sources' settings, shared by `stream` and `ingest`.
+#[derive(Debug, Args)]
+pub struct SyntheticArgs {
+    /// Sensors in the fleet (`--source sensors`).
+    #[arg(long, default_value = "100", value_parser = parse_count, allow_negative_numbers = true)]
+    pub sensors: u64,
+
+    /// Symbols traded (`--source ticks`).
+    #[arg(long, default_value = "8", value_parser = parse_count, allow_negative_numbers = true)]
+    pub symbols: u64,
+
+    /// Seed for the synthetic sources: the same seed, the same events.
+    #[arg(long, default_value_t = 42)]
+    pub seed: u64,
+}
+
+impl SyntheticArgs {
+    /// The library's settings.
+    pub fn options(&self) -> SyntheticOptions {
+        let count = |v: u64| usize::try_from(v).unwrap_or(usize::MAX);
+        SyntheticOptions {
+            sensors: count(self.sensors),
+            symbols: count(self.symbols),
+            seed: self.seed,
+        }
     }
 }
 

@@ -2,29 +2,31 @@
 
 use super::FlagError;
 use super::commands::CodecsArg;
-use super::common::OutputArgs;
+use super::common::{OutputArgs, SyntheticArgs};
 use super::values::{parse_bytes, parse_count, parse_duration, parse_rate};
 use clap::{Args, ValueEnum};
 use slotlab::ingest::{
     HugePages, IngestConfig, InputFormat, OnFull, ParseOptions, SinkKind, SourceSpec,
 };
 use slotlab_stream::StreamConfig;
-use slotlab_stream::source::{Sensors, Ticks};
-use std::path::PathBuf;
 
 /// `slotlab ingest` flags.
 #[derive(Debug, Args)]
 pub struct IngestArgs {
     /// Where events come from: `sensors` (a seeded thermometer fleet),
-    /// `ticks` (seeded trades), a file of NDJSON or CSV lines, or `-` for
-    /// standard input, read as it arrives.
+    /// `ticks` (seeded trades), `lesson` (the lesson's readings), a file of
+    /// NDJSON or CSV lines, or `-` for standard input, read as it arrives.
     ///
     /// NDJSON: one object per line, a timestamp (integer epoch milliseconds
     /// or an RFC 3339 string such as 2026-01-01T00:00:00Z), an optional
     /// series key, numeric fields. CSV: a header row naming the same
     /// columns. The first good line (or the header) fixes the fields; a line
     /// that does not match is rejected with its line number.
-    #[arg(long, default_value = "sensors", value_name = "sensors|ticks|FILE|-")]
+    #[arg(
+        long,
+        default_value = "sensors",
+        value_name = "sensors|ticks|lesson|FILE|-"
+    )]
     pub source: String,
 
     /// Where events are stored [default: all, one after the other on the
@@ -75,17 +77,8 @@ pub struct IngestArgs {
     #[arg(long)]
     pub strict: bool,
 
-    /// Sensors in the fleet (`--source sensors`).
-    #[arg(long, default_value = "100", value_parser = parse_count, allow_negative_numbers = true)]
-    pub sensors: u64,
-
-    /// Symbols traded (`--source ticks`).
-    #[arg(long, default_value = "8", value_parser = parse_count, allow_negative_numbers = true)]
-    pub symbols: u64,
-
-    /// Seed for the synthetic sources: the same seed, the same events.
-    #[arg(long, default_value_t = 42)]
-    pub seed: u64,
+    #[command(flatten)]
+    pub synthetic: SyntheticArgs,
 
     /// Batches each channel holds: with --batch, what bounds the memory
     /// in flight.
@@ -191,25 +184,12 @@ impl IngestArgs {
     /// The library's configuration, or what is wrong with the flags.
     pub fn config(&self) -> Result<(IngestConfig, Vec<SinkKind>), FlagError> {
         let count = |v: u64| usize::try_from(v).unwrap_or(usize::MAX);
-        let synthetic = matches!(self.source.as_str(), "sensors" | "ticks");
+        let source = SourceSpec::parse(&self.source, &self.synthetic.options());
+        let synthetic = source.is_synthetic();
         let input = self.input.map(|i| match i {
             InputChoice::Ndjson => InputFormat::Ndjson,
             InputChoice::Csv => InputFormat::Csv,
         });
-        let source = match self.source.as_str() {
-            "sensors" => SourceSpec::Sensors(Sensors::new(count(self.sensors), 1000, self.seed)),
-            "ticks" => SourceSpec::Ticks(Ticks::new(count(self.symbols), self.seed)),
-            "-" => SourceSpec::Stdin {
-                format: input.unwrap_or(InputFormat::Ndjson),
-            },
-            path => {
-                let path = PathBuf::from(path);
-                let format = input
-                    .or_else(|| InputFormat::from_path(&path))
-                    .unwrap_or(InputFormat::Ndjson);
-                SourceSpec::File { path, format }
-            }
-        };
         if synthetic && self.input.is_some() {
             return Err(FlagError::new(
                 "--input",
@@ -228,7 +208,7 @@ impl IngestArgs {
         }
         let sinks = match (self.sink, &source) {
             (Some(choice), _) => choice.sinks(),
-            (None, SourceSpec::Stdin { .. }) => vec![SinkKind::Stream],
+            (None, SourceSpec::Stdin) => vec![SinkKind::Stream],
             (None, _) => SinkKind::ALL.to_vec(),
         };
         let events = match (self.events, self.duration) {
@@ -236,6 +216,7 @@ impl IngestArgs {
             (events, _) => events,
         };
         let mut config = IngestConfig::new(source, sinks[0]);
+        config.input = input;
         config.events = events;
         config.duration = self.duration;
         config.rate = self.rate;
@@ -295,13 +276,8 @@ mod tests {
         assert_eq!(sinks, [SinkKind::Stream]);
         assert_eq!(config.events, None);
         let (config, _) = parse(&["--source", "x.csv", "--sink", "slots"]).unwrap();
-        assert!(matches!(
-            config.source,
-            SourceSpec::File {
-                format: InputFormat::Csv,
-                ..
-            }
-        ));
+        assert!(matches!(config.source, SourceSpec::File(_)));
+        assert_eq!(config.input_format(), InputFormat::Csv);
         let (config, _) = parse(&["--duration", "2s"]).unwrap();
         assert_eq!(config.events, None);
         assert!(

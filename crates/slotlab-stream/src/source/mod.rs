@@ -13,10 +13,12 @@
 //! ```
 
 mod csv;
+mod spec;
 mod synthetic;
 pub mod time;
 
 pub use csv::{BadRow, CsvEvents, CsvOptions, read_csv};
+pub use spec::{SourceSpec, SyntheticOptions};
 pub use synthetic::{Lesson, Sensors, SyntheticSource, Ticks};
 
 use crate::{Batch, Column, Num, Schema, Stream, StreamConfig, StreamError};

@@ -92,11 +92,14 @@ struct SensorState {
 
 impl Default for Sensors {
     fn default() -> Self {
-        Self::new(100, 1000, 42)
+        Self::new(100, Self::ONE_PER_SECOND_MS, 42)
     }
 }
 
 impl Sensors {
+    /// A reading per sensor each second: the fleet's usual interval.
+    pub const ONE_PER_SECOND_MS: i64 = 1000;
+
     /// A fleet of `sensors` reporting every `interval_ms`, seeded.
     pub fn new(sensors: usize, interval_ms: i64, seed: u64) -> Self {
         Self {

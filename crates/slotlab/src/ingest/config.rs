@@ -2,49 +2,23 @@
 //! what happens when the pipeline is full, and into which sink.
 
 use super::{InputFormat, ParseOptions, SinkKind};
-use slotlab_stream::source::{Sensors, Ticks};
+use slotlab_stream::source::SourceSpec;
 use slotlab_stream::{CodecPolicy, StreamConfig};
-use std::path::PathBuf;
 use std::time::Duration;
 
-/// Where events come from.
-#[derive(Debug, Clone)]
-pub enum SourceSpec {
-    /// A seeded sensor fleet.
-    Sensors(Sensors),
-    /// A seeded tick feed.
-    Ticks(Ticks),
-    /// A file of lines.
-    File {
-        /// The file.
-        path: PathBuf,
-        /// How its lines are written.
-        format: InputFormat,
-    },
-    /// Standard input, read as it arrives.
-    Stdin {
-        /// How its lines are written.
-        format: InputFormat,
-    },
-}
-
-impl SourceSpec {
-    /// A short description, e.g. `sensors (100, seed 42)`.
-    pub fn describe(&self) -> String {
-        match self {
-            SourceSpec::Sensors(s) => format!(
-                "sensors ({} sensors, a reading per {} ms each, seed {})",
-                s.sensors, s.interval_ms, s.seed
-            ),
-            SourceSpec::Ticks(t) => format!("ticks ({} symbols, seed {})", t.symbols, t.seed),
-            SourceSpec::File { path, format } => format!("{} ({format})", path.display()),
-            SourceSpec::Stdin { format } => format!("stdin ({format})"),
-        }
-    }
-
-    /// True for the generated sources.
-    pub fn is_synthetic(&self) -> bool {
-        matches!(self, SourceSpec::Sensors(_) | SourceSpec::Ticks(_))
+/// A source as ingestion describes it in reports, e.g. `sensors (100
+/// sensors, a reading per 1000 ms each, seed 42)`, `events.ndjson (ndjson)`.
+pub fn describe_source(source: &SourceSpec, format: InputFormat) -> String {
+    match source {
+        SourceSpec::Sensors(s) => format!(
+            "sensors ({} sensors, a reading per {} ms each, seed {})",
+            s.sensors, s.interval_ms, s.seed
+        ),
+        SourceSpec::Ticks(t) => format!("ticks ({} symbols, seed {})", t.symbols, t.seed),
+        SourceSpec::Lesson => "the lesson's readings (timestamp=i, value=i*0.1)".to_owned(),
+        SourceSpec::File(path) => format!("{} ({format})", path.display()),
+        SourceSpec::Stdin => format!("stdin ({format})"),
+        _ => "another source".to_owned(),
     }
 }
 
@@ -71,6 +45,9 @@ impl std::fmt::Display for OnFull {
 pub struct IngestConfig {
     /// Where events come from.
     pub source: SourceSpec,
+    /// How the lines of a file or stdin are written (`None`: from the
+    /// file's extension, else NDJSON).
+    pub input: Option<InputFormat>,
     /// Where they are stored.
     pub sink: SinkKind,
     /// Stop intake after this many events (lines, for files) have been
@@ -138,6 +115,7 @@ impl IngestConfig {
     pub fn new(source: SourceSpec, sink: SinkKind) -> Self {
         Self {
             source,
+            input: None,
             sink,
             events: None,
             duration: None,
@@ -163,4 +141,17 @@ impl IngestConfig {
 /// of the system; `None` where that cannot be read.
 pub fn default_memory_budget() -> Option<u64> {
     crate::measure::system::available_memory_bytes().map(|b| b / 10 * 7)
+}
+
+impl IngestConfig {
+    /// How the input's lines are written: `input`, else the file's
+    /// extension, else NDJSON (synthetic sources have no lines).
+    pub fn input_format(&self) -> InputFormat {
+        self.input
+            .or_else(|| match &self.source {
+                SourceSpec::File(path) => InputFormat::from_path(path),
+                _ => None,
+            })
+            .unwrap_or(InputFormat::Ndjson)
+    }
 }

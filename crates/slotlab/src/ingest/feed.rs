@@ -3,9 +3,9 @@
 
 use super::Ended;
 use super::shared::{Shared, nanos_since};
-use super::{EventBatch, IngestError, InputFormat, OnFull, SourceSpec};
+use super::{EventBatch, IngestError, InputFormat, OnFull};
 use crossbeam_channel::{Sender, TrySendError};
-use slotlab_stream::source::{Sensors, SyntheticSource, Ticks};
+use slotlab_stream::source::{Lesson, Sensors, SourceSpec, SyntheticSource, Ticks};
 use std::fs::File;
 use std::io::{BufRead, BufReader, ErrorKind, Read};
 use std::sync::atomic::Ordering::Relaxed;
@@ -65,6 +65,7 @@ const MAX_NAP: Duration = Duration::from_millis(10);
 /// An opened source, ready to run on its own thread.
 #[derive(Debug)]
 pub(super) enum Input {
+    Lesson(Lesson),
     Sensors(Sensors),
     Ticks(Ticks),
     File(File, InputFormat),
@@ -74,11 +75,12 @@ pub(super) enum Input {
 impl Input {
     /// Opens `spec` (a file is opened here, so a missing one is reported
     /// before any thread starts).
-    pub fn open(spec: &SourceSpec) -> Result<Self, IngestError> {
+    pub fn open(spec: &SourceSpec, format: InputFormat) -> Result<Self, IngestError> {
         Ok(match spec {
+            SourceSpec::Lesson => Input::Lesson(Lesson::default()),
             SourceSpec::Sensors(s) => Input::Sensors(s.clone()),
             SourceSpec::Ticks(t) => Input::Ticks(t.clone()),
-            SourceSpec::File { path, format } => {
+            SourceSpec::File(path) => {
                 let file = File::open(path).map_err(|source| IngestError::Open {
                     path: path.clone(),
                     source,
@@ -86,9 +88,10 @@ impl Input {
                 if file.metadata().is_ok_and(|m| m.is_dir()) {
                     return Err(IngestError::Directory { path: path.clone() });
                 }
-                Input::File(file, *format)
+                Input::File(file, format)
             }
-            SourceSpec::Stdin { format } => Input::Stdin(*format),
+            SourceSpec::Stdin => Input::Stdin(format),
+            _ => return Err(IngestError::UnknownSource),
         })
     }
 
@@ -96,13 +99,14 @@ impl Input {
     pub fn format(&self) -> InputFormat {
         match self {
             Input::File(_, format) | Input::Stdin(format) => *format,
-            Input::Sensors(_) | Input::Ticks(_) => InputFormat::Ndjson,
+            Input::Lesson(_) | Input::Sensors(_) | Input::Ticks(_) => InputFormat::Ndjson,
         }
     }
 
     /// Feeds the pipeline until the input ends, the plan's limit or a stop.
     pub fn run(self, out: Sender<Packet>, plan: &Plan, shared: &Shared) {
         match self {
+            Input::Lesson(l) => generate(l, &out, plan, shared),
             Input::Sensors(s) => generate(s, &out, plan, shared),
             Input::Ticks(t) => generate(t, &out, plan, shared),
             Input::File(file, _) => read_lines(file, &out, plan, shared),

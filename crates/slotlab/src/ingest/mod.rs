@@ -34,9 +34,10 @@ mod pipeline;
 mod shared;
 mod sink;
 
-pub use config::{HugePages, IngestConfig, OnFull, SourceSpec, default_memory_budget};
+pub use config::{HugePages, IngestConfig, OnFull, default_memory_budget, describe_source};
 pub use outcome::{Ended, IngestError, IngestRun};
 pub use pipeline::run;
+pub use slotlab_stream::source::SourceSpec;
 
 pub use metrics::{LatencySummary, Live, QueueStats};
 pub use parse::{BadLine, InputFormat, ParseOptions};

@@ -78,6 +78,9 @@ pub enum IngestError {
         /// The directory.
         path: std::path::PathBuf,
     },
+    /// A kind of source this version of the pipeline does not know.
+    #[error("this source cannot feed the ingestion pipeline")]
+    UnknownSource,
     /// A channel of no batches, or batches of no events.
     #[error("the queue and batch sizes must be at least 1")]
     EmptyQueueOrBatch,

@@ -1,6 +1,7 @@
 //! The pipeline itself: three named threads joined by bounded channels,
 //! started, watched and drained by [`run`].
 
+use super::config::describe_source;
 use super::feed::{self, Packet, Plan};
 use super::metrics::{Latency, QueueSampler};
 use super::shared::{Shared, nanos_since};
@@ -46,7 +47,7 @@ pub fn run(
     {
         return Err(IngestError::BadRate(rate));
     }
-    let input = feed::Input::open(&config.source)?;
+    let input = feed::Input::open(&config.source, config.input_format())?;
     let wanted = config.huge_pages.wanted(config.rate);
     let huge_pages =
         HugePagesGuard(crate::measure::system::set_transparent_huge_pages(wanted).ok());
@@ -136,7 +137,7 @@ pub fn run(
     let accepted = shared.accepted.load(Relaxed);
     Ok(IngestRun {
         sink: config.sink,
-        source: config.source.describe(),
+        source: describe_source(&config.source, config.input_format()),
         schema: parsed.schema,
         series: parsed.series,
         accepted,

@@ -88,7 +88,7 @@ fn run(
     stop: &Stop,
     on_tick: &mut dyn FnMut(SinkKind, &Live),
 ) -> Result<Results, LabError> {
-    if sinks.len() > 1 && matches!(config.source, SourceSpec::Stdin { .. }) {
+    if sinks.len() > 1 && matches!(config.source, SourceSpec::Stdin) {
         return Err(crate::ingest::IngestError::StdinToSeveralSinks.into());
     }
     let mut runs = Vec::new();
@@ -325,7 +325,7 @@ fn notes(config: &IngestConfig, runs: &[IngestRun]) -> Vec<String> {
     notes.push(format!(
         "Workload: {}, {limit}, {rate}. Each sink got the same workload in turn, one run each, \
          on this machine's {} cores (figures vary with load; compare rows of one run).",
-        config.source.describe(),
+        crate::ingest::describe_source(&config.source, config.input_format()),
         crate::measure::system::cores()
     ));
     if runs.len() > 1 {

@@ -79,6 +79,10 @@ pub enum LabError {
     /// An ingestion run could not start.
     #[error(transparent)]
     Ingest(#[from] crate::ingest::IngestError),
+    /// The stream experiment reads a synthetic source or a CSV file, not
+    /// standard input (`ingest` reads that).
+    #[error("the stream experiment reads a synthetic source or a CSV file, not standard input")]
+    NotAFileSource,
     /// A source gave no events to measure.
     #[error("the source gave no events")]
     NoEvents,

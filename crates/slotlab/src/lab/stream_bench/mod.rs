@@ -15,54 +15,25 @@ use crate::measure::{
 };
 use baselines::whole_series_rows;
 use held::{MAX_RECORD_FIELDS, cpython_row, records_row, slots_row};
-use slotlab_stream::source::{
-    CsvOptions, Events, Lesson, Sensors, SyntheticSource, Ticks, read_csv,
-};
+use slotlab_stream::source::{CsvOptions, Events, Lesson, SourceSpec, SyntheticSource, read_csv};
 use slotlab_stream::{CodecPolicy, Stream, StreamConfig};
 use std::collections::BTreeMap;
-use std::path::PathBuf;
 
-/// Where the events come from.
-#[derive(Debug, Clone, PartialEq)]
-pub enum StreamSource {
-    /// The lesson's readings: timestamp `i`, value `i*0.1`.
-    Lesson,
-    /// A seeded sensor fleet.
-    Sensors {
-        /// Sensors.
-        sensors: usize,
-        /// Seed.
-        seed: u64,
-    },
-    /// Seeded financial ticks.
-    Ticks {
-        /// Symbols.
-        symbols: usize,
-        /// Seed.
-        seed: u64,
-    },
-    /// A CSV file.
-    Csv {
-        /// The file.
-        path: PathBuf,
-        /// Stop at the first bad row.
-        strict: bool,
-    },
-}
-
-impl StreamSource {
-    /// A short description for method lines.
-    pub fn describe(&self) -> String {
-        match self {
-            StreamSource::Lesson => "the lesson's readings (timestamp=i, value=i*0.1)".into(),
-            StreamSource::Sensors { sensors, seed } => {
-                format!("a fleet of {sensors} sensors (seed {seed}, one reading per second each)")
-            }
-            StreamSource::Ticks { symbols, seed } => {
-                format!("ticks in {symbols} symbols (seed {seed}; price on a cent grid, size)")
-            }
-            StreamSource::Csv { path, .. } => format!("{}", path.display()),
-        }
+/// A source as the stream experiment describes it in method lines.
+pub fn describe_source(source: &SourceSpec) -> String {
+    match source {
+        SourceSpec::Lesson => "the lesson's readings (timestamp=i, value=i*0.1)".into(),
+        SourceSpec::Sensors(s) => format!(
+            "a fleet of {} sensors (seed {}, one reading per second each)",
+            s.sensors, s.seed
+        ),
+        SourceSpec::Ticks(t) => format!(
+            "ticks in {} symbols (seed {}; price on a cent grid, size)",
+            t.symbols, t.seed
+        ),
+        SourceSpec::File(path) => format!("{}", path.display()),
+        SourceSpec::Stdin => "standard input".to_owned(),
+        _ => "another source".to_owned(),
     }
 }
 
@@ -72,8 +43,10 @@ impl StreamSource {
 /// with an interpreter, the events are also held as CPython slots objects.
 #[derive(Debug)]
 pub struct StreamBench {
-    /// Where the events come from.
-    pub source: StreamSource,
+    /// Where the events come from: a synthetic source, or a CSV file.
+    pub source: SourceSpec,
+    /// CSV: stop at the first bad row.
+    pub strict: bool,
     /// Events per sealed chunk.
     pub chunk_len: usize,
     /// Codecs the chunks may choose from.
@@ -90,7 +63,7 @@ impl Experiment for StreamBench {
     }
 
     fn title(&self, _: &Context<'_>) -> String {
-        format!("stream {}", self.source.describe())
+        format!("stream {}", describe_source(&self.source))
     }
 
     fn steps(&self, _: &Context<'_>) -> Option<u64> {
@@ -120,13 +93,16 @@ fn load(config: &StreamBench, n: u64, notes: &mut Vec<String>) -> Result<Events,
         }
     };
     match &config.source {
-        StreamSource::Lesson => synthetic(Lesson::default().generate(n)),
-        StreamSource::Sensors { sensors, seed } => {
-            synthetic(Sensors::new(*sensors, 1000, *seed).generate(n))
-        }
-        StreamSource::Ticks { symbols, seed } => synthetic(Ticks::new(*symbols, *seed).generate(n)),
-        StreamSource::Csv { path, strict } => {
-            let read = read_csv(path, CsvOptions { strict: *strict })?;
+        SourceSpec::Lesson => synthetic(Lesson::default().generate(n)),
+        SourceSpec::Sensors(sensors) => synthetic(sensors.clone().generate(n)),
+        SourceSpec::Ticks(ticks) => synthetic(ticks.clone().generate(n)),
+        SourceSpec::File(path) => {
+            let read = read_csv(
+                path,
+                CsvOptions {
+                    strict: config.strict,
+                },
+            )?;
             let fields: Vec<String> = read
                 .events
                 .schema
@@ -158,13 +134,14 @@ fn load(config: &StreamBench, n: u64, notes: &mut Vec<String>) -> Result<Events,
             }
             Ok(read.events)
         }
+        _ => Err(LabError::NotAFileSource),
     }
 }
 
 /// Runs encode and decode, then the comparison rows.
 fn run(config: &StreamBench, cx: &mut Context<'_>) -> Result<(Results, Stream), LabError> {
     let (clock, plan) = (cx.clock, cx.plan);
-    if !matches!(config.source, StreamSource::Csv { .. }) {
+    if !matches!(config.source, SourceSpec::File(_)) {
         // Events, stream, records and objects all at once: the dict
         // layout's estimate (the largest per object) bounds them.
         super::lesson::check_fits(super::lesson::LessonLayout::Dict, cx.n)?;
@@ -324,7 +301,7 @@ fn stream_row(
         "stream: {} appended one by one into {}-event chunks per series, {policy}; time = encode \
          (append + seal, {}), decode (every series scanned whole) in extra; bytes = encoded \
          columns + series keys held",
-        config.source.describe(),
+        describe_source(&config.source),
         config.chunk_len,
         plan.describe(),
     );
@@ -388,8 +365,8 @@ fn goals(
         .find(|m| m.layout.starts_with("pco"))
         .map_or(f64::NAN, |m| m.bytes_per_object);
     let size_goal = match config.source {
-        StreamSource::Lesson => Some((LESSON_GOAL_BYTES, "the lesson's readings")),
-        StreamSource::Csv { .. } => Some((
+        SourceSpec::Lesson => Some((LESSON_GOAL_BYTES, "the lesson's readings")),
+        SourceSpec::File(_) => Some((
             REAL_DATA_GOAL_BYTES,
             "real data (the goal set for hourly temperatures)",
         )),
