@@ -136,18 +136,10 @@ fn lesson_command(args: &LessonArgs, quiet: bool) -> anyhow::Result<ExitCode> {
 }
 
 fn compare_command(args: &CompareArgs, quiet: bool) -> anyhow::Result<ExitCode> {
-    let format = format_of(&args.output, Format::Table)?;
     let mut compare = Compare {
         bandwidth_probe_bytes: (!args.no_bandwidth).then(bandwidth::default_probe_bytes),
     };
-    let settings = settings(
-        args.n,
-        &args.repeat,
-        args.runtimes.rust(),
-        args.runtimes.python(),
-    );
-    let results = measure(&mut compare, &settings, Progress::new(quiet))?;
-    emit_results(&results, format, &args.output)
+    measure_command(&mut compare, &args.measure, quiet)
 }
 
 fn explain_command(args: &ExplainArgs) -> anyhow::Result<ExitCode> {
@@ -222,7 +214,7 @@ fn sweep_command(args: &SweepArgs, quiet: bool) -> anyhow::Result<ExitCode> {
     emit_results(&results, format, &args.output)
 }
 
-/// `access` and `gc`: N objects in both runtimes.
+/// `compare`, `access` and `gc`: N objects in both runtimes.
 fn measure_command(
     experiment: &mut dyn Experiment,
     args: &MeasureArgs,

@@ -10,27 +10,17 @@ use std::path::PathBuf;
 /// `slotlab compare` flags.
 #[derive(Debug, Args)]
 pub struct CompareArgs {
-    /// Readings per case: 1000000, 1_000_000 or 1e6.
-    #[arg(long, default_value = "1000000", value_parser = parse_count, allow_negative_numbers = true)]
-    pub n: u64,
-
     #[command(flatten)]
-    pub repeat: RepeatArgs,
-
-    #[command(flatten)]
-    pub runtimes: RuntimeArgs,
+    pub measure: MeasureArgs,
 
     /// Skip the memory-bandwidth probe (a sequential read of 4× the largest
     /// cache, 256 MiB to 2 GiB) that the record layouts are judged against.
     #[arg(long)]
     pub no_bandwidth: bool,
-
-    #[command(flatten)]
-    pub output: OutputArgs,
 }
 
 /// Flags of the commands that measure N objects in both runtimes
-/// (`access`, `gc`).
+/// (`compare`, `access`, `gc`).
 #[derive(Debug, Args)]
 pub struct MeasureArgs {
     /// Objects: 1000000, 1_000_000 or 1e6.

@@ -186,9 +186,7 @@ fn measurement(
 /// writes of `r.value`. `on_step` is called with a label before each.
 fn run(cx: &mut Context<'_>) -> Result<Results, LabError> {
     let n = cx.n;
-    if cx.rust {
-        super::lesson::check_fits(super::lesson::LessonLayout::Dict, n)?;
-    }
+    super::lesson::refuse_unfit(cx)?;
     // Cloned so that steps can be reported while it is in use.
     let python = cx.python.clone();
     let mut measurements = Vec::new();

@@ -56,9 +56,7 @@ fn percentile(sorted: &[f64], q: f64) -> f64 {
 /// Runs the Rust full traces and frees, and CPython's collections.
 fn run(cx: &mut Context<'_>) -> Result<Results, LabError> {
     let n = cx.n;
-    if cx.rust {
-        super::lesson::check_fits(super::lesson::LessonLayout::Dict, n)?;
-    }
+    super::lesson::refuse_unfit(cx)?;
     // Cloned so that steps can be reported while it is in use.
     let python = cx.python.clone();
     let mut measurements = Vec::new();

@@ -235,6 +235,15 @@ impl Workload {
     }
 }
 
+/// What the N-object experiments (access, gc) check first: with the Rust
+/// side on, N readings of the largest layout (dict objects) must fit.
+pub(crate) fn refuse_unfit(cx: &Context<'_>) -> Result<(), LabError> {
+    if cx.rust {
+        check_fits(LessonLayout::Dict, cx.n)?;
+    }
+    Ok(())
+}
+
 /// What one pilot run says about memory for a given N.
 #[derive(Debug, Clone, Copy, PartialEq)]
 pub struct MemoryEstimate {
