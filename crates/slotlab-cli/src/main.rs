@@ -11,6 +11,7 @@ use cli::{
     ReportArgs, StreamArgs, SweepArgs,
 };
 use progress::Progress;
+use slotlab::ingest::Storage;
 use slotlab::lab::LabError;
 use slotlab::lab::access::Access;
 use slotlab::lab::compare::Compare;
@@ -18,7 +19,7 @@ use slotlab::lab::experiment::{self, Context, Experiment, Settings};
 use slotlab::lab::explain;
 use slotlab::lab::gc::Gc;
 use slotlab::lab::ingest_bench::IngestBench;
-use slotlab::lab::lesson::{Lesson, LessonLayout};
+use slotlab::lab::lesson::Lesson;
 use slotlab::lab::stream_bench::StreamBench;
 use slotlab::lab::suite;
 use slotlab::lab::sweep::{self, Sweep};
@@ -158,9 +159,9 @@ fn explain_command(args: &ExplainArgs) -> anyhow::Result<ExitCode> {
         // CPython's counterpart of each layout; columns have none in the
         // standard library.
         let case = match layout {
-            LessonLayout::Dict => Some(PyCase::Dict),
-            LessonLayout::Slots => Some(PyCase::Slots),
-            LessonLayout::Record => Some(PyCase::DataclassSlots),
+            Storage::Dict => Some(PyCase::Dict),
+            Storage::Slots => Some(PyCase::Slots),
+            Storage::Record => Some(PyCase::DataclassSlots),
             _ => None,
         };
         if let (Some(python), Some(case)) = (&python, case) {

@@ -17,7 +17,8 @@
 //! Speed is judged here, never in tests: the machines are shared and noisy,
 //! so both sides run back to back and only their ratios are reported.
 
-use slotlab::lab::lesson::{self as exercise, LessonConfig, LessonLayout};
+use slotlab::ingest::Storage;
+use slotlab::lab::lesson::{self as exercise, LessonConfig};
 use slotlab::measure::alloc::PreferredBacking;
 use slotlab::measure::{Measurement, MonotonicClock, RepeatPlan, TimeStats, TrackingAllocator};
 use slotlab::python::lesson::{self, LessonCase};
@@ -88,7 +89,7 @@ fn main() {
 
     let clock = MonotonicClock::new();
     let mut rust: Vec<Measurement> = Vec::new();
-    for layout in LessonLayout::ALL {
+    for layout in Storage::LESSON {
         let config = LessonConfig {
             n,
             layout,

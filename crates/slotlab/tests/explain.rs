@@ -1,8 +1,8 @@
 //! `explain`'s Rust anatomy: measured step by step, it must add up to what
 //! the seed exercise measures for a whole list.
 
+use slotlab::ingest::Storage;
 use slotlab::lab::explain;
-use slotlab::lab::lesson::LessonLayout;
 use slotlab::lab::lesson::{self, LessonConfig};
 use slotlab::measure::{FakeClock, RepeatPlan, TrackingAllocator};
 use std::time::Duration;
@@ -10,7 +10,7 @@ use std::time::Duration;
 #[global_allocator]
 static ALLOC: TrackingAllocator = TrackingAllocator::new();
 
-fn seed_bytes_per_object(layout: LessonLayout) -> f64 {
+fn seed_bytes_per_object(layout: Storage) -> f64 {
     let config = LessonConfig {
         n: 1000,
         layout,
@@ -27,7 +27,7 @@ fn seed_bytes_per_object(layout: LessonLayout) -> f64 {
 
 #[test]
 fn the_parts_add_up_to_the_seed_exercise() {
-    for layout in LessonLayout::ALL {
+    for layout in Storage::LESSON {
         let anatomy = explain::rust(layout).unwrap();
         let total: f64 = anatomy.parts.iter().map(|p| p.bytes).sum();
         assert_eq!(total, seed_bytes_per_object(layout), "{layout}");
@@ -39,7 +39,7 @@ fn the_parts_add_up_to_the_seed_exercise() {
 #[test]
 #[cfg(target_pointer_width = "64")]
 fn a_slots_reading_is_a_list_slot_and_one_40_byte_block() {
-    let anatomy = explain::rust(LessonLayout::Slots).unwrap();
+    let anatomy = explain::rust(Storage::Slots).unwrap();
     let bytes: Vec<f64> = anatomy.parts.iter().map(|p| p.bytes).collect();
     assert_eq!(bytes, [8.0, 40.0, 0.0, 0.0]);
     assert_eq!(anatomy.parts[1].blocks, Some(1.0));
@@ -62,7 +62,7 @@ fn a_slots_reading_is_a_list_slot_and_one_40_byte_block() {
 
 #[test]
 fn a_dict_reading_allocates_its_table_on_the_first_attribute() {
-    let anatomy = explain::rust(LessonLayout::Dict).unwrap();
+    let anatomy = explain::rust(Storage::Dict).unwrap();
     let blocks: Vec<f64> = anatomy.parts.iter().map(|p| p.blocks.unwrap()).collect();
     assert_eq!(blocks[1..], [1.0, 2.0, 0.0]);
     assert!(anatomy.block.unwrap().dict_offset.is_some());
@@ -70,7 +70,7 @@ fn a_dict_reading_allocates_its_table_on_the_first_attribute() {
 
 #[test]
 fn a_record_is_16_bytes_inline_with_offsets_and_no_padding() {
-    for layout in [LessonLayout::Record, LessonLayout::Columns] {
+    for layout in [Storage::Record, Storage::Columns] {
         let anatomy = explain::rust(layout).unwrap();
         let total: f64 = anatomy.parts.iter().map(|p| p.bytes).sum();
         assert_eq!(total, 16.0, "{layout}");

@@ -2,8 +2,8 @@
 //! bounded memory, exact holdings, bad input.
 
 use slotlab::ingest::{
-    self, BLOCK_EVENTS, Ended, IngestConfig, IngestRun, InputFormat, OnFull, SinkKind, SourceSpec,
-    Stop,
+    self, BLOCK_EVENTS, Ended, IngestConfig, IngestRun, InputFormat, OnFull, SourceSpec, Stop,
+    Storage,
 };
 use slotlab::measure::TrackingAllocator;
 use slotlab_stream::source::Sensors;
@@ -50,7 +50,7 @@ fn run_and_stop(config: &IngestConfig, after: Duration) -> IngestRun {
 
 #[test]
 fn a_stop_mid_run_stores_every_accepted_event_in_every_sink() {
-    for sink in SinkKind::ALL {
+    for sink in Storage::ALL {
         // No limit: only the stop ends it.
         let config = IngestConfig::new(sensors(), sink);
         let run = run_and_stop(&config, Duration::from_millis(150));
@@ -68,7 +68,7 @@ fn a_stop_mid_run_stores_every_accepted_event_in_every_sink() {
 
 #[test]
 fn a_limit_is_met_exactly_and_read_back() {
-    for sink in SinkKind::ALL {
+    for sink in Storage::ALL {
         let mut config = IngestConfig::new(sensors(), sink);
         config.events = Some(12_345);
         config.batch = 1000;
@@ -86,7 +86,7 @@ fn a_limit_is_met_exactly_and_read_back() {
 
 #[test]
 fn drop_mode_sheds_and_counts_what_a_slow_sink_cannot_take() {
-    let mut config = IngestConfig::new(sensors(), SinkKind::Columns);
+    let mut config = IngestConfig::new(sensors(), Storage::Columns);
     config.events = Some(400_000);
     config.batch = 1000;
     config.queue = 2;
@@ -115,7 +115,7 @@ fn drop_mode_sheds_and_counts_what_a_slow_sink_cannot_take() {
 #[test]
 fn a_source_outrunning_a_slow_sink_is_held_back_by_the_channels() {
     let (queue, batch) = (4, 1024);
-    let mut config = IngestConfig::new(sensors(), SinkKind::Columns);
+    let mut config = IngestConfig::new(sensors(), Storage::Columns);
     config.queue = queue;
     config.batch = batch;
     // The sink takes nothing until the stop, so everything accepted
@@ -160,10 +160,10 @@ fn row_and_column_sinks_hold_exactly_their_blocks() {
     // From four full blocks to eight, the sink adds four blocks and its
     // list of blocks grows from four entries to eight; nothing else.
     let block = BLOCK_EVENTS as u64;
-    let record = held(SinkKind::Record, 8) - held(SinkKind::Record, 4);
+    let record = held(Storage::Record, 8) - held(Storage::Record, 4);
     // A row: series id, timestamp, value, 8 bytes each.
     assert_eq!(record, 4 * block * 24 + 4 * size_of::<Vec<u64>>() as u64);
-    let columns = held(SinkKind::Columns, 8) - held(SinkKind::Columns, 4);
+    let columns = held(Storage::Columns, 8) - held(Storage::Columns, 4);
     // A column block: its series ids (4 bytes), timestamps and values (8
     // each), its schema (one field named "celsius") and its one column.
     let per_block = block * 20
@@ -217,7 +217,7 @@ fn files_are_read_line_by_line_with_bad_lines_named() {
         "csv",
     );
     for (file, format) in [(&ndjson, InputFormat::Ndjson), (&csv, InputFormat::Csv)] {
-        for sink in SinkKind::ALL {
+        for sink in Storage::ALL {
             // The format from the file's extension.
             let config = IngestConfig::new(SourceSpec::File(file.0.clone()), sink);
             assert_eq!(config.input_format(), format);
@@ -242,7 +242,7 @@ fn strict_stops_at_the_first_bad_line_and_keeps_the_good_ones() {
         "{\"timestamp\": 1, \"v\": 1}\n{\"timestamp\": 2, \"v\": 2}\n{\"timestamp\": 3}\n{\"timestamp\": 4, \"v\": 4}\n",
         "ndjson",
     );
-    let mut config = IngestConfig::new(SourceSpec::File(file.0.clone()), SinkKind::Stream);
+    let mut config = IngestConfig::new(SourceSpec::File(file.0.clone()), Storage::Stream);
     config.input = Some(InputFormat::Ndjson);
     config.parse.strict = true;
     let run = run(&config);
@@ -259,7 +259,7 @@ fn a_missing_file_is_an_error_before_anything_runs() {
     let source = SourceSpec::File("/nonexistent/events.ndjson".into());
     let _one_at_a_time = serial();
     let err = ingest::run(
-        &IngestConfig::new(source, SinkKind::Dict),
+        &IngestConfig::new(source, Storage::Dict),
         &Stop::new(),
         &mut |_| {},
     )
@@ -272,7 +272,7 @@ fn a_missing_file_is_an_error_before_anything_runs() {
 
 #[test]
 fn the_memory_budget_stops_intake_and_says_so() {
-    let mut config = IngestConfig::new(sensors(), SinkKind::Dict);
+    let mut config = IngestConfig::new(sensors(), Storage::Dict);
     config.max_memory = Some(1 << 20);
     let run = run(&config);
     assert_eq!(run.ended, Ended::MemoryBudget { limit: 1 << 20 });

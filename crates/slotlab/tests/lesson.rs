@@ -1,7 +1,7 @@
 //! The seed exercise's exact memory cost per layout.
 
+use slotlab::ingest::Storage;
 use slotlab::lab::LabError;
-use slotlab::lab::lesson::LessonLayout;
 use slotlab::lab::lesson::{self, LessonConfig};
 use slotlab::measure::{AllocScope, FakeClock, RepeatPlan, RunKind, TrackingAllocator};
 use slotlab::model::{Instance, Layout, Str, Value};
@@ -12,12 +12,12 @@ static ALLOC: TrackingAllocator = TrackingAllocator::new();
 
 const N: u64 = 1000;
 
-fn run(layout: LessonLayout, plan: RepeatPlan) -> slotlab::measure::Measurement {
+fn run(layout: Storage, plan: RepeatPlan) -> slotlab::measure::Measurement {
     let clock = FakeClock::new(Duration::from_millis(7));
     lesson::run(&LessonConfig { n: N, layout, plan }, &clock, &mut |_| {}).unwrap()
 }
 
-fn once(layout: LessonLayout) -> slotlab::measure::Measurement {
+fn once(layout: Storage) -> slotlab::measure::Measurement {
     run(
         layout,
         RepeatPlan {
@@ -35,7 +35,7 @@ fn expected_sum(n: u64) -> f64 {
 #[test]
 #[cfg(target_pointer_width = "64")]
 fn a_slots_reading_costs_48_requested_bytes_with_its_list_slot() {
-    let m = once(LessonLayout::Slots);
+    let m = once(Storage::Slots);
     // 8 (list slot) + 8 (class pointer) + 2 × 16 (values), one block each.
     assert_eq!(m.peak_bytes, 48 * N);
     assert_eq!(m.bytes_per_object, 48.0);
@@ -47,7 +47,7 @@ fn a_slots_reading_costs_48_requested_bytes_with_its_list_slot() {
 #[test]
 fn records_cost_16_bytes_each_in_a_vec_or_in_columns() {
     // Vec<Reading>: one block of N × 16; RecordVec: two columns of N × 8.
-    for (layout, blocks) in [(LessonLayout::Record, 1), (LessonLayout::Columns, 2)] {
+    for (layout, blocks) in [(Storage::Record, 1), (Storage::Columns, 2)] {
         let m = once(layout);
         assert_eq!(m.peak_bytes, 16 * N, "{layout}");
         assert_eq!(m.allocations, Some(blocks), "{layout}");
@@ -70,7 +70,7 @@ fn a_dict_reading_costs_its_block_plus_its_own_hash_table() {
     assert_eq!(one.live_blocks, 3);
     assert!(one.bytes_now > 40 + 2 * 16, "{one:?}");
 
-    let m = once(LessonLayout::Dict);
+    let m = once(Storage::Dict);
     let list_slot = std::mem::size_of::<Instance>() as u64;
     assert_eq!(m.peak_bytes, N * (list_slot + one.bytes_now as u64));
     assert_eq!(m.allocations, Some(1 + N * 3 + N * one.reallocations));
@@ -104,7 +104,7 @@ fn repetitions_are_timed_with_the_given_clock_and_warmups_unrecorded() {
     let clock = FakeClock::new(Duration::from_millis(7));
     let config = LessonConfig {
         n: 10,
-        layout: LessonLayout::Slots,
+        layout: Storage::Slots,
         plan: RepeatPlan {
             warmup: 2,
             repetitions: std::num::NonZeroU32::new(3).unwrap(),
@@ -119,12 +119,12 @@ fn repetitions_are_timed_with_the_given_clock_and_warmups_unrecorded() {
     assert_eq!(m.extra["iterate_median_s"], 0.007);
     assert_eq!((m.repetitions, m.warmup), (3, 2));
     // Allocation accounting is deterministic: the same every run.
-    assert_eq!(m.peak_bytes, once(LessonLayout::Slots).peak_bytes / N * 10);
+    assert_eq!(m.peak_bytes, once(Storage::Slots).peak_bytes / N * 10);
 }
 
 #[test]
 fn an_n_that_cannot_fit_is_refused_with_both_figures() {
-    let err = lesson::check_fits(LessonLayout::Slots, 1_000_000_000_000_000).unwrap_err();
+    let err = lesson::check_fits(Storage::Slots, 1_000_000_000_000_000).unwrap_err();
     let LabError::TooLarge { estimate, .. } = &err else {
         panic!("{err}")
     };
@@ -135,8 +135,8 @@ fn an_n_that_cannot_fit_is_refused_with_both_figures() {
         "{text}"
     );
     assert!(matches!(
-        lesson::check_fits(LessonLayout::Dict, 0),
+        lesson::check_fits(Storage::Dict, 0),
         Err(LabError::ZeroN)
     ));
-    assert!(lesson::check_fits(LessonLayout::Dict, 1000).is_ok());
+    assert!(lesson::check_fits(Storage::Dict, 1000).is_ok());
 }

@@ -1,7 +1,7 @@
 //! Without the tracking allocator, experiments refuse to report zeros.
 
+use slotlab::ingest::Storage;
 use slotlab::lab::LabError;
-use slotlab::lab::lesson::LessonLayout;
 use slotlab::lab::lesson::{self, LessonConfig};
 use slotlab::measure::{FakeClock, RepeatPlan, alloc};
 use std::time::Duration;
@@ -11,7 +11,7 @@ fn seed_refuses_to_run_uncounted() {
     assert!(!alloc::is_installed());
     let config = LessonConfig {
         n: 10,
-        layout: LessonLayout::Slots,
+        layout: Storage::Slots,
         plan: RepeatPlan::default(),
     };
     let clock = FakeClock::new(Duration::from_millis(1));

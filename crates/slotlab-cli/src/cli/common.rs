@@ -3,7 +3,7 @@
 use super::FlagError;
 use super::values::parse_count;
 use clap::{Args, ValueEnum};
-use slotlab::lab::lesson::LessonLayout;
+use slotlab::ingest::Storage;
 use slotlab::report::Format;
 use slotlab_stream::source::SyntheticOptions;
 use std::path::PathBuf;
@@ -132,13 +132,13 @@ pub enum LayoutChoice {
 
 impl LayoutChoice {
     /// The layouts this choice stands for.
-    pub fn layouts(self) -> Vec<LessonLayout> {
+    pub fn layouts(self) -> Vec<Storage> {
         match self {
-            LayoutChoice::Dict => vec![LessonLayout::Dict],
-            LayoutChoice::Slots => vec![LessonLayout::Slots],
-            LayoutChoice::Record => vec![LessonLayout::Record],
-            LayoutChoice::Columns => vec![LessonLayout::Columns],
-            LayoutChoice::All => LessonLayout::ALL.to_vec(),
+            LayoutChoice::Dict => vec![Storage::Dict],
+            LayoutChoice::Slots => vec![Storage::Slots],
+            LayoutChoice::Record => vec![Storage::Record],
+            LayoutChoice::Columns => vec![Storage::Columns],
+            LayoutChoice::All => Storage::LESSON.to_vec(),
         }
     }
 }

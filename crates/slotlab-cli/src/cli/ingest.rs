@@ -6,7 +6,7 @@ use super::common::{OutputArgs, SyntheticArgs};
 use super::values::{parse_bytes, parse_count, parse_duration, parse_rate};
 use clap::{Args, ValueEnum};
 use slotlab::ingest::{
-    HugePages, IngestConfig, InputFormat, OnFull, ParseOptions, SinkKind, SourceSpec,
+    HugePages, IngestConfig, InputFormat, OnFull, ParseOptions, SourceSpec, Storage,
 };
 use slotlab_stream::StreamConfig;
 
@@ -139,14 +139,14 @@ pub enum SinkChoice {
 
 impl SinkChoice {
     /// The sinks this choice stands for.
-    pub fn sinks(self) -> Vec<SinkKind> {
+    pub fn sinks(self) -> Vec<Storage> {
         match self {
-            SinkChoice::Dict => vec![SinkKind::Dict],
-            SinkChoice::Slots => vec![SinkKind::Slots],
-            SinkChoice::Record => vec![SinkKind::Record],
-            SinkChoice::Columns => vec![SinkKind::Columns],
-            SinkChoice::Stream => vec![SinkKind::Stream],
-            SinkChoice::All => SinkKind::ALL.to_vec(),
+            SinkChoice::Dict => vec![Storage::Dict],
+            SinkChoice::Slots => vec![Storage::Slots],
+            SinkChoice::Record => vec![Storage::Record],
+            SinkChoice::Columns => vec![Storage::Columns],
+            SinkChoice::Stream => vec![Storage::Stream],
+            SinkChoice::All => Storage::ALL.to_vec(),
         }
     }
 }
@@ -182,7 +182,7 @@ pub enum InputChoice {
 
 impl IngestArgs {
     /// The library's configuration, or what is wrong with the flags.
-    pub fn config(&self) -> Result<(IngestConfig, Vec<SinkKind>), FlagError> {
+    pub fn config(&self) -> Result<(IngestConfig, Vec<Storage>), FlagError> {
         let count = |v: u64| usize::try_from(v).unwrap_or(usize::MAX);
         let source = SourceSpec::parse(&self.source, &self.synthetic.options());
         let synthetic = source.is_synthetic();
@@ -208,8 +208,8 @@ impl IngestArgs {
         }
         let sinks = match (self.sink, &source) {
             (Some(choice), _) => choice.sinks(),
-            (None, SourceSpec::Stdin) => vec![SinkKind::Stream],
-            (None, _) => SinkKind::ALL.to_vec(),
+            (None, SourceSpec::Stdin) => vec![Storage::Stream],
+            (None, _) => Storage::ALL.to_vec(),
         };
         let events = match (self.events, self.duration) {
             (None, None) if synthetic => Some(DEFAULT_SYNTHETIC_EVENTS),
@@ -270,10 +270,10 @@ mod tests {
             }
         };
         let (config, sinks) = parse(&[]).unwrap();
-        assert_eq!(sinks, SinkKind::ALL);
+        assert_eq!(sinks, Storage::ALL);
         assert_eq!(config.events, Some(DEFAULT_SYNTHETIC_EVENTS));
         let (config, sinks) = parse(&["--source", "-"]).unwrap();
-        assert_eq!(sinks, [SinkKind::Stream]);
+        assert_eq!(sinks, [Storage::Stream]);
         assert_eq!(config.events, None);
         let (config, _) = parse(&["--source", "x.csv", "--sink", "slots"]).unwrap();
         assert!(matches!(config.source, SourceSpec::File(_)));

@@ -1,7 +1,7 @@
 //! What a run is asked to do: where events come from, how many, how fast,
 //! what happens when the pipeline is full, and into which sink.
 
-use super::{InputFormat, ParseOptions, SinkKind};
+use super::{InputFormat, ParseOptions, Storage};
 use slotlab_stream::source::SourceSpec;
 use slotlab_stream::{CodecPolicy, StreamConfig};
 use std::time::Duration;
@@ -49,7 +49,7 @@ pub struct IngestConfig {
     /// file's extension, else NDJSON).
     pub input: Option<InputFormat>,
     /// Where they are stored.
-    pub sink: SinkKind,
+    pub sink: Storage,
     /// Stop intake after this many events (lines, for files) have been
     /// taken from the source.
     pub events: Option<u64>,
@@ -112,7 +112,7 @@ impl IngestConfig {
     /// stop, as fast as possible, blocking when full, 16 batches of 4,096
     /// events per channel, the stream in 4,096-event chunks with the
     /// hand-written codecs (fast to seal).
-    pub fn new(source: SourceSpec, sink: SinkKind) -> Self {
+    pub fn new(source: SourceSpec, sink: Storage) -> Self {
         Self {
             source,
             input: None,

@@ -9,7 +9,7 @@
 //!   never guessed at. Synthetic events arrive typed and pass through.
 //! - The **store** stage appends events to a [`Sink`], one per layout:
 //!   dict objects, slots objects, record rows, columns, the compressed
-//!   event stream ([`SinkKind`]).
+//!   event stream ([`Storage`]).
 //!
 //! When a stage falls behind, its input channel fills and the stage before
 //! it blocks ([`OnFull::Block`], backpressure), or — [`OnFull::Drop`] — the
@@ -41,7 +41,7 @@ pub use slotlab_stream::source::SourceSpec;
 
 pub use metrics::{LatencySummary, Live, QueueStats};
 pub use parse::{BadLine, InputFormat, ParseOptions};
-pub use sink::{BLOCK_EVENTS, Sink, SinkError, SinkKind, event_class, open_sink};
+pub use sink::{BLOCK_EVENTS, Sink, SinkError, Storage, event_class, open_sink};
 
 use slotlab_stream::Schema;
 use slotlab_stream::source::Events;

@@ -1,7 +1,7 @@
 //! How a run ended and what it did: [`Ended`], [`IngestRun`], and
 //! [`IngestError`] for a run that could not start.
 
-use super::{BadLine, LatencySummary, QueueStats, SinkError, SinkKind};
+use super::{BadLine, LatencySummary, QueueStats, SinkError, Storage};
 use slotlab_stream::Schema;
 use std::time::Duration;
 
@@ -110,7 +110,7 @@ pub enum IngestError {
 #[derive(Debug, Clone)]
 pub struct IngestRun {
     /// The sink.
-    pub sink: SinkKind,
+    pub sink: Storage,
     /// The source, described.
     pub source: String,
     /// The events' fields (`None` when no event was accepted).

@@ -7,7 +7,7 @@ use super::metrics::{Latency, QueueSampler};
 use super::shared::{Shared, nanos_since};
 use super::{
     BadLine, Ended, EventBatch, IngestConfig, IngestError, IngestRun, LatencySummary, Live, Sink,
-    SinkError, SinkKind, Stop, open_sink, parse,
+    SinkError, Stop, Storage, open_sink, parse,
 };
 use crate::measure::{AllocScope, alloc};
 use crossbeam_channel::{Receiver, RecvTimeoutError, Sender};
@@ -283,7 +283,7 @@ struct Stored {
 /// What the store stage is told.
 #[derive(Debug, Clone, Copy)]
 struct StoreSettings {
-    kind: SinkKind,
+    kind: Storage,
     stream: StreamConfig,
     budget: Option<u64>,
     delay: Option<Duration>,

@@ -3,8 +3,8 @@
 //! judged by the figures.
 
 use super::experiment::{Context, Experiment};
-use super::lesson::LessonLayout;
 use super::{LabError, claims, lesson};
+use crate::ingest::Storage;
 use crate::measure::bandwidth::{self, Bandwidth};
 use crate::measure::keys;
 use crate::measure::{Measurement, RepeatPlan, Results, RunKind};
@@ -25,7 +25,7 @@ pub struct Compare {
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub enum Step {
     /// A Rust layout.
-    Rust(LessonLayout),
+    Rust(Storage),
     /// A CPython case in one mode.
     Python(PyCase, PyMode),
     /// The memory-bandwidth probe.
@@ -48,7 +48,7 @@ impl Step {
 pub fn steps(compare: &Compare, rust: bool, python: bool) -> Vec<Step> {
     let mut steps = Vec::new();
     if rust {
-        steps.extend(LessonLayout::ALL.map(Step::Rust));
+        steps.extend(Storage::LESSON.map(Step::Rust));
         if compare.bandwidth_probe_bytes.is_some() {
             steps.push(Step::Bandwidth);
         }
@@ -85,7 +85,7 @@ impl Experiment for Compare {
 
 fn run(compare: &Compare, cx: &mut Context<'_>) -> Result<Results, LabError> {
     if cx.rust {
-        for layout in LessonLayout::ALL {
+        for layout in Storage::LESSON {
             lesson::check_fits(layout, cx.n)?;
         }
     }
@@ -301,7 +301,7 @@ mod tests {
         let compare = Compare::default();
         assert_eq!(
             steps(&compare, true, false),
-            LessonLayout::ALL.map(Step::Rust).to_vec()
+            Storage::LESSON.map(Step::Rust).to_vec()
         );
         assert_eq!(steps(&compare, true, true).len(), 4 + 14);
         assert_eq!(

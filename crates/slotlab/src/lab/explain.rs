@@ -6,7 +6,8 @@
 //! tracemalloc, pympler). Nothing is a constant typed into this file.
 
 use super::LabError;
-use super::lesson::{self, LessonLayout, Reading};
+use super::lesson::{self, Reading};
+use crate::ingest::Storage;
 use crate::measure::{AllocScope, AllocStats, Anatomy, FieldLine, Part, SizeMeasure, alloc};
 use crate::model::{Instance, Layout, Str, Value};
 use crate::python::{PyAnatomy, PyCase, Python};
@@ -16,13 +17,16 @@ use crate::record::{Record, RecordVec, padding_bytes};
 const LIST_PROBE: usize = 1024;
 
 /// Measures one Rust reading under `layout`, step by step.
-pub fn rust(layout: LessonLayout) -> Result<Anatomy, LabError> {
+pub fn rust(layout: Storage) -> Result<Anatomy, LabError> {
     if !alloc::is_installed() {
         return Err(LabError::AllocatorNotInstalled);
     }
-    match layout.model() {
-        Some(model) => rust_object(model),
-        None => Ok(rust_record(layout)),
+    if let Some(model) = layout.model() {
+        return rust_object(model);
+    }
+    match layout {
+        Storage::Record | Storage::Columns => Ok(rust_record(layout)),
+        other => Err(LabError::NotALessonLayout(other)),
     }
 }
 
@@ -74,10 +78,10 @@ fn rust_measures(
 }
 
 /// A typed record, in a `Vec` or in columns.
-fn rust_record(layout: LessonLayout) -> Anatomy {
+fn rust_record(layout: Storage) -> Anatomy {
     let mut parts = Vec::new();
     let scope = AllocScope::start();
-    if layout == LessonLayout::Columns {
+    if layout == Storage::Columns {
         let columns: RecordVec<Reading> = RecordVec::with_capacity(LIST_PROBE);
         parts.push(measured(
             "one slot in each column (timestamp: i64, value: f64)",

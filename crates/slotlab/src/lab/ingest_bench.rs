@@ -5,7 +5,7 @@
 use super::LabError;
 use super::claims::verdict;
 use super::experiment::{Context, Experiment};
-use crate::ingest::{self, IngestConfig, IngestRun, Live, SinkKind, SourceSpec, Stop};
+use crate::ingest::{self, IngestConfig, IngestRun, Live, SourceSpec, Stop, Storage};
 use crate::measure::keys;
 use crate::measure::{Claim, Measurement, Results, Runtime, TimeStats};
 use std::collections::BTreeMap;
@@ -25,13 +25,13 @@ pub const LATENCY_GOAL_NS: u64 = 1_000_000;
 #[derive(Debug)]
 pub struct IngestBench {
     config: IngestConfig,
-    sinks: Vec<SinkKind>,
+    sinks: Vec<Storage>,
     stop: Stop,
 }
 
 impl IngestBench {
     /// `config` into each of `sinks`; `stop` ends intake early (Ctrl-C).
-    pub fn new(config: IngestConfig, sinks: Vec<SinkKind>, stop: Stop) -> Self {
+    pub fn new(config: IngestConfig, sinks: Vec<Storage>, stop: Stop) -> Self {
         Self {
             config,
             sinks,
@@ -61,7 +61,7 @@ impl Experiment for IngestBench {
 }
 
 /// One run's live figures as a progress line.
-fn live_line(sink: SinkKind, live: &Live) -> String {
+fn live_line(sink: Storage, live: &Live) -> String {
     let rate = live.stored as f64 / live.elapsed.as_secs_f64().max(1e-9);
     let mut line = format!(
         "{sink}: {:.2}M stored, {:.2}M/s, {:.0} MiB held, queues {}/{} {}/{}",
@@ -84,9 +84,9 @@ fn live_line(sink: SinkKind, live: &Live) -> String {
 
 fn run(
     config: &IngestConfig,
-    sinks: &[SinkKind],
+    sinks: &[Storage],
     stop: &Stop,
-    on_tick: &mut dyn FnMut(SinkKind, &Live),
+    on_tick: &mut dyn FnMut(Storage, &Live),
 ) -> Result<Results, LabError> {
     if sinks.len() > 1 && matches!(config.source, SourceSpec::Stdin) {
         return Err(crate::ingest::IngestError::StdinToSeveralSinks.into());
@@ -152,7 +152,7 @@ fn measurement(config: &IngestConfig, run: &IngestRun) -> Measurement {
         config.queue,
         config.batch,
         config.on_full,
-        if run.sink == SinkKind::Stream {
+        if run.sink == Storage::Stream {
             " (sealing the open chunks included)"
         } else {
             ""
@@ -161,7 +161,7 @@ fn measurement(config: &IngestConfig, run: &IngestRun) -> Measurement {
     let mut m = Measurement::new(
         "ingest",
         Runtime::Rust,
-        run.sink.label(),
+        run.sink.name(),
         run.stored,
         0,
         TimeStats::from_samples(&[run.elapsed]),
@@ -172,7 +172,7 @@ fn measurement(config: &IngestConfig, run: &IngestRun) -> Measurement {
     m
 }
 
-fn find(runs: &[IngestRun], sink: SinkKind) -> Option<&IngestRun> {
+fn find(runs: &[IngestRun], sink: Storage) -> Option<&IngestRun> {
     runs.iter().find(|r| r.sink == sink && r.stored > 0)
 }
 
@@ -186,7 +186,7 @@ fn goals(config: &IngestConfig, runs: &[IngestRun]) -> Vec<Claim> {
 
     let full_speed_sensors =
         matches!(config.source, SourceSpec::Sensors(_)) && config.rate.is_none();
-    let judged = match find(runs, SinkKind::Stream).filter(|_| full_speed_sensors) {
+    let judged = match find(runs, Storage::Stream).filter(|_| full_speed_sensors) {
         Some(r) => vec![(
             r.events_per_s() >= THROUGHPUT_GOAL && r.verified,
             format!(
@@ -224,11 +224,11 @@ fn goals(config: &IngestConfig, runs: &[IngestRun]) -> Vec<Claim> {
             r.latency.max_ns as f64 / 1e3
         )
     };
-    let judged = match find(runs, SinkKind::Stream).filter(|_| at_rate) {
+    let judged = match find(runs, Storage::Stream).filter(|_| at_rate) {
         Some(stream) => {
             let others: Vec<String> = runs
                 .iter()
-                .filter(|r| r.sink != SinkKind::Stream && r.stored > 0)
+                .filter(|r| r.sink != Storage::Stream && r.stored > 0)
                 .map(quantiles)
                 .collect();
             vec![(
@@ -256,7 +256,7 @@ fn goals(config: &IngestConfig, runs: &[IngestRun]) -> Vec<Claim> {
     ));
 
     let mut judged = Vec::new();
-    if let (Some(dict), Some(slots)) = (find(runs, SinkKind::Dict), find(runs, SinkKind::Slots)) {
+    if let (Some(dict), Some(slots)) = (find(runs, Storage::Dict), find(runs, Storage::Slots)) {
         judged.push((
             slots.bytes_per_event() < dict.bytes_per_event(),
             format!(
@@ -275,7 +275,7 @@ fn goals(config: &IngestConfig, runs: &[IngestRun]) -> Vec<Claim> {
         ));
     }
     let stored: Vec<&IngestRun> = runs.iter().filter(|r| r.stored > 0).collect();
-    if let Some(stream) = find(runs, SinkKind::Stream)
+    if let Some(stream) = find(runs, Storage::Stream)
         && stored.len() > 1
     {
         let smallest = stored

@@ -7,6 +7,7 @@
 
 use super::LabError;
 use super::experiment::{Context, Experiment};
+use crate::ingest::Storage;
 use crate::measure::keys;
 use crate::measure::{
     AllocScope, AllocStats, Clock, Measurement, RepeatPlan, Results, RunKind, Runtime, Stopwatch,
@@ -15,65 +16,6 @@ use crate::measure::{
 use crate::model::{Class, Instance, Layout, ModelError, Str, Value};
 use crate::record::{Record, RecordVec};
 use std::collections::BTreeMap;
-use std::fmt;
-
-/// How the readings are stored.
-#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash)]
-#[non_exhaustive]
-pub enum LessonLayout {
-    /// Object model, class without `__slots__`: a `__dict__` per object.
-    Dict,
-    /// Object model, `__slots__ = ("timestamp", "value")`.
-    Slots,
-    /// `Vec<Reading>` of a `#[derive(Record)]` struct: array of structs.
-    Record,
-    /// `RecordVec<Reading>`: struct of arrays, one `Vec` per field.
-    Columns,
-}
-
-impl LessonLayout {
-    /// Every layout, in the order of the lesson's story.
-    pub const ALL: [LessonLayout; 4] = [
-        LessonLayout::Dict,
-        LessonLayout::Slots,
-        LessonLayout::Record,
-        LessonLayout::Columns,
-    ];
-
-    /// `dict`, `slots`, `record`, `columns`.
-    pub fn name(self) -> &'static str {
-        match self {
-            LessonLayout::Dict => "dict",
-            LessonLayout::Slots => "slots",
-            LessonLayout::Record => "record",
-            LessonLayout::Columns => "columns",
-        }
-    }
-
-    /// The object-model layout, for the first two.
-    pub fn model(self) -> Option<Layout> {
-        match self {
-            LessonLayout::Dict => Some(Layout::Dict),
-            LessonLayout::Slots => Some(Layout::Slots),
-            LessonLayout::Record | LessonLayout::Columns => None,
-        }
-    }
-}
-
-impl From<Layout> for LessonLayout {
-    fn from(layout: Layout) -> Self {
-        match layout {
-            Layout::Dict => LessonLayout::Dict,
-            Layout::Slots => LessonLayout::Slots,
-        }
-    }
-}
-
-impl fmt::Display for LessonLayout {
-    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
-        f.write_str(self.name())
-    }
-}
 
 /// The lesson's reading as a typed record: `@dataclass(slots=True)`'s
 /// counterpart, 16 bytes, no header.
@@ -89,7 +31,7 @@ pub struct LessonConfig {
     /// Readings to build.
     pub n: u64,
     /// The storage layout.
-    pub layout: LessonLayout,
+    pub layout: Storage,
     /// Warm-ups and measured repetitions.
     pub plan: RepeatPlan,
 }
@@ -162,14 +104,17 @@ enum Built {
 }
 
 impl Workload {
-    fn new(layout: LessonLayout) -> Result<Self, LabError> {
-        Ok(match layout.model() {
-            Some(model) => Workload::Model {
+    fn new(layout: Storage) -> Result<Self, LabError> {
+        if let Some(model) = layout.model() {
+            return Ok(Workload::Model {
                 class: reading_class(model)?,
                 names: ReadingNames::new(),
-            },
-            None if layout == LessonLayout::Record => Workload::Record,
-            None => Workload::Columns,
+            });
+        }
+        Ok(match layout {
+            Storage::Record => Workload::Record,
+            Storage::Columns => Workload::Columns,
+            other => return Err(LabError::NotALessonLayout(other)),
         })
     }
 
@@ -239,7 +184,7 @@ impl Workload {
 /// side on, N readings of the largest layout (dict objects) must fit.
 pub(crate) fn refuse_unfit(cx: &Context<'_>) -> Result<(), LabError> {
     if cx.rust {
-        check_fits(LessonLayout::Dict, cx.n)?;
+        check_fits(Storage::Dict, cx.n)?;
     }
     Ok(())
 }
@@ -258,7 +203,7 @@ pub struct MemoryEstimate {
 }
 
 /// Builds a small pilot and estimates the memory N readings need.
-pub fn estimate_memory(layout: LessonLayout, n: u64) -> Result<MemoryEstimate, LabError> {
+pub fn estimate_memory(layout: Storage, n: u64) -> Result<MemoryEstimate, LabError> {
     ensure_tracking()?;
     let workload = Workload::new(layout)?;
     let pilot_n = n.clamp(1, PILOT_N);
@@ -278,7 +223,7 @@ pub fn estimate_memory(layout: LessonLayout, n: u64) -> Result<MemoryEstimate, L
 
 /// Refuses an N whose estimated memory exceeds what the machine has
 /// available, before anything large is allocated.
-pub fn check_fits(layout: LessonLayout, n: u64) -> Result<MemoryEstimate, LabError> {
+pub fn check_fits(layout: Storage, n: u64) -> Result<MemoryEstimate, LabError> {
     if n == 0 {
         return Err(LabError::ZeroN);
     }
@@ -311,7 +256,7 @@ fn ensure_tracking() -> Result<(), LabError> {
 #[derive(Debug, Clone)]
 pub struct Lesson {
     /// The layouts, in the order they run.
-    pub layouts: Vec<LessonLayout>,
+    pub layouts: Vec<Storage>,
 }
 
 impl Experiment for Lesson {
@@ -425,4 +370,22 @@ pub fn run(
     m.allocations = Some(stats.allocations);
     m.extra = extra;
     Ok(m)
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn the_stream_is_not_a_lesson_layout() {
+        for layout in Storage::LESSON {
+            assert!(Workload::new(layout).is_ok(), "{layout}");
+        }
+        let err = Workload::new(Storage::Stream).err().expect("refused");
+        assert!(matches!(err, LabError::NotALessonLayout(Storage::Stream)));
+        assert_eq!(
+            err.to_string(),
+            "the lesson's exercise has no stream layout: it builds dict, slots, record or columns"
+        );
+    }
 }

@@ -35,7 +35,7 @@ pub enum LabError {
         /// The requested N.
         n: u64,
         /// The layout it was requested for.
-        layout: lesson::LessonLayout,
+        layout: crate::ingest::Storage,
         /// The pilot's figures.
         estimate: lesson::MemoryEstimate,
     },
@@ -56,7 +56,7 @@ pub enum LabError {
     #[error("seed, {layout} layout")]
     Layout {
         /// The layout.
-        layout: lesson::LessonLayout,
+        layout: crate::ingest::Storage,
         /// What went wrong.
         #[source]
         source: Box<LabError>,
@@ -83,6 +83,10 @@ pub enum LabError {
     /// standard input (`ingest` reads that).
     #[error("the stream experiment reads a synthetic source or a CSV file, not standard input")]
     NotAFileSource,
+    /// The lesson's exercise builds readings one by one as objects or
+    /// records; the stream is not one of its layouts.
+    #[error("the lesson's exercise has no {0} layout: it builds dict, slots, record or columns")]
+    NotALessonLayout(crate::ingest::Storage),
     /// A source gave no events to measure.
     #[error("the source gave no events")]
     NoEvents,

@@ -3,7 +3,7 @@
 
 use super::experiment::{self, Context, Experiment};
 use super::{LabError, access, compare, gc, ingest_bench, sweep};
-use crate::ingest::{IngestConfig, SinkKind, SourceSpec, Stop};
+use crate::ingest::{IngestConfig, SourceSpec, Stop, Storage};
 use crate::measure::Suite;
 use slotlab_stream::source::Sensors;
 
@@ -13,7 +13,7 @@ use slotlab_stream::source::Sensors;
 /// probe (`None`: skip it).
 pub fn experiments(n: u64, bandwidth_probe_bytes: Option<usize>) -> Vec<Box<dyn Experiment>> {
     let mut ingest_config =
-        IngestConfig::new(SourceSpec::Sensors(Sensors::default()), SinkKind::Stream);
+        IngestConfig::new(SourceSpec::Sensors(Sensors::default()), Storage::Stream);
     ingest_config.events = Some(n);
     vec![
         Box::new(compare::Compare {
@@ -27,7 +27,7 @@ pub fn experiments(n: u64, bandwidth_probe_bytes: Option<usize>) -> Vec<Box<dyn 
         }),
         Box::new(ingest_bench::IngestBench::new(
             ingest_config,
-            SinkKind::ALL.to_vec(),
+            Storage::ALL.to_vec(),
             Stop::new(),
         )),
     ]

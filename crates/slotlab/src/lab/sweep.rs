@@ -4,7 +4,8 @@
 
 use super::LabError;
 use super::experiment::{Context, Experiment};
-use super::lesson::{self, LessonLayout};
+use super::lesson;
+use crate::ingest::Storage;
 use crate::measure::keys;
 use crate::measure::{Claim, Measurement, RepeatPlan, Results, RunKind, Verdict};
 use crate::python::{CaseOutcome, PyCase, PyMode};
@@ -67,7 +68,7 @@ pub fn sizes(from: u64, to: u64, steps: usize) -> Vec<u64> {
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub enum Step {
     /// A Rust layout at one N.
-    Rust(LessonLayout, u64),
+    Rust(Storage, u64),
     /// A CPython case in one mode at one N.
     Python(PyCase, PyMode, u64),
 }
@@ -88,7 +89,7 @@ pub fn steps(sweep: &Sweep, rust: bool, python: bool) -> Vec<Step> {
     let mut steps = Vec::new();
     for &n in &sweep.sizes {
         if rust {
-            steps.extend(LessonLayout::ALL.map(|layout| Step::Rust(layout, n)));
+            steps.extend(Storage::LESSON.map(|layout| Step::Rust(layout, n)));
         }
         if python {
             for mode in [PyMode::Untraced, PyMode::Tracemalloc] {
@@ -106,7 +107,7 @@ const LESSON_PLAN: RepeatPlan = RepeatPlan {
 
 fn run(sweep: &Sweep, cx: &mut Context<'_>) -> Result<Results, LabError> {
     if let (true, Some(&largest)) = (cx.rust, sweep.sizes.last()) {
-        for layout in LessonLayout::ALL {
+        for layout in Storage::LESSON {
             lesson::check_fits(layout, largest)?;
         }
     }
@@ -344,7 +345,7 @@ mod tests {
         assert_eq!(steps(&sweep, true, true).len(), 8 + 2 * 2 * 3);
         let steps = steps(&sweep, true, false);
         assert_eq!(steps.len(), 8);
-        assert_eq!(steps[0], Step::Rust(LessonLayout::Dict, 10));
+        assert_eq!(steps[0], Step::Rust(Storage::Dict, 10));
         assert_eq!(steps[4].label(), "rust dict N=100");
     }
 }

@@ -14,9 +14,12 @@ use records::Records;
 use slotlab_stream::{Schema, StreamConfig};
 use stream::StreamSink;
 
-/// A layout events are stored in.
+/// How readings or events are held: the layouts slotlab compares. The
+/// lesson's exercise builds its readings in the first four
+/// ([`Storage::LESSON`]); ingestion stores events in all five.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Hash)]
-pub enum SinkKind {
+#[non_exhaustive]
+pub enum Storage {
     /// One object-model instance per event, attributes in a per-instance
     /// `__dict__`.
     Dict,
@@ -31,44 +34,64 @@ pub enum SinkKind {
     Stream,
 }
 
-impl SinkKind {
-    /// Every sink, in the order `--sink all` runs them.
-    pub const ALL: [SinkKind; 5] = [
-        SinkKind::Dict,
-        SinkKind::Slots,
-        SinkKind::Record,
-        SinkKind::Columns,
-        SinkKind::Stream,
+impl Storage {
+    /// The layouts of the lesson's exercise, in the order of its story:
+    /// objects and records (the stream holds events, not readings one by
+    /// one).
+    pub const LESSON: [Storage; 4] = [
+        Storage::Dict,
+        Storage::Slots,
+        Storage::Record,
+        Storage::Columns,
     ];
 
-    /// Its name on the command line and in reports.
-    pub fn label(self) -> &'static str {
+    /// Every sink, in the order `--sink all` runs them.
+    pub const ALL: [Storage; 5] = [
+        Storage::Dict,
+        Storage::Slots,
+        Storage::Record,
+        Storage::Columns,
+        Storage::Stream,
+    ];
+
+    /// Its name on the command line and in reports: `dict`, `slots`,
+    /// `record`, `columns`, `stream`.
+    pub fn name(self) -> &'static str {
         match self {
-            SinkKind::Dict => "dict",
-            SinkKind::Slots => "slots",
-            SinkKind::Record => "record",
-            SinkKind::Columns => "columns",
-            SinkKind::Stream => "stream",
+            Storage::Dict => "dict",
+            Storage::Slots => "slots",
+            Storage::Record => "record",
+            Storage::Columns => "columns",
+            Storage::Stream => "stream",
+        }
+    }
+
+    /// The object-model layout, for the first two.
+    pub fn model(self) -> Option<crate::model::Layout> {
+        match self {
+            Storage::Dict => Some(crate::model::Layout::Dict),
+            Storage::Slots => Some(crate::model::Layout::Slots),
+            Storage::Record | Storage::Columns | Storage::Stream => None,
         }
     }
 
     /// How it holds an event, in words.
     pub fn describe(self) -> &'static str {
         match self {
-            SinkKind::Dict => "an object-model instance per event, attributes in its __dict__",
-            SinkKind::Slots => "an object-model instance per event with __slots__",
-            SinkKind::Record => {
+            Storage::Dict => "an object-model instance per event, attributes in its __dict__",
+            Storage::Slots => "an object-model instance per event with __slots__",
+            Storage::Record => {
                 "a fixed-width record per event (series id, timestamp, 8 bytes per field) in one vector"
             }
-            SinkKind::Columns => "one vector per column (series ids, timestamps, each field)",
-            SinkKind::Stream => "the compressed event stream (per-series chunks sealed by codecs)",
+            Storage::Columns => "one vector per column (series ids, timestamps, each field)",
+            Storage::Stream => "the compressed event stream (per-series chunks sealed by codecs)",
         }
     }
 }
 
-impl std::fmt::Display for SinkKind {
+impl std::fmt::Display for Storage {
     fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
-        f.write_str(self.label())
+        f.write_str(self.name())
     }
 }
 
@@ -133,18 +156,18 @@ pub enum SinkError {
 
 /// A new, empty sink of `kind` for events shaped by `schema`.
 pub fn open_sink(
-    kind: SinkKind,
+    kind: Storage,
     schema: &Schema,
     keyed: bool,
     stream: StreamConfig,
 ) -> Result<Box<dyn Sink>, SinkError> {
     Ok(match kind {
-        SinkKind::Dict | SinkKind::Slots => {
-            Box::new(Objects::new(schema, keyed, kind == SinkKind::Slots)?)
+        Storage::Dict | Storage::Slots => {
+            Box::new(Objects::new(schema, keyed, kind == Storage::Slots)?)
         }
-        SinkKind::Record => Box::new(Records::new(schema, keyed)),
-        SinkKind::Columns => Box::new(Columns::new(schema)),
-        SinkKind::Stream => Box::new(StreamSink::new(schema, stream)),
+        Storage::Record => Box::new(Records::new(schema, keyed)),
+        Storage::Columns => Box::new(Columns::new(schema)),
+        Storage::Stream => Box::new(StreamSink::new(schema, stream)),
     })
 }
 

@@ -144,7 +144,7 @@ fn run(config: &StreamBench, cx: &mut Context<'_>) -> Result<(Results, Stream), 
     if !matches!(config.source, SourceSpec::File(_)) {
         // Events, stream, records and objects all at once: the dict
         // layout's estimate (the largest per object) bounds them.
-        super::lesson::check_fits(super::lesson::LessonLayout::Dict, cx.n)?;
+        super::lesson::check_fits(crate::ingest::Storage::Dict, cx.n)?;
     }
     let mut notes = Vec::new();
     cx.step("load events");
