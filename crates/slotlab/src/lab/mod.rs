@@ -76,6 +76,9 @@ pub enum LabError {
     /// A source of events could not be read.
     #[error(transparent)]
     Source(#[from] slotlab_stream::source::SourceError),
+    /// Events could not be made into objects or records.
+    #[error(transparent)]
+    Sink(#[from] crate::ingest::SinkError),
     /// An ingestion run could not start.
     #[error(transparent)]
     Ingest(#[from] crate::ingest::IngestError),

@@ -10,6 +10,7 @@ use super::EventBatch;
 use crate::model::{Class, ModelError, Str};
 use columns::Columns;
 use objects::Objects;
+pub use objects::event_object;
 use records::Records;
 use slotlab_stream::{Schema, StreamConfig};
 use stream::StreamSink;

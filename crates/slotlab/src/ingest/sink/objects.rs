@@ -3,6 +3,7 @@
 use super::{BLOCK_EVENTS, Blocks, Sink, SinkError, event_class};
 use crate::ingest::EventBatch;
 use crate::model::{Class, Instance, ModelError, Str, Value};
+use slotlab_stream::source::Events;
 use slotlab_stream::{Num, Schema};
 
 /// Dict or slots objects.
@@ -32,33 +33,49 @@ impl Objects {
     }
 }
 
+/// Event `i` of `events` as an object of `class`: its series key (when
+/// `keys` are given: one shared string per series), its timestamp, then
+/// each field, set by the `names` [`event_class`] gave. The one place
+/// events become objects: the object sinks and the stream experiment's
+/// objects row both build them here.
+#[inline]
+pub fn event_object(
+    class: &Class,
+    names: &[Str],
+    keys: Option<&[Value]>,
+    events: &Events,
+    i: usize,
+) -> Result<Instance, SinkError> {
+    let mut object = Instance::new(class);
+    let mut names = names.iter();
+    let mut set = |value: Value| match names.next() {
+        Some(name) => object.set_attr(name, value).map_err(SinkError::from),
+        None => Err(SinkError::ExtraValues),
+    };
+    if let Some(keys) = keys {
+        let s = events.series[i];
+        let key = keys.get(s as usize).ok_or(SinkError::UnknownSeries(s))?;
+        set(key.clone())?;
+    }
+    set(Value::Int(events.timestamps[i]))?;
+    for column in &events.columns {
+        set(match column.get(i) {
+            Some(Num::F64(x)) => Value::Float(x),
+            Some(Num::I64(x)) => Value::Int(x),
+            None => return Err(SinkError::MissingField(i)),
+        })?;
+    }
+    Ok(object)
+}
+
 impl Sink for Objects {
     fn store(&mut self, batch: &EventBatch) -> Result<(), SinkError> {
         let e = &batch.events;
         self.keys
             .extend(e.keys.iter().map(|k| Value::Str(Str::new(k))));
-        for (i, (&s, &t)) in e.series.iter().zip(&e.timestamps).enumerate() {
-            let mut object = Instance::new(&self.class);
-            let mut names = self.names.iter();
-            let mut set = |value: Value| match names.next() {
-                Some(name) => object.set_attr(name, value).map_err(SinkError::from),
-                None => Err(SinkError::ExtraValues),
-            };
-            if self.keyed {
-                let key = self
-                    .keys
-                    .get(s as usize)
-                    .ok_or(SinkError::UnknownSeries(s))?;
-                set(key.clone())?;
-            }
-            set(Value::Int(t))?;
-            for column in &e.columns {
-                set(match column.get(i) {
-                    Some(Num::F64(x)) => Value::Float(x),
-                    Some(Num::I64(x)) => Value::Int(x),
-                    None => return Err(SinkError::MissingField(i)),
-                })?;
-            }
+        let keys = self.keyed.then_some(self.keys.as_slice());
+        for i in 0..e.len() {
+            let object = event_object(&self.class, &self.names, keys, e, i)?;
             self.objects.push(object);
         }
         Ok(())

@@ -4,7 +4,7 @@
 use crate::lab::LabError;
 use crate::measure::alloc::{self, AllocScope};
 use crate::measure::{Clock, Measurement, RepeatPlan, Runtime, Stopwatch, TimeStats, timing};
-use crate::model::{Class, Instance, Str, Value};
+use crate::model::{Class, Str, Value};
 use crate::python::{PyMode, Python};
 use slotlab_stream::Column;
 use slotlab_stream::source::Events;
@@ -154,23 +154,11 @@ pub(super) fn slots_row(
         let scope = AllocScope::start();
         let stopwatch = Stopwatch::start(clock);
         let mut data = Vec::with_capacity(events.len());
-        for (i, (&s, &t)) in events.series.iter().zip(&events.timestamps).enumerate() {
-            let mut object = Instance::new(&class);
-            let mut slot = names.iter();
-            if keyed && let Some(name) = slot.next() {
-                object.set_attr(name, keys[s as usize].clone())?;
-            }
-            if let Some(name) = slot.next() {
-                object.set_attr(name, Value::Int(t))?;
-            }
-            for (name, column) in slot.zip(&events.columns) {
-                let value = match column {
-                    Column::F64(v) => Value::Float(v[i]),
-                    Column::I64(v) => Value::Int(v[i]),
-                };
-                object.set_attr(name, value)?;
-            }
-            data.push(object);
+        let keys = keyed.then_some(keys.as_slice());
+        for i in 0..events.len() {
+            data.push(crate::ingest::event_object(
+                &class, &names, keys, events, i,
+            )?);
         }
         let elapsed = stopwatch.elapsed();
         let data = std::hint::black_box(data);
