@@ -1,8 +1,8 @@
 //! The source stage: generates events or reads lines, stamps them with
 //! their creation instant and offers them to the pipeline.
 
-use super::Ended;
 use super::shared::{Shared, nanos_since};
+use super::{Ended, SourceFailure};
 use super::{EventBatch, IngestError, InputFormat, OnFull};
 use crossbeam_channel::{Sender, TrySendError};
 use slotlab_stream::source::{Lesson, Sensors, SourceSpec, SyntheticSource, Ticks};
@@ -231,9 +231,10 @@ fn read_lines(input: impl Read, out: &Sender<Packet>, plan: &Plan, shared: &Shar
             Ok(buf) => buf,
             Err(e) if e.kind() == ErrorKind::Interrupted => continue,
             Err(e) => {
-                shared.end(Ended::SourceFailed(format!(
-                    "reading after line {lines_read}: {e}"
-                )));
+                shared.end(Ended::SourceFailed(SourceFailure::Read {
+                    line: lines_read,
+                    reason: e.to_string(),
+                }));
                 return;
             }
         };
@@ -249,11 +250,10 @@ fn read_lines(input: impl Read, out: &Sender<Packet>, plan: &Plan, shared: &Shar
                 let len = buf.len();
                 reader.consume(len);
                 if text.len() > MAX_LINE_BYTES {
-                    shared.end(Ended::SourceFailed(format!(
-                        "line {} is longer than {} MiB: the input is not lines of NDJSON or CSV",
-                        lines_read + 1,
-                        MAX_LINE_BYTES >> 20
-                    )));
+                    shared.end(Ended::SourceFailed(SourceFailure::LineTooLong {
+                        line: lines_read + 1,
+                        max_mib: MAX_LINE_BYTES >> 20,
+                    }));
                     return;
                 }
                 partial = text;

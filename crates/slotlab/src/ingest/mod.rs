@@ -35,7 +35,7 @@ mod shared;
 mod sink;
 
 pub use config::{HugePages, IngestConfig, OnFull, default_memory_budget, describe_source};
-pub use outcome::{Ended, IngestError, IngestRun};
+pub use outcome::{Ended, IngestError, IngestRun, SourceFailure};
 pub use pipeline::run;
 pub use slotlab_stream::source::SourceSpec;
 

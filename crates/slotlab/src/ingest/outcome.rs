@@ -5,6 +5,37 @@ use super::{BadLine, LatencySummary, QueueStats, SinkError, Storage};
 use slotlab_stream::Schema;
 use std::time::Duration;
 
+/// Why the input stopped being usable partway.
+#[derive(Debug, Clone, PartialEq, Eq, thiserror::Error)]
+#[non_exhaustive]
+pub enum SourceFailure {
+    /// Reading failed (the OS's message; an `io::Error` is neither `Clone`
+    /// nor comparable, and `Ended` is both).
+    #[error("reading after line {line}: {reason}")]
+    Read {
+        /// Lines read before.
+        line: u64,
+        /// What the OS said.
+        reason: String,
+    },
+    /// A line longer than any event: not a file of lines.
+    #[error("line {line} is longer than {max_mib} MiB: the input is not lines of NDJSON or CSV")]
+    LineTooLong {
+        /// The line's number.
+        line: u64,
+        /// The limit, in MiB.
+        max_mib: usize,
+    },
+    /// The CSV header cannot describe events.
+    #[error("line {line}, the CSV header: {reason}")]
+    Header {
+        /// The header's line number.
+        line: u64,
+        /// What is wrong with it.
+        reason: String,
+    },
+}
+
 /// How a run ended.
 #[derive(Debug, Clone, PartialEq)]
 pub enum Ended {
@@ -20,7 +51,7 @@ pub enum Ended {
     /// Strict parsing met a bad line.
     Strict(BadLine),
     /// The input could not be read or is not usable (its header).
-    SourceFailed(String),
+    SourceFailed(SourceFailure),
     /// The sink refused an event.
     SinkFailed(SinkError),
 }

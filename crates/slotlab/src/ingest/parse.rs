@@ -11,7 +11,7 @@
 
 use super::feed::LineBlock;
 use super::json::{self, Scalar};
-use super::{BAD_LINES_KEPT, Ended, EventBatch};
+use super::{BAD_LINES_KEPT, Ended, EventBatch, SourceFailure};
 use rustc_hash::FxHashMap;
 use slotlab_stream::source::time::{parse_epoch_or_rfc3339, parse_rfc3339};
 use slotlab_stream::{Field, FieldKind, Num, Schema};
@@ -344,9 +344,10 @@ impl LineParser {
                         match self.csv_header(&record) {
                             Ok(()) => continue,
                             Err(why) => {
-                                out.stop = Some(Ended::SourceFailed(format!(
-                                    "line {number}, the CSV header: {why}"
-                                )));
+                                out.stop = Some(Ended::SourceFailed(SourceFailure::Header {
+                                    line: number,
+                                    reason: why,
+                                }));
                                 return;
                             }
                         }

@@ -118,7 +118,7 @@ fn a_csv_header_without_the_timestamp_column_stops_the_run() {
     let mut p = parser(InputFormat::Csv, false);
     let got = p.parse(&block("time,v\n1,2\n"));
     match got.stop {
-        Some(Ended::SourceFailed(why)) => assert!(why.contains("--ts-field"), "{why}"),
+        Some(Ended::SourceFailed(why)) => assert!(why.to_string().contains("--ts-field"), "{why}"),
         other => panic!("{other:?}"),
     }
 }
