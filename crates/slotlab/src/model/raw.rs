@@ -102,12 +102,12 @@ impl Drop for RawObject {
     fn drop(&mut self) {
         let block = *self.class().block();
         let base = self.ptr.as_ptr();
+        // The layout read from the class is the one `new` allocated with: classes are
+        // immutable once built (no field of `Class`'s data changes after
+        // `ClassBuilder::build`) and immortal (their data is leaked, never freed), so the
+        // class still exists here and still describes this block.
         // SAFETY: each part was initialised by `new` and is dropped exactly once here (the
-        // class is a plain `Copy` pointer). The block is freed with the layout read from
-        // the class, and that is the layout `new` allocated with: classes are immutable
-        // once built (no field of `Class`'s data changes after `ClassBuilder::build`) and
-        // immortal (their data is leaked, never freed), so the class still exists here
-        // and still describes this block.
+        // class is a plain `Copy` pointer); the block is freed with its own layout (above).
         unsafe {
             std::ptr::drop_in_place(std::ptr::slice_from_raw_parts_mut(
                 base.add(block.slots_offset).cast::<Option<Value>>(),
