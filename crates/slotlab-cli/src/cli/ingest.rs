@@ -211,6 +211,13 @@ impl IngestArgs {
             (None, SourceSpec::Stdin) => vec![Storage::Stream],
             (None, _) => Storage::ALL.to_vec(),
         };
+        if matches!(source, SourceSpec::Stdin) && sinks.len() > 1 {
+            return Err(FlagError::new(
+                "--sink",
+                "all runs the input once per sink, and standard input can be read only once: \
+                 save it to a file and pass the file, or choose one sink",
+            ));
+        }
         let events = match (self.events, self.duration) {
             (None, None) if synthetic => Some(DEFAULT_SYNTHETIC_EVENTS),
             (events, _) => events,
@@ -289,5 +296,9 @@ mod tests {
                 )
         );
         assert_eq!(parse(&["--input", "csv"]).unwrap_err().flag, "--input");
+        assert_eq!(
+            parse(&["--source", "-", "--sink", "all"]).unwrap_err().flag,
+            "--sink"
+        );
     }
 }
