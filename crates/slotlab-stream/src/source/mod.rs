@@ -13,6 +13,7 @@
 //! ```
 
 mod csv;
+pub mod ndjson;
 mod spec;
 mod synthetic;
 pub mod time;

@@ -26,7 +26,6 @@
 
 mod config;
 mod feed;
-mod json;
 mod metrics;
 mod outcome;
 mod parse;

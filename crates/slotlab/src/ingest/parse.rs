@@ -10,9 +10,9 @@
 //! number, never guessed at.
 
 use super::feed::LineBlock;
-use super::json::{self, Scalar};
 use super::{BAD_LINES_KEPT, Ended, EventBatch, SourceFailure};
 use rustc_hash::FxHashMap;
+use slotlab_stream::source::ndjson::{self as json, Scalar};
 use slotlab_stream::source::time::{parse_epoch_or_rfc3339, parse_rfc3339};
 use slotlab_stream::{Field, FieldKind, Num, Schema};
 
@@ -184,7 +184,7 @@ impl LineParser {
         out: &mut ParsedBlock,
         created: u64,
     ) -> Result<(), String> {
-        let fields = json::read_line(line)?;
+        let fields = json::read_line(line).map_err(|e| e.to_string())?;
         let (ts_field, series_field) = (&self.options.ts_field, &self.options.series_field);
         let ts = match json::get(&fields, ts_field) {
             Some(value) => json_timestamp(value)?,

@@ -10,7 +10,7 @@ use std::fmt;
 
 /// A field's value, as far as an event cares.
 #[derive(Debug, Clone, PartialEq)]
-pub(super) enum Scalar<'a> {
+pub enum Scalar<'a> {
     /// An integer that fits `i64`.
     Int(i64),
     /// A larger positive integer.
@@ -19,15 +19,19 @@ pub(super) enum Scalar<'a> {
     Float(f64),
     /// A string.
     Str(Cow<'a, str>),
+    /// `null`.
     Null,
+    /// `true` or `false`.
     Bool,
+    /// A list (not read further).
     Array,
+    /// An object (not read further).
     Object,
 }
 
 impl Scalar<'_> {
     /// What kind of value it is, for messages.
-    pub(super) fn kind(&self) -> &'static str {
+    pub fn kind(&self) -> &'static str {
         match self {
             Scalar::Int(_) | Scalar::UInt(_) | Scalar::Float(_) => "a number",
             Scalar::Str(_) => "a string",
@@ -54,19 +58,31 @@ impl fmt::Display for Scalar<'_> {
 }
 
 /// A line's top-level fields, in the order written.
-pub(super) type Fields<'a> = Vec<(Cow<'a, str>, Scalar<'a>)>;
+pub type Fields<'a> = Vec<(Cow<'a, str>, Scalar<'a>)>;
+
+/// Why a line is not an event's fields.
+#[derive(Debug, thiserror::Error)]
+#[non_exhaustive]
+pub enum LineError {
+    /// Valid JSON, but not an object.
+    #[error("not a JSON object but {0}")]
+    NotAnObject(&'static str),
+    /// Not JSON at all.
+    #[error("not JSON: {0}")]
+    NotJson(#[source] serde_json::Error),
+}
 
 /// Reads `line` as one JSON object.
-pub(super) fn read_line(line: &[u8]) -> Result<Fields<'_>, String> {
+pub fn read_line(line: &[u8]) -> Result<Fields<'_>, LineError> {
     match serde_json::from_slice::<Top<'_>>(line) {
         Ok(Top::Object(fields)) => Ok(fields),
-        Ok(Top::Other(kind)) => Err(format!("not a JSON object but {kind}")),
-        Err(e) => Err(format!("not JSON: {e}")),
+        Ok(Top::Other(kind)) => Err(LineError::NotAnObject(kind)),
+        Err(e) => Err(LineError::NotJson(e)),
     }
 }
 
 /// The value `name` has in `fields` (the first, if written twice).
-pub(super) fn get<'f, 'a>(fields: &'f Fields<'a>, name: &str) -> Option<&'f Scalar<'a>> {
+pub fn get<'f, 'a>(fields: &'f Fields<'a>, name: &str) -> Option<&'f Scalar<'a>> {
     fields.iter().find(|(k, _)| k == name).map(|(_, v)| v)
 }
 
@@ -242,20 +258,17 @@ mod tests {
             ("\"s\"", "a string"),
             ("null", "null"),
         ] {
-            assert_eq!(
-                read_line(text.as_bytes()),
-                Err(format!("not a JSON object but {kind}"))
+            let err = read_line(text.as_bytes()).unwrap_err();
+            assert!(
+                matches!(err, LineError::NotAnObject(k) if k == kind),
+                "{err}"
             );
+            assert_eq!(err.to_string(), format!("not a JSON object but {kind}"));
         }
-        assert!(
-            read_line(b"{\"a\": 1")
-                .unwrap_err()
-                .starts_with("not JSON: ")
-        );
-        assert!(
-            read_line(b"{\"a\": 1} x")
-                .unwrap_err()
-                .starts_with("not JSON: ")
-        );
+        for broken in [&b"{\"a\": 1"[..], b"{\"a\": 1} x"] {
+            let err = read_line(broken).unwrap_err();
+            assert!(matches!(err, LineError::NotJson(_)), "{err}");
+            assert!(err.to_string().starts_with("not JSON: "), "{err}");
+        }
     }
 }
