@@ -158,7 +158,7 @@ impl Workload {
                 let mut total = 0.0;
                 for (index, object) in data.iter().enumerate() {
                     let v = object.get_attr(&names.value)?;
-                    total += v.as_f64().ok_or(LabError::NotANumber {
+                    total += v.as_f64().ok_or_else(|| LabError::NotANumber {
                         index,
                         type_name: v.type_name(),
                     })?;
