@@ -113,7 +113,7 @@ fn run(
         claims: goals(config, &runs),
         notes: notes(config, &runs),
         verified: Some(runs.iter().all(|r| r.verified)),
-        failed: runs.iter().any(|r| r.ended.is_failure()),
+        run_failed: runs.iter().any(|r| r.ended.is_failure()),
     })
 }
 

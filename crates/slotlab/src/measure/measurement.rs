@@ -146,14 +146,14 @@ pub struct Results {
     /// `--strict`, a failed source or sink, the memory budget). Not saved,
     /// like `verified`.
     #[serde(skip)]
-    pub failed: bool,
+    pub run_failed: bool,
 }
 
 impl Results {
     /// Whether the command that made these should exit non-zero after
     /// printing them: a run failed, or a verification did not match.
     pub fn failed(&self) -> bool {
-        self.failed || self.verified == Some(false)
+        self.run_failed || self.verified == Some(false)
     }
 }
 
