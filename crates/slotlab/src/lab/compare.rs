@@ -102,7 +102,11 @@ fn run(compare: &Compare, cx: &mut Context<'_>) -> Result<Results, LabError> {
                     layout,
                     plan: cx.plan,
                 };
-                measurements.push(lesson::run(&lesson_config, cx.clock, &mut |_: RunKind| {})?);
+                measurements.push(lesson::measure(
+                    &lesson_config,
+                    cx.clock,
+                    &mut |_: RunKind| {},
+                )?);
             }
             Step::Bandwidth => {
                 let bytes = compare.bandwidth_probe_bytes.unwrap_or_default();

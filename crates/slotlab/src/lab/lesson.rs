@@ -284,7 +284,7 @@ impl Experiment for Lesson {
                 plan: cx.plan,
             };
             let repetitions = cx.plan.repetitions;
-            let measurement = run(&config, clock, &mut |kind| match kind {
+            let measurement = measure(&config, clock, &mut |kind| match kind {
                 RunKind::Warmup => cx.step(&format!("{layout}: warm-up")),
                 RunKind::Measured(i) => cx.step(&format!("{layout}: run {}/{repetitions}", i + 1)),
             })
@@ -303,13 +303,25 @@ impl Experiment for Lesson {
 
 /// Runs the exercise: `plan.warmup` unmeasured runs, then
 /// `plan.repetitions` measured ones. `on_run` is called before each run
-/// (outside the measured window), for progress.
+/// (outside the measured window), for progress. Refuses an N that does
+/// not fit ([`check_fits`]) first.
 pub fn run(
     config: &LessonConfig,
     clock: &dyn Clock,
     on_run: &mut dyn FnMut(RunKind),
 ) -> Result<Measurement, LabError> {
     check_fits(config.layout, config.n)?;
+    measure(config, clock, on_run)
+}
+
+/// [`run`] for callers that have already checked that N fits (every
+/// experiment checks all its layouts before running any), so the pilot
+/// is not built twice.
+pub(crate) fn measure(
+    config: &LessonConfig,
+    clock: &dyn Clock,
+    on_run: &mut dyn FnMut(RunKind),
+) -> Result<Measurement, LabError> {
     let workload = Workload::new(config.layout)?;
     let n = config.n as usize;
     let mut worst: Option<AllocStats> = None;

@@ -122,7 +122,11 @@ fn run(sweep: &Sweep, cx: &mut Context<'_>) -> Result<Results, LabError> {
                     layout,
                     plan: cx.plan,
                 };
-                Some(lesson::run(&lesson_config, cx.clock, &mut |_: RunKind| {})?)
+                Some(lesson::measure(
+                    &lesson_config,
+                    cx.clock,
+                    &mut |_: RunKind| {},
+                )?)
             }
             Step::Python(case, mode, n) => {
                 let Some(python) = &cx.python else { continue };
