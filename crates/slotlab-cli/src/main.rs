@@ -11,12 +11,11 @@ use cli::{
     ReportArgs, StreamArgs, SweepArgs,
 };
 use progress::Progress;
-use slotlab::ingest::Storage;
 use slotlab::lab::LabError;
 use slotlab::lab::access::Access;
 use slotlab::lab::compare::Compare;
 use slotlab::lab::experiment::{self, Context, Experiment, Settings};
-use slotlab::lab::explain;
+use slotlab::lab::explain::Explain;
 use slotlab::lab::gc::Gc;
 use slotlab::lab::ingest_bench::IngestBench;
 use slotlab::lab::lesson::Lesson;
@@ -27,7 +26,7 @@ use slotlab::measure::alloc::PreferredBacking;
 use slotlab::measure::{
     MonotonicClock, RepeatPlan, Results, Suite, TrackingAllocator, bandwidth, system,
 };
-use slotlab::python::{PyCase, Python, PythonError};
+use slotlab::python::{PyCase, PythonError};
 use slotlab::report::{self, Format};
 use std::process::ExitCode;
 
@@ -53,7 +52,7 @@ fn run() -> anyhow::Result<ExitCode> {
     match cli.command {
         Command::Lesson(args) => lesson_command(&args, quiet),
         Command::Compare(args) => compare_command(&args, quiet),
-        Command::Explain(args) => explain_command(&args),
+        Command::Explain(args) => explain_command(&args, quiet),
         Command::Sweep(args) => sweep_command(&args, quiet),
         Command::Access(args) => measure_command(&mut Access, &args, quiet),
         Command::Gc(args) => measure_command(&mut Gc, &args, quiet),
@@ -143,33 +142,20 @@ fn compare_command(args: &CompareArgs, quiet: bool) -> anyhow::Result<ExitCode> 
     measure_command(&mut compare, &args.measure, quiet)
 }
 
-fn explain_command(args: &ExplainArgs) -> anyhow::Result<ExitCode> {
+fn explain_command(args: &ExplainArgs, quiet: bool) -> anyhow::Result<ExitCode> {
     let format = format_of(&args.output, Format::Text)?;
-    let python = args
-        .runtimes
-        .python()
-        .map(Python::probe)
-        .transpose()
-        .map_err(|e| python_hint(e.into()))?;
-    let mut anatomies = Vec::new();
-    for layout in args.layout.layouts() {
-        if args.runtimes.rust() {
-            anatomies.push(explain::rust(layout)?);
-        }
-        // CPython's counterpart of each layout; columns have none in the
-        // standard library.
-        let case = match layout {
-            Storage::Dict => Some(PyCase::Dict),
-            Storage::Slots => Some(PyCase::Slots),
-            Storage::Record => Some(PyCase::DataclassSlots),
-            _ => None,
-        };
-        if let (Some(python), Some(case)) = (&python, case) {
-            anatomies.extend(explain::cpython(python, case)?);
-        }
-    }
+    let mut explain = Explain {
+        layouts: args.layout.layouts(),
+    };
+    let settings = Settings {
+        n: 1,
+        plan: RepeatPlan::default(),
+        rust: args.runtimes.rust(),
+        python: args.runtimes.python().map(str::to_owned),
+    };
+    let results = measure(&mut explain, &settings, Progress::new(quiet))?;
     output::emit(
-        &report::render_anatomies(format, &anatomies),
+        &report::render_anatomies(format, &results.anatomies),
         args.output.out.as_deref(),
     )?;
     Ok(ExitCode::SUCCESS)

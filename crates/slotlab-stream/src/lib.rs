@@ -50,7 +50,7 @@ pub mod source;
 pub use codec::{Codec, CodecPolicy, encode_column};
 pub use file::LoadError;
 pub use query::Aggregate;
-pub use schema::{Batch, Column, Field, FieldKind, Num, Schema};
+pub use schema::{Batch, Column, Field, FieldKind, Num, Schema, SchemaError, ShapeError};
 
 use chunk::SealedChunk;
 use rustc_hash::FxHashMap;
@@ -95,13 +95,13 @@ pub enum StreamError {
     },
     /// An event that does not fit the schema; nothing was stored.
     #[error("event does not fit the schema: {0}")]
-    Shape(String),
+    Shape(#[from] ShapeError),
     /// A series id from another stream.
     #[error("unknown series id {0}")]
     UnknownSeries(u32),
     /// A schema that cannot be used.
     #[error("schema: {0}")]
-    Schema(String),
+    Schema(#[from] SchemaError),
     /// A column could not be encoded or decoded.
     #[error("chunk codec: {0}")]
     Codec(String),
@@ -225,19 +225,19 @@ impl Stream {
     ) -> Result<(), StreamError> {
         let fields = self.schema.fields();
         if values.len() != fields.len() {
-            return Err(StreamError::Shape(format!(
-                "{} values for {} fields",
-                values.len(),
-                fields.len()
-            )));
+            return Err(ShapeError::ValueCount {
+                values: values.len(),
+                fields: fields.len(),
+            }
+            .into());
         }
         if let Some((field, value)) = fields.iter().zip(values).find(|(f, v)| f.kind != v.kind()) {
-            return Err(StreamError::Shape(format!(
-                "field {:?} is {}, got {}",
-                field.name,
-                field.kind,
-                value.kind()
-            )));
+            return Err(ShapeError::ValueKind {
+                field: field.name.clone(),
+                expected: field.kind,
+                got: value.kind(),
+            }
+            .into());
         }
         self.push(series, timestamp, |head| {
             for (column, &value) in head.iter_mut().zip(values) {
@@ -246,44 +246,45 @@ impl Stream {
         })
     }
 
-    /// Appends the events `rows` of a batch given column by column — event
-    /// `i` is series `series[i]` at `timestamps[i]` with `columns[f][i]` per
+    /// Appends the events `rows` of a batch — event `i` is series
+    /// `series[i]` at `batch.timestamps[i]` with `batch.columns[f][i]` per
     /// field — as [`Stream::append`] would one by one, with the shape
     /// checked once. On an error the events before the one refused are kept.
     pub fn append_columns(
         &mut self,
         series: &[SeriesId],
-        timestamps: &[i64],
-        columns: &[Column],
+        batch: &Batch,
         rows: std::ops::Range<usize>,
     ) -> Result<(), StreamError> {
+        let (timestamps, columns) = (&batch.timestamps, &batch.columns);
         let fields = self.schema.fields();
         if columns.len() != fields.len() {
-            return Err(StreamError::Shape(format!(
-                "{} columns for {} fields",
-                columns.len(),
-                fields.len()
-            )));
+            return Err(ShapeError::ColumnCount {
+                columns: columns.len(),
+                fields: fields.len(),
+            }
+            .into());
         }
         if let Some((field, column)) = fields.iter().zip(columns).find(|(f, c)| f.kind != c.kind())
         {
-            return Err(StreamError::Shape(format!(
-                "field {:?} is {}, got a column of {}",
-                field.name,
-                field.kind,
-                column.kind()
-            )));
+            return Err(ShapeError::ColumnKind {
+                field: field.name.clone(),
+                expected: field.kind,
+                got: column.kind(),
+            }
+            .into());
         }
         let n = timestamps.len();
         if series.len() != n || columns.iter().any(|c| c.len() != n) {
-            return Err(StreamError::Shape(format!(
-                "{n} timestamps, {} series ids and columns of {:?} values",
-                series.len(),
-                columns.iter().map(Column::len).collect::<Vec<_>>()
-            )));
+            return Err(ShapeError::Ragged {
+                timestamps: n,
+                series: series.len(),
+                columns: columns.iter().map(Column::len).collect(),
+            }
+            .into());
         }
         if rows.start > rows.end || rows.end > n {
-            return Err(StreamError::Shape(format!("rows {rows:?} of {n} events")));
+            return Err(ShapeError::Rows { rows, events: n }.into());
         }
         for i in rows {
             let (id, t) = (series[i], timestamps[i]);

@@ -1,7 +1,7 @@
 //! Reading a stream back: the events of a series in a time range, and
 //! aggregates over a range that decode only the chunks it cuts through.
 
-use crate::{Batch, Column, Series, SeriesId, Stream, StreamError};
+use crate::{Batch, Column, Series, SeriesId, ShapeError, Stream, StreamError};
 
 /// Count, sum, min, max and mean of one field's values.
 #[derive(Debug, Clone, Copy, PartialEq)]
@@ -110,10 +110,11 @@ impl Stream {
         to: i64,
     ) -> Result<Aggregate, StreamError> {
         if field >= self.schema.fields().len() {
-            return Err(StreamError::Shape(format!(
-                "no field {field}: the schema has {}",
-                self.schema.fields().len()
-            )));
+            return Err(ShapeError::NoField {
+                field,
+                fields: self.schema.fields().len(),
+            }
+            .into());
         }
         let chosen: Vec<&Series> = match series {
             Some(id) => vec![self.get(id)?],

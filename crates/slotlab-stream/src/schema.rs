@@ -57,6 +57,95 @@ impl Field {
     }
 }
 
+/// Why fields cannot make a schema.
+#[derive(Debug, Clone, PartialEq, Eq, thiserror::Error)]
+#[non_exhaustive]
+pub enum SchemaError {
+    /// No field at all.
+    #[error("an event needs at least one field")]
+    NoFields,
+    /// A field with an empty name.
+    #[error("field {index} has no name")]
+    Unnamed {
+        /// Its position.
+        index: usize,
+    },
+    /// Two fields of one name.
+    #[error("field name {name:?} appears twice")]
+    Duplicate {
+        /// The name.
+        name: String,
+    },
+}
+
+/// How events handed to a stream do not fit its schema.
+#[derive(Debug, Clone, PartialEq, Eq, thiserror::Error)]
+#[non_exhaustive]
+pub enum ShapeError {
+    /// One event with too many or too few values.
+    #[error("{values} values for {fields} fields")]
+    ValueCount {
+        /// Values given.
+        values: usize,
+        /// Fields in the schema.
+        fields: usize,
+    },
+    /// A value of the wrong kind.
+    #[error("field {field:?} is {expected}, got {got}")]
+    ValueKind {
+        /// The field.
+        field: String,
+        /// Its kind.
+        expected: FieldKind,
+        /// The value's.
+        got: FieldKind,
+    },
+    /// A batch with too many or too few columns.
+    #[error("{columns} columns for {fields} fields")]
+    ColumnCount {
+        /// Columns given.
+        columns: usize,
+        /// Fields in the schema.
+        fields: usize,
+    },
+    /// A column of the wrong kind.
+    #[error("field {field:?} is {expected}, got a column of {got}")]
+    ColumnKind {
+        /// The field.
+        field: String,
+        /// Its kind.
+        expected: FieldKind,
+        /// The column's.
+        got: FieldKind,
+    },
+    /// Columns of different lengths.
+    #[error("{timestamps} timestamps, {series} series ids and columns of {columns:?} values")]
+    Ragged {
+        /// Timestamps given.
+        timestamps: usize,
+        /// Series ids given.
+        series: usize,
+        /// Each column's length.
+        columns: Vec<usize>,
+    },
+    /// Rows outside the batch.
+    #[error("rows {rows:?} of {events} events")]
+    Rows {
+        /// The rows asked for.
+        rows: std::ops::Range<usize>,
+        /// Events in the batch.
+        events: usize,
+    },
+    /// A field index past the schema.
+    #[error("no field {field}: the schema has {fields}")]
+    NoField {
+        /// The index asked for.
+        field: usize,
+        /// Fields in the schema.
+        fields: usize,
+    },
+}
+
 /// The fields every event of a stream carries, in order.
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub struct Schema {
@@ -67,19 +156,17 @@ impl Schema {
     /// A schema of at least one field, names unique and non-empty.
     pub fn new(fields: Vec<Field>) -> Result<Self, StreamError> {
         if fields.is_empty() {
-            return Err(StreamError::Schema(
-                "an event needs at least one field".into(),
-            ));
+            return Err(SchemaError::NoFields.into());
         }
         for (i, field) in fields.iter().enumerate() {
             if field.name.is_empty() {
-                return Err(StreamError::Schema(format!("field {i} has no name")));
+                return Err(SchemaError::Unnamed { index: i }.into());
             }
             if fields[..i].iter().any(|f| f.name == field.name) {
-                return Err(StreamError::Schema(format!(
-                    "field name {:?} appears twice",
-                    field.name
-                )));
+                return Err(SchemaError::Duplicate {
+                    name: field.name.clone(),
+                }
+                .into());
             }
         }
         Ok(Self { fields })
@@ -273,12 +360,17 @@ pub struct Batch {
 impl Batch {
     /// An empty batch for `schema`.
     pub fn empty(schema: &Schema) -> Self {
+        Self::with_capacity(schema, 0)
+    }
+
+    /// An empty batch for `schema`, room for `capacity` events.
+    pub fn with_capacity(schema: &Schema, capacity: usize) -> Self {
         Self {
-            timestamps: Vec::new(),
+            timestamps: Vec::with_capacity(capacity),
             columns: schema
                 .fields()
                 .iter()
-                .map(|f| Column::new(f.kind))
+                .map(|f| Column::with_capacity(f.kind, capacity))
                 .collect(),
         }
     }

@@ -153,33 +153,33 @@ fn column_batches_append_as_events_one_by_one_would() {
     let id = batched.series("");
     let ids = vec![id; 2500];
     let timestamps: Vec<i64> = (0..2500).collect();
-    let values = vec![Column::F64((0..2500).map(|i| i as f64 * 0.1).collect())];
-    batched
-        .append_columns(&ids, &timestamps, &values, 0..1234)
-        .unwrap();
-    batched
-        .append_columns(&ids, &timestamps, &values, 1234..2500)
-        .unwrap();
+    let values = Batch {
+        timestamps: timestamps.clone(),
+        columns: vec![Column::F64((0..2500).map(|i| i as f64 * 0.1).collect())],
+    };
+    batched.append_columns(&ids, &values, 0..1234).unwrap();
+    batched.append_columns(&ids, &values, 1234..2500).unwrap();
     assert_eq!(batched.len(), 2500);
     assert_eq!(batched.sealed_chunks(), one_by_one.sealed_chunks());
     assert_eq!(all(&batched), all(&one_by_one));
     // Shapes are checked before anything is taken.
-    let ints = vec![Column::I64(vec![1; 2500])];
+    let ints = Batch {
+        timestamps,
+        columns: vec![Column::I64(vec![1; 2500])],
+    };
     for (columns, rows, want) in [
         (&ints, 0..1, "got a column of i64"),
         (&values, 0..2501, "rows 0..2501 of 2500"),
     ] {
-        let err = batched
-            .append_columns(&ids, &timestamps, columns, rows)
-            .unwrap_err();
+        let err = batched.append_columns(&ids, columns, rows).unwrap_err();
         assert!(err.to_string().contains(want), "{err}");
     }
     // Going back stops the batch at that event; those before it stay.
-    let late = vec![2600, 2601, 5, 2602];
-    let four = vec![Column::F64(vec![1.0; 4])];
-    let err = batched
-        .append_columns(&ids[..4], &late, &four, 0..4)
-        .unwrap_err();
+    let four = Batch {
+        timestamps: vec![2600, 2601, 5, 2602],
+        columns: vec![Column::F64(vec![1.0; 4])],
+    };
+    let err = batched.append_columns(&ids[..4], &four, 0..4).unwrap_err();
     assert!(
         matches!(
             err,

@@ -50,11 +50,11 @@ fn events() -> impl Strategy<Value = Events> {
             // Forward only; saturate at i64::MAX (equal timestamps are fine).
             *clock = clock.saturating_add(step.unsigned_abs().min(i64::MAX as u64) as i64);
             events.series.push(series);
-            events.timestamps.push(*clock);
+            events.batch.timestamps.push(*clock);
             xs.push(x);
             ns.push(n);
         }
-        events.columns = vec![Column::F64(xs), Column::I64(ns)];
+        events.batch.columns = vec![Column::F64(xs), Column::I64(ns)];
         events
     })
 }

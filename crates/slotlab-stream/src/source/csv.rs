@@ -4,7 +4,7 @@
 
 use super::time::parse_timestamp;
 use super::{Events, SourceError};
-use crate::{Column, Field, FieldKind, Num, Schema};
+use crate::{Batch, Column, Field, FieldKind, Num, Schema};
 use rustc_hash::FxHashMap;
 use std::io::Read;
 use std::path::Path;
@@ -215,8 +215,10 @@ pub fn read_csv_from(
             schema,
             keys,
             series,
-            timestamps,
-            columns,
+            batch: Batch {
+                timestamps,
+                columns,
+            },
         },
         bad,
         rejected,
@@ -238,7 +240,7 @@ fn check_row(
             record.len()
         ));
     }
-    let ts = parse_timestamp(record.get(ts_at).unwrap_or_default())?;
+    let ts = parse_timestamp(record.get(ts_at).unwrap_or_default()).map_err(|e| e.to_string())?;
     values.clear();
     for n in numbers {
         let text = record.get(n.at).unwrap_or_default();
@@ -275,9 +277,9 @@ mod tests {
         assert_eq!(got.timestamp_column, "time");
         assert_eq!(e.keys, ["a", "b"]);
         assert_eq!(e.series, [0, 1, 0]);
-        assert_eq!(e.timestamps[1] - e.timestamps[0], 1000);
-        assert_eq!(e.columns[0], Column::F64(vec![1.5, 2.0, -0.25]));
-        assert_eq!(e.columns[1], Column::I64(vec![3, 4, 5]));
+        assert_eq!(e.batch.timestamps[1] - e.batch.timestamps[0], 1000);
+        assert_eq!(e.batch.columns[0], Column::F64(vec![1.5, 2.0, -0.25]));
+        assert_eq!(e.batch.columns[1], Column::I64(vec![3, 4, 5]));
         assert_eq!(e.schema.fields()[1].kind, FieldKind::I64);
         assert_eq!(got.rejected, 0);
     }

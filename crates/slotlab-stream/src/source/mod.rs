@@ -64,8 +64,10 @@ pub enum SourceError {
     },
 }
 
-/// A set of events held column by column: row `i` is series
-/// `keys[series[i]]`, at `timestamps[i]`, with `columns[f][i]` per field.
+/// A set of events of many series held column by column: row `i` is
+/// series `keys[series[i]]`, at `batch.timestamps[i]`, with
+/// `batch.columns[f][i]` per field. The columns are a [`Batch`], the one
+/// type that holds event columns; this adds which series each row is.
 #[derive(Debug, Clone, PartialEq)]
 pub struct Events {
     /// The fields every event carries.
@@ -74,52 +76,39 @@ pub struct Events {
     pub keys: Vec<String>,
     /// Each event's series, an index into `keys`.
     pub series: Vec<u32>,
-    /// Each event's timestamp.
-    pub timestamps: Vec<i64>,
-    /// One column per schema field.
-    pub columns: Vec<Column>,
+    /// Each event's timestamp and field values.
+    pub batch: Batch,
 }
 
 impl Events {
     /// No events yet, room for `capacity`.
     pub fn with_capacity(schema: Schema, keys: Vec<String>, capacity: usize) -> Self {
-        let columns = schema
-            .fields()
-            .iter()
-            .map(|f| Column::with_capacity(f.kind, capacity))
-            .collect();
         Self {
+            batch: Batch::with_capacity(&schema, capacity),
             schema,
             keys,
             series: Vec::with_capacity(capacity),
-            timestamps: Vec::with_capacity(capacity),
-            columns,
         }
     }
 
     /// Events held.
     pub fn len(&self) -> usize {
-        self.timestamps.len()
+        self.batch.len()
     }
 
     /// True when empty.
     pub fn is_empty(&self) -> bool {
-        self.timestamps.is_empty()
-    }
-
-    /// Event `i`'s field values.
-    pub fn row(&self, i: usize) -> Vec<Num> {
-        self.columns.iter().filter_map(|c| c.get(i)).collect()
+        self.batch.is_empty()
     }
 
     /// Appends every event into a new stream, in order.
     pub fn to_stream(&self, config: StreamConfig) -> Result<Stream, StreamError> {
         let mut stream = Stream::new(self.schema.clone(), config);
         let ids: Vec<_> = self.keys.iter().map(|k| stream.series(k)).collect();
-        let mut row = Vec::with_capacity(self.columns.len());
-        for (i, (&series, &t)) in self.series.iter().zip(&self.timestamps).enumerate() {
+        let mut row = Vec::with_capacity(self.batch.columns.len());
+        for (i, (&series, &t)) in self.series.iter().zip(&self.batch.timestamps).enumerate() {
             row.clear();
-            row.extend(self.columns.iter().filter_map(|c| c.get(i)));
+            row.extend(self.batch.columns.iter().filter_map(|c| c.get(i)));
             let id = ids
                 .get(series as usize)
                 .copied()
@@ -144,13 +133,14 @@ impl Events {
             };
             decoded.push(stream.scan(id, i64::MIN, i64::MAX)?);
         }
-        for (i, (&series, &t)) in self.series.iter().zip(&self.timestamps).enumerate() {
+        for (i, (&series, &t)) in self.series.iter().zip(&self.batch.timestamps).enumerate() {
             let s = series as usize;
             let (Some(batch), Some(at)) = (decoded.get(s), seen.get_mut(s)) else {
                 return Ok(false);
             };
             let same = batch.timestamps.get(*at) == Some(&t)
                 && self
+                    .batch
                     .columns
                     .iter()
                     .zip(&batch.columns)
@@ -173,12 +163,12 @@ impl Events {
             .iter()
             .map(|_| Batch::empty(&self.schema))
             .collect();
-        for (i, (&s, &t)) in self.series.iter().zip(&self.timestamps).enumerate() {
+        for (i, (&s, &t)) in self.series.iter().zip(&self.batch.timestamps).enumerate() {
             let Some(batch) = out.get_mut(s as usize) else {
                 continue;
             };
             batch.timestamps.push(t);
-            for (column, values) in batch.columns.iter_mut().zip(&self.columns) {
+            for (column, values) in batch.columns.iter_mut().zip(&self.batch.columns) {
                 match (column, values) {
                     (Column::F64(c), Column::F64(v)) => c.push(v[i]),
                     (Column::I64(c), Column::I64(v)) => c.push(v[i]),
@@ -200,12 +190,12 @@ impl Events {
     pub fn raw_records(&self) -> Vec<u8> {
         let keyed = self.keys.len() > 1;
         let mut out = Vec::with_capacity(self.len() * self.raw_record_bytes());
-        for (i, (&s, &t)) in self.series.iter().zip(&self.timestamps).enumerate() {
+        for (i, (&s, &t)) in self.series.iter().zip(&self.batch.timestamps).enumerate() {
             if keyed {
                 out.extend_from_slice(&s.to_le_bytes());
             }
             out.extend_from_slice(&t.to_le_bytes());
-            for column in &self.columns {
+            for column in &self.batch.columns {
                 match column.get(i) {
                     Some(Num::F64(v)) => out.extend_from_slice(&v.to_le_bytes()),
                     Some(Num::I64(v)) => out.extend_from_slice(&v.to_le_bytes()),
@@ -235,7 +225,7 @@ mod tests {
         }
         // One changed bit is noticed.
         let mut other = events.clone();
-        if let Column::F64(prices) = &mut other.columns[0] {
+        if let Column::F64(prices) = &mut other.batch.columns[0] {
             prices[4321] = f64::from_bits(prices[4321].to_bits() ^ 1);
         }
         let stream = other.to_stream(StreamConfig::default()).unwrap();

@@ -26,14 +26,14 @@ pub trait SyntheticSource: Clone {
 }
 
 fn floats(out: &mut Events, field: usize) -> &mut Vec<f64> {
-    match &mut out.columns[field] {
+    match &mut out.batch.columns[field] {
         Column::F64(v) => v,
         Column::I64(_) => unreachable!("the source's schema makes field {field} a float"),
     }
 }
 
 fn ints(out: &mut Events, field: usize) -> &mut Vec<i64> {
-    match &mut out.columns[field] {
+    match &mut out.batch.columns[field] {
         Column::I64(v) => v,
         Column::F64(_) => unreachable!("the source's schema makes field {field} an integer"),
     }
@@ -57,7 +57,7 @@ impl SyntheticSource for Lesson {
     fn fill(&mut self, out: &mut Events, n: usize) {
         let range = self.next..self.next + n as i64;
         out.series.extend(std::iter::repeat_n(0, n));
-        out.timestamps.extend(range.clone());
+        out.batch.timestamps.extend(range.clone());
         floats(out, 0).extend(range.map(|i| i as f64 * 0.1));
         self.next += n as i64;
     }
@@ -152,7 +152,7 @@ impl SyntheticSource for Sensors {
             };
             state.tenths[k] += step;
             out.series.push(k as u32);
-            out.timestamps.push(t);
+            out.batch.timestamps.push(t);
             let value = state.tenths[k] as f64 / 10.0;
             floats(out, 0).push(value);
             state.next_sensor += 1;
@@ -243,7 +243,7 @@ impl SyntheticSource for Ticks {
                 100 * state.rng.i64(1..=10)
             };
             out.series.push(s as u32);
-            out.timestamps.push(state.clock);
+            out.batch.timestamps.push(state.clock);
             let price = state.cents[s] as f64 / 100.0;
             floats(out, 0).push(price);
             ints(out, 1).push(size);
@@ -275,11 +275,11 @@ mod tests {
             Ticks::new(3, 1).generate(5000),
         ] {
             let mut last = vec![i64::MIN; events.keys.len()];
-            for (&s, &t) in events.series.iter().zip(&events.timestamps) {
+            for (&s, &t) in events.series.iter().zip(&events.batch.timestamps) {
                 assert!(t >= last[s as usize]);
                 last[s as usize] = t;
             }
-            let Column::F64(values) = &events.columns[0] else {
+            let Column::F64(values) = &events.batch.columns[0] else {
                 panic!()
             };
             for v in values {
@@ -290,7 +290,7 @@ mod tests {
             }
         }
         let lesson = Lesson::default().generate(3);
-        assert_eq!(lesson.timestamps, [0, 1, 2]);
-        assert_eq!(lesson.columns[0], Column::F64(vec![0.0, 0.1, 0.2]));
+        assert_eq!(lesson.batch.timestamps, [0, 1, 2]);
+        assert_eq!(lesson.batch.columns[0], Column::F64(vec![0.0, 0.1, 0.2]));
     }
 }

@@ -3,11 +3,38 @@
 use jiff::civil::{Date, DateTime};
 use jiff::tz::TimeZone;
 
+/// Why a text is not a timestamp.
+#[derive(Debug, Clone, PartialEq, Eq, thiserror::Error)]
+#[non_exhaustive]
+pub enum TimestampError {
+    /// Neither an integer nor a date-time.
+    #[error("timestamp {text:?} is neither an integer epoch nor an ISO-8601 date-time")]
+    Unreadable {
+        /// The text.
+        text: String,
+    },
+    /// A date-time outside what a millisecond epoch can hold.
+    #[error("timestamp {text:?} is out of range")]
+    OutOfRange {
+        /// The text.
+        text: String,
+    },
+    /// Not the strict form ingestion takes.
+    #[error(
+        "timestamp {text:?} is neither integer epoch milliseconds nor an RFC 3339 \
+         date-time with an offset (2026-01-01T00:00:00Z)"
+    )]
+    NotRfc3339 {
+        /// The text.
+        text: String,
+    },
+}
+
 /// Parses a timestamp: an integer (kept as written: whatever epoch unit
 /// the data uses), or an ISO-8601 date-time — with an offset
 /// (`2026-01-01T08:00:00+01:00`, `…Z`), without one (taken as UTC), or a
 /// bare date (midnight UTC) — as epoch milliseconds.
-pub fn parse_timestamp(text: &str) -> Result<i64, String> {
+pub fn parse_timestamp(text: &str) -> Result<i64, TimestampError> {
     let text = text.trim();
     if let Ok(ms) = parse_epoch_or_rfc3339(text) {
         return Ok(ms);
@@ -20,16 +47,14 @@ pub fn parse_timestamp(text: &str) -> Result<i64, String> {
         Ok(dt) => dt
             .to_zoned(TimeZone::UTC)
             .map(|z| z.timestamp().as_millisecond())
-            .map_err(|e| format!("timestamp {text:?} out of range: {e}")),
-        Err(_) => Err(format!(
-            "timestamp {text:?} is neither an integer epoch nor an ISO-8601 date-time"
-        )),
+            .map_err(|_| TimestampError::OutOfRange { text: text.into() }),
+        Err(_) => Err(TimestampError::Unreadable { text: text.into() }),
     }
 }
 
 /// The strict form, for ingestion: an integer (epoch milliseconds) or an
 /// RFC 3339 date-time with its offset — no guessing at a zone or a unit.
-pub fn parse_epoch_or_rfc3339(text: &str) -> Result<i64, String> {
+pub fn parse_epoch_or_rfc3339(text: &str) -> Result<i64, TimestampError> {
     match text.parse::<i64>() {
         Ok(ms) => Ok(ms),
         Err(_) => parse_rfc3339(text),
@@ -38,15 +63,10 @@ pub fn parse_epoch_or_rfc3339(text: &str) -> Result<i64, String> {
 
 /// An RFC 3339 date-time with its offset (`2026-01-01T00:00:00Z`,
 /// `…+01:00`), as epoch milliseconds.
-pub fn parse_rfc3339(text: &str) -> Result<i64, String> {
+pub fn parse_rfc3339(text: &str) -> Result<i64, TimestampError> {
     text.parse::<jiff::Timestamp>()
         .map(|t| t.as_millisecond())
-        .map_err(|_| {
-            format!(
-                "timestamp {text:?} is neither integer epoch milliseconds nor an RFC 3339 \
-                 date-time with an offset (2026-01-01T00:00:00Z)"
-            )
-        })
+        .map_err(|_| TimestampError::NotRfc3339 { text: text.into() })
 }
 
 #[cfg(test)]
@@ -71,7 +91,10 @@ mod tests {
         assert_eq!(parse_timestamp("2026-01-01T00:00:01.5Z"), Ok(jan1 + 1500));
         for bad in ["", "yesterday", "2026-13-01", "2026/01/01 00:00", "1.5"] {
             let err = parse_timestamp(bad).unwrap_err();
-            assert!(err.contains("neither an integer"), "{bad}: {err}");
+            assert!(
+                matches!(err, TimestampError::Unreadable { .. }),
+                "{bad}: {err}"
+            );
         }
     }
 }

@@ -300,8 +300,8 @@ impl LineParser {
         };
         self.last[series as usize] = ts;
         batch.events.series.push(series);
-        batch.events.timestamps.push(ts);
-        for (column, &value) in batch.events.columns.iter_mut().zip(&self.values) {
+        batch.events.batch.timestamps.push(ts);
+        for (column, &value) in batch.events.batch.columns.iter_mut().zip(&self.values) {
             column.push(value);
         }
         batch.created_ns.push(created);
@@ -413,7 +413,8 @@ impl LineParser {
                 at.columns
             ));
         }
-        let ts = parse_epoch_or_rfc3339(record.get(at.ts_at).unwrap_or_default())?;
+        let ts = parse_epoch_or_rfc3339(record.get(at.ts_at).unwrap_or_default())
+            .map_err(|e| e.to_string())?;
         let key = at.series_at.and_then(|i| record.get(i)).unwrap_or("");
         self.values.clear();
         for (field, &at) in shape.schema.fields().iter().zip(&at.field_at) {
@@ -450,7 +451,7 @@ fn json_timestamp(value: &Scalar<'_>) -> Result<i64, String> {
         n @ (Scalar::UInt(_) | Scalar::Float(_)) => Err(format!(
             "timestamp {n} is not an integer number of epoch milliseconds"
         )),
-        Scalar::Str(s) => parse_rfc3339(s),
+        Scalar::Str(s) => parse_rfc3339(s).map_err(|e| e.to_string()),
         other => Err(format!(
             "timestamp is {}, not epoch milliseconds or an RFC 3339 string",
             other.kind()

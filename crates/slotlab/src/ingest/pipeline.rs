@@ -243,6 +243,7 @@ fn parse_stage(
             series += batch.events.keys.len();
             timestamp_sum = batch
                 .events
+                .batch
                 .timestamps
                 .iter()
                 .fold(timestamp_sum, |sum, &t| sum.wrapping_add(t));

@@ -6,15 +6,78 @@
 //! tracemalloc, pympler). Nothing is a constant typed into this file.
 
 use super::LabError;
+use super::experiment::{Context, Experiment};
 use super::lesson::{self, Reading};
 use crate::ingest::Storage;
-use crate::measure::{AllocScope, AllocStats, Anatomy, FieldLine, Part, SizeMeasure, alloc};
+use crate::measure::{
+    AllocScope, AllocStats, Anatomy, FieldLine, Part, Results, SizeMeasure, alloc,
+};
 use crate::model::{Instance, Layout, Str, Value};
 use crate::python::{PyAnatomy, PyCase, Python};
 use crate::record::{Record, RecordVec, padding_bytes};
 
 /// Readings built to measure the list slot's share.
 const LIST_PROBE: usize = 1024;
+
+/// The `explain` experiment: one reading per layout taken apart, in Rust
+/// and in CPython (the counterpart of each layout: dict, slots, and
+/// `@dataclass(slots=True)` for the record; columns have none in the
+/// standard library). Its results carry anatomies, not rows.
+#[derive(Debug, Clone)]
+pub struct Explain {
+    /// The layouts to take apart, in order.
+    pub layouts: Vec<Storage>,
+}
+
+/// CPython's counterpart of a layout.
+fn counterpart(layout: Storage) -> Option<PyCase> {
+    match layout {
+        Storage::Dict => Some(PyCase::Dict),
+        Storage::Slots => Some(PyCase::Slots),
+        Storage::Record => Some(PyCase::DataclassSlots),
+        _ => None,
+    }
+}
+
+impl Experiment for Explain {
+    fn name(&self) -> &'static str {
+        "explain"
+    }
+
+    fn title(&self, _cx: &Context<'_>) -> String {
+        "explain one Reading".to_owned()
+    }
+
+    fn steps(&self, cx: &Context<'_>) -> Option<u64> {
+        let python = self
+            .layouts
+            .iter()
+            .filter(|l| counterpart(**l).is_some())
+            .count() as u64;
+        Some(
+            u64::from(cx.rust) * self.layouts.len() as u64
+                + u64::from(cx.python.is_some()) * python,
+        )
+    }
+
+    fn run(&mut self, cx: &mut Context<'_>) -> Result<Results, LabError> {
+        let mut anatomies = Vec::new();
+        for &layout in &self.layouts {
+            if cx.rust {
+                cx.step(&format!("rust {layout}"));
+                anatomies.push(rust(layout)?);
+            }
+            if let (Some(case), Some(python)) = (counterpart(layout), cx.python.clone()) {
+                cx.step(&format!("cpython {}", case.script_name()));
+                anatomies.extend(cpython(&python, case)?);
+            }
+        }
+        Ok(Results {
+            anatomies,
+            ..Results::default()
+        })
+    }
+}
 
 /// Measures one Rust reading under `layout`, step by step.
 pub fn rust(layout: Storage) -> Result<Anatomy, LabError> {

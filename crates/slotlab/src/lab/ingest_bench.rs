@@ -114,6 +114,7 @@ fn run(
         notes: notes(config, &runs),
         verified: Some(runs.iter().all(|r| r.verified)),
         run_failed: runs.iter().any(|r| r.ended.is_failure()),
+        ..Results::default()
     })
 }
 

@@ -1,5 +1,6 @@
 //! The one record every experiment produces and every report renders.
 
+use super::anatomy::Anatomy;
 use super::runtime::Runtime;
 use super::timing::TimeStats;
 use serde::{Deserialize, Serialize};
@@ -137,6 +138,10 @@ pub struct Results {
     /// why).
     #[serde(default)]
     pub notes: Vec<String>,
+    /// Single objects taken apart (`explain`), rendered by
+    /// `report::render_anatomies`.
+    #[serde(default, skip_serializing_if = "Vec::is_empty")]
+    pub anatomies: Vec<Anatomy>,
     /// Whether what was stored was read back and matched what went in
     /// (`None`: not checked). Not saved: a run that did not match exits
     /// non-zero, and its notes say so.

@@ -1,7 +1,7 @@
 //! The lesson's exercise under CPython: one case (a layout of `Reading`)
 //! in one memory mode per fresh interpreter, turned into a [`Measurement`].
 
-use super::{MIN_VERSION, Python, PythonError, head, parse, run};
+use super::{MIN_VERSION, OutputProblem, Python, PythonError, head, parse, run};
 use crate::measure::keys;
 use crate::measure::{Measurement, PyMode, RepeatPlan, TimeStats};
 use serde::Deserialize;
@@ -150,18 +150,18 @@ impl Python {
         if let Some(reason) = output.skipped {
             return Ok(CaseOutcome::Skipped { case, reason });
         }
-        let malformed = |reason: &str| PythonError::Malformed {
+        let malformed = |problem| PythonError::Malformed {
             interpreter: self.interpreter.clone(),
             case: label.clone(),
-            reason: reason.to_owned(),
+            problem,
             output: head(&stdout, 200),
         };
         if output.samples_s.is_empty() {
-            return Err(malformed("no timed runs"));
+            return Err(malformed(OutputProblem::NoTimedRuns));
         }
         let peak_bytes = output
             .peak_bytes
-            .ok_or_else(|| malformed("no memory figure"))?;
+            .ok_or_else(|| malformed(OutputProblem::NoMemoryFigure))?;
         Ok(CaseOutcome::Measured(Box::new(
             self.measurement(case, mode, n, plan, output, peak_bytes),
         )))

@@ -80,7 +80,7 @@ pub fn run_case(
         _ => Err(PythonError::Malformed {
             interpreter: interpreter.to_owned(),
             case: label,
-            reason: "no 'Time:' and 'Peak memory:' lines".to_owned(),
+            problem: super::OutputProblem::NoLessonLines,
             output: super::head(&stdout, 200),
         }),
     }

@@ -99,17 +99,37 @@ pub enum PythonError {
         stderr: String,
     },
     /// The script printed something that is not the expected JSON.
-    #[error("'{interpreter}' printed unexpected output for the {case} case ({reason}): {output:?}")]
+    #[error(
+        "'{interpreter}' printed unexpected output for the {case} case ({problem}): {output:?}"
+    )]
     Malformed {
         /// The interpreter as given.
         interpreter: String,
         /// The case (or `probe`).
         case: String,
         /// What was wrong.
-        reason: String,
+        problem: OutputProblem,
         /// The start of what it printed.
         output: String,
     },
+}
+
+/// What was wrong with what a script printed.
+#[derive(Debug, thiserror::Error)]
+#[non_exhaustive]
+pub enum OutputProblem {
+    /// Not the JSON the protocol expects.
+    #[error("{0}")]
+    NotJson(#[from] serde_json::Error),
+    /// A case that reported no timed run.
+    #[error("no timed runs")]
+    NoTimedRuns,
+    /// A case that reported no memory figure.
+    #[error("no memory figure")]
+    NoMemoryFigure,
+    /// The lesson's output without its two lines.
+    #[error("no 'Time:' and 'Peak memory:' lines")]
+    NoLessonLines,
 }
 
 /// One interpreter, probed.
@@ -196,7 +216,7 @@ fn parse<T: serde::de::DeserializeOwned>(
     serde_json::from_str(stdout.trim()).map_err(|e| PythonError::Malformed {
         interpreter: interpreter.to_owned(),
         case: case.to_owned(),
-        reason: e.to_string(),
+        problem: e.into(),
         output: head(stdout, 200),
     })
 }

@@ -177,8 +177,8 @@ fn events_file(events: &Events) -> Vec<u8> {
     if events.keys.len() > 1 {
         out.extend(events.series.iter().flat_map(|s| s.to_le_bytes()));
     }
-    out.extend(events.timestamps.iter().flat_map(|t| t.to_le_bytes()));
-    for column in &events.columns {
+    out.extend(events.batch.timestamps.iter().flat_map(|t| t.to_le_bytes()));
+    for column in &events.batch.columns {
         match column {
             Column::F64(v) => out.extend(v.iter().flat_map(|x| x.to_le_bytes())),
             Column::I64(v) => out.extend(v.iter().flat_map(|x| x.to_le_bytes())),

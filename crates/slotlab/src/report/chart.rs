@@ -18,10 +18,23 @@ pub struct Chart {
 
 /// A chart could not be drawn.
 #[derive(Debug, thiserror::Error)]
-#[error("cannot draw the {chart} chart: {reason}")]
-pub struct ChartError {
-    chart: &'static str,
-    reason: String,
+#[non_exhaustive]
+pub enum ChartError {
+    /// No line had a positive value (log axes take none else).
+    #[error("cannot draw the {chart} chart: no positive values to plot")]
+    NothingToPlot {
+        /// The chart's file stem.
+        chart: &'static str,
+    },
+    /// The drawing library failed.
+    #[error("cannot draw the {chart} chart")]
+    Draw {
+        /// The chart's file stem.
+        chart: &'static str,
+        /// What plotters said.
+        #[source]
+        source: Box<dyn std::error::Error + Send + Sync>,
+    },
 }
 
 type Series = (String, Vec<(f64, f64)>);
@@ -88,12 +101,12 @@ fn line_chart(
     lines: &[Series],
     scale: YScale,
 ) -> Result<Chart, ChartError> {
-    let fail = |reason: String| ChartError {
+    let fail = |e: Box<dyn std::error::Error + Send + Sync>| ChartError::Draw {
         chart: stem,
-        reason,
+        source: e,
     };
     if lines.is_empty() {
-        return Err(fail("no positive values to plot".to_owned()));
+        return Err(ChartError::NothingToPlot { chart: stem });
     }
     let points = || lines.iter().flat_map(|(_, p)| p.iter());
     let (x_lo, x_hi) = points().fold((f64::MAX, f64::MIN), |(lo, hi), p| {
@@ -106,7 +119,7 @@ fn line_chart(
     let mut svg = String::new();
     {
         let root = SVGBackend::with_string(&mut svg, (900, 560)).into_drawing_area();
-        root.fill(&WHITE).map_err(|e| fail(e.to_string()))?;
+        root.fill(&WHITE).map_err(|e| fail(e.to_string().into()))?;
         let builder = || {
             let mut builder = ChartBuilder::on(&root);
             builder
@@ -120,17 +133,17 @@ fn line_chart(
             YScale::Linear => {
                 let chart = builder()
                     .build_cartesian_2d(x, 0.0..y_hi * 1.6)
-                    .map_err(|e| fail(e.to_string()))?;
-                draw(chart, y_label, lines).map_err(fail)?;
+                    .map_err(|e| fail(e.to_string().into()))?;
+                draw(chart, y_label, lines).map_err(|e| fail(e.into()))?;
             }
             YScale::Log => {
                 let chart = builder()
                     .build_cartesian_2d(x, (y_lo * 0.7..y_hi * 30.0).log_scale())
-                    .map_err(|e| fail(e.to_string()))?;
-                draw(chart, y_label, lines).map_err(fail)?;
+                    .map_err(|e| fail(e.to_string().into()))?;
+                draw(chart, y_label, lines).map_err(|e| fail(e.into()))?;
             }
         }
-        root.present().map_err(|e| fail(e.to_string()))?;
+        root.present().map_err(|e| fail(e.to_string().into()))?;
     }
     Ok(Chart {
         stem,

@@ -47,9 +47,9 @@ fn ndjson_lines_become_typed_events_and_bad_ones_are_named() {
     assert!(batch.keyed);
     assert_eq!(e.keys, ["a", "b"]);
     assert_eq!(e.series, [0, 1, 0]);
-    assert_eq!(e.timestamps, [1000, 2000, 5000]);
-    assert_eq!(e.columns[0].to_f64(), [1.5, 2.0, -0.5]);
-    assert_eq!(e.columns[1], Column::I64(vec![3, 4, 9]));
+    assert_eq!(e.batch.timestamps, [1000, 2000, 5000]);
+    assert_eq!(e.batch.columns[0].to_f64(), [1.5, 2.0, -0.5]);
+    assert_eq!(e.batch.columns[1], Column::I64(vec![3, 4, 9]));
     assert_eq!(batch.created_ns, [7, 7, 7]);
     let lines: Vec<u64> = p.bad.iter().map(|b| b.line).collect();
     assert_eq!(lines, [4, 5, 6, 7, 8, 9, 10, 11, 12, 13]);
@@ -77,7 +77,7 @@ fn strict_stops_at_the_first_bad_line_keeping_the_good_ones_before() {
     let got = p.parse(&block(
         "{\"timestamp\": 1, \"v\": 1}\n{\"timestamp\": 2, \"v\": null}\n{\"timestamp\": 3, \"v\": 3}\n",
     ));
-    assert_eq!(got.batch.unwrap().events.timestamps, [1]);
+    assert_eq!(got.batch.unwrap().events.batch.timestamps, [1]);
     match got.stop {
         Some(Ended::Strict(bad)) => {
             assert_eq!(bad.line, 2);
@@ -101,13 +101,13 @@ fn huge_integers_in_float_fields_are_refused() {
 fn csv_blocks_keep_the_header_and_count_lines_across_blocks() {
     let mut p = parser(InputFormat::Csv, false);
     let first = p.parse(&block("timestamp,series,price,size\n1000,a,1.5,3\n"));
-    assert_eq!(first.batch.unwrap().events.timestamps, [1000]);
+    assert_eq!(first.batch.unwrap().events.batch.timestamps, [1000]);
     let mut second = block("2000,b,x,1\n3000,a,2.5\n\n1970-01-01T00:00:04Z,a,inf,2\n5000,a,2,2\n");
     second.first_line = 3;
     let got = p.parse(&second);
     let batch = got.batch.unwrap();
     assert_eq!(batch.events.keys, Vec::<String>::new());
-    assert_eq!(batch.events.timestamps, [5000]);
+    assert_eq!(batch.events.batch.timestamps, [5000]);
     let lines: Vec<u64> = p.bad.iter().map(|b| b.line).collect();
     assert_eq!(lines, [3, 4, 6]);
     assert!(p.bad[1].reason.contains("3 columns, the header has 4"));

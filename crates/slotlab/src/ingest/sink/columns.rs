@@ -37,9 +37,10 @@ impl Sink for Columns {
             let to = theirs.len().min(from + BLOCK_EVENTS - block.len());
             block.series.extend_from_slice(&theirs.series[from..to]);
             block
+                .batch
                 .timestamps
-                .extend_from_slice(&theirs.timestamps[from..to]);
-            for (column, values) in block.columns.iter_mut().zip(&theirs.columns) {
+                .extend_from_slice(&theirs.batch.timestamps[from..to]);
+            for (column, values) in block.batch.columns.iter_mut().zip(&theirs.batch.columns) {
                 column.extend_range(values, from..to);
             }
             from = to;
@@ -58,7 +59,7 @@ impl Sink for Columns {
         Ok(self
             .blocks
             .iter()
-            .flat_map(|b| &b.timestamps)
+            .flat_map(|b| &b.batch.timestamps)
             .fold(0i64, |sum, &t| sum.wrapping_add(t)))
     }
 

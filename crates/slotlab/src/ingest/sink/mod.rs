@@ -147,8 +147,8 @@ pub enum SinkError {
     #[error("event {0} is missing a field")]
     MissingField(usize),
     /// An object read back held something other than an int timestamp.
-    #[error("a stored timestamp is {0}")]
-    NotATimestamp(String),
+    #[error("a stored timestamp is a {0}, not an int")]
+    NotATimestamp(&'static str),
     /// The store stage ended before the parse stage had handed it every
     /// accepted event.
     #[error("the store stage stopped before the input was drained")]

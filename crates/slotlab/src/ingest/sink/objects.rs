@@ -57,8 +57,8 @@ pub fn event_object(
         let key = keys.get(s as usize).ok_or(SinkError::UnknownSeries(s))?;
         set(key.clone())?;
     }
-    set(Value::Int(events.timestamps[i]))?;
-    for column in &events.columns {
+    set(Value::Int(events.batch.timestamps[i]))?;
+    for column in &events.batch.columns {
         set(match column.get(i) {
             Some(Num::F64(x)) => Value::Float(x),
             Some(Num::I64(x)) => Value::Int(x),
@@ -91,7 +91,7 @@ impl Sink for Objects {
             .iter()
             .try_fold(0i64, |sum, o| match o.get_attr(name)? {
                 Value::Int(t) => Ok(sum.wrapping_add(*t)),
-                other => Err(SinkError::NotATimestamp(format!("{other:?}"))),
+                other => Err(SinkError::NotATimestamp(other.type_name())),
             })
     }
 

@@ -30,13 +30,13 @@ impl Sink for Records {
     fn store(&mut self, batch: &EventBatch) -> Result<(), SinkError> {
         let e = &batch.events;
         self.keys.extend(e.keys.iter().cloned());
-        for (i, (&s, &t)) in e.series.iter().zip(&e.timestamps).enumerate() {
+        for (i, (&s, &t)) in e.series.iter().zip(&e.batch.timestamps).enumerate() {
             let row = self.words.open();
             if self.keyed {
                 row.push(u64::from(s));
             }
             row.push(t as u64);
-            for column in &e.columns {
+            for column in &e.batch.columns {
                 row.push(match column {
                     Column::F64(v) => v[i].to_bits(),
                     Column::I64(v) => v[i] as u64,

@@ -76,17 +76,13 @@ impl Sink for StreamSink {
         }
         let mut from = 0;
         for &cut in &self.cuts {
-            self.stream.append_columns(
-                &self.batch_ids,
-                &e.timestamps,
-                &e.columns,
-                from..cut + 1,
-            )?;
+            self.stream
+                .append_columns(&self.batch_ids, &e.batch, from..cut + 1)?;
             self.stream.seal_series(self.batch_ids[cut])?;
             from = cut + 1;
         }
         self.stream
-            .append_columns(&self.batch_ids, &e.timestamps, &e.columns, from..e.len())?;
+            .append_columns(&self.batch_ids, &e.batch, from..e.len())?;
         Ok(())
     }
 

@@ -29,7 +29,7 @@ struct Record<const K: usize> {
 }
 
 fn field_bits(events: &Events, i: usize) -> impl Iterator<Item = u64> + '_ {
-    events.columns.iter().map(move |c| match c {
+    events.batch.columns.iter().map(move |c| match c {
         Column::F64(v) => v[i].to_bits(),
         Column::I64(v) => v[i] as u64,
     })
@@ -49,7 +49,12 @@ fn build_records<const K: usize>(events: &Events, clock: &dyn Clock) -> (Duratio
     let stopwatch = Stopwatch::start(clock);
     let (elapsed, size) = if events.keys.len() > 1 {
         let mut data = Vec::with_capacity(events.len());
-        for (i, (&s, &t)) in events.series.iter().zip(&events.timestamps).enumerate() {
+        for (i, (&s, &t)) in events
+            .series
+            .iter()
+            .zip(&events.batch.timestamps)
+            .enumerate()
+        {
             data.push(KeyedRecord::<K> {
                 timestamp: t,
                 series: s,
@@ -66,7 +71,7 @@ fn build_records<const K: usize>(events: &Events, clock: &dyn Clock) -> (Duratio
         (elapsed, size_of::<KeyedRecord<K>>())
     } else {
         let mut data = Vec::with_capacity(events.len());
-        for (i, &t) in events.timestamps.iter().enumerate() {
+        for (i, &t) in events.batch.timestamps.iter().enumerate() {
             data.push(Record::<K> {
                 timestamp: t,
                 values: fill(events, i),
