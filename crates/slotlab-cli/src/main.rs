@@ -10,6 +10,7 @@ use cli::{
     Cli, Command, CompareArgs, ExplainArgs, IngestArgs, LessonArgs, MeasureArgs, OutputArgs,
     ReportArgs, StreamArgs, SweepArgs,
 };
+use output::Target;
 use progress::Progress;
 use slotlab::lab::LabError;
 use slotlab::lab::access::Access;
@@ -62,9 +63,11 @@ fn run() -> anyhow::Result<ExitCode> {
     }
 }
 
-/// The format asked for, checked before anything is measured.
-fn format_of(output: &OutputArgs, default: Format) -> anyhow::Result<Format> {
-    Ok(output.resolve_format(default)?)
+/// The format asked for and the `--out` file, both checked before
+/// anything is measured.
+fn destination(output: &OutputArgs, default: Format) -> anyhow::Result<(Format, Option<Target>)> {
+    let format = output.resolve_format(default)?;
+    Ok((format, Target::check_opt(output.out.as_deref(), "--out")?))
 }
 
 /// What every measuring command shares: the context built once (the
@@ -106,9 +109,9 @@ fn python_hint(err: LabError) -> anyhow::Error {
 fn emit_results(
     results: &Results,
     format: Format,
-    output: &OutputArgs,
+    out: Option<&Target>,
 ) -> anyhow::Result<ExitCode> {
-    output::emit(&report::render(format, results), output.out.as_deref())?;
+    output::emit(&report::render(format, results), out)?;
     Ok(if results.failed() {
         ExitCode::FAILURE
     } else {
@@ -126,13 +129,13 @@ fn settings(n: u64, repeat: &cli::RepeatArgs, rust: bool, python: Option<&str>) 
 }
 
 fn lesson_command(args: &LessonArgs, quiet: bool) -> anyhow::Result<ExitCode> {
-    let format = format_of(&args.output, Format::Text)?;
+    let (format, out) = destination(&args.output, Format::Text)?;
     let mut lesson = Lesson {
         layouts: args.layout.layouts(),
     };
     let settings = settings(args.n, &args.repeat, true, None);
     let results = measure(&mut lesson, &settings, Progress::new(quiet))?;
-    emit_results(&results, format, &args.output)
+    emit_results(&results, format, out.as_ref())
 }
 
 fn compare_command(args: &CompareArgs, quiet: bool) -> anyhow::Result<ExitCode> {
@@ -143,7 +146,7 @@ fn compare_command(args: &CompareArgs, quiet: bool) -> anyhow::Result<ExitCode> 
 }
 
 fn explain_command(args: &ExplainArgs, quiet: bool) -> anyhow::Result<ExitCode> {
-    let format = format_of(&args.output, Format::Text)?;
+    let (format, out) = destination(&args.output, Format::Text)?;
     let mut explain = Explain {
         layouts: args.layout.layouts(),
     };
@@ -156,13 +159,13 @@ fn explain_command(args: &ExplainArgs, quiet: bool) -> anyhow::Result<ExitCode> 
     let results = measure(&mut explain, &settings, Progress::new(quiet))?;
     output::emit(
         &report::render_anatomies(format, &results.anatomies),
-        args.output.out.as_deref(),
+        out.as_ref(),
     )?;
     Ok(ExitCode::SUCCESS)
 }
 
 fn sweep_command(args: &SweepArgs, quiet: bool) -> anyhow::Result<ExitCode> {
-    let format = format_of(&args.output, Format::Table)?;
+    let (format, out) = destination(&args.output, Format::Table)?;
     if args.from > args.to {
         anyhow::bail!(
             "--from {} is larger than --to {}: the sweep goes from small N to large",
@@ -184,21 +187,24 @@ fn sweep_command(args: &SweepArgs, quiet: bool) -> anyhow::Result<ExitCode> {
         args.runtimes.rust(),
         args.runtimes.python(),
     );
-    let results = measure(&mut sweep, &settings, Progress::new(quiet))?;
+    // The charts' directory exists (or is made) before anything is measured.
     if let Some(dir) = &args.charts {
         std::fs::create_dir_all(dir)
-            .with_context(|| format!("cannot create --charts {}", dir.display()))?;
+            .with_context(|| format!("--charts: cannot create {}", dir.display()))?;
+    }
+    let results = measure(&mut sweep, &settings, Progress::new(quiet))?;
+    if let Some(dir) = &args.charts {
         for chart in report::chart::sweep_charts(&results)? {
-            let path = dir.join(format!("{}.svg", chart.stem));
-            output::write_file(&path, &chart.svg, "--charts")?;
+            let target = Target::check(&dir.join(format!("{}.svg", chart.stem)), "--charts")?;
+            target.write(&chart.svg)?;
             if !quiet {
-                eprintln!("wrote {} ({})", path.display(), chart.title);
+                eprintln!("wrote {} ({})", target.path().display(), chart.title);
             }
         }
     } else if !quiet {
         eprintln!("(add --charts DIR for SVG charts of bytes and time per object vs N)");
     }
-    emit_results(&results, format, &args.output)
+    emit_results(&results, format, out.as_ref())
 }
 
 /// `compare`, `access` and `gc`: N objects in both runtimes.
@@ -207,7 +213,7 @@ fn measure_command(
     args: &MeasureArgs,
     quiet: bool,
 ) -> anyhow::Result<ExitCode> {
-    let format = format_of(&args.output, Format::Table)?;
+    let (format, out) = destination(&args.output, Format::Table)?;
     let settings = settings(
         args.n,
         &args.repeat,
@@ -215,11 +221,11 @@ fn measure_command(
         args.runtimes.python(),
     );
     let results = measure(experiment, &settings, Progress::new(quiet))?;
-    emit_results(&results, format, &args.output)
+    emit_results(&results, format, out.as_ref())
 }
 
 fn stream_command(args: &StreamArgs, quiet: bool) -> anyhow::Result<ExitCode> {
-    let format = format_of(&args.output, Format::Table)?;
+    let (format, out) = destination(&args.output, Format::Table)?;
     let mut bench = StreamBench {
         source: args.source(),
         strict: args.strict,
@@ -228,25 +234,26 @@ fn stream_command(args: &StreamArgs, quiet: bool) -> anyhow::Result<ExitCode> {
         verify: args.verify,
         stream: None,
     };
+    let save = Target::check_opt(args.save.as_deref(), "--save")?;
     let settings = settings(args.n, &args.repeat, true, args.python_side.python());
     let mut results = measure(&mut bench, &settings, Progress::new(quiet))?;
-    if let (Some(path), Some(stream)) = (&args.save, &bench.stream) {
+    if let (Some(target), Some(stream)) = (&save, &bench.stream) {
         let bytes = stream
             .save()
             .context("cannot encode the stream for --save")?;
-        output::write_file(path, &bytes, "--save")?;
+        target.write(&bytes)?;
         results.notes.push(format!(
             "saved: {} ({} bytes, a checksum per chunk)",
-            path.display(),
+            target.path().display(),
             bytes.len()
         ));
     }
-    emit_results(&results, format, &args.output)
+    emit_results(&results, format, out.as_ref())
 }
 
 fn ingest_command(args: &IngestArgs, quiet: bool) -> anyhow::Result<ExitCode> {
     use signal_hook::consts::{SIGINT, SIGTERM};
-    let format = format_of(&args.output, Format::Table)?;
+    let (format, out) = destination(&args.output, Format::Table)?;
     let (config, sinks) = args.config()?;
     // Ctrl-C or SIGTERM asks for a stop (intake ends, the pipeline drains,
     // the report is printed); a second one, with the stop already asked
@@ -270,18 +277,20 @@ fn ingest_command(args: &IngestArgs, quiet: bool) -> anyhow::Result<ExitCode> {
     if stop.requested() && !quiet {
         eprintln!("stopped on request: intake ended, every accepted event was stored");
     }
-    emit_results(&results, format, &args.output)
+    emit_results(&results, format, out.as_ref())
 }
 
 fn report_command(args: &ReportArgs, quiet: bool) -> anyhow::Result<ExitCode> {
+    let json = Target::check_opt(args.json.as_deref(), "--json")?;
+    let out = Target::check(&args.out, "--out")?;
     let (suite, about) = if args.from.is_empty() {
         measure_suite(args, quiet)?
     } else {
         load_suite(args)?
     };
-    if let Some(path) = &args.json {
-        let json = serde_json::to_string_pretty(&suite).context("cannot encode the results")?;
-        output::write_file(path, &json, "--json")?;
+    if let Some(target) = &json {
+        let text = serde_json::to_string_pretty(&suite).context("cannot encode the results")?;
+        target.write(text)?;
     }
     let mut charts = Vec::new();
     for section in suite.sections.iter().filter(|s| s.experiment == "sweep") {
@@ -290,7 +299,7 @@ fn report_command(args: &ReportArgs, quiet: bool) -> anyhow::Result<ExitCode> {
         }
     }
     let page = report::html::render_html(&about, &suite, &charts);
-    output::write_file(&args.out, &page, "--out")?;
+    out.write(page)?;
     if !quiet {
         eprintln!("wrote {}", args.out.display());
     }

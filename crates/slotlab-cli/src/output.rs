@@ -1,38 +1,53 @@
-//! Writing a command's output: to stdout, or whole to a file.
+//! Writing a command's output: to stdout, or whole to a file checked
+//! before any work (`slotlab_stream::output`).
 
 use anyhow::Context;
+use slotlab_stream::output::OutputFile;
 use std::io::{ErrorKind, Write};
 use std::path::Path;
 
-/// Writes `text` to `out` (replacing it only once fully written) or to
-/// stdout. A closed stdout (`slotlab … | head`) is not an error.
-pub fn emit(text: &str, out: Option<&Path>) -> anyhow::Result<()> {
+/// An output file named by a flag, already checked.
+#[derive(Debug, Clone)]
+pub struct Target {
+    file: OutputFile,
+    flag: &'static str,
+}
+
+impl Target {
+    /// Checks `path` (given with `flag`) before any work: a missing
+    /// directory or a directory path fails now, not after the measuring.
+    pub fn check(path: &Path, flag: &'static str) -> anyhow::Result<Self> {
+        let file = OutputFile::check(path).with_context(|| flag.to_string())?;
+        Ok(Self { file, flag })
+    }
+
+    /// [`Target::check`] for an optional flag.
+    pub fn check_opt(path: Option<&Path>, flag: &'static str) -> anyhow::Result<Option<Self>> {
+        path.map(|p| Self::check(p, flag)).transpose()
+    }
+
+    /// Writes `contents` whole (atomically for a regular file, in place
+    /// for a device or FIFO).
+    pub fn write(&self, contents: impl AsRef<[u8]>) -> anyhow::Result<()> {
+        self.file
+            .write(contents.as_ref())
+            .with_context(|| self.flag.to_string())
+    }
+
+    /// The path as given.
+    pub fn path(&self) -> &Path {
+        self.file.path()
+    }
+}
+
+/// Writes `text` to `out`, or to stdout. A closed stdout
+/// (`slotlab … | head`) is not an error.
+pub fn emit(text: &str, out: Option<&Target>) -> anyhow::Result<()> {
     match out {
-        Some(path) => write_file(path, text, "--out"),
+        Some(target) => target.write(text),
         None => match std::io::stdout().lock().write_all(text.as_bytes()) {
             Err(e) if e.kind() == ErrorKind::BrokenPipe => Ok(()),
             other => other.context("cannot write to stdout"),
         },
     }
-}
-
-/// Writes to a temporary file beside `path`, then renames it over `path`:
-/// a full disk or a crash leaves any earlier file intact. `flag` names the
-/// option the path came from, for errors.
-pub fn write_file(path: &Path, contents: impl AsRef<[u8]>, flag: &str) -> anyhow::Result<()> {
-    let name = path
-        .file_name()
-        .with_context(|| format!("{flag} {}: not a file path", path.display()))?;
-    let tmp = path.with_file_name(format!(".{}.tmp", name.to_string_lossy()));
-    let result = std::fs::File::create(&tmp)
-        .and_then(|mut file| {
-            file.write_all(contents.as_ref())?;
-            file.sync_all()
-        })
-        .and_then(|()| std::fs::rename(&tmp, path));
-    if let Err(e) = result {
-        let _ = std::fs::remove_file(&tmp);
-        return Err(e).with_context(|| format!("cannot write {flag} {}", path.display()));
-    }
-    Ok(())
 }

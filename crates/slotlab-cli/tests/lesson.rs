@@ -155,7 +155,7 @@ fn an_unwritable_out_path_is_an_error_not_a_panic() {
             "--repeat",
             "1",
         ],
-        "cannot write --out /nonexistent-dir/r.json",
+        "--out: /nonexistent-dir/r.json: no directory /nonexistent-dir",
     );
 }
 

@@ -42,6 +42,7 @@ mod codec;
 mod file;
 mod floats;
 mod ints;
+pub mod output;
 mod query;
 mod retention;
 mod schema;
