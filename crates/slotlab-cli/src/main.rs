@@ -30,6 +30,8 @@ use slotlab::measure::{
 use slotlab::python::{PyCase, PythonError};
 use slotlab::report::{self, Format};
 use std::process::ExitCode;
+use std::sync::atomic::{AtomicI32, Ordering};
+use std::time::{Duration, Instant};
 
 /// Every heap byte is counted. Small objects are served by mimalloc (unless
 /// built without the `mimalloc` feature), as CPython serves its small
@@ -41,15 +43,33 @@ fn main() -> ExitCode {
     match run() {
         Ok(code) => code,
         Err(err) => {
+            // An error caused by Ctrl-C/SIGTERM is reported as the interruption.
+            if INTERRUPTED.load(Ordering::SeqCst) != 0 {
+                wait_for_the_signal_thread();
+            }
             eprintln!("error: {err:#}");
             ExitCode::FAILURE
         }
     }
 }
 
+/// The signal that interrupted the run (0: none).
+static INTERRUPTED: AtomicI32 = AtomicI32::new(0);
+
+/// The signal thread reports an interruption and exits; the main thread,
+/// whose work failed because of it, waits for that.
+fn wait_for_the_signal_thread() -> ! {
+    loop {
+        std::thread::park();
+    }
+}
+
 fn run() -> anyhow::Result<ExitCode> {
     let cli = Cli::parse();
     let quiet = cli.quiet;
+    if !matches!(cli.command, Command::Ingest(_)) {
+        stop_on_signals()?;
+    }
     match cli.command {
         Command::Lesson(args) => lesson_command(&args, quiet),
         Command::Compare(args) => compare_command(&args, quiet),
@@ -61,6 +81,42 @@ fn run() -> anyhow::Result<ExitCode> {
         Command::Stream(args) => stream_command(&args, quiet),
         Command::Ingest(args) => ingest_command(&args, quiet),
     }
+}
+
+/// Ctrl-C or SIGTERM during a measurement: every interpreter slotlab
+/// started is killed with its process group and reaped, no new one
+/// starts, and slotlab exits 128 + the signal with one `error:` line.
+/// (`ingest` drains instead: its own handler.)
+fn stop_on_signals() -> anyhow::Result<()> {
+    use signal_hook::consts::{SIGINT, SIGTERM};
+    let mut signals = signal_hook::iterator::Signals::new([SIGINT, SIGTERM])
+        .context("cannot install the Ctrl-C/SIGTERM handler")?;
+    std::thread::Builder::new()
+        .name("signals".into())
+        .spawn(move || {
+            if let Some(signal) = signals.forever().next() {
+                // Said first, so the main thread, whose interpreter is about
+                // to fail, leaves the report to this one.
+                INTERRUPTED.store(signal, Ordering::SeqCst);
+                let killed = slotlab::python::kill_children();
+                // The runner reaps what it was waiting for; give it a moment.
+                let deadline = Instant::now() + Duration::from_secs(2);
+                while slotlab::python::children_alive() > 0 && Instant::now() < deadline {
+                    std::thread::sleep(Duration::from_millis(5));
+                }
+                eprintln!(
+                    "error: interrupted: stopped before the work was done{}",
+                    if killed > 0 {
+                        " (the interpreter it was running was killed)"
+                    } else {
+                        ""
+                    }
+                );
+                std::process::exit(128 + signal);
+            }
+        })
+        .context("cannot start the signal thread")?;
+    Ok(())
 }
 
 /// The format asked for and the `--out` file, both checked before
@@ -119,12 +175,18 @@ fn emit_results(
     })
 }
 
-fn settings(n: u64, repeat: &cli::RepeatArgs, rust: bool, python: Option<&str>) -> Settings {
+fn settings(
+    n: u64,
+    repeat: &cli::RepeatArgs,
+    rust: bool,
+    python: Option<&cli::PythonArgs>,
+) -> Settings {
     Settings {
         n,
         plan: repeat.plan(),
         rust,
-        python: python.map(str::to_owned),
+        python: python.and_then(cli::PythonArgs::python).map(str::to_owned),
+        python_limits: python.map(cli::PythonArgs::limits).unwrap_or_default(),
     }
 }
 
@@ -155,6 +217,7 @@ fn explain_command(args: &ExplainArgs, quiet: bool) -> anyhow::Result<ExitCode> 
         plan: RepeatPlan::default(),
         rust: args.runtimes.rust(),
         python: args.runtimes.python().map(str::to_owned),
+        python_limits: args.runtimes.python_side.limits(),
     };
     let results = measure(&mut explain, &settings, Progress::new(quiet))?;
     output::emit(
@@ -185,7 +248,7 @@ fn sweep_command(args: &SweepArgs, quiet: bool) -> anyhow::Result<ExitCode> {
         args.to,
         &args.repeat,
         args.runtimes.rust(),
-        args.runtimes.python(),
+        Some(&args.runtimes.python_side),
     );
     // The charts' directory exists (or is made) before anything is measured.
     if let Some(dir) = &args.charts {
@@ -218,7 +281,7 @@ fn measure_command(
         args.n,
         &args.repeat,
         args.runtimes.rust(),
-        args.runtimes.python(),
+        Some(&args.runtimes.python_side),
     );
     let results = measure(experiment, &settings, Progress::new(quiet))?;
     emit_results(&results, format, out.as_ref())
@@ -235,7 +298,7 @@ fn stream_command(args: &StreamArgs, quiet: bool) -> anyhow::Result<ExitCode> {
         stream: None,
     };
     let save = Target::check_opt(args.save.as_deref(), "--save")?;
-    let settings = settings(args.n, &args.repeat, true, args.python_side.python());
+    let settings = settings(args.n, &args.repeat, true, Some(&args.python_side));
     let mut results = measure(&mut bench, &settings, Progress::new(quiet))?;
     if let (Some(target), Some(stream)) = (&save, &bench.stream) {
         let bytes = stream
@@ -271,6 +334,7 @@ fn ingest_command(args: &IngestArgs, quiet: bool) -> anyhow::Result<ExitCode> {
         plan: RepeatPlan::ONCE,
         rust: true,
         python: None,
+        python_limits: Default::default(),
     };
     let progress = Progress::new(quiet).stopping_on(stop.clone());
     let results = measure(&mut bench, &settings, progress)?;
@@ -308,7 +372,7 @@ fn report_command(args: &ReportArgs, quiet: bool) -> anyhow::Result<ExitCode> {
 
 /// Runs every experiment; the suite and a line saying how.
 fn measure_suite(args: &ReportArgs, quiet: bool) -> anyhow::Result<(Suite, String)> {
-    let settings = settings(args.n, &args.repeat, true, args.python_side.python());
+    let settings = settings(args.n, &args.repeat, true, Some(&args.python_side));
     let bandwidth_probe_bytes = (!args.no_bandwidth).then(bandwidth::default_probe_bytes);
     let clock = MonotonicClock::new();
     let mut progress = Progress::new(quiet);

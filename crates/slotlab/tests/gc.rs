@@ -16,6 +16,7 @@ fn full_traces_reach_all_and_count_blocks() {
         plan: RepeatPlan::new(1, std::num::NonZeroU32::new(3).unwrap()),
         rust: true,
         python: None,
+        python_limits: Default::default(),
     };
     let clock = FakeClock::new(Duration::from_micros(10));
     let mut progress = NoProgress;

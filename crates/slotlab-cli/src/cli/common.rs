@@ -1,9 +1,10 @@
 //! Flags shared by several commands: runtimes, repetitions, output.
 
 use super::FlagError;
-use super::values::parse_count;
+use super::values::{parse_count, parse_duration};
 use clap::{Args, ValueEnum};
 use slotlab::ingest::Storage;
+use slotlab::python::ChildLimits;
 use slotlab::report::Format;
 use slotlab_stream::source::SyntheticOptions;
 use std::path::PathBuf;
@@ -42,12 +43,25 @@ pub struct PythonArgs {
     /// Only the Rust side (no Python needed).
     #[arg(long)]
     pub rust_only: bool,
+
+    /// How long one run of the interpreter may take before it (and every
+    /// process it started) is killed: `90s`, `10m`, `1h`.
+    #[arg(long, value_name = "DURATION", default_value = "1h", value_parser = parse_duration)]
+    pub python_timeout: std::time::Duration,
 }
 
 impl PythonArgs {
     /// The interpreter to run, unless `--rust-only`.
     pub fn python(&self) -> Option<&str> {
         (!self.rust_only).then_some(self.python.as_str())
+    }
+
+    /// The limits every run of the interpreter has.
+    pub fn limits(&self) -> ChildLimits {
+        ChildLimits {
+            timeout: self.python_timeout,
+            ..ChildLimits::DEFAULT
+        }
     }
 }
 

@@ -9,7 +9,7 @@ mod values;
 pub use commands::{
     CompareArgs, ExplainArgs, LessonArgs, MeasureArgs, ReportArgs, StreamArgs, SweepArgs,
 };
-pub use common::{OutputArgs, RepeatArgs};
+pub use common::{OutputArgs, PythonArgs, RepeatArgs};
 pub use ingest::IngestArgs;
 
 use clap::{Parser, Subcommand};

@@ -5,7 +5,7 @@
 
 use super::LabError;
 use crate::measure::{Clock, RepeatPlan, Results, Section, Suite};
-use crate::python::Python;
+use crate::python::{ChildLimits, Python};
 
 /// What a command asks of an experiment, before anything is checked.
 #[derive(Debug, Clone)]
@@ -18,6 +18,9 @@ pub struct Settings {
     pub rust: bool,
     /// Run the CPython side with this interpreter.
     pub python: Option<String>,
+    /// How long each run of the interpreter may take and how much it may
+    /// print.
+    pub python_limits: ChildLimits,
 }
 
 /// Where an experiment says what it is doing. The CLI draws a bar or a
@@ -79,7 +82,11 @@ impl<'a> Context<'a> {
         if settings.n == 0 {
             return Err(LabError::ZeroN);
         }
-        let python = settings.python.as_deref().map(Python::probe).transpose()?;
+        let python = settings
+            .python
+            .as_deref()
+            .map(|p| Python::probe_with(p, settings.python_limits))
+            .transpose()?;
         Ok(Self {
             n: settings.n,
             plan: settings.plan,
@@ -190,6 +197,7 @@ mod tests {
             plan: RepeatPlan::ONCE,
             rust: true,
             python: None,
+            python_limits: Default::default(),
         }
     }
 

@@ -228,6 +228,7 @@ mod tests {
             plan: crate::measure::RepeatPlan::new(0, std::num::NonZeroU32::new(2).unwrap()),
             rust: true,
             python: None,
+            python_limits: Default::default(),
         };
         let clock = FakeClock::new(Duration::from_micros(10));
         let mut progress = NoProgress;

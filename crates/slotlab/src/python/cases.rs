@@ -145,7 +145,7 @@ impl Python {
         let mut argv = vec!["-c", super::CASES_SCRIPT, case.script_name()];
         argv.extend(args.iter().map(String::as_str));
         let label = format!("{} ({mode})", case.layout());
-        let stdout = run(&self.interpreter, &label, &argv)?;
+        let stdout = run(&self.interpreter, &label, &argv, self.limits)?;
         let output: CaseOutput = parse(&self.interpreter, &label, &stdout)?;
         if let Some(reason) = output.skipped {
             return Ok(CaseOutcome::Skipped { case, reason });

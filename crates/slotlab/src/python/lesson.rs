@@ -65,7 +65,12 @@ pub fn run_case(
         format!("{NO_TRACEMALLOC}{}", case.code)
     };
     let label = format!("lesson {}", case.layout);
-    let stdout = run(interpreter, &label, &["-c", &code])?;
+    let stdout = run(
+        interpreter,
+        &label,
+        &["-c", &code],
+        super::ChildLimits::DEFAULT,
+    )?;
     let field = |prefix: &str, suffix: &str| {
         stdout.lines().find_map(|l| {
             l.strip_prefix(prefix)?

@@ -10,12 +10,15 @@ use crate::measure::Runtime;
 use serde::Deserialize;
 
 use std::process::Command;
+use std::time::Duration;
 
 mod cases;
+mod child;
 pub mod lesson;
 mod protocol;
 
 pub use cases::{CaseOutcome, PyCase};
+pub use child::{ChildLimits, children_alive, kill_children};
 pub use protocol::{PyAccess, PyAnatomy, PyGc, PyHold};
 
 /// The case script (`python/cases.py`).
@@ -98,6 +101,34 @@ pub enum PythonError {
         /// The end of what it printed on stderr.
         stderr: String,
     },
+    /// The interpreter ran longer than its time limit and was killed.
+    #[error("'{interpreter}' ran the {case} case for longer than {} s and was killed", limit.as_secs_f64())]
+    TimedOut {
+        /// The interpreter as given.
+        interpreter: String,
+        /// The case (or `probe`).
+        case: String,
+        /// The limit.
+        limit: Duration,
+    },
+    /// The interpreter printed more than slotlab reads and was killed.
+    #[error("'{interpreter}' printed more than {limit} bytes for the {case} case and was killed")]
+    TooMuchOutput {
+        /// The interpreter as given.
+        interpreter: String,
+        /// The case (or `probe`).
+        case: String,
+        /// Bytes read at most.
+        limit: usize,
+    },
+    /// Ctrl-C or SIGTERM: the interpreter was killed (or never started).
+    #[error("'{interpreter}' was stopped during the {case} case: interrupted")]
+    Interrupted {
+        /// The interpreter as given.
+        interpreter: String,
+        /// The case (or `probe`).
+        case: String,
+    },
     /// The script printed something that is not the expected JSON.
     #[error(
         "'{interpreter}' printed unexpected output for the {case} case ({problem}): {output:?}"
@@ -137,6 +168,7 @@ pub enum OutputProblem {
 pub struct Python {
     interpreter: String,
     info: PythonInfo,
+    limits: ChildLimits,
 }
 
 const PROBE: &str = "# slotlab-probe\nimport json, platform, sys\n\
@@ -160,9 +192,16 @@ fn head(text: &str, max: usize) -> String {
 }
 
 impl Python {
-    /// Starts `interpreter` once to learn what it is.
+    /// Starts `interpreter` once to learn what it is; every run of it
+    /// has [`ChildLimits::DEFAULT`].
     pub fn probe(interpreter: &str) -> Result<Self, PythonError> {
-        let stdout = run(interpreter, "probe", &["-c", PROBE])?;
+        Self::probe_with(interpreter, ChildLimits::DEFAULT)
+    }
+
+    /// [`Python::probe`], every run of the interpreter (the probe too)
+    /// under `limits`.
+    pub fn probe_with(interpreter: &str, limits: ChildLimits) -> Result<Self, PythonError> {
+        let stdout = run(interpreter, "probe", &["-c", PROBE], limits)?;
         let info: PythonInfo = parse(interpreter, "probe", &stdout)?;
         if info.implementation != "cpython" {
             return Err(PythonError::NotCPython {
@@ -179,6 +218,7 @@ impl Python {
         Ok(Self {
             interpreter: interpreter.to_owned(),
             info,
+            limits,
         })
     }
 
@@ -188,15 +228,17 @@ impl Python {
     }
 }
 
-/// Runs the interpreter; its stdout, or an error naming it and the case.
-fn run(interpreter: &str, case: &str, args: &[&str]) -> Result<String, PythonError> {
-    let output = Command::new(interpreter)
-        .args(args)
-        .output()
-        .map_err(|source| PythonError::NotFound {
-            interpreter: interpreter.to_owned(),
-            source,
-        })?;
+/// Runs the interpreter under `limits`; its stdout, or an error naming it
+/// and the case.
+fn run(
+    interpreter: &str,
+    case: &str,
+    args: &[&str],
+    limits: ChildLimits,
+) -> Result<String, PythonError> {
+    let mut command = Command::new(interpreter);
+    command.args(args);
+    let output = child::run(command, interpreter, case, limits)?;
     if !output.status.success() {
         return Err(PythonError::Crashed {
             interpreter: interpreter.to_owned(),

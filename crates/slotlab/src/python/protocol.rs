@@ -57,7 +57,7 @@ impl Python {
         let label = format!("{} ({command})", case.layout());
         let mut argv = vec!["-c", super::CASES_SCRIPT, command, case.script_name()];
         argv.extend(args.iter().map(String::as_str));
-        let stdout = run(&self.interpreter, &label, &argv)?;
+        let stdout = run(&self.interpreter, &label, &argv, self.limits)?;
         parse(&self.interpreter, &label, &stdout).map(Some)
     }
 }
@@ -143,18 +143,29 @@ impl Python {
     /// after).
     pub fn hold(&self, events: &Events) -> Result<PyHold, PythonError> {
         let label = "slots (hold)";
-        let path = std::env::temp_dir().join(format!("slotlab-events-{}.bin", std::process::id()));
-        std::fs::write(&path, events_file(events)).map_err(|source| PythonError::EventsFile {
-            path: path.clone(),
+        // Created exclusively under a random name (never through a planted
+        // file) and removed when dropped, whatever happens.
+        let dir = std::env::temp_dir();
+        let events_error = |source| PythonError::EventsFile {
+            path: dir.clone(),
             source,
-        })?;
-        let shown = path.display().to_string();
+        };
+        let mut file = tempfile::Builder::new()
+            .prefix("slotlab-events-")
+            .suffix(".bin")
+            .tempfile_in(&dir)
+            .map_err(events_error)?;
+        std::io::Write::write_all(&mut file, &events_file(events))
+            .and_then(|()| file.as_file().sync_data())
+            .map_err(events_error)?;
+        let shown = file.path().display().to_string();
         let stdout = run(
             &self.interpreter,
             label,
             &["-c", super::CASES_SCRIPT, "hold", &shown],
+            self.limits,
         );
-        let _ = std::fs::remove_file(&path);
+        drop(file);
         parse(&self.interpreter, label, &stdout?)
     }
 }
