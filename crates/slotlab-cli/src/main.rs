@@ -168,11 +168,13 @@ fn emit_results(
     out: Option<&Target>,
 ) -> anyhow::Result<ExitCode> {
     output::emit(&report::render(format, results), out)?;
-    Ok(if results.failed() {
-        ExitCode::FAILURE
-    } else {
-        ExitCode::SUCCESS
-    })
+    match results.failure() {
+        Some(why) => {
+            eprintln!("error: {why}");
+            Ok(ExitCode::FAILURE)
+        }
+        None => Ok(ExitCode::SUCCESS),
+    }
 }
 
 fn settings(
@@ -319,13 +321,29 @@ fn ingest_command(args: &IngestArgs, quiet: bool) -> anyhow::Result<ExitCode> {
     let (format, out) = destination(&args.output, Format::Table)?;
     let (config, sinks) = args.config()?;
     // Ctrl-C or SIGTERM asks for a stop (intake ends, the pipeline drains,
-    // the report is printed); a second one, with the stop already asked
-    // for, quits at once. The shutdown must be registered first.
+    // the report is printed, exit 0); a second one quits at once and says
+    // what is abandoned.
     let stop = slotlab::ingest::Stop::new();
-    for signal in [SIGINT, SIGTERM] {
-        signal_hook::flag::register_conditional_shutdown(signal, 130, stop.flag())
-            .and_then(|_| signal_hook::flag::register(signal, stop.flag()))
-            .context("cannot install the Ctrl-C/SIGTERM handler")?;
+    let mut signals = signal_hook::iterator::Signals::new([SIGINT, SIGTERM])
+        .context("cannot install the Ctrl-C/SIGTERM handler")?;
+    {
+        let stop = stop.clone();
+        std::thread::Builder::new()
+            .name("signals".into())
+            .spawn(move || {
+                let mut received = signals.forever();
+                if received.next().is_some() {
+                    stop.request();
+                }
+                if let Some(signal) = received.next() {
+                    eprintln!(
+                        "error: interrupted again: quitting now; events still in the pipeline \
+                         are not stored and no report is printed"
+                    );
+                    std::process::exit(128 + signal);
+                }
+            })
+            .context("cannot start the signal thread")?;
     }
     let mut bench = IngestBench::new(config, sinks, stop.clone());
     // The run's size is ingest's own (--events, --duration or the input).

@@ -78,6 +78,67 @@ fn strict_exits_non_zero_after_printing_the_report() {
     let value: serde_json::Value = serde_json::from_slice(&out.get_output().stdout).unwrap();
     assert_eq!(extra(&value["measurements"][0], "stored"), 1.0);
     assert!(value["notes"].to_string().contains("line 2"));
+    let stderr = String::from_utf8_lossy(&out.get_output().stderr);
+    assert!(
+        stderr.starts_with("error: line 2:"),
+        "one error line: {stderr}"
+    );
+    assert_eq!(stderr.lines().count(), 1, "{stderr}");
+}
+
+#[test]
+fn a_run_that_stores_nothing_fails_and_says_why() {
+    let dir = tempfile::tempdir().unwrap();
+    let file = |name: &str, bytes: &[u8]| {
+        let path = dir.path().join(name);
+        std::fs::write(&path, bytes).unwrap();
+        path
+    };
+    let garbage: Vec<u8> = (0..4096u32)
+        .map(|i| (i.wrapping_mul(2_654_435_761) >> 13) as u8)
+        .collect();
+    for (path, says) in [
+        (
+            file("empty.ndjson", b""),
+            "nothing stored: the input held no events",
+        ),
+        (
+            file("header.csv", b"timestamp,v\n"),
+            "nothing stored: the input held no events",
+        ),
+        (
+            file("garbage.ndjson", &garbage),
+            "was rejected (the first: line 1",
+        ),
+        (
+            file(
+                "all-bad.ndjson",
+                b"{\"timestamp\": \"soon\", \"v\": 1}\n{\"timestamp\": \"later\", \"v\": 2}\n",
+            ),
+            "every one of the 2 lines read was rejected",
+        ),
+    ] {
+        let out = Command::cargo_bin("slotlab")
+            .unwrap()
+            .args([
+                "--quiet", "ingest", "--sink", "record", "--format", "json", "--source",
+            ])
+            .arg(&path)
+            .assert()
+            .failure()
+            .code(1);
+        let stderr = String::from_utf8_lossy(&out.get_output().stderr);
+        assert!(
+            stderr.starts_with("error: "),
+            "{}: {stderr}",
+            path.display()
+        );
+        assert!(stderr.contains(says), "{}: {stderr}", path.display());
+        assert_eq!(stderr.lines().count(), 1, "{stderr}");
+        // The report is still printed.
+        let value: serde_json::Value = serde_json::from_slice(&out.get_output().stdout).unwrap();
+        assert_eq!(extra(&value["measurements"][0], "stored"), 0.0);
+    }
 }
 
 #[test]
@@ -116,6 +177,40 @@ fn sigterm_stops_intake_and_every_accepted_event_is_stored() {
     assert_eq!(extra(row, "verified"), 1.0);
     // It ended on the signal, not at the 60 s limit.
     assert!(value["notes"].to_string().contains("stopped on request"));
+}
+
+#[test]
+fn a_second_sigterm_quits_and_says_what_is_abandoned() {
+    let bin = assert_cmd::cargo::cargo_bin("slotlab");
+    // A slow sink keeps the channels full, so draining takes seconds.
+    let child = std::process::Command::new(bin)
+        .args([
+            "--quiet",
+            "ingest",
+            "--sink",
+            "columns",
+            "--duration",
+            "60s",
+        ])
+        .args(["--store-delay", "200ms", "--format", "json"])
+        .stdout(std::process::Stdio::piped())
+        .stderr(std::process::Stdio::piped())
+        .spawn()
+        .unwrap();
+    std::thread::sleep(Duration::from_millis(1000));
+    for _ in 0..2 {
+        let sent = std::process::Command::new("kill")
+            .args(["-TERM", &child.id().to_string()])
+            .status()
+            .unwrap();
+        assert!(sent.success());
+        std::thread::sleep(Duration::from_millis(100));
+    }
+    let out = child.wait_with_output().unwrap();
+    assert_eq!(out.status.code(), Some(143));
+    let stderr = String::from_utf8_lossy(&out.stderr);
+    assert!(stderr.contains("error: interrupted again"), "{stderr}");
+    assert!(stderr.contains("not stored"), "{stderr}");
 }
 
 #[test]

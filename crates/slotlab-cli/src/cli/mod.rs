@@ -22,7 +22,17 @@ use std::fmt;
 /// Rust object model with the same semantics, counts every heap byte with
 /// a tracking allocator, and times it with repetitions.
 #[derive(Debug, Parser)]
-#[command(name = "slotlab", version, propagate_version = true)]
+#[command(
+    name = "slotlab",
+    version,
+    propagate_version = true,
+    after_help = "Exit status:\n  \
+      0    done (ingest too, when a first Ctrl-C or SIGTERM stopped it and it stored what it took)\n  \
+      1    failed: one `error:` line on stderr (a report, if any, is still printed first)\n  \
+      2    bad flags or arguments\n  \
+      130  interrupted by Ctrl-C (SIGINT); interpreters slotlab started are killed\n  \
+      143  interrupted by SIGTERM"
+)]
 pub struct Cli {
     /// No progress on stderr.
     #[arg(long, short, global = true)]

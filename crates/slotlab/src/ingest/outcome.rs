@@ -189,6 +189,25 @@ impl IngestRun {
         self.stored as f64 / self.elapsed.as_secs_f64().max(1e-9)
     }
 
+    /// Why the run failed, in one sentence: it ended otherwise than asked,
+    /// or it stored nothing though nobody stopped it (empty input, a
+    /// header alone, every line rejected). `None` for a good run.
+    pub fn failure(&self) -> Option<String> {
+        if self.ended.is_failure() {
+            return Some(self.ended.describe());
+        }
+        if self.stored > 0 || self.ended == Ended::Stopped {
+            return None;
+        }
+        Some(match self.bad.first() {
+            Some(first) if self.rejected > 0 => format!(
+                "nothing stored: every one of the {} lines read was rejected (the first: line {}: {})",
+                self.rejected, first.line, first.reason
+            ),
+            _ => "nothing stored: the input held no events".to_owned(),
+        })
+    }
+
     /// Bytes the sink holds per stored event.
     pub fn bytes_per_event(&self) -> f64 {
         self.held_bytes as f64 / self.stored.max(1) as f64

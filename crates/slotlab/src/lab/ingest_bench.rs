@@ -113,7 +113,17 @@ fn run(
         claims: goals(config, &runs),
         notes: notes(config, &runs),
         verified: Some(runs.iter().all(|r| r.verified)),
-        run_failed: runs.iter().any(|r| r.ended.is_failure()),
+        failures: runs
+            .iter()
+            .filter_map(|r| {
+                let why = r.failure()?;
+                Some(if runs.len() > 1 {
+                    format!("{}: {why}", r.sink)
+                } else {
+                    why
+                })
+            })
+            .collect(),
         ..Results::default()
     })
 }

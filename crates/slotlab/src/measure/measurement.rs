@@ -147,18 +147,27 @@ pub struct Results {
     /// non-zero, and its notes say so.
     #[serde(skip)]
     pub verified: Option<bool>,
-    /// Whether a run ended otherwise than asked (a bad line under
-    /// `--strict`, a failed source or sink, the memory budget). Not saved,
-    /// like `verified`.
+    /// Why runs ended otherwise than asked (a bad line under `--strict`,
+    /// a failed source or sink, the memory budget, nothing stored), one
+    /// sentence each. Not saved, like `verified`.
     #[serde(skip)]
-    pub run_failed: bool,
+    pub failures: Vec<String>,
 }
 
 impl Results {
     /// Whether the command that made these should exit non-zero after
     /// printing them: a run failed, or a verification did not match.
     pub fn failed(&self) -> bool {
-        self.run_failed || self.verified == Some(false)
+        !self.failures.is_empty() || self.verified == Some(false)
+    }
+
+    /// Why [`Results::failed`], in one line; `None` when it did not.
+    pub fn failure(&self) -> Option<String> {
+        let mut why = self.failures.clone();
+        if self.verified == Some(false) {
+            why.push("what was stored did not read back as what went in".to_owned());
+        }
+        (!why.is_empty()).then(|| why.join("; "))
     }
 }
 
