@@ -143,6 +143,22 @@ fn measure(
     Ok(results)
 }
 
+/// The library says a run's settings would not fit in memory; the CLI
+/// adds which flags size it.
+fn size_hint(err: anyhow::Error) -> anyhow::Error {
+    use slotlab::ingest::IngestError;
+    use slotlab::ingest::bounds::ReservePart;
+    let flags = match err.downcast_ref::<LabError>() {
+        Some(LabError::TooManySeries { .. }) => "lower --sensors or --symbols",
+        Some(LabError::Ingest(IngestError::TooLarge { largest, .. })) => match largest {
+            ReservePart::Series { .. } => "lower --sensors or --symbols",
+            _ => "lower --queue or --batch",
+        },
+        _ => return err,
+    };
+    anyhow::anyhow!("{err:#} ({flags})")
+}
+
 /// The library says what is wrong with an interpreter; the CLI adds which
 /// flags would fix it.
 fn python_hint(err: LabError) -> anyhow::Error {
@@ -301,7 +317,7 @@ fn stream_command(args: &StreamArgs, quiet: bool) -> anyhow::Result<ExitCode> {
     };
     let save = Target::check_opt(args.save.as_deref(), "--save")?;
     let settings = settings(args.n, &args.repeat, true, Some(&args.python_side));
-    let mut results = measure(&mut bench, &settings, Progress::new(quiet))?;
+    let mut results = measure(&mut bench, &settings, Progress::new(quiet)).map_err(size_hint)?;
     if let (Some(target), Some(stream)) = (&save, &bench.stream) {
         let bytes = stream
             .save()
@@ -355,7 +371,7 @@ fn ingest_command(args: &IngestArgs, quiet: bool) -> anyhow::Result<ExitCode> {
         python_limits: Default::default(),
     };
     let progress = Progress::new(quiet).stopping_on(stop.clone());
-    let results = measure(&mut bench, &settings, progress)?;
+    let results = measure(&mut bench, &settings, progress).map_err(size_hint)?;
     if stop.requested() && !quiet {
         eprintln!("stopped on request: intake ended, every accepted event was stored");
     }

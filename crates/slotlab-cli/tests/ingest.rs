@@ -214,6 +214,52 @@ fn a_second_sigterm_quits_and_says_what_is_abandoned() {
 }
 
 #[test]
+fn sizes_too_large_for_the_machine_are_refused_before_anything_runs() {
+    for (args, hint) in [
+        (
+            &["ingest", "--queue", "1e9"][..],
+            "(lower --queue or --batch)",
+        ),
+        (
+            &["ingest", "--batch", "1e8"][..],
+            "(lower --queue or --batch)",
+        ),
+        (
+            &["ingest", "--sensors", "1e9"][..],
+            "(lower --sensors or --symbols)",
+        ),
+        (
+            &["ingest", "--source", "ticks", "--symbols", "1e9"][..],
+            "(lower --sensors or --symbols)",
+        ),
+        (
+            &[
+                "stream",
+                "--rust-only",
+                "--source",
+                "sensors",
+                "--sensors",
+                "1e9",
+            ][..],
+            "(lower --sensors or --symbols)",
+        ),
+    ] {
+        let out = Command::cargo_bin("slotlab")
+            .unwrap()
+            .arg("--quiet")
+            .args(args)
+            .timeout(Duration::from_secs(60))
+            .assert()
+            .failure()
+            .code(1);
+        let stderr = String::from_utf8_lossy(&out.get_output().stderr);
+        assert!(stderr.starts_with("error: "), "{args:?}: {stderr}");
+        assert!(stderr.contains("is available"), "{args:?}: {stderr}");
+        assert!(stderr.trim_end().ends_with(hint), "{args:?}: {stderr}");
+    }
+}
+
+#[test]
 fn unusable_flags_and_files_get_clear_errors() {
     let fails = |args: &[&str], says: &str| {
         let out = Command::cargo_bin("slotlab")

@@ -280,3 +280,37 @@ fn the_memory_budget_stops_intake_and_says_so() {
     assert_eq!(run.accepted, run.stored);
     assert!(run.verified);
 }
+
+/// What the up-front bound assumes per series is what a series really
+/// costs: the held bytes of a fleet of 2,000 less those of a fleet of 20,
+/// one event per sensor, per extra sensor, in every sink.
+#[test]
+fn a_series_costs_no_more_than_the_bound_assumes() {
+    use slotlab::ingest::bounds::PER_SERIES_BYTES;
+    let held = |sink: Storage, sensors: usize| {
+        let config = IngestConfig {
+            events: Some(sensors as u64),
+            ..IngestConfig::new(
+                SourceSpec::Sensors(Sensors::new(sensors, Sensors::ONE_PER_SECOND_MS, 3)),
+                sink,
+            )
+        };
+        let r = run(&config);
+        assert_eq!(r.stored, sensors as u64);
+        r.held_bytes as f64
+    };
+    for sink in [
+        Storage::Dict,
+        Storage::Slots,
+        Storage::Record,
+        Storage::Columns,
+        Storage::Stream,
+    ] {
+        let per_series = (held(sink, 2000) - held(sink, 20)) / 1980.0;
+        assert!(
+            per_series > 0.0 && per_series <= PER_SERIES_BYTES as f64,
+            "{sink}: {per_series:.0} bytes per series"
+        );
+        eprintln!("{sink}: {per_series:.0} bytes per series");
+    }
+}

@@ -24,6 +24,7 @@
 //! process-wide, so it includes the batches in the channels, which the
 //! channel capacities bound.
 
+pub mod bounds;
 mod config;
 mod feed;
 mod metrics;

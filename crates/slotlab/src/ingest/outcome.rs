@@ -132,6 +132,21 @@ pub enum IngestError {
         #[source]
         source: std::io::Error,
     },
+    /// What the run would set aside before storing anything is more than
+    /// the machine has.
+    #[error(
+        "the run would set aside about {} before storing anything, mostly for {largest}, but only {} is available",
+        crate::measure::system::human_bytes(*needed_bytes),
+        crate::measure::system::human_bytes(*available_bytes as f64)
+    )]
+    TooLarge {
+        /// The estimate.
+        needed_bytes: f64,
+        /// Its largest part.
+        largest: super::bounds::ReservePart,
+        /// Memory available.
+        available_bytes: u64,
+    },
     /// A pipeline thread panicked.
     #[error("the {0} thread panicked")]
     Panicked(&'static str),

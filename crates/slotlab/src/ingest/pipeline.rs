@@ -47,6 +47,7 @@ pub fn run(
     {
         return Err(IngestError::BadRate(rate));
     }
+    super::bounds::check(config, None)?;
     let input = feed::Input::open(&config.source, config.input_format())?;
     let wanted = config.huge_pages.wanted(config.rate);
     let huge_pages =

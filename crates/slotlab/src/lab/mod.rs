@@ -96,32 +96,20 @@ pub enum LabError {
     /// More events asked for than this machine can address.
     #[error("{0} events cannot be held in this machine's address space")]
     TooManyEvents(u64),
+    /// More series than the machine's memory holds before any event.
+    #[error(
+        "{series} series would take about {} before any event is stored, but only {} is available",
+        human_bytes(*needed_bytes),
+        human_bytes(*available_bytes as f64)
+    )]
+    TooManySeries {
+        /// Series the source names.
+        series: u64,
+        /// At up to `ingest::bounds::PER_SERIES_BYTES` each.
+        needed_bytes: f64,
+        /// Memory available.
+        available_bytes: u64,
+    },
 }
 
-/// Bytes in binary units, e.g. `57.23 MiB`, `22.9 GiB`.
-pub fn human_bytes(bytes: f64) -> String {
-    const UNITS: [&str; 7] = ["B", "KiB", "MiB", "GiB", "TiB", "PiB", "EiB"];
-    let mut value = bytes;
-    let mut unit = 0;
-    while value >= 1024.0 && unit < UNITS.len() - 1 {
-        value /= 1024.0;
-        unit += 1;
-    }
-    if unit == 0 {
-        format!("{value:.0} B")
-    } else {
-        format!("{value:.2} {}", UNITS[unit])
-    }
-}
-
-#[cfg(test)]
-mod tests {
-    use super::*;
-
-    #[test]
-    fn human_bytes_units() {
-        assert_eq!(human_bytes(512.0), "512 B");
-        assert_eq!(human_bytes(48.0 * 1024.0 * 1024.0), "48.00 MiB");
-        assert_eq!(human_bytes(3.5 * 1024f64.powi(4)), "3.50 TiB");
-    }
-}
+pub use crate::measure::system::human_bytes;

@@ -61,9 +61,32 @@ pub fn set_transparent_huge_pages(on: bool) -> Result<bool, String> {
     }
 }
 
+/// Bytes in binary units, e.g. `57.23 MiB`, `22.9 GiB`.
+pub fn human_bytes(bytes: f64) -> String {
+    const UNITS: [&str; 7] = ["B", "KiB", "MiB", "GiB", "TiB", "PiB", "EiB"];
+    let mut value = bytes;
+    let mut unit = 0;
+    while value >= 1024.0 && unit < UNITS.len() - 1 {
+        value /= 1024.0;
+        unit += 1;
+    }
+    if unit == 0 {
+        format!("{value:.0} B")
+    } else {
+        format!("{value:.2} {}", UNITS[unit])
+    }
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn human_bytes_units() {
+        assert_eq!(human_bytes(512.0), "512 B");
+        assert_eq!(human_bytes(48.0 * 1024.0 * 1024.0), "48.00 MiB");
+        assert_eq!(human_bytes(3.5 * 1024f64.powi(4)), "3.50 TiB");
+    }
 
     #[test]
     fn parses_mem_available() {

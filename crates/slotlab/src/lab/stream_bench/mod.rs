@@ -83,6 +83,23 @@ const REAL_DATA_GOAL_BYTES: f64 = 1.0;
 const ENCODE_GOAL_M: f64 = 50.0;
 const DECODE_GOAL_M: f64 = 200.0;
 
+/// Refuses a fleet whose series alone would not fit in memory.
+fn check_series(source: &SourceSpec) -> Result<(), LabError> {
+    use crate::ingest::bounds::{PER_SERIES_BYTES, series_of};
+    let series = series_of(source);
+    let needed_bytes = series as f64 * PER_SERIES_BYTES as f64;
+    match crate::measure::system::available_memory_bytes() {
+        Some(available_bytes) if needed_bytes > available_bytes as f64 => {
+            Err(LabError::TooManySeries {
+                series,
+                needed_bytes,
+                available_bytes,
+            })
+        }
+        _ => Ok(()),
+    }
+}
+
 fn load(config: &StreamBench, n: u64, notes: &mut Vec<String>) -> Result<Events, LabError> {
     let n = usize::try_from(n).map_err(|_| LabError::TooManyEvents(n))?;
     let synthetic = |events: Events| {
@@ -145,6 +162,7 @@ fn run(config: &StreamBench, cx: &mut Context<'_>) -> Result<(Results, Stream), 
         // Events, stream, records and objects all at once: the dict
         // layout's estimate (the largest per object) bounds them.
         super::lesson::check_fits(crate::ingest::Storage::Dict, cx.n)?;
+        check_series(&config.source)?;
     }
     let mut notes = Vec::new();
     cx.step("load events");
