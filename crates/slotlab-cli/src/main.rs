@@ -143,6 +143,32 @@ fn measure(
     Ok(results)
 }
 
+/// Writes every rejected line to `--rejects` as JSON lines (its number,
+/// the reason, its text) and says so in the notes.
+fn write_rejects(
+    target: &Target,
+    rejects: &[slotlab_stream::source::lines::Reject],
+    notes: &mut Vec<String>,
+) -> anyhow::Result<()> {
+    let mut text = String::new();
+    for reject in rejects {
+        let line = serde_json::json!({
+            "line": reject.bad.line,
+            "reason": reject.bad.problem.to_string(),
+            "text": reject.text,
+        });
+        text.push_str(&line.to_string());
+        text.push('\n');
+    }
+    target.write(text)?;
+    notes.push(format!(
+        "rejected lines: {} written to {} (JSON lines: line, reason, text)",
+        rejects.len(),
+        target.path().display()
+    ));
+    Ok(())
+}
+
 /// The library says a run's settings would not fit in memory; the CLI
 /// adds which flags size it.
 fn size_hint(err: anyhow::Error) -> anyhow::Error {
@@ -307,15 +333,20 @@ fn measure_command(
 
 fn stream_command(args: &StreamArgs, quiet: bool) -> anyhow::Result<ExitCode> {
     let (format, out) = destination(&args.output, Format::Table)?;
+    let source = args.source();
+    args.lines.check_applies(&source, &args.source)?;
     let mut bench = StreamBench {
-        source: args.source(),
-        strict: args.strict,
+        source,
+        input: args.lines.format(),
+        lines: args.lines.options()?,
+        rejects: Vec::new(),
         chunk_len: usize::try_from(args.chunk).context("--chunk is too large")?,
         codecs: args.codecs.policy(),
         verify: args.verify,
         stream: None,
     };
     let save = Target::check_opt(args.save.as_deref(), "--save")?;
+    let rejects = Target::check_opt(args.lines.rejects.as_deref(), "--rejects")?;
     let settings = settings(args.n, &args.repeat, true, Some(&args.python_side));
     let mut results = measure(&mut bench, &settings, Progress::new(quiet)).map_err(size_hint)?;
     if let (Some(target), Some(stream)) = (&save, &bench.stream) {
@@ -329,6 +360,9 @@ fn stream_command(args: &StreamArgs, quiet: bool) -> anyhow::Result<ExitCode> {
             bytes.len()
         ));
     }
+    if let Some(target) = &rejects {
+        write_rejects(target, &bench.rejects, &mut results.notes)?;
+    }
     emit_results(&results, format, out.as_ref())
 }
 
@@ -336,6 +370,7 @@ fn ingest_command(args: &IngestArgs, quiet: bool) -> anyhow::Result<ExitCode> {
     use signal_hook::consts::{SIGINT, SIGTERM};
     let (format, out) = destination(&args.output, Format::Table)?;
     let (config, sinks) = args.config()?;
+    let rejects = Target::check_opt(args.lines.rejects.as_deref(), "--rejects")?;
     // Ctrl-C or SIGTERM asks for a stop (intake ends, the pipeline drains,
     // the report is printed, exit 0); a second one quits at once and says
     // what is abandoned.
@@ -371,7 +406,10 @@ fn ingest_command(args: &IngestArgs, quiet: bool) -> anyhow::Result<ExitCode> {
         python_limits: Default::default(),
     };
     let progress = Progress::new(quiet).stopping_on(stop.clone());
-    let results = measure(&mut bench, &settings, progress).map_err(size_hint)?;
+    let mut results = measure(&mut bench, &settings, progress).map_err(size_hint)?;
+    if let Some(target) = &rejects {
+        write_rejects(target, bench.rejects(), &mut results.notes)?;
+    }
     if stop.requested() && !quiet {
         eprintln!("stopped on request: intake ended, every accepted event was stored");
     }

@@ -80,7 +80,7 @@ fn strict_exits_non_zero_after_printing_the_report() {
     assert!(value["notes"].to_string().contains("line 2"));
     let stderr = String::from_utf8_lossy(&out.get_output().stderr);
     assert!(
-        stderr.starts_with("error: line 2:"),
+        stderr.starts_with("error: strict parsing stopped at line 2:"),
         "one error line: {stderr}"
     );
     assert_eq!(stderr.lines().count(), 1, "{stderr}");

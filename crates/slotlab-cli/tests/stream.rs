@@ -125,7 +125,7 @@ fn a_csv_file_is_read_bad_rows_named_and_the_stream_saved() {
     assert!(
         notes
             .iter()
-            .any(|n| n.contains("rejected 1 bad rows") && n.contains("line 502")),
+            .any(|n| n.contains("rejected 1 bad lines") && n.contains("line 502")),
         "{notes:?}"
     );
     let bytes = std::fs::read(&saved).unwrap();

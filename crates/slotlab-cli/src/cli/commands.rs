@@ -1,6 +1,8 @@
 //! Each measuring command's own flags.
 
-use super::common::{LayoutChoice, OutputArgs, PythonArgs, RepeatArgs, RuntimeArgs, SyntheticArgs};
+use super::common::{
+    LayoutChoice, LineArgs, OutputArgs, PythonArgs, RepeatArgs, RuntimeArgs, SyntheticArgs,
+};
 use super::values::parse_count;
 use clap::{Args, ValueEnum};
 use slotlab_stream::CodecPolicy;
@@ -74,13 +76,13 @@ pub struct StreamArgs {
     /// `seed` is its earlier name),
     /// `sensors` (a seeded fleet of thermometers, one reading per second
     /// each, values in tenths of a degree), `ticks` (seeded trades: price on
-    /// a cent grid, size), or a CSV file: a header row, a timestamp column
-    /// (named timestamp/time/ts/datetime/date, else the first; integer
-    /// epoch or ISO-8601), an optional `series` column, numeric columns.
+    /// a cent grid, size), or a file of NDJSON or CSV lines (a timestamp
+    /// field, an optional series field, numeric fields; read by the same
+    /// rules as `ingest`).
     #[arg(
         long,
         default_value = "lesson",
-        value_name = "lesson|sensors|ticks|FILE.csv"
+        value_name = "lesson|sensors|ticks|FILE"
     )]
     pub source: String,
 
@@ -92,10 +94,8 @@ pub struct StreamArgs {
     #[command(flatten)]
     pub synthetic: SyntheticArgs,
 
-    /// CSV: stop at the first bad row (otherwise bad rows are skipped,
-    /// counted and the first ones shown with line numbers).
-    #[arg(long)]
-    pub strict: bool,
+    #[command(flatten)]
+    pub lines: LineArgs,
 
     /// Events per sealed chunk (per series).
     #[arg(long, default_value = "65536", value_parser = parse_count, allow_negative_numbers = true)]

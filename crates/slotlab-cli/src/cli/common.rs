@@ -6,7 +6,8 @@ use clap::{Args, ValueEnum};
 use slotlab::ingest::Storage;
 use slotlab::python::ChildLimits;
 use slotlab::report::Format;
-use slotlab_stream::source::SyntheticOptions;
+use slotlab_stream::source::lines::{InputFormat, LineOptions};
+use slotlab_stream::source::{SourceSpec, SyntheticOptions};
 use std::path::PathBuf;
 
 /// Which runtimes to run, shared by commands that compare them.
@@ -61,6 +62,116 @@ impl PythonArgs {
         ChildLimits {
             timeout: self.python_timeout,
             ..ChildLimits::DEFAULT
+        }
+    }
+}
+
+/// How a file's (or stdin's) lines become events: the one line reader's
+/// settings, shared by `stream` and `ingest`.
+#[derive(Debug, Args)]
+pub struct LineArgs {
+    /// How input lines are written [default: from the file's extension —
+    /// .csv is CSV, .ndjson/.jsonl/.json NDJSON — else ndjson].
+    #[arg(long, value_enum)]
+    pub input: Option<InputChoice>,
+
+    /// The timestamp's field (NDJSON) or column (CSV) [default: the first
+    /// named timestamp, time, ts, datetime or date, in any case]. Integers
+    /// are kept as written; ISO-8601 date-times become epoch milliseconds
+    /// (UTC when they carry no offset).
+    #[arg(long, value_name = "NAME")]
+    pub ts_field: Option<String>,
+
+    /// The series key's field or column (any case); without it every
+    /// event is in one series.
+    #[arg(long, default_value = "series", value_name = "NAME")]
+    pub series_field: String,
+
+    /// Fields held as 64-bit integers (comma-separated); the others are
+    /// floats, and a value a float would change (an integer beyond 2^53,
+    /// 1e400, 1e-400) is rejected, never rounded.
+    #[arg(long, value_delimiter = ',', value_name = "NAME,...")]
+    pub ints: Vec<String>,
+
+    /// Stop at the first bad line (otherwise bad lines are counted, the
+    /// first ones shown with their line numbers, and skipped).
+    #[arg(long)]
+    pub strict: bool,
+
+    /// Write every rejected line to FILE as JSON lines: its number, the
+    /// reason and its text.
+    #[arg(long, value_name = "FILE")]
+    pub rejects: Option<PathBuf>,
+}
+
+/// `--input` values.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, ValueEnum)]
+pub enum InputChoice {
+    /// One JSON object per line.
+    Ndjson,
+    /// A header row, then one event per row.
+    Csv,
+}
+
+impl LineArgs {
+    /// The line reader's options, or the flag that is wrong.
+    pub fn options(&self) -> Result<LineOptions, FlagError> {
+        if self.ts_field.as_deref().is_some_and(str::is_empty) {
+            return Err(FlagError::new(
+                "--ts-field",
+                "needs a field name, not an empty one",
+            ));
+        }
+        if self.series_field.is_empty() {
+            return Err(FlagError::new(
+                "--series-field",
+                "needs a field name, not an empty one",
+            ));
+        }
+        if self.ints.iter().any(String::is_empty) {
+            return Err(FlagError::new(
+                "--ints",
+                "lists field names; one of them is empty",
+            ));
+        }
+        Ok(LineOptions {
+            ts_field: self.ts_field.clone(),
+            series_field: self.series_field.clone(),
+            ints: self.ints.clone(),
+            strict: self.strict,
+            keep_rejects: self.rejects.is_some(),
+        })
+    }
+
+    /// The input format asked for.
+    pub fn format(&self) -> Option<InputFormat> {
+        self.input.map(|i| match i {
+            InputChoice::Ndjson => InputFormat::Ndjson,
+            InputChoice::Csv => InputFormat::Csv,
+        })
+    }
+
+    /// Refuses these flags for a source that makes its events itself.
+    pub fn check_applies(&self, source: &SourceSpec, source_flag: &str) -> Result<(), FlagError> {
+        if !source.is_synthetic() {
+            return Ok(());
+        }
+        let given = [
+            ("--input", self.input.is_some()),
+            ("--ts-field", self.ts_field.is_some()),
+            ("--series-field", self.series_field != "series"),
+            ("--ints", !self.ints.is_empty()),
+            ("--strict", self.strict),
+            ("--rejects", self.rejects.is_some()),
+        ];
+        match given.iter().find(|(_, on)| *on) {
+            Some((flag, _)) => Err(FlagError::new(
+                flag,
+                format!(
+                    "describes lines of a file or stdin; --source {source_flag} makes its events itself"
+                ),
+            )),
+            None => Ok(()),
         }
     }
 }

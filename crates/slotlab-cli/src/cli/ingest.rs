@@ -2,12 +2,10 @@
 
 use super::FlagError;
 use super::commands::CodecsArg;
-use super::common::{OutputArgs, SyntheticArgs};
+use super::common::{LineArgs, OutputArgs, SyntheticArgs};
 use super::values::{parse_bytes, parse_count, parse_duration, parse_rate};
 use clap::{Args, ValueEnum};
-use slotlab::ingest::{
-    HugePages, IngestConfig, InputFormat, OnFull, ParseOptions, SourceSpec, Storage,
-};
+use slotlab::ingest::{HugePages, IngestConfig, OnFull, SourceSpec, Storage};
 use slotlab_stream::StreamConfig;
 
 /// `slotlab ingest` flags.
@@ -54,28 +52,8 @@ pub struct IngestArgs {
     #[arg(long, value_enum, default_value_t = OnFullChoice::Block)]
     pub on_full: OnFullChoice,
 
-    /// How input lines are written [default: from the file's extension —
-    /// .csv is CSV, .ndjson/.jsonl/.json NDJSON — else ndjson].
-    #[arg(long, value_enum)]
-    pub input: Option<InputChoice>,
-
-    /// The timestamp's field (NDJSON) or column (CSV).
-    #[arg(long, default_value = "timestamp", value_name = "NAME")]
-    pub ts_field: String,
-
-    /// The series key's field or column; lines without it are one series.
-    #[arg(long, default_value = "series", value_name = "NAME")]
-    pub series_field: String,
-
-    /// Fields held as 64-bit integers (comma-separated); the others are
-    /// floats, and an integer too large for a float is rejected.
-    #[arg(long, value_delimiter = ',', value_name = "NAME,...")]
-    pub ints: Vec<String>,
-
-    /// Stop at the first bad line (otherwise bad lines are counted, the
-    /// first ones shown with their line numbers, and skipped).
-    #[arg(long)]
-    pub strict: bool,
+    #[command(flatten)]
+    pub lines: LineArgs,
 
     #[command(flatten)]
     pub synthetic: SyntheticArgs,
@@ -171,34 +149,14 @@ pub enum HugePagesChoice {
     Off,
 }
 
-/// `--input` values.
-#[derive(Debug, Clone, Copy, PartialEq, Eq, ValueEnum)]
-pub enum InputChoice {
-    /// One JSON object per line.
-    Ndjson,
-    /// A header row, then one event per row.
-    Csv,
-}
-
 impl IngestArgs {
     /// The library's configuration, or what is wrong with the flags.
     pub fn config(&self) -> Result<(IngestConfig, Vec<Storage>), FlagError> {
         let count = |v: u64| usize::try_from(v).unwrap_or(usize::MAX);
         let source = SourceSpec::parse(&self.source, &self.synthetic.options());
         let synthetic = source.is_synthetic();
-        let input = self.input.map(|i| match i {
-            InputChoice::Ndjson => InputFormat::Ndjson,
-            InputChoice::Csv => InputFormat::Csv,
-        });
-        if synthetic && self.input.is_some() {
-            return Err(FlagError::new(
-                "--input",
-                format!(
-                    "describes lines of a file or stdin; --source {} makes its events itself",
-                    self.source
-                ),
-            ));
-        }
+        let input = self.lines.format();
+        self.lines.check_applies(&source, &self.source)?;
         if !synthetic && self.rate.is_some() {
             return Err(FlagError::new(
                 "--rate",
@@ -233,12 +191,7 @@ impl IngestArgs {
         };
         config.queue = count(self.queue);
         config.batch = count(self.batch);
-        config.parse = ParseOptions {
-            ts_field: self.ts_field.clone(),
-            series_field: self.series_field.clone(),
-            ints: self.ints.clone(),
-            strict: self.strict,
-        };
+        config.parse = self.lines.options()?;
         config.stream = StreamConfig {
             chunk_len: count(self.chunk),
             codecs: self.codecs.policy(),
@@ -284,7 +237,7 @@ mod tests {
         assert_eq!(config.events, None);
         let (config, _) = parse(&["--source", "x.csv", "--sink", "slots"]).unwrap();
         assert!(matches!(config.source, SourceSpec::File(_)));
-        assert_eq!(config.input_format(), InputFormat::Csv);
+        assert_eq!(config.input_format(), slotlab::ingest::InputFormat::Csv);
         let (config, _) = parse(&["--duration", "2s"]).unwrap();
         assert_eq!(config.events, None);
         assert!(

@@ -1,5 +1,5 @@
 //! Where events come from: the lesson's readings, a seeded sensor fleet,
-//! seeded financial ticks, and CSV files — all as [`Events`], one column
+//! seeded financial ticks, and NDJSON or CSV files (one line reader) — all as [`Events`], one column
 //! per field, so every layout is fed the same data.
 //!
 //! ```
@@ -12,55 +12,64 @@
 //! assert_eq!(events, Sensors::default().generate(1000));
 //! ```
 
-mod csv;
+pub mod blocks;
+pub mod lines;
 pub mod ndjson;
 mod spec;
 mod synthetic;
 pub mod time;
+pub mod value;
 
-pub use csv::{BadRow, CsvEvents, CsvOptions, read_csv};
+pub use blocks::{FileEvents, read_file};
 pub use spec::{SourceSpec, SyntheticOptions};
 pub use synthetic::{Lesson, Sensors, SyntheticSource, Ticks};
 
 use crate::{Batch, Column, Num, Schema, Stream, StreamConfig, StreamError};
 
-/// Why a source could not deliver.
+/// Why a file could not deliver events.
 #[derive(Debug, thiserror::Error)]
 #[non_exhaustive]
 pub enum SourceError {
-    /// The file could not be read.
-    #[error("{path}: {reason}")]
-    Io {
+    /// The file could not be opened.
+    #[error("cannot read {path}")]
+    Open {
         /// The file.
         path: String,
-        /// What went wrong.
-        reason: String,
+        /// What the system said.
+        #[source]
+        source: std::io::Error,
     },
-    /// The file's first line is not a usable header.
-    #[error("{path}: {reason}")]
-    Header {
-        /// The file.
+    /// A directory, not a file.
+    #[error("cannot read {path}: it is a directory, not a file of lines")]
+    Directory {
+        /// The path.
         path: String,
-        /// What is wrong with it.
-        reason: String,
     },
-    /// `--strict`: the first bad row stops the read.
-    #[error("{path}: line {line}: {reason} (--strict stops at the first bad row)")]
-    Strict {
+    /// Reading failed, or the input is not lines.
+    #[error("{path}")]
+    Blocks {
         /// The file.
         path: String,
-        /// Line number, from 1 (the header is line 1).
-        line: u64,
-        /// What is wrong with it.
-        reason: String,
+        /// Why.
+        #[source]
+        source: blocks::BlockError,
+    },
+    /// Strict reading met a bad line, or the line that fixes the fields
+    /// cannot.
+    #[error("{path}: {stop}")]
+    Stopped {
+        /// The file.
+        path: String,
+        /// Why.
+        stop: lines::LineStop,
     },
     /// Nothing usable in the file.
-    #[error("{path}: no valid rows ({bad} rejected)")]
+    #[error("{path}: no events ({rejected} lines rejected)")]
     Empty {
         /// The file.
         path: String,
-        /// Rows rejected.
-        bad: u64,
+        /// Lines rejected.
+        rejected: u64,
     },
 }
 

@@ -11,12 +11,10 @@ use std::fmt;
 /// A field's value, as far as an event cares.
 #[derive(Debug, Clone, PartialEq)]
 pub enum Scalar<'a> {
-    /// An integer that fits `i64`.
-    Int(i64),
-    /// A larger positive integer.
-    UInt(u64),
-    /// A number with a fraction or an exponent.
-    Float(f64),
+    /// A number, as written: the reader applies the same rules to it as to
+    /// a CSV cell (an integer too large for a float, a value out of range,
+    /// are seen in the text, which a parsed `f64` would have hidden).
+    Number(&'a str),
     /// A string.
     Str(Cow<'a, str>),
     /// `null`.
@@ -33,7 +31,7 @@ impl Scalar<'_> {
     /// What kind of value it is, for messages.
     pub fn kind(&self) -> &'static str {
         match self {
-            Scalar::Int(_) | Scalar::UInt(_) | Scalar::Float(_) => "a number",
+            Scalar::Number(_) => "a number",
             Scalar::Str(_) => "a string",
             Scalar::Null => "null",
             Scalar::Bool => "a boolean",
@@ -44,13 +42,10 @@ impl Scalar<'_> {
 }
 
 impl fmt::Display for Scalar<'_> {
-    /// Numbers as written (floats in Rust's shortest round-trip form);
-    /// anything else by kind.
+    /// Numbers as written; anything else by kind.
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
         match self {
-            Scalar::Int(i) => write!(f, "{i}"),
-            Scalar::UInt(u) => write!(f, "{u}"),
-            Scalar::Float(x) => write!(f, "{x:?}"),
+            Scalar::Number(text) => f.write_str(text),
             Scalar::Str(s) => write!(f, "{s:?}"),
             other => f.write_str(other.kind()),
         }
@@ -115,8 +110,9 @@ impl<'de> Visitor<'de> for TopVisitor {
         Ok(Top::Object(fields))
     }
 
-    fn visit_seq<A: SeqAccess<'de>>(self, seq: A) -> Result<Self::Value, A::Error> {
-        ScalarVisitor.visit_seq(seq).map(|s| Top::Other(s.kind()))
+    fn visit_seq<A: SeqAccess<'de>>(self, mut seq: A) -> Result<Self::Value, A::Error> {
+        while seq.next_element::<IgnoredAny>()?.is_some() {}
+        Ok(Top::Other("an array"))
     }
 
     fn visit_bool<E: de::Error>(self, _: bool) -> Result<Self::Value, E> {
@@ -172,56 +168,23 @@ impl<'de> Visitor<'de> for KeyVisitor {
 }
 
 impl<'de> Deserialize<'de> for Scalar<'de> {
+    /// The value's raw text, classified by its first byte; numbers stay
+    /// text, strings are unescaped only when they hold an escape.
     fn deserialize<D: Deserializer<'de>>(d: D) -> Result<Self, D::Error> {
-        d.deserialize_any(ScalarVisitor)
-    }
-}
-
-struct ScalarVisitor;
-
-impl<'de> Visitor<'de> for ScalarVisitor {
-    type Value = Scalar<'de>;
-
-    fn expecting(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
-        f.write_str("a JSON value")
-    }
-
-    fn visit_bool<E: de::Error>(self, _: bool) -> Result<Self::Value, E> {
-        Ok(Scalar::Bool)
-    }
-
-    fn visit_i64<E: de::Error>(self, v: i64) -> Result<Self::Value, E> {
-        Ok(Scalar::Int(v))
-    }
-
-    fn visit_u64<E: de::Error>(self, v: u64) -> Result<Self::Value, E> {
-        Ok(i64::try_from(v).map_or(Scalar::UInt(v), Scalar::Int))
-    }
-
-    fn visit_f64<E: de::Error>(self, v: f64) -> Result<Self::Value, E> {
-        Ok(Scalar::Float(v))
-    }
-
-    fn visit_borrowed_str<E: de::Error>(self, v: &'de str) -> Result<Self::Value, E> {
-        Ok(Scalar::Str(Cow::Borrowed(v)))
-    }
-
-    fn visit_str<E: de::Error>(self, v: &str) -> Result<Self::Value, E> {
-        Ok(Scalar::Str(Cow::Owned(v.to_owned())))
-    }
-
-    fn visit_unit<E: de::Error>(self) -> Result<Self::Value, E> {
-        Ok(Scalar::Null)
-    }
-
-    fn visit_seq<A: SeqAccess<'de>>(self, mut seq: A) -> Result<Self::Value, A::Error> {
-        while seq.next_element::<IgnoredAny>()?.is_some() {}
-        Ok(Scalar::Array)
-    }
-
-    fn visit_map<A: MapAccess<'de>>(self, mut map: A) -> Result<Self::Value, A::Error> {
-        while map.next_entry::<IgnoredAny, IgnoredAny>()?.is_some() {}
-        Ok(Scalar::Object)
+        let raw = <&'de serde_json::value::RawValue>::deserialize(d)?.get();
+        Ok(match raw.as_bytes().first() {
+            Some(b'"') => match raw.get(1..raw.len() - 1) {
+                Some(inner) if !inner.contains('\\') => Scalar::Str(Cow::Borrowed(inner)),
+                _ => Scalar::Str(Cow::Owned(
+                    serde_json::from_str::<String>(raw).map_err(de::Error::custom)?,
+                )),
+            },
+            Some(b'{') => Scalar::Object,
+            Some(b'[') => Scalar::Array,
+            Some(b'n') => Scalar::Null,
+            Some(b't' | b'f') => Scalar::Bool,
+            _ => Scalar::Number(raw),
+        })
     }
 }
 
@@ -240,17 +203,17 @@ mod tests {
         assert_eq!(
             values,
             [
-                ("a", Scalar::Int(1)),
-                ("b", Scalar::Float(-2.5)),
+                ("a", Scalar::Number("1")),
+                ("b", Scalar::Number("-2.5")),
                 ("c", Scalar::Str("x\ny".into())),
                 ("d", Scalar::Array),
                 ("f", Scalar::Null),
-                ("g", Scalar::UInt(u64::MAX)),
+                ("g", Scalar::Number("18446744073709551615")),
                 ("h", Scalar::Object),
                 ("j", Scalar::Bool),
             ]
         );
-        assert_eq!(get(&fields, "b"), Some(&Scalar::Float(-2.5)));
+        assert_eq!(get(&fields, "b"), Some(&Scalar::Number("-2.5")));
         assert_eq!(get(&fields, "z"), None);
         for (text, kind) in [
             ("[1]", "an array"),

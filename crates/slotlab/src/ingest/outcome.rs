@@ -26,13 +26,14 @@ pub enum SourceFailure {
         /// The limit, in MiB.
         max_mib: usize,
     },
-    /// The CSV header cannot describe events.
-    #[error("line {line}, the CSV header: {reason}")]
+    /// The line that fixes the fields (a CSV header, NDJSON's first
+    /// object) cannot.
+    #[error("line {line}, which fixes the fields: {problem}")]
     Header {
-        /// The header's line number.
+        /// Its line number.
         line: u64,
         /// What is wrong with it.
-        reason: String,
+        problem: slotlab_stream::source::lines::HeaderProblem,
     },
 }
 
@@ -74,10 +75,7 @@ impl Ended {
                  (raise --max-memory or lower --events/--duration)",
                 limit
             ),
-            Ended::Strict(bad) => format!(
-                "line {}: {} (--strict stops at the first bad line)",
-                bad.line, bad.reason
-            ),
+            Ended::Strict(bad) => format!("strict parsing stopped at {bad}"),
             Ended::SourceFailed(why) => format!("the source failed: {why}"),
             Ended::SinkFailed(why) => format!("the sink failed: {why}"),
         }
@@ -173,6 +171,11 @@ pub struct IngestRun {
     pub rejected: u64,
     /// The first rejected lines.
     pub bad: Vec<BadLine>,
+    /// Every rejected line with its text (when the parse options keep
+    /// them, for `--rejects`).
+    pub rejects: Vec<slotlab_stream::source::lines::Reject>,
+    /// Whether date-times without an offset were read (taken as UTC).
+    pub naive_times_as_utc: bool,
     /// From the start until the last accepted event was stored.
     pub elapsed: Duration,
     /// Bytes the sink holds at the end: every byte it allocated and did
@@ -216,8 +219,8 @@ impl IngestRun {
         }
         Some(match self.bad.first() {
             Some(first) if self.rejected > 0 => format!(
-                "nothing stored: every one of the {} lines read was rejected (the first: line {}: {})",
-                self.rejected, first.line, first.reason
+                "nothing stored: every one of the {} lines read was rejected (the first: {first})",
+                self.rejected
             ),
             _ => "nothing stored: the input held no events".to_owned(),
         })

@@ -11,6 +11,7 @@ use super::{
 };
 use crate::measure::{AllocScope, alloc};
 use crossbeam_channel::{Receiver, RecvTimeoutError, Sender};
+use slotlab_stream::source::lines::Reject;
 use slotlab_stream::{Schema, StreamConfig};
 use std::sync::Arc;
 use std::sync::atomic::Ordering::Relaxed;
@@ -146,6 +147,8 @@ pub fn run(
         dropped: shared.dropped.load(Relaxed),
         rejected: shared.rejected.load(Relaxed),
         bad: parsed.bad,
+        rejects: parsed.rejects,
+        naive_times_as_utc: parsed.naive_times_as_utc,
         elapsed: stored.elapsed,
         held_bytes: stored.held_bytes,
         peak_bytes,
@@ -190,6 +193,8 @@ struct Parsed {
     schema: Option<Schema>,
     series: usize,
     bad: Vec<BadLine>,
+    rejects: Vec<Reject>,
+    naive_times_as_utc: bool,
     timestamp_sum: i64,
     queue: QueueSampler,
     failure: Option<Ended>,
@@ -210,6 +215,7 @@ fn parse_stage(
     let mut schema = None;
     let mut series = 0usize;
     let mut failure = None;
+    let mut rejects = Vec::new();
     let mut quiet_since: Option<Instant> = None;
     loop {
         let packet = match receive(&input, Duration::from_millis(50)) {
@@ -233,7 +239,8 @@ fn parse_stage(
             Packet::Events(batch) => (Some(batch), None),
             Packet::Lines(block) => {
                 let parsed = parser.parse(&block);
-                shared.rejected.store(parser.rejected, Relaxed);
+                shared.rejected.store(parser.rejected(), Relaxed);
+                rejects.append(&mut parser.take_rejects());
                 (parsed.batch, parsed.stop)
             }
         };
@@ -264,7 +271,9 @@ fn parse_stage(
     Parsed {
         schema,
         series,
-        bad: std::mem::take(&mut parser.bad),
+        bad: parser.bad_lines(),
+        rejects,
+        naive_times_as_utc: parser.saw_naive_time(),
         timestamp_sum,
         queue,
         failure,

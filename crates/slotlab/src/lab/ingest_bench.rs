@@ -8,6 +8,7 @@ use super::experiment::{Context, Experiment};
 use crate::ingest::{self, IngestConfig, IngestRun, Live, SourceSpec, Stop, Storage};
 use crate::measure::keys;
 use crate::measure::{Claim, Measurement, Results, Runtime, TimeStats};
+use slotlab_stream::source::lines::Reject;
 use std::collections::BTreeMap;
 
 /// The throughput goal: sensors into the stream, as fast as possible.
@@ -27,6 +28,7 @@ pub struct IngestBench {
     config: IngestConfig,
     sinks: Vec<Storage>,
     stop: Stop,
+    rejects: Vec<Reject>,
 }
 
 impl IngestBench {
@@ -36,7 +38,15 @@ impl IngestBench {
             config,
             sinks,
             stop,
+            rejects: Vec::new(),
         }
+    }
+
+    /// After a run: every line the first sink's run rejected, with its
+    /// text (each run reads the same input), when the parse options keep
+    /// them.
+    pub fn rejects(&self) -> &[Reject] {
+        &self.rejects
     }
 }
 
@@ -54,9 +64,13 @@ impl Experiment for IngestBench {
     }
 
     fn run(&mut self, cx: &mut Context<'_>) -> Result<Results, LabError> {
-        run(&self.config, &self.sinks, &self.stop, &mut |sink, live| {
-            cx.step(&live_line(sink, live))
-        })
+        run(
+            &self.config,
+            &self.sinks,
+            &self.stop,
+            &mut self.rejects,
+            &mut |sink, live| cx.step(&live_line(sink, live)),
+        )
     }
 }
 
@@ -86,6 +100,7 @@ fn run(
     config: &IngestConfig,
     sinks: &[Storage],
     stop: &Stop,
+    rejects: &mut Vec<Reject>,
     on_tick: &mut dyn FnMut(Storage, &Live),
 ) -> Result<Results, LabError> {
     if sinks.len() > 1 && matches!(config.source, SourceSpec::Stdin) {
@@ -105,7 +120,10 @@ fn run(
             sink,
             ..config.clone()
         };
-        let run = ingest::run(&config, stop, &mut |live| on_tick(sink, live))?;
+        let mut run = ingest::run(&config, stop, &mut |live| on_tick(sink, live))?;
+        if i == 0 {
+            *rejects = std::mem::take(&mut run.rejects);
+        }
         runs.push(run);
     }
     Ok(Results {
@@ -339,6 +357,10 @@ fn notes(config: &IngestConfig, runs: &[IngestRun]) -> Vec<String> {
         crate::ingest::describe_source(&config.source, config.input_format()),
         crate::measure::system::cores()
     ));
+    if runs.iter().any(|r| r.naive_times_as_utc) {
+        notes
+            .push("date-times without an offset were taken as UTC (epoch milliseconds)".to_owned());
+    }
     if runs.len() > 1 {
         let mut by_speed: Vec<&IngestRun> = runs.iter().filter(|r| r.stored > 0).collect();
         by_speed.sort_by(|a, b| b.events_per_s().total_cmp(&a.events_per_s()));
@@ -408,11 +430,7 @@ fn notes(config: &IngestConfig, runs: &[IngestRun]) -> Vec<String> {
         }
         if run.rejected > 0 && shown_bad != Some(&run.bad) {
             shown_bad = Some(&run.bad);
-            let shown: Vec<String> = run
-                .bad
-                .iter()
-                .map(|b| format!("line {}: {}", b.line, b.reason))
-                .collect();
+            let shown: Vec<String> = run.bad.iter().map(ToString::to_string).collect();
             notes.push(format!(
                 "{}: rejected {} bad lines (not stored; --strict stops at the first): {}{}",
                 run.sink,

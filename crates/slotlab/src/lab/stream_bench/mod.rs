@@ -15,7 +15,8 @@ use crate::measure::{
 };
 use baselines::whole_series_rows;
 use held::{MAX_RECORD_FIELDS, cpython_row, records_row, slots_row};
-use slotlab_stream::source::{CsvOptions, Events, Lesson, SourceSpec, SyntheticSource, read_csv};
+use slotlab_stream::source::lines::{InputFormat, LineOptions, Reject};
+use slotlab_stream::source::{Events, Lesson, SourceSpec, SyntheticSource, read_file};
 use slotlab_stream::{CodecPolicy, Stream, StreamConfig};
 use std::collections::BTreeMap;
 
@@ -43,10 +44,16 @@ pub fn describe_source(source: &SourceSpec) -> String {
 /// with an interpreter, the events are also held as CPython slots objects.
 #[derive(Debug)]
 pub struct StreamBench {
-    /// Where the events come from: a synthetic source, or a CSV file.
+    /// Where the events come from: a synthetic source, or a file of
+    /// NDJSON or CSV lines.
     pub source: SourceSpec,
-    /// CSV: stop at the first bad row.
-    pub strict: bool,
+    /// A file's format (`None`: from its extension).
+    pub input: Option<InputFormat>,
+    /// How a file's lines become events.
+    pub lines: LineOptions,
+    /// After a run: the lines of a file that were rejected, with their
+    /// text (when [`LineOptions::keep_rejects`] asked for them).
+    pub rejects: Vec<Reject>,
     /// Events per sealed chunk.
     pub chunk_len: usize,
     /// Codecs the chunks may choose from.
@@ -100,7 +107,7 @@ fn check_series(source: &SourceSpec) -> Result<(), LabError> {
     }
 }
 
-fn load(config: &StreamBench, n: u64, notes: &mut Vec<String>) -> Result<Events, LabError> {
+fn load(config: &mut StreamBench, n: u64, notes: &mut Vec<String>) -> Result<Events, LabError> {
     let n = usize::try_from(n).map_err(|_| LabError::TooManyEvents(n))?;
     let synthetic = |events: Events| {
         if events.is_empty() {
@@ -114,12 +121,8 @@ fn load(config: &StreamBench, n: u64, notes: &mut Vec<String>) -> Result<Events,
         SourceSpec::Sensors(sensors) => synthetic(sensors.clone().generate(n)),
         SourceSpec::Ticks(ticks) => synthetic(ticks.clone().generate(n)),
         SourceSpec::File(path) => {
-            let read = read_csv(
-                path,
-                CsvOptions {
-                    strict: config.strict,
-                },
-            )?;
+            let mut read = read_file(path, config.input, config.lines.clone())?;
+            config.rejects = std::mem::take(&mut read.rejects);
             let fields: Vec<String> = read
                 .events
                 .schema
@@ -128,22 +131,23 @@ fn load(config: &StreamBench, n: u64, notes: &mut Vec<String>) -> Result<Events,
                 .map(|f| format!("{} ({})", f.name, f.kind))
                 .collect();
             notes.push(format!(
-                "{}: {} rows read; timestamps from column {:?}; fields {}; {} series",
+                "{}: {} events read; timestamps from field {:?}; fields {}; {} series",
                 path.display(),
                 read.events.len(),
-                read.timestamp_column,
+                read.timestamp_field,
                 fields.join(", "),
                 read.events.keys.len()
             ));
+            if read.naive_times_as_utc {
+                notes.push(
+                    "date-times without an offset were taken as UTC (epoch milliseconds)"
+                        .to_owned(),
+                );
+            }
             if read.rejected > 0 {
-                let shown: Vec<String> = read
-                    .bad
-                    .iter()
-                    .take(5)
-                    .map(|b| format!("line {}: {}", b.line, b.reason))
-                    .collect();
+                let shown: Vec<String> = read.bad.iter().take(5).map(ToString::to_string).collect();
                 notes.push(format!(
-                    "rejected {} bad rows (not stored; --strict stops at the first): {}{}",
+                    "rejected {} bad lines (not stored; --strict stops at the first): {}{}",
                     read.rejected,
                     shown.join("; "),
                     if read.rejected > 5 { "; …" } else { "" }
@@ -156,7 +160,7 @@ fn load(config: &StreamBench, n: u64, notes: &mut Vec<String>) -> Result<Events,
 }
 
 /// Runs encode and decode, then the comparison rows.
-fn run(config: &StreamBench, cx: &mut Context<'_>) -> Result<(Results, Stream), LabError> {
+fn run(config: &mut StreamBench, cx: &mut Context<'_>) -> Result<(Results, Stream), LabError> {
     let (clock, plan) = (cx.clock, cx.plan);
     if !matches!(config.source, SourceSpec::File(_)) {
         // Events, stream, records and objects all at once: the dict

@@ -1,0 +1,249 @@
+//! Input read in blocks of whole lines, numbered, for the line reader:
+//! the one way slotlab reads a file or standard input. A line longer than
+//! [`MAX_BLOCK_LINE_BYTES`] means the input is not lines (`/dev/zero`, a
+//! binary file) and ends the read.
+
+use super::lines::{InputFormat, LineOptions, LineReader, LineStop};
+use super::{Events, SourceError};
+use std::io::{BufRead, BufReader, ErrorKind, Read};
+use std::path::Path;
+
+/// Bytes asked of the input per read.
+const READ_BYTES: usize = 256 * 1024;
+/// The longest line a block may hold: past it the input is not lines.
+pub const MAX_BLOCK_LINE_BYTES: usize = 64 << 20;
+
+/// Whole lines read together.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct Block {
+    /// The lines, each ending in `\n` (the input's last may not).
+    pub text: Vec<u8>,
+    /// The first line's number, from 1.
+    pub first_line: u64,
+    /// Lines in the block.
+    pub lines: u64,
+}
+
+/// Why a block could not be read.
+#[derive(Debug, thiserror::Error)]
+#[non_exhaustive]
+pub enum BlockError {
+    /// The system failed the read.
+    #[error("reading after line {line}")]
+    Read {
+        /// Lines read before.
+        line: u64,
+        /// What the system said.
+        #[source]
+        source: std::io::Error,
+    },
+    /// A line with no end in sight.
+    #[error(
+        "line {line} is longer than {} MiB: the input is not lines of NDJSON or CSV",
+        MAX_BLOCK_LINE_BYTES >> 20
+    )]
+    NotLines {
+        /// Its number.
+        line: u64,
+    },
+}
+
+/// Blocks of whole lines from `input`.
+#[derive(Debug)]
+pub struct LineBlocks<R> {
+    reader: BufReader<R>,
+    partial: Vec<u8>,
+    lines_read: u64,
+    done: bool,
+}
+
+impl<R: Read> LineBlocks<R> {
+    /// Blocks of `input`'s lines.
+    pub fn new(input: R) -> Self {
+        Self {
+            reader: BufReader::with_capacity(READ_BYTES, input),
+            partial: Vec::new(),
+            lines_read: 0,
+            done: false,
+        }
+    }
+
+    /// Lines handed out so far.
+    pub fn lines_read(&self) -> u64 {
+        self.lines_read
+    }
+
+    /// The next block, or `None` at the end of the input.
+    pub fn next_block(&mut self) -> Result<Option<Block>, BlockError> {
+        if self.done {
+            return Ok(None);
+        }
+        loop {
+            let buf = match self.reader.fill_buf() {
+                Ok(buf) => buf,
+                Err(e) if e.kind() == ErrorKind::Interrupted => continue,
+                Err(source) => {
+                    self.done = true;
+                    return Err(BlockError::Read {
+                        line: self.lines_read,
+                        source,
+                    });
+                }
+            };
+            if buf.is_empty() {
+                self.done = true;
+                let text = std::mem::take(&mut self.partial);
+                if text.is_empty() {
+                    return Ok(None);
+                }
+                return Ok(Some(self.block(text, 1)));
+            }
+            let Some(last_newline) = buf.iter().rposition(|&b| b == b'\n') else {
+                let len = buf.len();
+                self.partial.extend_from_slice(buf);
+                self.reader.consume(len);
+                if self.partial.len() > MAX_BLOCK_LINE_BYTES {
+                    self.done = true;
+                    return Err(BlockError::NotLines {
+                        line: self.lines_read + 1,
+                    });
+                }
+                continue;
+            };
+            let mut text = std::mem::take(&mut self.partial);
+            text.extend_from_slice(&buf[..=last_newline]);
+            self.reader.consume(last_newline + 1);
+            return Ok(Some(self.block(text, 0)));
+        }
+    }
+
+    /// A block of `text`: its newlines, plus `unterminated` (1 for a last
+    /// line without one).
+    fn block(&mut self, text: Vec<u8>, unterminated: u64) -> Block {
+        let lines = text.iter().filter(|&&b| b == b'\n').count() as u64 + unterminated;
+        let block = Block {
+            text,
+            first_line: self.lines_read + 1,
+            lines,
+        };
+        self.lines_read += lines;
+        block
+    }
+}
+
+/// What a file held: its events, and what was rejected.
+#[derive(Debug, Clone)]
+pub struct FileEvents {
+    /// Every good line's event, in order.
+    pub events: Events,
+    /// Lines rejected.
+    pub rejected: u64,
+    /// The first of them, with why.
+    pub bad: Vec<super::lines::BadLine>,
+    /// The field the timestamps came from.
+    pub timestamp_field: String,
+    /// Whether date-times without an offset were read (taken as UTC).
+    pub naive_times_as_utc: bool,
+    /// Every rejected line with its text (with
+    /// [`LineOptions::keep_rejects`]).
+    pub rejects: Vec<super::lines::Reject>,
+}
+
+/// Reads the NDJSON or CSV file at `path` (the format from its extension
+/// unless given) through the line reader.
+pub fn read_file(
+    path: &Path,
+    format: Option<InputFormat>,
+    options: LineOptions,
+) -> Result<FileEvents, SourceError> {
+    let name = || path.display().to_string();
+    let file = std::fs::File::open(path).map_err(|source| SourceError::Open {
+        path: name(),
+        source,
+    })?;
+    if file.metadata().is_ok_and(|m| m.is_dir()) {
+        return Err(SourceError::Directory { path: name() });
+    }
+    let format = format
+        .or_else(|| InputFormat::from_path(path))
+        .unwrap_or(InputFormat::Ndjson);
+    let mut reader = LineReader::new(format, options);
+    let mut blocks = LineBlocks::new(file);
+    let mut events = None;
+    while let Some(block) = blocks.next_block().map_err(|source| SourceError::Blocks {
+        path: name(),
+        source,
+    })? {
+        reader
+            .read_block(block.first_line, &block.text, &mut events)
+            .map_err(|stop: LineStop| SourceError::Stopped { path: name(), stop })?;
+    }
+    let Some(events) = events else {
+        return Err(SourceError::Empty {
+            path: name(),
+            rejected: reader.rejected(),
+        });
+    };
+    Ok(FileEvents {
+        events,
+        rejected: reader.rejected(),
+        bad: reader.bad_lines().to_vec(),
+        timestamp_field: reader.timestamp_field().unwrap_or_default().to_owned(),
+        naive_times_as_utc: reader.saw_naive_time(),
+        rejects: reader.take_rejects(),
+    })
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn blocks(text: &[u8]) -> Vec<(u64, u64, Vec<u8>)> {
+        let mut blocks = LineBlocks::new(text);
+        let mut out = Vec::new();
+        while let Some(b) = blocks.next_block().unwrap() {
+            out.push((b.first_line, b.lines, b.text));
+        }
+        out
+    }
+
+    #[test]
+    fn blocks_hold_whole_lines_and_count_them() {
+        assert_eq!(blocks(b""), []);
+        assert_eq!(blocks(b"a\nb\n"), [(1, 2, b"a\nb\n".to_vec())]);
+        assert_eq!(
+            blocks(b"a\nb"),
+            [(1, 1, b"a\n".to_vec()), (2, 1, b"b".to_vec())]
+        );
+        let long: Vec<u8> = (0..READ_BYTES * 3)
+            .map(|i| if i % 1000 == 999 { b'\n' } else { b'x' })
+            .collect();
+        let got = blocks(&long);
+        assert_eq!(
+            got.iter().map(|b| b.1).sum::<u64>(),
+            (READ_BYTES * 3).div_ceil(1000) as u64
+        );
+        assert_eq!(
+            got.iter().flat_map(|b| b.2.clone()).collect::<Vec<u8>>(),
+            long
+        );
+    }
+
+    #[test]
+    fn an_endless_line_is_not_lines() {
+        let zeros = std::io::repeat(0).take((MAX_BLOCK_LINE_BYTES + READ_BYTES) as u64);
+        let mut blocks = LineBlocks::new(zeros);
+        let err = blocks.next_block().unwrap_err();
+        assert!(matches!(err, BlockError::NotLines { line: 1 }), "{err}");
+        assert!(blocks.next_block().unwrap().is_none());
+    }
+
+    #[test]
+    fn the_projects_real_csv_reads_through_the_line_reader() {
+        let path = Path::new(env!("CARGO_MANIFEST_DIR")).join("../../data/seattle-temps-2010.csv");
+        let read = read_file(&path, None, LineOptions::default()).unwrap();
+        assert_eq!((read.events.len(), read.rejected), (8759, 0));
+        assert_eq!(read.timestamp_field, "time");
+        assert!(read.naive_times_as_utc);
+    }
+}

@@ -1,0 +1,163 @@
+use super::*;
+
+fn read(
+    format: InputFormat,
+    options: LineOptions,
+    text: &str,
+) -> (LineReader, Option<Events>, Result<(), LineStop>) {
+    let mut reader = LineReader::new(format, options);
+    let mut out = None;
+    let end = reader.read_block(1, text.as_bytes(), &mut out);
+    (reader, out, end)
+}
+
+fn problems(reader: &LineReader) -> Vec<String> {
+    reader.bad_lines().iter().map(ToString::to_string).collect()
+}
+
+#[test]
+fn ndjson_lines_fix_the_fields_and_bad_ones_are_named_by_line() {
+    let text = "\u{feff}{\"ts\": 1, \"a\": 2.5, \"b\": 1}\n\
+                \n\
+                {\"ts\": 2, \"a\": 3, \"b\": \"x\"}\n\
+                {\"ts\": 3, \"a\": 3}\n\
+                {\"ts\": 4, \"a\": 3, \"b\": 1, \"c\": 1}\n\
+                {\"ts\": 5, \"a\": 3, \"b\": 1, \"a\": 2}\n\
+                [1]\n\
+                {\"ts\": 6, \"a\": 1e400, \"b\": 1}\n\
+                {\"ts\": 0, \"a\": 1, \"b\": 1}\n\
+                {\"ts\": 7.5, \"a\": 1, \"b\": 1}\n\
+                {\"ts\": 8, \"a\": 9007199254740993, \"b\": 1e-400}\n\
+                {\"ts\": 9, \"a\": -4, \"b\": 0.25}\n";
+    let (reader, out, end) = read(InputFormat::Ndjson, LineOptions::default(), text);
+    assert_eq!(end, Ok(()));
+    let events = out.unwrap();
+    assert_eq!(events.batch.timestamps, [1, 9]);
+    assert_eq!(
+        events.schema.fields()[0].name,
+        "a",
+        "fields in the order written"
+    );
+    assert_eq!(events.batch.row(1), [Num::F64(-4.0), Num::F64(0.25)]);
+    assert_eq!(reader.timestamp_field(), Some("ts"));
+    assert_eq!(
+        problems(&reader),
+        [
+            "line 3: \"b\": \"x\" is not a finite number",
+            "line 4: no \"b\" field",
+            "line 5: unexpected field \"c\"",
+            "line 6: field \"a\" is written twice",
+            "line 7: not a JSON object but an array",
+            "line 8: \"a\": 1e400 is out of range for a 64-bit float",
+            "line 9: timestamp 0 goes back from 1 in series \"\"",
+            "line 10: timestamp 7.5 is not an integer epoch or an ISO-8601 string",
+            "line 11: \"a\": 9007199254740993 cannot be held exactly as a float",
+        ]
+    );
+    assert_eq!(
+        reader.rejected(),
+        9,
+        "line 11 too (9007199254740993 is not exact)"
+    );
+}
+
+#[test]
+fn csv_and_ndjson_read_the_same_events_the_same_way() {
+    let csv = "Time,series,temp,count\n\
+               2010-01-01T00:00,a,1.5,3\n\
+               2010-01-01T01:00,a,2.5,4\n\
+               2010-01-01T00:30,b,-1,5\n";
+    let ndjson = "{\"Time\": \"2010-01-01T00:00\", \"series\": \"a\", \"temp\": 1.5, \"count\": 3}\n\
+                  {\"Time\": \"2010-01-01T01:00\", \"series\": \"a\", \"temp\": 2.5, \"count\": 4}\n\
+                  {\"Time\": \"2010-01-01T00:30\", \"series\": \"b\", \"temp\": -1, \"count\": 5}\n";
+    let options = LineOptions {
+        ints: vec!["count".into()],
+        ..LineOptions::default()
+    };
+    let (c, from_csv, _) = read(InputFormat::Csv, options.clone(), csv);
+    let (n, from_json, _) = read(InputFormat::Ndjson, options, ndjson);
+    let (from_csv, from_json) = (from_csv.unwrap(), from_json.unwrap());
+    assert_eq!(from_csv.batch, from_json.batch);
+    assert_eq!(from_csv.keys, ["a", "b"]);
+    assert_eq!(from_csv.series, from_json.series);
+    assert_eq!(from_csv.batch.timestamps[0], 1_262_304_000_000);
+    assert!(c.saw_naive_time() && n.saw_naive_time());
+    assert_eq!(c.rejected() + n.rejected(), 0);
+}
+
+#[test]
+fn headers_that_cannot_fix_the_fields_stop_the_read() {
+    let stop = |format, options: LineOptions, text: &str| {
+        read(format, options, text).2.unwrap_err().to_string()
+    };
+    assert_eq!(
+        stop(InputFormat::Csv, LineOptions::default(), "when,v\n1,2\n"),
+        "line 1, which fixes the fields: no timestamp field among [\"when\", \"v\"] \
+         (looked for timestamp, time, ts, datetime, date)"
+    );
+    let ints = LineOptions {
+        ints: vec!["nosuch".into()],
+        ..LineOptions::default()
+    };
+    assert!(
+        stop(InputFormat::Csv, ints, "ts,v\n").contains("[\"nosuch\"] declared integer fields")
+    );
+    assert!(stop(InputFormat::Csv, LineOptions::default(), "ts,a,a\n").contains("appears twice"));
+    let mut reader = LineReader::new(InputFormat::Csv, LineOptions::default());
+    let err = reader
+        .read_block(1, b"ts,\xff\xfe\n1,2\n", &mut None)
+        .unwrap_err();
+    assert!(err.to_string().contains("not UTF-8"), "{err}");
+    let named = LineOptions {
+        ts_field: Some("when".into()),
+        ..LineOptions::default()
+    };
+    let (_, out, end) = read(InputFormat::Csv, named, "when,v\n5,2\n");
+    assert_eq!((end, out.unwrap().batch.timestamps), (Ok(()), vec![5]));
+}
+
+#[test]
+fn limits_reject_the_line_and_strict_stops_at_the_first() {
+    let wide: String = (0..=MAX_FIELDS).map(|i| format!("\"f{i}\": 1, ")).collect();
+    let text = format!(
+        "{{\"ts\": 1, \"v\": 1}}\n{{{wide}\"ts\": 2}}\n{{\"ts\": 3, \"v\": \"{}\"}}\n",
+        "x".repeat(MAX_LINE_BYTES)
+    );
+    let (reader, out, _) = read(InputFormat::Ndjson, LineOptions::default(), &text);
+    assert_eq!(out.unwrap().len(), 1);
+    let got = problems(&reader);
+    assert!(
+        got[0].starts_with("line 2: 4098 fields, over the limit of 4096"),
+        "{got:?}"
+    );
+    assert!(got[1].contains("over the 1 MiB limit"), "{got:?}");
+    let strict = LineOptions {
+        strict: true,
+        keep_rejects: true,
+        ..LineOptions::default()
+    };
+    let (mut reader, out, end) = read(InputFormat::Csv, strict, "ts,v\n1,1\n2,x\n3,3\n");
+    assert_eq!(out.unwrap().len(), 1);
+    assert_eq!(
+        end.unwrap_err().to_string(),
+        "strict parsing stopped at line 3: \"v\": \"x\" is not a finite number"
+    );
+    let rejects = reader.take_rejects();
+    assert_eq!((rejects.len(), rejects[0].text.as_str()), (1, "2,x"));
+}
+
+#[test]
+fn csv_line_numbers_count_blank_lines_and_blocks() {
+    let mut reader = LineReader::new(InputFormat::Csv, LineOptions::default());
+    let mut out = None;
+    reader.read_block(1, b"ts,v\n\n1,1\n", &mut out).unwrap();
+    reader.read_block(4, b"2,1,1\n\n3,y\n", &mut out).unwrap();
+    assert_eq!(
+        problems(&reader),
+        [
+            "line 4: 3 columns, the header has 2",
+            "line 6: \"v\": \"y\" is not a finite number"
+        ]
+    );
+    assert_eq!(out.unwrap().len(), 1);
+}
