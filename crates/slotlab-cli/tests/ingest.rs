@@ -278,3 +278,119 @@ fn unusable_flags_and_files_get_clear_errors() {
     fails(&["--rate", "fast"], "events per second");
     fails(&["--duration", "soon"], "10s");
 }
+
+/// The project's real CSV goes through `stream` and `ingest` with the same
+/// events stored: one reader, one set of rules.
+#[test]
+fn the_real_csv_stores_the_same_events_through_stream_and_ingest() {
+    let csv = concat!(
+        env!("CARGO_MANIFEST_DIR"),
+        "/../../data/seattle-temps-2010.csv"
+    );
+    let ingested = ingest(&["--quiet", "--source", csv, "--sink", "record"], None);
+    let row = &ingested["measurements"][0];
+    assert_eq!(
+        (extra(row, "stored"), extra(row, "rejected")),
+        (8759.0, 0.0)
+    );
+    assert!(ingested["notes"].to_string().contains("taken as UTC"));
+    let out = Command::cargo_bin("slotlab")
+        .unwrap()
+        .args([
+            "--quiet",
+            "stream",
+            "--rust-only",
+            "--verify",
+            "--source",
+            csv,
+        ])
+        .args(["--repeat", "1", "--warmup", "0", "--format", "json"])
+        .assert()
+        .success();
+    let streamed: serde_json::Value = serde_json::from_slice(&out.get_output().stdout).unwrap();
+    assert_eq!(streamed["measurements"][0]["n"], 8759);
+    assert!(streamed["notes"].to_string().contains("taken as UTC"));
+}
+
+/// Numbers a float would change are rejected and named, in both formats;
+/// `--rejects` writes each rejected line with its number and reason.
+#[test]
+fn numbers_that_would_change_are_rejected_and_written_to_rejects() {
+    let dir = tempfile::tempdir().unwrap();
+    let csv = dir.path().join("nums.csv");
+    std::fs::write(
+        &csv,
+        "\u{feff}timestamp,v\n1,1e400\n2,1e-400\n3,123456789012345678901234567890\n4,9007199254740993\n5,2.5\n",
+    )
+    .unwrap();
+    let ndjson = dir.path().join("nums.ndjson");
+    std::fs::write(
+        &ndjson,
+        "\u{feff}{\"timestamp\": 1, \"v\": 1e-400}\n{\"timestamp\": 2, \"v\": 123456789012345678901234567890}\n\
+         {\"timestamp\": 3, \"v\": 9007199254740993}\n{\"timestamp\": 4, \"v\": 2.5}\n",
+    )
+    .unwrap();
+    for (input, bad) in [(&csv, 4.0), (&ndjson, 3.0)] {
+        let rejects = dir.path().join("rejects.ndjson");
+        let value = ingest(
+            &[
+                "--quiet",
+                "--sink",
+                "record",
+                "--source",
+                input.to_str().unwrap(),
+                "--rejects",
+                rejects.to_str().unwrap(),
+            ],
+            None,
+        );
+        let row = &value["measurements"][0];
+        assert_eq!(
+            (extra(row, "stored"), extra(row, "rejected")),
+            (1.0, bad),
+            "{}",
+            input.display()
+        );
+        let written: Vec<serde_json::Value> = std::fs::read_to_string(&rejects)
+            .unwrap()
+            .lines()
+            .map(|l| serde_json::from_str(l).unwrap())
+            .collect();
+        assert_eq!(written.len() as f64, bad);
+        let reasons: String = written.iter().map(|w| w["reason"].to_string()).collect();
+        assert!(reasons.contains("cannot be held exactly"), "{reasons}");
+        assert!(
+            reasons.contains("out of range for a 64-bit float"),
+            "{reasons}"
+        );
+        assert!(
+            written
+                .iter()
+                .all(|w| w["line"].as_u64().is_some() && w["text"].is_string())
+        );
+    }
+}
+
+#[test]
+fn line_flags_are_refused_for_synthetic_sources() {
+    for (args, flag) in [
+        (&["ingest", "--ts-field", "t"][..], "--ts-field"),
+        (&["ingest", "--ints", "v"][..], "--ints"),
+        (&["stream", "--rust-only", "--strict"][..], "--strict"),
+        (
+            &["ingest", "--source", "x.csv", "--ts-field", ""][..],
+            "--ts-field",
+        ),
+    ] {
+        let out = Command::cargo_bin("slotlab")
+            .unwrap()
+            .args(args)
+            .assert()
+            .failure();
+        let stderr = String::from_utf8_lossy(&out.get_output().stderr);
+        assert!(
+            stderr.starts_with(&format!("error: {flag}")),
+            "{args:?}: {stderr}"
+        );
+    }
+}

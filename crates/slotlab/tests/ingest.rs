@@ -314,3 +314,49 @@ fn a_series_costs_no_more_than_the_bound_assumes() {
         eprintln!("{sink}: {per_series:.0} bytes per series");
     }
 }
+
+/// Bad lines are rejected, never dropped: in drop mode lines are parsed
+/// first and parsed events shed, so `rejected` is the same in both modes
+/// and every line is accounted for once.
+#[test]
+fn rejected_is_the_same_in_block_and_drop_modes() {
+    let lines = 200_000u64;
+    let text: String = (0..lines)
+        .map(|i| {
+            if i % 1000 == 999 {
+                format!(
+                    "{{\"timestamp\": {i}, \"series\": \"s{}\", \"v\": \"bad\"}}\n",
+                    i % 50
+                )
+            } else {
+                format!(
+                    "{{\"timestamp\": {i}, \"series\": \"s{}\", \"v\": {i}.5}}\n",
+                    i % 50
+                )
+            }
+        })
+        .collect();
+    let file = file_with(&text, "ndjson");
+    for on_full in [OnFull::Block, OnFull::Drop] {
+        let mut config = IngestConfig::new(SourceSpec::File(file.0.clone()), Storage::Columns);
+        config.on_full = on_full;
+        config.queue = 2;
+        // In drop mode the sink takes nothing until intake ends: most
+        // parsed events must be shed.
+        config.hold_store = on_full == OnFull::Drop;
+        let run = run(&config);
+        assert_eq!(run.rejected, 200, "{on_full:?}");
+        assert_eq!(
+            run.accepted + run.dropped + run.rejected,
+            lines,
+            "{on_full:?}"
+        );
+        assert_eq!(run.accepted, run.stored, "{on_full:?}");
+        assert!(run.verified, "{on_full:?}");
+        if on_full == OnFull::Drop {
+            assert!(run.dropped > 0, "the held sink made the parse stage shed");
+        } else {
+            assert_eq!(run.dropped, 0);
+        }
+    }
+}

@@ -5,9 +5,10 @@ use super::shared::{Shared, nanos_since};
 use super::{Ended, SourceFailure};
 use super::{EventBatch, IngestError, InputFormat, OnFull};
 use crossbeam_channel::{Sender, TrySendError};
+use slotlab_stream::source::blocks::{BlockError, LineBlocks, MAX_BLOCK_LINE_BYTES};
 use slotlab_stream::source::{Lesson, Sensors, SourceSpec, SyntheticSource, Ticks};
 use std::fs::File;
-use std::io::{BufRead, BufReader, ErrorKind, Read};
+use std::io::Read;
 use std::sync::atomic::Ordering::Relaxed;
 use std::time::{Duration, Instant};
 
@@ -48,10 +49,6 @@ impl Plan {
     }
 }
 
-/// Bytes asked of the input per read.
-const READ_BYTES: usize = 256 * 1024;
-/// The longest line accepted: a longer one means the input is not lines.
-const MAX_LINE_BYTES: usize = 64 * 1024 * 1024;
 /// Events stamped with one reading of the clock (synthetic sources at
 /// full speed: reading the clock per event would cost more than making it).
 const STAMP_EVERY: usize = 256;
@@ -217,86 +214,65 @@ fn generate<S: SyntheticSource>(mut source: S, out: &Sender<Packet>, plan: &Plan
     }
 }
 
-/// Reads whole lines from `input` in blocks.
+/// Reads whole lines from `input` in blocks (the stream crate's
+/// [`LineBlocks`]: the one way a file or stdin is read). Blocks are never
+/// shed here: with `--on-full drop` the parse stage sheds parsed events,
+/// so a bad line is counted as rejected whatever the mode.
 fn read_lines(input: impl Read, out: &Sender<Packet>, plan: &Plan, shared: &Shared) {
-    let mut reader = BufReader::with_capacity(READ_BYTES, input);
-    let mut partial: Vec<u8> = Vec::new();
-    let mut lines_read = 0u64;
-    let mut first = true;
+    let mut blocks = LineBlocks::new(input);
     loop {
         if shared.halted() || plan.expired() {
             return;
         }
-        let buf = match reader.fill_buf() {
-            Ok(buf) => buf,
-            Err(e) if e.kind() == ErrorKind::Interrupted => continue,
+        let lines_before = blocks.lines_read();
+        let mut block = match blocks.next_block() {
+            Ok(Some(block)) => block,
+            Ok(None) => return,
+            Err(BlockError::NotLines { line }) => {
+                shared.end(Ended::SourceFailed(SourceFailure::LineTooLong {
+                    line,
+                    max_mib: MAX_BLOCK_LINE_BYTES >> 20,
+                }));
+                return;
+            }
             Err(e) => {
+                let reason = match &e {
+                    BlockError::Read { source, .. } => source.to_string(),
+                    other => other.to_string(),
+                };
                 shared.end(Ended::SourceFailed(SourceFailure::Read {
-                    line: lines_read,
-                    reason: e.to_string(),
+                    line: lines_before,
+                    reason,
                 }));
                 return;
             }
         };
-        let at_end = buf.is_empty();
-        let mut text = std::mem::take(&mut partial);
-        if at_end {
-            if text.is_empty() {
-                return;
-            }
-        } else {
-            let Some(last_newline) = buf.iter().rposition(|&b| b == b'\n') else {
-                text.extend_from_slice(buf);
-                let len = buf.len();
-                reader.consume(len);
-                if text.len() > MAX_LINE_BYTES {
-                    shared.end(Ended::SourceFailed(SourceFailure::LineTooLong {
-                        line: lines_read + 1,
-                        max_mib: MAX_LINE_BYTES >> 20,
-                    }));
-                    return;
-                }
-                partial = text;
-                continue;
-            };
-            text.extend_from_slice(&buf[..=last_newline]);
-            reader.consume(last_newline + 1);
-        }
-        let mut lines = text.iter().filter(|&&b| b == b'\n').count() as u64;
-        if at_end {
-            lines += 1;
-        }
-        let mut last_block = at_end;
+        let mut last_block = false;
         if let Some(limit) = plan.events {
-            let room = limit.saturating_sub(lines_read);
-            if lines >= room {
+            let room = limit.saturating_sub(lines_before);
+            if block.lines >= room {
                 // Keep the first `room` lines.
-                let cut = text
+                let cut = block
+                    .text
                     .iter()
                     .enumerate()
                     .filter(|(_, b)| **b == b'\n')
                     .nth(room.saturating_sub(1) as usize)
-                    .map_or(text.len(), |(i, _)| i + 1);
-                text.truncate(if room == 0 { 0 } else { cut });
-                lines = room;
+                    .map_or(block.text.len(), |(i, _)| i + 1);
+                block.text.truncate(if room == 0 { 0 } else { cut });
+                block.lines = room;
                 last_block = true;
             }
         }
-        if lines == 0 {
+        if block.lines == 0 {
             return;
         }
-        let block = LineBlock {
-            text,
-            first_line: lines_read + 1,
+        let packet = Packet::Lines(LineBlock {
+            text: block.text,
+            first_line: block.first_line,
             created_ns: nanos_since(plan.epoch),
-        };
-        lines_read += lines;
-        // The first block (a CSV header, the line that fixes the schema)
-        // is never shed.
-        let on_full = if first { OnFull::Block } else { plan.on_full };
-        first = false;
-        if offer(out, Packet::Lines(block), lines, on_full, shared) == Offered::Closed || last_block
-        {
+        });
+        if offer(out, packet, block.lines, OnFull::Block, shared) == Offered::Closed || last_block {
             return;
         }
     }

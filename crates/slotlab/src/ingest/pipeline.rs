@@ -6,8 +6,8 @@ use super::feed::{self, Packet, Plan};
 use super::metrics::{Latency, QueueSampler};
 use super::shared::{Shared, nanos_since};
 use super::{
-    BadLine, Ended, EventBatch, IngestConfig, IngestError, IngestRun, LatencySummary, Live, Sink,
-    SinkError, Stop, Storage, open_sink, parse,
+    BadLine, Ended, EventBatch, IngestConfig, IngestError, IngestRun, LatencySummary, Live, OnFull,
+    Sink, SinkError, Stop, Storage, open_sink, parse,
 };
 use crate::measure::{AllocScope, alloc};
 use crossbeam_channel::{Receiver, RecvTimeoutError, Sender};
@@ -85,9 +85,10 @@ pub fn run(
     };
     let parse = {
         let shared = Arc::clone(&shared);
+        let on_full = config.on_full;
         spawn("parse")
             .spawn(move || {
-                let out = parse_stage(source_rx, parse_tx, parser, &shared);
+                let out = parse_stage(source_rx, parse_tx, parser, on_full, &shared);
                 alloc::publish_pending();
                 out
             })
@@ -208,6 +209,7 @@ fn parse_stage(
     input: Receiver<Packet>,
     output: Sender<EventBatch>,
     mut parser: parse::LineParser,
+    on_full: OnFull,
     shared: &Shared,
 ) -> Parsed {
     let mut queue = QueueSampler::default();
@@ -216,6 +218,8 @@ fn parse_stage(
     let mut series = 0usize;
     let mut failure = None;
     let mut rejects = Vec::new();
+    // Keys of new series in shed batches go with the next batch sent.
+    let mut unsent_keys: Vec<String> = Vec::new();
     let mut quiet_since: Option<Instant> = None;
     loop {
         let packet = match receive(&input, Duration::from_millis(50)) {
@@ -235,31 +239,57 @@ fn parse_stage(
         let waiting = input.len();
         queue.sample(waiting);
         shared.queued[0].store(waiting, Relaxed);
-        let (batch, stop) = match packet {
-            Packet::Events(batch) => (Some(batch), None),
+        let (batch, stop, parsed_here) = match packet {
+            Packet::Events(batch) => (Some(batch), None, false),
             Packet::Lines(block) => {
                 let parsed = parser.parse(&block);
                 shared.rejected.store(parser.rejected(), Relaxed);
                 rejects.append(&mut parser.take_rejects());
-                (parsed.batch, parsed.stop)
+                (parsed.batch, parsed.stop, true)
             }
         };
-        if let Some(batch) = batch.filter(|b| !b.is_empty()) {
+        if let Some(mut batch) = batch.filter(|b| !b.is_empty()) {
             if schema.is_none() {
                 schema = Some(batch.events.schema.clone());
             }
-            series += batch.events.keys.len();
-            timestamp_sum = batch
+            if !unsent_keys.is_empty() {
+                unsent_keys.append(&mut batch.events.keys);
+                batch.events.keys = std::mem::take(&mut unsent_keys);
+            }
+            let (events, new_keys) = (batch.len() as u64, batch.events.keys.len());
+            let batch_sum = batch
                 .events
                 .batch
                 .timestamps
                 .iter()
-                .fold(timestamp_sum, |sum, &t| sum.wrapping_add(t));
-            shared.accepted.fetch_add(batch.len() as u64, Relaxed);
-            // Accepted events are never shed: this send waits for room.
-            if output.send(batch).is_err() {
-                failure = Some(Ended::SinkFailed(SinkError::StoppedEarly));
-                break;
+                .fold(0i64, |sum, &t| sum.wrapping_add(t));
+            // Parsed lines are shed here under --on-full drop (the source
+            // never sheds them, so a bad line is rejected in either mode);
+            // accepted events are never shed after this point.
+            let sent = if parsed_here && on_full == OnFull::Drop {
+                match output.try_send(batch) {
+                    Ok(()) => Ok(true),
+                    Err(crossbeam_channel::TrySendError::Full(shed)) => {
+                        shared.dropped.fetch_add(events, Relaxed);
+                        unsent_keys = shed.events.keys;
+                        Ok(false)
+                    }
+                    Err(crossbeam_channel::TrySendError::Disconnected(_)) => Err(()),
+                }
+            } else {
+                output.send(batch).map(|()| true).map_err(|_| ())
+            };
+            match sent {
+                Ok(true) => {
+                    series += new_keys;
+                    timestamp_sum = timestamp_sum.wrapping_add(batch_sum);
+                    shared.accepted.fetch_add(events, Relaxed);
+                }
+                Ok(false) => {}
+                Err(()) => {
+                    failure = Some(Ended::SinkFailed(SinkError::StoppedEarly));
+                    break;
+                }
             }
         }
         if let Some(why) = stop {
