@@ -335,6 +335,14 @@ fn stream_command(args: &StreamArgs, quiet: bool) -> anyhow::Result<ExitCode> {
     let (format, out) = destination(&args.output, Format::Table)?;
     let source = args.source();
     args.lines.check_applies(&source, &args.source)?;
+    args.synthetic.check_applies(&source, &args.source)?;
+    if !source.is_synthetic() && args.n.is_some() {
+        anyhow::bail!(
+            "--n: sizes a synthetic source; --source {} gives what it holds",
+            args.source
+        );
+    }
+    let n = args.n.unwrap_or(1_000_000);
     let mut bench = StreamBench {
         source,
         input: args.lines.format(),
@@ -347,7 +355,7 @@ fn stream_command(args: &StreamArgs, quiet: bool) -> anyhow::Result<ExitCode> {
     };
     let save = Target::check_opt(args.save.as_deref(), "--save")?;
     let rejects = Target::check_opt(args.lines.rejects.as_deref(), "--rejects")?;
-    let settings = settings(args.n, &args.repeat, true, Some(&args.python_side));
+    let settings = settings(n, &args.repeat, true, Some(&args.python_side));
     let mut results = measure(&mut bench, &settings, Progress::new(quiet)).map_err(size_hint)?;
     if let (Some(target), Some(stream)) = (&save, &bench.stream) {
         let bytes = stream

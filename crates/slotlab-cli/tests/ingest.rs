@@ -394,3 +394,63 @@ fn line_flags_are_refused_for_synthetic_sources() {
         );
     }
 }
+
+#[test]
+fn flags_that_do_not_apply_to_the_source_are_refused() {
+    let csv = concat!(
+        env!("CARGO_MANIFEST_DIR"),
+        "/../../data/seattle-temps-2010.csv"
+    );
+    for (args, says) in [
+        (
+            vec!["ingest", "--source", csv, "--sensors", "5"],
+            "error: --sensors sizes the fleet of --source sensors",
+        ),
+        (
+            vec!["ingest", "--source", csv, "--seed", "1"],
+            "error: --seed",
+        ),
+        (
+            vec!["ingest", "--source", csv, "--batch", "10"],
+            "error: --batch",
+        ),
+        (
+            vec!["ingest", "--source", "ticks", "--sensors", "5"],
+            "error: --sensors",
+        ),
+        (
+            vec!["stream", "--rust-only", "--source", csv, "--n", "10"],
+            "error: --n",
+        ),
+        (
+            vec![
+                "stream",
+                "--rust-only",
+                "--source",
+                "sensors",
+                "--symbols",
+                "3",
+            ],
+            "error: --symbols",
+        ),
+        (vec!["lesson", "--n", "_1"], "between digits"),
+    ] {
+        let out = Command::cargo_bin("slotlab")
+            .unwrap()
+            .args(&args)
+            .assert()
+            .failure();
+        let stderr = String::from_utf8_lossy(&out.get_output().stderr);
+        assert!(stderr.contains(says), "{args:?}: {stderr}");
+        assert_eq!(stderr.matches("error:").count(), 1, "{stderr}");
+    }
+    // One number parser for every count flag.
+    Command::cargo_bin("slotlab")
+        .unwrap()
+        .args([
+            "--quiet", "lesson", "--layout", "slots", "--n", "10", "--repeat", "1e2", "--warmup",
+            "0",
+        ])
+        .assert()
+        .success();
+}

@@ -3,7 +3,7 @@
 use super::common::{
     LayoutChoice, LineArgs, OutputArgs, PythonArgs, RepeatArgs, RuntimeArgs, SyntheticArgs,
 };
-use super::values::parse_count;
+use super::values::{parse_count, parse_steps};
 use clap::{Args, ValueEnum};
 use slotlab_stream::CodecPolicy;
 use slotlab_stream::source::SourceSpec;
@@ -86,10 +86,10 @@ pub struct StreamArgs {
     )]
     pub source: String,
 
-    /// Events for synthetic sources (a CSV file gives what it holds):
-    /// 1000000, 1_000_000 or 1e6.
-    #[arg(long, default_value = "1000000", value_parser = parse_count, allow_negative_numbers = true)]
-    pub n: u64,
+    /// Events for synthetic sources: 1000000, 1_000_000 or 1e6 [default:
+    /// 1e6; a file gives what it holds].
+    #[arg(long, value_parser = parse_count, allow_negative_numbers = true)]
+    pub n: Option<u64>,
 
     #[command(flatten)]
     pub synthetic: SyntheticArgs,
@@ -144,7 +144,7 @@ pub struct SweepArgs {
     pub to: u64,
 
     /// How many sizes, log-spaced from --from to --to.
-    #[arg(long, default_value_t = 5, value_parser = clap::value_parser!(u32).range(1..=50))]
+    #[arg(long, default_value = "5", value_parser = parse_steps)]
     pub steps: u32,
 
     #[command(flatten)]

@@ -1,7 +1,7 @@
 //! Flags shared by several commands: runtimes, repetitions, output.
 
 use super::FlagError;
-use super::values::{parse_count, parse_duration};
+use super::values::{parse_count, parse_duration, parse_repeat, parse_warmup};
 use clap::{Args, ValueEnum};
 use slotlab::ingest::Storage;
 use slotlab::python::ChildLimits;
@@ -179,27 +179,61 @@ impl LineArgs {
 /// The synthetic sources' settings, shared by `stream` and `ingest`.
 #[derive(Debug, Args)]
 pub struct SyntheticArgs {
-    /// Sensors in the fleet (`--source sensors`).
-    #[arg(long, default_value = "100", value_parser = parse_count, allow_negative_numbers = true)]
-    pub sensors: u64,
+    /// Sensors in the fleet (`--source sensors`) [default: 100].
+    #[arg(long, value_parser = parse_count, allow_negative_numbers = true)]
+    pub sensors: Option<u64>,
 
-    /// Symbols traded (`--source ticks`).
-    #[arg(long, default_value = "8", value_parser = parse_count, allow_negative_numbers = true)]
-    pub symbols: u64,
+    /// Symbols traded (`--source ticks`) [default: 8].
+    #[arg(long, value_parser = parse_count, allow_negative_numbers = true)]
+    pub symbols: Option<u64>,
 
-    /// Seed for the synthetic sources: the same seed, the same events.
-    #[arg(long, default_value_t = 42)]
-    pub seed: u64,
+    /// Seed for the synthetic sources: the same seed, the same events
+    /// [default: 42].
+    #[arg(long)]
+    pub seed: Option<u64>,
 }
 
 impl SyntheticArgs {
     /// The library's settings.
     pub fn options(&self) -> SyntheticOptions {
         let count = |v: u64| usize::try_from(v).unwrap_or(usize::MAX);
+        let defaults = SyntheticOptions::default();
         SyntheticOptions {
-            sensors: count(self.sensors),
-            symbols: count(self.symbols),
-            seed: self.seed,
+            sensors: self.sensors.map_or(defaults.sensors, count),
+            symbols: self.symbols.map_or(defaults.symbols, count),
+            seed: self.seed.unwrap_or(defaults.seed),
+        }
+    }
+
+    /// Refuses a flag that sizes a synthetic source other than `source`.
+    pub fn check_applies(&self, source: &SourceSpec, source_flag: &str) -> Result<(), FlagError> {
+        let (sensors, ticks) = (
+            matches!(source, SourceSpec::Sensors(_)),
+            matches!(source, SourceSpec::Ticks(_)),
+        );
+        let refused = [
+            (
+                "--sensors",
+                self.sensors.is_some() && !sensors,
+                "sizes the fleet of --source sensors",
+            ),
+            (
+                "--symbols",
+                self.symbols.is_some() && !ticks,
+                "sizes the feed of --source ticks",
+            ),
+            (
+                "--seed",
+                self.seed.is_some() && !(sensors || ticks),
+                "seeds --source sensors and ticks",
+            ),
+        ];
+        match refused.iter().find(|(_, wrong, _)| *wrong) {
+            Some((flag, _, what)) => Err(FlagError::new(
+                flag,
+                format!("{what}; --source {source_flag} has no use for it"),
+            )),
+            None => Ok(()),
         }
     }
 }
@@ -207,12 +241,14 @@ impl SyntheticArgs {
 /// Repetition flags, shared by measuring commands.
 #[derive(Debug, Args)]
 pub struct RepeatArgs {
-    /// Measured runs per case; the time shown is their median.
-    #[arg(long, default_value_t = 5, value_parser = clap::value_parser!(u32).range(1..=10_000))]
+    /// Measured runs per case (1 to 10,000; 5, 1e3); the time shown is
+    /// their median.
+    #[arg(long, default_value = "5", value_parser = parse_repeat)]
     pub repeat: u32,
 
-    /// Unmeasured runs before them (warm caches and allocator pools).
-    #[arg(long, default_value_t = 1, value_parser = clap::value_parser!(u32).range(0..=1_000))]
+    /// Unmeasured runs before them, 0 to 1,000 (warm caches and allocator
+    /// pools).
+    #[arg(long, default_value = "1", value_parser = parse_warmup)]
     pub warmup: u32,
 }
 

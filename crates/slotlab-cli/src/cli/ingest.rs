@@ -63,9 +63,10 @@ pub struct IngestArgs {
     #[arg(long, default_value = "16", value_parser = parse_count, allow_negative_numbers = true)]
     pub queue: u64,
 
-    /// Events per batch from a synthetic source.
-    #[arg(long, default_value = "4096", value_parser = parse_count, allow_negative_numbers = true)]
-    pub batch: u64,
+    /// Events per batch from a synthetic source [default: 4096; a file is
+    /// batched as it is read].
+    #[arg(long, value_parser = parse_count, allow_negative_numbers = true)]
+    pub batch: Option<u64>,
 
     /// The stream sink's events per sealed chunk (per series).
     #[arg(long, default_value = "4096", value_parser = parse_count, allow_negative_numbers = true)]
@@ -149,6 +150,9 @@ pub enum HugePagesChoice {
     Off,
 }
 
+/// Events per batch from a synthetic source, unless `--batch` says.
+const DEFAULT_BATCH: u64 = 4096;
+
 impl IngestArgs {
     /// The library's configuration, or what is wrong with the flags.
     pub fn config(&self) -> Result<(IngestConfig, Vec<Storage>), FlagError> {
@@ -157,6 +161,13 @@ impl IngestArgs {
         let synthetic = source.is_synthetic();
         let input = self.lines.format();
         self.lines.check_applies(&source, &self.source)?;
+        self.synthetic.check_applies(&source, &self.source)?;
+        if !synthetic && self.batch.is_some() {
+            return Err(FlagError::new(
+                "--batch",
+                "sizes the batches of a synthetic source; a file or stdin is batched as it is read",
+            ));
+        }
         if !synthetic && self.rate.is_some() {
             return Err(FlagError::new(
                 "--rate",
@@ -190,7 +201,7 @@ impl IngestArgs {
             OnFullChoice::Drop => OnFull::Drop,
         };
         config.queue = count(self.queue);
-        config.batch = count(self.batch);
+        config.batch = count(self.batch.unwrap_or(DEFAULT_BATCH));
         config.parse = self.lines.options()?;
         config.stream = StreamConfig {
             chunk_len: count(self.chunk),

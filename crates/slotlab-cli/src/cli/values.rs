@@ -55,11 +55,22 @@ pub fn parse_bytes(text: &str) -> Result<u64, String> {
 /// A count of objects: digits with optional `_` or `,` separators, or
 /// scientific notation with a whole result (`1e6`, `2.5e6`). At least 1.
 pub fn parse_count(text: &str) -> Result<u64, String> {
-    let cleaned: String = text
-        .trim()
-        .chars()
-        .filter(|c| !matches!(c, '_' | ','))
-        .collect();
+    let text = text.trim();
+    // A separator only between two digits: 1_000, 1,000 — not _1 or 1__0.
+    let bytes = text.as_bytes();
+    for (i, b) in bytes.iter().enumerate() {
+        if matches!(b, b'_' | b',') {
+            let digit =
+                |j: Option<usize>| j.and_then(|j| bytes.get(j)).is_some_and(u8::is_ascii_digit);
+            if !(digit(i.checked_sub(1)) && digit(Some(i + 1))) {
+                return Err(format!(
+                    "a separator ('{}') may only stand between digits, as in 1_000_000",
+                    *b as char
+                ));
+            }
+        }
+    }
+    let cleaned: String = text.chars().filter(|c| !matches!(c, '_' | ',')).collect();
     if cleaned.starts_with('-') {
         return Err("N must be a positive whole number".to_owned());
     }
@@ -90,6 +101,35 @@ fn not_a_count() -> String {
     "expected a whole number such as 1000000, 1_000_000 or 1e6".to_owned()
 }
 
+/// A whole number from `min` to `max`, written as any count is (`5`,
+/// `1e3`, `1_000`); `0` too when `min` is 0.
+fn parse_count_in(text: &str, min: u64, max: u64) -> Result<u32, String> {
+    let n = if min == 0 && text.trim() == "0" {
+        0
+    } else {
+        parse_count(text)?
+    };
+    if n < min || n > max {
+        return Err(format!("must be from {min} to {max}"));
+    }
+    u32::try_from(n).map_err(|_| format!("must be from {min} to {max}"))
+}
+
+/// `--repeat`: 1 to 10,000.
+pub fn parse_repeat(text: &str) -> Result<u32, String> {
+    parse_count_in(text, 1, 10_000)
+}
+
+/// `--warmup`: 0 to 1,000.
+pub fn parse_warmup(text: &str) -> Result<u32, String> {
+    parse_count_in(text, 0, 1_000)
+}
+
+/// `--steps`: 1 to 50.
+pub fn parse_steps(text: &str) -> Result<u32, String> {
+    parse_count_in(text, 1, 50)
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;
@@ -100,6 +140,16 @@ mod tests {
         assert_eq!(parse_count("1_000_000"), Ok(1_000_000));
         assert_eq!(parse_count("1,000"), Ok(1000));
         assert_eq!(parse_count("1e6"), Ok(1_000_000));
+        for bad in ["_1", "1_", "1__0", ",5", "1_e3"] {
+            assert!(
+                parse_count(bad).unwrap_err().contains("between digits"),
+                "{bad}"
+            );
+        }
+        assert_eq!(parse_repeat("1e3"), Ok(1000));
+        assert!(parse_repeat("0").is_err() && parse_repeat("1e5").is_err());
+        assert_eq!((parse_warmup("0"), parse_warmup("2")), (Ok(0), Ok(2)));
+        assert_eq!(parse_steps("1e1"), Ok(10));
         assert_eq!(parse_count("2.5E3"), Ok(2500));
         assert!(parse_count("0").unwrap_err().contains("at least 1"));
         assert!(parse_count("-5").unwrap_err().contains("positive"));
