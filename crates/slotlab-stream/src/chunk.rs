@@ -5,6 +5,31 @@ use super::codec::{self, CodecPolicy, EncodedColumn};
 use super::schema::{Batch, Column, Schema};
 use super::{Aggregate, StreamError};
 
+/// What is wrong with one chunk of a saved stream.
+#[derive(Debug, Clone, PartialEq, Eq, thiserror::Error)]
+#[non_exhaustive]
+pub enum ChunkProblem {
+    /// The file ends inside it.
+    #[error("truncated: the chunk needs {needed} bytes, the file has {left} left")]
+    Truncated {
+        /// Bytes the chunk's frame says it takes.
+        needed: usize,
+        /// Bytes left in the file.
+        left: usize,
+    },
+    /// Its bytes are not the ones written.
+    #[error("corrupt: checksum mismatch (stored {stored:08x}, computed {computed:08x})")]
+    Checksum {
+        /// The checksum in the file.
+        stored: u32,
+        /// The checksum of its bytes.
+        computed: u32,
+    },
+    /// It checks out but cannot be what was saved.
+    #[error("invalid: {0}")]
+    Invalid(String),
+}
+
 /// One sealed chunk of one series.
 #[derive(Debug, Clone)]
 pub(super) struct SealedChunk {
@@ -83,9 +108,12 @@ impl SealedChunk {
         t + f.sum::<usize>()
     }
 
-    /// Appends the chunk to `out`: series, count, time range, a summary per
-    /// field, the columns, then a CRC-32 of all of it.
+    /// Appends the chunk to `out`: the length of its body (`u32`), the body
+    /// — series, count, time range, a summary per field, the columns — and
+    /// a CRC-32 of the body.
     pub(super) fn write_to(&self, series: u32, out: &mut Vec<u8>) {
+        let frame = out.len();
+        out.extend_from_slice(&0u32.to_le_bytes());
         let start = out.len();
         out.extend_from_slice(&series.to_le_bytes());
         out.extend_from_slice(&(self.count as u64).to_le_bytes());
@@ -101,25 +129,51 @@ impl SealedChunk {
         for field in &self.fields {
             field.write_to(out);
         }
+        let body = u32::try_from(out.len() - start).unwrap_or(u32::MAX);
+        out[frame..start].copy_from_slice(&body.to_le_bytes());
         let crc = crc32fast::hash(&out[start..]);
         out.extend_from_slice(&crc.to_le_bytes());
     }
 
     /// Reads one chunk from the start of `bytes`: its series, the chunk and
-    /// the bytes it took, or why it cannot be trusted. Columns are checked
-    /// by decoding them, so a chunk that loads is a chunk that reads.
+    /// the bytes it took, or why it cannot be trusted. The checksum is
+    /// checked before anything in the body is read; columns are checked by
+    /// decoding them, so a chunk that loads is a chunk that reads.
     pub(super) fn read_from(
         bytes: &[u8],
         schema: &Schema,
         max_count: usize,
-    ) -> Result<(u32, Self, usize), String> {
-        let fields = schema.fields().len();
-        let cut = || {
-            format!(
-                "truncated: the file ends inside the chunk header ({} bytes left)",
-                bytes.len()
-            )
+    ) -> Result<(u32, Self, usize), ChunkProblem> {
+        let word = |at: usize| {
+            bytes
+                .get(at..at + 4)
+                .and_then(|b| <[u8; 4]>::try_from(b).ok())
+                .map(u32::from_le_bytes)
         };
+        let frame = word(0).ok_or(ChunkProblem::Truncated {
+            needed: 4,
+            left: bytes.len(),
+        })? as usize;
+        let needed = frame.saturating_add(8);
+        let (Some(body), Some(stored)) = (bytes.get(4..4 + frame), word(4 + frame)) else {
+            return Err(ChunkProblem::Truncated {
+                needed,
+                left: bytes.len(),
+            });
+        };
+        let computed = crc32fast::hash(body);
+        if stored != computed {
+            return Err(ChunkProblem::Checksum { stored, computed });
+        }
+        let (series, chunk) =
+            Self::read_body(body, schema, max_count).map_err(ChunkProblem::Invalid)?;
+        Ok((series, chunk, needed))
+    }
+
+    /// A checked body's contents.
+    fn read_body(bytes: &[u8], schema: &Schema, max_count: usize) -> Result<(u32, Self), String> {
+        let fields = schema.fields().len();
+        let cut = || "the body ends inside the chunk header".to_owned();
         let series = bytes
             .get(..4)
             .and_then(|b| <[u8; 4]>::try_from(b).ok())
@@ -151,26 +205,12 @@ impl SealedChunk {
                 max: f64::from_le_bytes(s[3]),
             })
             .collect();
-        let timestamps = EncodedColumn::read_from(bytes, &mut at).map_err(truncated)?;
+        let timestamps = EncodedColumn::read_from(bytes, &mut at)?;
         let columns = (0..fields)
-            .map(|_| EncodedColumn::read_from(bytes, &mut at).map_err(truncated))
+            .map(|_| EncodedColumn::read_from(bytes, &mut at))
             .collect::<Result<Vec<_>, _>>()?;
-        let crc_bytes = bytes
-            .get(at..at + 4)
-            .and_then(|b| <[u8; 4]>::try_from(b).ok())
-            .ok_or_else(|| {
-                format!(
-                    "truncated: the chunk needs {} bytes, the file has {} left",
-                    at + 4,
-                    bytes.len()
-                )
-            })?;
-        let stored = u32::from_le_bytes(crc_bytes);
-        let actual = crc32fast::hash(&bytes[..at]);
-        if stored != actual {
-            return Err(format!(
-                "checksum mismatch (stored {stored:08x}, computed {actual:08x}): the chunk is corrupt"
-            ));
+        if at != bytes.len() {
+            return Err(format!("{} bytes after the columns", bytes.len() - at));
         }
         let chunk = SealedChunk {
             count,
@@ -183,10 +223,6 @@ impl SealedChunk {
         chunk
             .decode_into(schema, &mut Batch::empty(schema))
             .map_err(|e| e.to_string())?;
-        Ok((series, chunk, at + 4))
+        Ok((series, chunk))
     }
-}
-
-fn truncated(reason: String) -> String {
-    format!("truncated: {reason}")
 }

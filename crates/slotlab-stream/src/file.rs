@@ -2,10 +2,15 @@
 //!
 //! Layout (little-endian): `SLOTSTRM`, format version `u32`, header length
 //! `u32`, the header (chunk length, codec policy, the schema, the series
-//! keys, the chunk count), the header's CRC-32, then every chunk with its
-//! own CRC-32 (see `chunk.rs`). A damaged header refuses the whole file; a
-//! damaged chunk stops the load there and keeps every chunk before it.
+//! keys, the chunk count), the header's CRC-32, then every chunk framed by
+//! its length (`u32`) and followed by its CRC-32 (see `chunk.rs`), and
+//! nothing after the last. A chunk's checksum is checked before anything in
+//! it is read, so a changed byte is called corrupt, never mistaken for a
+//! cut. A damaged header refuses the whole file; a damaged chunk stops the
+//! load there and keeps every chunk before it; bytes after the last chunk
+//! are refused with their offset.
 
+pub use super::chunk::ChunkProblem;
 use super::chunk::SealedChunk;
 use super::schema::{Field, FieldKind, Schema};
 use super::{CodecPolicy, SeriesId, Stream, StreamConfig, StreamError};
@@ -22,24 +27,61 @@ pub enum LoadError {
     Version(u32),
     /// The header (schema, series keys) is damaged: nothing can be read.
     #[error("stream file header: {0}")]
-    Header(String),
+    Header(#[from] HeaderFault),
     /// A chunk is corrupt or cut short; `readable` holds every chunk
     /// before it, intact and queryable.
-    #[error("chunk {chunk} of {chunks}: {reason} ({} events in the chunks before it are intact)", readable.len())]
+    #[error("chunk {chunk} of {chunks} (at byte {at}): {problem} ({} events in the chunks before it are intact)", readable.len())]
     Corrupt {
         /// Which chunk (from 0).
         chunk: usize,
         /// Chunks the file says it holds.
         chunks: usize,
+        /// Where it starts in the file.
+        at: usize,
         /// What is wrong with it.
-        reason: String,
+        problem: ChunkProblem,
         /// The stream as far as it could be read.
+        readable: Box<Stream>,
+    },
+    /// Bytes after the last chunk: the file is not what was saved (every
+    /// chunk, intact, is in `readable`).
+    #[error("{bytes} bytes after the last chunk, at byte {at}: not what was saved")]
+    Trailing {
+        /// How many.
+        bytes: usize,
+        /// Where they start.
+        at: usize,
+        /// The whole stream the chunks hold.
         readable: Box<Stream>,
     },
 }
 
+/// What is wrong with a saved stream's header.
+#[derive(Debug, Clone, PartialEq, Eq, thiserror::Error)]
+#[non_exhaustive]
+pub enum HeaderFault {
+    /// The file ends inside it.
+    #[error("truncated")]
+    Truncated,
+    /// Its bytes are not the ones written.
+    #[error("checksum mismatch: the header is corrupt")]
+    Checksum,
+    /// It checks out but says something impossible.
+    #[error("invalid: {0}")]
+    Invalid(&'static str),
+    /// A field name or series key that is not UTF-8.
+    #[error("a {0} is not UTF-8")]
+    NotUtf8(&'static str),
+    /// The schema it gives is not one.
+    #[error(transparent)]
+    Schema(#[from] crate::SchemaError),
+    /// A series key written twice.
+    #[error("series key {0:?} appears twice")]
+    DuplicateKey(String),
+}
+
 const MAGIC: &[u8; 8] = b"SLOTSTRM";
-const VERSION: u32 = 2;
+const VERSION: u32 = 3;
 
 fn put_str(out: &mut Vec<u8>, s: &str) {
     out.extend_from_slice(&(s.len() as u32).to_le_bytes());
@@ -122,28 +164,31 @@ impl Stream {
         }
         let header_len = u32_at(12).unwrap_or(0) as usize;
         let header = bytes
-            .get(16..16 + header_len)
-            .ok_or_else(|| LoadError::Header("truncated".into()))?;
-        let crc = u32_at(16 + header_len)
-            .ok_or_else(|| LoadError::Header("truncated before its checksum".into()))?;
+            .get(16..16usize.saturating_add(header_len))
+            .ok_or(HeaderFault::Truncated)?;
+        let crc = u32_at(16 + header_len).ok_or(HeaderFault::Truncated)?;
         if crc != crc32fast::hash(header) {
-            return Err(LoadError::Header(
-                "checksum mismatch: the header is corrupt".into(),
-            ));
+            return Err(HeaderFault::Checksum.into());
         }
-        let (mut stream, chunks) = read_header(header).map_err(LoadError::Header)?;
+        let (mut stream, chunks) = read_header(header)?;
         let mut at = 16 + header_len + 4;
         for index in 0..chunks {
             let result =
                 SealedChunk::read_from(&bytes[at..], &stream.schema, stream.config.chunk_len)
                     .and_then(|(id, chunk, used)| {
                         let s = stream.series.get_mut(id as usize).ok_or_else(|| {
-                            format!("names series {id}, the file has {}", stream.by_key.len())
+                            ChunkProblem::Invalid(format!(
+                                "names series {id}, the file has {}",
+                                stream.by_key.len()
+                            ))
                         })?;
                         if chunk.min_ts > chunk.max_ts
                             || s.last.is_some_and(|last| chunk.min_ts < last)
                         {
-                            return Err(format!("out of time order in series {:?}", s.key));
+                            return Err(ChunkProblem::Invalid(format!(
+                                "out of time order in series {:?}",
+                                s.key
+                            )));
                         }
                         s.last = Some(chunk.max_ts);
                         stream.len += chunk.count;
@@ -152,15 +197,23 @@ impl Stream {
                     });
             match result {
                 Ok(used) => at += used,
-                Err(reason) => {
+                Err(problem) => {
                     return Err(LoadError::Corrupt {
                         chunk: index,
                         chunks,
-                        reason,
+                        at,
+                        problem,
                         readable: Box::new(stream),
                     });
                 }
             }
+        }
+        if at != bytes.len() {
+            return Err(LoadError::Trailing {
+                bytes: bytes.len() - at,
+                at,
+                readable: Box::new(stream),
+            });
         }
         Ok(stream)
     }
@@ -173,28 +226,30 @@ struct HeaderReader<'a> {
 }
 
 impl<'a> HeaderReader<'a> {
-    fn take(&mut self, n: usize) -> Result<&'a [u8], String> {
+    fn take(&mut self, n: usize) -> Result<&'a [u8], HeaderFault> {
         let b = self
             .at
             .checked_add(n)
             .and_then(|end| self.bytes.get(self.at..end))
-            .ok_or("cut short")?;
+            .ok_or(HeaderFault::Invalid("a field runs past the header's end"))?;
         self.at += n;
         Ok(b)
     }
 
-    fn array<const N: usize>(&mut self) -> Result<[u8; N], String> {
-        self.take(N)?.try_into().map_err(|_| "cut short".to_owned())
+    fn array<const N: usize>(&mut self) -> Result<[u8; N], HeaderFault> {
+        self.take(N)?
+            .try_into()
+            .map_err(|_| HeaderFault::Invalid("a field runs past the header's end"))
     }
 
-    fn str(&mut self, what: &str) -> Result<&'a str, String> {
+    fn str(&mut self, what: &'static str) -> Result<&'a str, HeaderFault> {
         let len = u32::from_le_bytes(self.array()?) as usize;
-        std::str::from_utf8(self.take(len)?).map_err(|_| format!("a {what} is not UTF-8"))
+        std::str::from_utf8(self.take(len)?).map_err(|_| HeaderFault::NotUtf8(what))
     }
 }
 
 /// The stream the header describes (no events yet) and its chunk count.
-fn read_header(header: &[u8]) -> Result<(Stream, usize), String> {
+fn read_header(header: &[u8]) -> Result<(Stream, usize), HeaderFault> {
     let mut r = HeaderReader {
         bytes: header,
         at: 0,
@@ -203,27 +258,35 @@ fn read_header(header: &[u8]) -> Result<(Stream, usize), String> {
     let tag = r.array::<1>()?[0];
     let codecs = *POLICIES
         .get(usize::from(tag))
-        .ok_or_else(|| format!("unknown codec policy {tag}"))?;
+        .ok_or(HeaderFault::Invalid("unknown codec policy"))?;
     let fields = u32::from_le_bytes(r.array()?);
     let mut schema = Vec::new();
     for _ in 0..fields {
-        let kind = FieldKind::from_tag(r.array::<1>()?[0]).ok_or("unknown field type")?;
+        let kind = FieldKind::from_tag(r.array::<1>()?[0])
+            .ok_or(HeaderFault::Invalid("unknown field type"))?;
         schema.push(Field::new(r.str("field name")?, kind));
     }
-    let schema = Schema::new(schema).map_err(|e| e.to_string())?;
+    let schema = Schema::new(schema).map_err(|e| match e {
+        StreamError::Schema(s) => HeaderFault::Schema(s),
+        _ => HeaderFault::Invalid("the schema"),
+    })?;
     let chunk_len = usize::try_from(chunk_len)
         .ok()
         .filter(|&c| c > 0)
-        .ok_or("chunk length out of range")?;
+        .ok_or(HeaderFault::Invalid("chunk length out of range"))?;
     let mut stream = Stream::new(schema, StreamConfig { chunk_len, codecs });
     let series = u32::from_le_bytes(r.array()?);
     for i in 0..series {
         let key = r.str("series key")?;
         if stream.series(key) != SeriesId(i) {
-            return Err(format!("series key {key:?} appears twice"));
+            return Err(HeaderFault::DuplicateKey(key.to_owned()));
         }
     }
     let chunks = u64::from_le_bytes(r.array()?);
-    let chunks = usize::try_from(chunks).map_err(|_| "chunk count out of range")?;
+    let chunks =
+        usize::try_from(chunks).map_err(|_| HeaderFault::Invalid("chunk count out of range"))?;
+    if r.at != header.len() {
+        return Err(HeaderFault::Invalid("bytes after the chunk count"));
+    }
     Ok((stream, chunks))
 }

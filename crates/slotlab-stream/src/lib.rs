@@ -49,7 +49,7 @@ mod schema;
 pub mod source;
 
 pub use codec::{Codec, CodecPolicy, encode_column};
-pub use file::LoadError;
+pub use file::{ChunkProblem, HeaderFault, LoadError};
 pub use query::Aggregate;
 pub use schema::{Batch, Column, Field, FieldKind, Num, Schema, SchemaError, ShapeError};
 

@@ -301,29 +301,64 @@ fn a_corrupt_chunk_is_named_and_the_chunks_before_it_stay_readable() {
     let Err(LoadError::Corrupt {
         chunk,
         chunks,
-        reason,
+        problem,
         readable,
+        ..
     }) = Stream::load(&corrupt)
     else {
         panic!("a flipped byte must be caught")
     };
     assert_eq!((chunk, chunks), (2, 4));
     assert!(
-        reason.contains("checksum mismatch") || reason.contains("truncated"),
-        "{reason}"
+        matches!(problem, ChunkProblem::Checksum { .. }),
+        "{problem}"
     );
     assert_eq!(all(&readable), all(&s)[..2000]);
     // Cut short inside the fourth chunk.
     let cut = &bytes[..bytes.len() - 10];
     let err = Stream::load(cut).unwrap_err();
     assert!(
-        err.to_string().starts_with("chunk 3 of 4: truncated"),
+        err.to_string().starts_with("chunk 3 of 4 (at byte ")
+            && err.to_string().contains("): truncated: the chunk needs"),
         "{err}"
     );
     let LoadError::Corrupt { readable, .. } = err else {
         unreachable!()
     };
     assert_eq!(readable.len(), 3000);
+    // A byte flipped anywhere in a chunk — its frame, body or checksum — is
+    // corrupt or (a frame made longer) cut, never a panic, never accepted.
+    for offset in [0, 1, 4, 9, chunk_size / 3, chunk_size - 5, chunk_size - 1] {
+        let mut flipped = bytes.clone();
+        flipped[header_end + chunk_size + offset] ^= 0x5a;
+        match Stream::load(&flipped) {
+            Err(LoadError::Corrupt {
+                chunk: 1, problem, ..
+            }) => assert!(
+                matches!(
+                    problem,
+                    ChunkProblem::Checksum { .. } | ChunkProblem::Truncated { .. }
+                ),
+                "{offset}: {problem}"
+            ),
+            other => panic!("{offset}: {other:?}"),
+        }
+    }
+    // Garbage after the last chunk is refused, naming where it starts.
+    let mut trailing = bytes.clone();
+    trailing.extend_from_slice(b"garbage");
+    let err = Stream::load(&trailing).unwrap_err();
+    assert_eq!(
+        err.to_string(),
+        format!(
+            "7 bytes after the last chunk, at byte {}: not what was saved",
+            bytes.len()
+        )
+    );
+    let LoadError::Trailing { readable, .. } = err else {
+        unreachable!()
+    };
+    assert_eq!(readable.len(), 4000);
     // A damaged header refuses the file; so do other files.
     let mut bad_header = bytes.clone();
     bad_header[17] ^= 1;
