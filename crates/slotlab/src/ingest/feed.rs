@@ -235,14 +235,17 @@ fn read_lines(input: impl Read, out: &Sender<Packet>, plan: &Plan, shared: &Shar
                 }));
                 return;
             }
-            Err(e) => {
-                let reason = match &e {
-                    BlockError::Read { source, .. } => source.to_string(),
-                    other => other.to_string(),
-                };
+            Err(BlockError::Read { line, source }) => {
+                shared.end(Ended::SourceFailed(SourceFailure::Read {
+                    line,
+                    source: std::sync::Arc::new(source),
+                }));
+                return;
+            }
+            Err(other) => {
                 shared.end(Ended::SourceFailed(SourceFailure::Read {
                     line: lines_before,
-                    reason,
+                    source: std::sync::Arc::new(std::io::Error::other(other)),
                 }));
                 return;
             }

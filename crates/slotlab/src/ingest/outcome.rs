@@ -6,17 +6,17 @@ use slotlab_stream::Schema;
 use std::time::Duration;
 
 /// Why the input stopped being usable partway.
-#[derive(Debug, Clone, PartialEq, Eq, thiserror::Error)]
+#[derive(Debug, Clone, thiserror::Error)]
 #[non_exhaustive]
 pub enum SourceFailure {
-    /// Reading failed (the OS's message; an `io::Error` is neither `Clone`
-    /// nor comparable, and `Ended` is both).
-    #[error("reading after line {line}: {reason}")]
+    /// Reading failed.
+    #[error("reading after line {line}")]
     Read {
         /// Lines read before.
         line: u64,
-        /// What the OS said.
-        reason: String,
+        /// What the system said (shared: `Ended` is cloned).
+        #[source]
+        source: std::sync::Arc<std::io::Error>,
     },
     /// A line longer than any event: not a file of lines.
     #[error("line {line} is longer than {max_mib} MiB: the input is not lines of NDJSON or CSV")]
@@ -35,6 +35,37 @@ pub enum SourceFailure {
         /// What is wrong with it.
         problem: slotlab_stream::source::lines::HeaderProblem,
     },
+}
+
+impl PartialEq for SourceFailure {
+    /// Read failures are equal when they happened after the same line with
+    /// the same kind of error (`io::Error` itself is not comparable).
+    fn eq(&self, other: &Self) -> bool {
+        match (self, other) {
+            (
+                SourceFailure::Read { line, source },
+                SourceFailure::Read {
+                    line: other_line,
+                    source: other_source,
+                },
+            ) => line == other_line && source.kind() == other_source.kind(),
+            (
+                SourceFailure::LineTooLong { line, max_mib },
+                SourceFailure::LineTooLong {
+                    line: l,
+                    max_mib: m,
+                },
+            ) => line == l && max_mib == m,
+            (
+                SourceFailure::Header { line, problem },
+                SourceFailure::Header {
+                    line: l,
+                    problem: p,
+                },
+            ) => line == l && problem == p,
+            _ => false,
+        }
+    }
 }
 
 /// How a run ended.
@@ -76,7 +107,16 @@ impl Ended {
                 limit
             ),
             Ended::Strict(bad) => format!("strict parsing stopped at {bad}"),
-            Ended::SourceFailed(why) => format!("the source failed: {why}"),
+            Ended::SourceFailed(why) => {
+                // The whole chain: the OS's words are the read error's source.
+                let mut text = format!("the source failed: {why}");
+                let mut cause = std::error::Error::source(why);
+                while let Some(inner) = cause {
+                    text.push_str(&format!(": {inner}"));
+                    cause = inner.source();
+                }
+                text
+            }
             Ended::SinkFailed(why) => format!("the sink failed: {why}"),
         }
     }
