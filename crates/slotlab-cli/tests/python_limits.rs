@@ -40,13 +40,9 @@ fn stderr_of(assert: &assert_cmd::assert::Assert) -> String {
     String::from_utf8_lossy(&assert.get_output().stderr).into_owned()
 }
 
-#[test]
-fn an_interpreter_that_never_ends_is_killed_at_the_timeout() {
-    if !has_python() {
-        return;
-    }
-    let dir = tempfile::tempdir().unwrap();
-    let sleepy = fake_python(dir.path(), "sleepy", "sleep 60");
+/// `slotlab compare` on a small N with `python` as the interpreter (and
+/// `extra` flags): it must fail with exit 1; its stderr.
+fn compare_fails_with(python: &Path, extra: &[&str]) -> String {
     let assert = slotlab()
         .args([
             "--quiet",
@@ -57,12 +53,23 @@ fn an_interpreter_that_never_ends_is_killed_at_the_timeout() {
             "1",
             "--no-bandwidth",
         ])
-        .args(["--python-timeout", "1s", "--python"])
-        .arg(&sleepy)
+        .args(extra)
+        .arg("--python")
+        .arg(python)
         .assert()
         .failure()
         .code(1);
-    let stderr = stderr_of(&assert);
+    stderr_of(&assert)
+}
+
+#[test]
+fn an_interpreter_that_never_ends_is_killed_at_the_timeout() {
+    if !has_python() {
+        return;
+    }
+    let dir = tempfile::tempdir().unwrap();
+    let sleepy = fake_python(dir.path(), "sleepy", "sleep 60");
+    let stderr = compare_fails_with(&sleepy, &["--python-timeout", "1s"]);
     assert!(stderr.starts_with("error: "), "{stderr}");
     assert!(stderr.contains("sleepy"), "names the interpreter: {stderr}");
     assert!(
@@ -79,22 +86,7 @@ fn an_interpreter_that_floods_stdout_is_cut_off() {
     }
     let dir = tempfile::tempdir().unwrap();
     let flood = fake_python(dir.path(), "flood", "exec yes flood");
-    let assert = slotlab()
-        .args([
-            "--quiet",
-            "compare",
-            "--n",
-            "100",
-            "--repeat",
-            "1",
-            "--no-bandwidth",
-        ])
-        .arg("--python")
-        .arg(&flood)
-        .assert()
-        .failure()
-        .code(1);
-    let stderr = stderr_of(&assert);
+    let stderr = compare_fails_with(&flood, &[]);
     assert!(
         stderr.contains("printed more than 67108864 bytes"),
         "{stderr}"
