@@ -645,10 +645,14 @@ impl LineReader {
         text: &[u8],
         out: &mut Option<Events>,
     ) -> Result<(), LineStop> {
+        // Records end at `\n` only (a `\r` before it is trimmed as white
+        // space): a bare `\r` inside a line must not split it in two, or
+        // the line count and the record count part ways.
         let mut reader = ::csv::ReaderBuilder::new()
             .has_headers(false)
             .flexible(true)
             .trim(::csv::Trim::All)
+            .terminator(::csv::Terminator::Any(b'\n'))
             .from_reader(text);
         let mut record = ::csv::ByteRecord::new();
         // Line numbers from byte offsets (the csv crate's own count skips

@@ -161,3 +161,20 @@ fn csv_line_numbers_count_blank_lines_and_blocks() {
     );
     assert_eq!(out.unwrap().len(), 1);
 }
+
+/// Found by the fuzzer: a bare `\r` inside a line split it into two
+/// records. Lines end at `\n`; `\r\n` endings still read.
+#[test]
+fn a_bare_carriage_return_does_not_split_a_line() {
+    let (reader, out, end) = read(
+        InputFormat::Csv,
+        LineOptions::default(),
+        "time,v\r\n1,2\r\n2,3\r4\n\"3\",5\r\n",
+    );
+    assert_eq!(end, Ok(()));
+    assert_eq!(out.unwrap().batch.timestamps, [1, 3]);
+    assert_eq!(
+        problems(&reader),
+        ["line 3: \"v\": \"3\\r4\" is not a finite number"]
+    );
+}
