@@ -67,8 +67,10 @@ fn wait_for_the_signal_thread() -> ! {
 fn run() -> anyhow::Result<ExitCode> {
     let cli = Cli::parse();
     let quiet = cli.quiet;
-    if !matches!(cli.command, Command::Ingest(_)) {
-        stop_on_signals()?;
+    match cli.command {
+        Command::Ingest(_) => {}
+        Command::Census(_) => interrupt_on_signals()?,
+        _ => stop_on_signals()?,
     }
     match cli.command {
         Command::Lesson(args) => lesson_command(&args, quiet),
@@ -80,7 +82,91 @@ fn run() -> anyhow::Result<ExitCode> {
         Command::Report(args) => report_command(&args, quiet),
         Command::Stream(args) => stream_command(&args, quiet),
         Command::Ingest(args) => ingest_command(&args, quiet),
+        Command::Census(args) => census_command(&args, quiet),
     }
+}
+
+/// Ctrl-C or SIGTERM during a census: the first interrupts the program
+/// (SIGINT: it ends as on Ctrl-C and its census is still taken); a second
+/// kills it and exits 128 + the signal.
+fn interrupt_on_signals() -> anyhow::Result<()> {
+    use signal_hook::consts::{SIGINT, SIGTERM};
+    let mut signals = signal_hook::iterator::Signals::new([SIGINT, SIGTERM])
+        .context("cannot install the Ctrl-C/SIGTERM handler")?;
+    std::thread::Builder::new()
+        .name("signals".into())
+        .spawn(move || {
+            let mut received = signals.forever();
+            if received.next().is_some() {
+                // From a terminal the program got Ctrl-C itself; SIGTERM
+                // reached only slotlab. Either way it is interrupted once.
+                slotlab::python::interrupt_children();
+            }
+            if let Some(signal) = received.next() {
+                slotlab::python::kill_children();
+                eprintln!("error: interrupted again: the program was killed; no census");
+                std::process::exit(128 + signal);
+            }
+        })
+        .context("cannot start the signal thread")?;
+    Ok(())
+}
+
+fn census_command(args: &cli::CensusArgs, quiet: bool) -> anyhow::Result<ExitCode> {
+    use slotlab::lab::census::{CensusRun, suggested_diff};
+    use slotlab::python::census::CensusOptions;
+    let (format, out) = destination(&args.output, Format::Table)?;
+    let diff = Target::check_opt(args.diff.as_deref(), "--diff")?;
+    let mut run = CensusRun {
+        program: args.program.clone(),
+        options: CensusOptions {
+            min_instances: args.min_instances,
+            sample_max: args.sample,
+        },
+    };
+    run.check()?;
+    let settings = Settings {
+        n: 1,
+        plan: RepeatPlan::ONCE,
+        rust: false,
+        python: Some(args.python.clone()),
+        python_limits: slotlab::python::ChildLimits {
+            timeout: args.timeout,
+            ..Default::default()
+        },
+    };
+    let results = measure(&mut run, &settings, Progress::new(true))?;
+    let Some(census) = &results.census else {
+        anyhow::bail!("the census gave no result");
+    };
+    let top = usize::try_from(args.top).unwrap_or(usize::MAX);
+    output::emit(
+        &report::census::render(format, census, &results.notes, top),
+        out.as_ref(),
+    )?;
+    if let Some(target) = &diff {
+        let patch = suggested_diff(census)?;
+        target.write(&patch)?;
+        if !quiet {
+            eprintln!(
+                "wrote {} ({} lines; apply it with git apply)",
+                target.path().display(),
+                patch.lines().count()
+            );
+        }
+    }
+    if census.status != 0 {
+        let why = match (census.ended.as_str(), &census.error) {
+            ("raised", Some(error)) => format!("the program raised {error}"),
+            ("interrupted", _) => "the program was interrupted".to_owned(),
+            _ => format!("the program exited with status {}", census.status),
+        };
+        eprintln!("error: {why} (its census is above)");
+        return Ok(ExitCode::from(
+            u8::try_from(census.status).unwrap_or(1).max(1),
+        ));
+    }
+    Ok(ExitCode::SUCCESS)
 }
 
 /// Ctrl-C or SIGTERM during a measurement: every interpreter slotlab

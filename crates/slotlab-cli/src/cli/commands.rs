@@ -219,3 +219,46 @@ impl CodecsArg {
         }
     }
 }
+
+/// `slotlab census` flags.
+#[derive(Debug, Args)]
+pub struct CensusArgs {
+    /// The Python interpreter to run the program with.
+    #[arg(long, value_name = "PATH", default_value = "python3")]
+    pub python: String,
+
+    /// Classes with fewer live instances are left out.
+    #[arg(long, default_value = "1000", value_parser = parse_count, allow_negative_numbers = true)]
+    pub min_instances: u64,
+
+    /// Show the K classes that would save most.
+    #[arg(long, default_value = "20", value_parser = parse_count, allow_negative_numbers = true)]
+    pub top: u64,
+
+    /// Instances read per class to learn its attribute sets (reading
+    /// __dict__ makes a real dict in CPython 3.11: only the sample is read).
+    #[arg(long, default_value = "1000", value_parser = parse_count, allow_negative_numbers = true)]
+    pub sample: u64,
+
+    /// Write the suggested __slots__ for the ready classes in your own
+    /// files as a unified diff (apply it with `git apply FILE`).
+    #[arg(long, value_name = "FILE")]
+    pub diff: Option<PathBuf>,
+
+    /// How long the program may run before it is killed (its census is
+    /// then lost): `90s`, `10m`, `1h`.
+    #[arg(long, value_name = "DURATION", default_value = "24h", value_parser = super::values::parse_duration)]
+    pub timeout: std::time::Duration,
+
+    #[command(flatten)]
+    pub output: OutputArgs,
+
+    /// The program: SCRIPT.py [ARGS...] or -m MODULE [ARGS...], after --.
+    #[arg(
+        required = true,
+        trailing_var_arg = true,
+        allow_hyphen_values = true,
+        value_name = "PROGRAM"
+    )]
+    pub program: Vec<String>,
+}

@@ -7,7 +7,8 @@ mod ingest;
 mod values;
 
 pub use commands::{
-    CompareArgs, ExplainArgs, LessonArgs, MeasureArgs, ReportArgs, StreamArgs, SweepArgs,
+    CensusArgs, CompareArgs, ExplainArgs, LessonArgs, MeasureArgs, ReportArgs, StreamArgs,
+    SweepArgs,
 };
 pub use common::{OutputArgs, PythonArgs, RepeatArgs};
 pub use ingest::IngestArgs;
@@ -147,7 +148,28 @@ pub enum Command {
     /// (`slotlab seed` is the same command, its earlier name.)
     #[command(visible_alias = "seed")]
     Lesson(LessonArgs),
+
+    /// Which classes in YOUR program should use __slots__, and what it
+    /// saves: runs the program under your interpreter, counts its live
+    /// objects by class when it ends, and for each class with enough
+    /// instances measures bytes per instance now and with __slots__, gives
+    /// a verdict (ready, blocked and why, slotted, dataclass) and the exact
+    /// change; --diff writes it as a patch.
+    ///
+    /// The program runs as __main__ with its arguments, in this directory
+    /// and environment, on this terminal. Its exit status is passed
+    /// through; if it raises, the census is of what existed then. Ctrl-C
+    /// (or SIGTERM) interrupts the program, whose census is still taken; a
+    /// second one stops it at once.
+    #[command(after_help = CENSUS_EXAMPLES)]
+    Census(CensusArgs),
 }
+
+const CENSUS_EXAMPLES: &str = "Examples:
+  slotlab census -- app.py --input big.json
+  slotlab census --min-instances 100 --top 10 -- -m mypackage.cli serve
+  slotlab census --diff slots.patch -- app.py && git apply slots.patch
+  slotlab census --format json --out census.json -- app.py";
 
 /// `slotlab ingest --help`'s examples, kept apart so the help's wrapping
 /// leaves their lines alone.

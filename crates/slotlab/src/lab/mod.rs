@@ -2,6 +2,7 @@
 //! and prints nothing.
 
 pub mod access;
+pub mod census;
 pub mod claims;
 pub mod compare;
 pub mod experiment;
@@ -70,6 +71,9 @@ pub enum LabError {
     /// The event stream refused an event or could not code a chunk.
     #[error(transparent)]
     Stream(#[from] slotlab_stream::StreamError),
+    /// A program could not be run for a census, or its change written.
+    #[error(transparent)]
+    Census(#[from] census::CensusError),
     /// A CPython case could not be measured.
     #[error(transparent)]
     Python(#[from] crate::python::PythonError),

@@ -142,6 +142,9 @@ pub struct Results {
     /// `report::render_anatomies`.
     #[serde(default, skip_serializing_if = "Vec::is_empty")]
     pub anatomies: Vec<Anatomy>,
+    /// A census of a user's program (`census`).
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub census: Option<super::census::Census>,
     /// Whether what was stored was read back and matched what went in
     /// (`None`: not checked). Not saved: a run that did not match exits
     /// non-zero, and its notes say so.

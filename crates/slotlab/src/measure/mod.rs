@@ -4,6 +4,7 @@
 pub mod alloc;
 mod anatomy;
 pub mod bandwidth;
+pub mod census;
 #[cfg(test)]
 pub(crate) mod fixtures;
 pub mod keys;

@@ -10,7 +10,7 @@
 //! child starts after it.
 
 use super::PythonError;
-use rustix::process::{Pid, Signal, kill_process_group};
+use rustix::process::{Pid, Signal, kill_process, kill_process_group};
 use std::collections::BTreeSet;
 use std::io::Read;
 use std::os::unix::process::CommandExt;
@@ -51,9 +51,10 @@ const STDERR_KEPT: usize = 64 << 10;
 /// How often a running child is looked at.
 const POLL: Duration = Duration::from_millis(10);
 
-/// The process groups alive, and whether new ones may start.
+/// The children alive (by pid, and whether each leads a process group of
+/// its own), and whether new ones may start.
 struct Registry {
-    groups: BTreeSet<i32>,
+    groups: BTreeSet<(i32, bool)>,
     closed: bool,
 }
 
@@ -75,10 +76,32 @@ fn registry() -> std::sync::MutexGuard<'static, Registry> {
 pub fn kill_children() -> usize {
     let mut registry = registry();
     registry.closed = true;
-    for &group in &registry.groups {
-        kill_group(group);
+    for &(pid, own_group) in &registry.groups {
+        signal_child(pid, own_group, Signal::KILL);
     }
     registry.groups.len()
+}
+
+/// Sends SIGINT to every child (a program under `census` then ends as on
+/// Ctrl-C: its census is still taken); how many.
+pub fn interrupt_children() -> usize {
+    let registry = registry();
+    for &(pid, own_group) in &registry.groups {
+        signal_child(pid, own_group, Signal::INT);
+    }
+    registry.groups.len()
+}
+
+/// Signals a child's group, or the child alone when it shares ours.
+fn signal_child(pid: i32, own_group: bool, signal: Signal) {
+    if let Some(pid) = Pid::from_raw(pid).filter(|p| !p.is_init()) {
+        // Already gone is fine: it is being reaped.
+        let _ = if own_group {
+            kill_process_group(pid, signal)
+        } else {
+            kill_process(pid, signal)
+        };
+    }
 }
 
 /// Children whose process group is still registered (killed ones leave
@@ -87,21 +110,31 @@ pub fn children_alive() -> usize {
     registry().groups.len()
 }
 
-fn kill_group(group: i32) {
-    // A group id is a child's pid: never 0 or 1 (init).
-    if let Some(pid) = Pid::from_raw(group).filter(|p| !p.is_init()) {
-        // Already gone is fine: it is being reaped.
-        let _ = kill_process_group(pid, Signal::KILL);
+/// A child, registered for as long as this lives.
+struct Group(i32, bool);
+
+impl Group {
+    fn kill(&self) {
+        signal_child(self.0, self.1, Signal::KILL);
     }
 }
 
-/// A child's process group, registered for as long as this lives.
-struct Group(i32);
-
 impl Drop for Group {
     fn drop(&mut self) {
-        registry().groups.remove(&self.0);
+        registry().groups.remove(&(self.0, self.1));
     }
+}
+
+/// How a child's standard streams are connected.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub(super) enum ChildIo {
+    /// Stdout read (capped), stderr's end kept, stdin empty; the child in a
+    /// process group of its own (the terminal's Ctrl-C reaches slotlab,
+    /// which kills the group).
+    Captured,
+    /// The child shares slotlab's terminal, streams and process group: a
+    /// user's program, which may read the terminal and gets Ctrl-C itself.
+    Inherited,
 }
 
 /// What a finished child left.
@@ -127,12 +160,16 @@ pub(super) fn run(
     interpreter: &str,
     case: &str,
     limits: ChildLimits,
+    io: ChildIo,
 ) -> Result<Finished, PythonError> {
-    command
-        .stdin(Stdio::null())
-        .stdout(Stdio::piped())
-        .stderr(Stdio::piped())
-        .process_group(0);
+    let own_group = io == ChildIo::Captured;
+    if own_group {
+        command
+            .stdin(Stdio::null())
+            .stdout(Stdio::piped())
+            .stderr(Stdio::piped())
+            .process_group(0);
+    }
     let (mut child, group) = {
         let mut registry = registry();
         if registry.closed {
@@ -146,8 +183,8 @@ pub(super) fn run(
             source,
         })?;
         let id = i32::try_from(child.id()).unwrap_or(0);
-        registry.groups.insert(id);
-        (child, Group(id))
+        registry.groups.insert((id, own_group));
+        (child, Group(id, own_group))
     };
     let flooded = std::sync::Arc::new(AtomicBool::new(false));
     let stdout = child.stdout.take().map(|pipe| {
@@ -197,7 +234,9 @@ fn wait(
         match child.try_wait() {
             Ok(Some(status)) => {
                 // The script's own children go with it.
-                kill_group(group.0);
+                if group.1 {
+                    group.kill();
+                }
                 return if flooded.load(Relaxed) {
                     Err(Killed::Flood)
                 } else if registry().closed {
@@ -220,13 +259,13 @@ fn wait(
             None
         };
         if let Some(why) = why {
-            kill_group(group.0);
+            group.kill();
             let _ = child.wait();
             return Err(why);
         }
         thread::sleep(POLL);
     }
-    kill_group(group.0);
+    group.kill();
     let _ = child.wait();
     Err(Killed::Interrupted)
 }
@@ -286,7 +325,14 @@ mod tests {
             ..ChildLimits::DEFAULT
         };
         // A grandchild in the same group must go too.
-        let err = run(sh("sleep 30 & sleep 30"), "sh", "sleepy", limits).unwrap_err();
+        let err = run(
+            sh("sleep 30 & sleep 30"),
+            "sh",
+            "sleepy",
+            limits,
+            ChildIo::Captured,
+        )
+        .unwrap_err();
         assert!(matches!(err, PythonError::TimedOut { .. }), "{err}");
         assert!(err.to_string().contains("sleepy"), "{err}");
     }
@@ -297,7 +343,7 @@ mod tests {
             max_stdout: 1 << 20,
             ..ChildLimits::DEFAULT
         };
-        let err = run(sh("yes flood"), "sh", "flood", limits).unwrap_err();
+        let err = run(sh("yes flood"), "sh", "flood", limits, ChildIo::Captured).unwrap_err();
         assert!(matches!(err, PythonError::TooMuchOutput { .. }), "{err}");
     }
 
@@ -308,6 +354,7 @@ mod tests {
             "sh",
             "ok",
             ChildLimits::DEFAULT,
+            ChildIo::Captured,
         )
         .unwrap();
         assert_eq!(done.stdout, b"out\n");
@@ -319,6 +366,7 @@ mod tests {
             "/nonexistent",
             "probe",
             ChildLimits::DEFAULT,
+            ChildIo::Captured,
         );
         assert!(matches!(missing, Err(PythonError::NotFound { .. })));
     }

@@ -13,12 +13,13 @@ use std::process::Command;
 use std::time::Duration;
 
 mod cases;
+pub mod census;
 mod child;
 pub mod lesson;
 mod protocol;
 
 pub use cases::{CaseOutcome, PyCase};
-pub use child::{ChildLimits, children_alive, kill_children};
+pub use child::{ChildLimits, children_alive, interrupt_children, kill_children};
 pub use protocol::{PyAccess, PyAnatomy, PyGc, PyHold};
 
 /// The case script (`python/cases.py`).
@@ -129,6 +130,15 @@ pub enum PythonError {
         /// The case (or `probe`).
         case: String,
     },
+    /// The program (or the census bootstrap) ended without a census: it
+    /// was killed, or the interpreter could not run the bootstrap.
+    #[error("'{interpreter}' ended ({status}) before the census was taken")]
+    NoCensus {
+        /// The interpreter as given.
+        interpreter: String,
+        /// How it ended.
+        status: String,
+    },
     /// The script printed something that is not the expected JSON.
     #[error(
         "'{interpreter}' printed unexpected output for the {case} case ({problem}): {output:?}"
@@ -226,6 +236,16 @@ impl Python {
     pub fn info(&self) -> &PythonInfo {
         &self.info
     }
+
+    /// The interpreter as given.
+    pub fn interpreter(&self) -> &str {
+        &self.interpreter
+    }
+
+    /// The limits every run of it has.
+    pub fn limits(&self) -> ChildLimits {
+        self.limits
+    }
 }
 
 /// Runs the interpreter under `limits`; its stdout, or an error naming it
@@ -238,7 +258,7 @@ fn run(
 ) -> Result<String, PythonError> {
     let mut command = Command::new(interpreter);
     command.args(args);
-    let output = child::run(command, interpreter, case, limits)?;
+    let output = child::run(command, interpreter, case, limits, child::ChildIo::Captured)?;
     if !output.status.success() {
         return Err(PythonError::Crashed {
             interpreter: interpreter.to_owned(),

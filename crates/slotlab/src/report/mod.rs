@@ -2,6 +2,7 @@
 //! every experiment.
 
 mod anatomy;
+pub mod census;
 pub mod chart;
 mod csv;
 pub mod html;

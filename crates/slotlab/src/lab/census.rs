@@ -1,0 +1,206 @@
+//! `census`: a user's program run under its own interpreter, its live
+//! objects counted by class when it ends, and for each class what
+//! `__slots__` would save and whether it can take them — with the change
+//! as a unified diff.
+
+use super::LabError;
+use super::experiment::{Context, Experiment};
+use crate::measure::Results;
+use crate::measure::census::{Census, Insertion, Verdict};
+use crate::python::census::{CensusOptions, take_census};
+use std::collections::BTreeMap;
+
+/// The census experiment.
+#[derive(Debug, Clone)]
+pub struct CensusRun {
+    /// `SCRIPT.py ARGS…` or `-m MODULE ARGS…`.
+    pub program: Vec<String>,
+    /// What to report.
+    pub options: CensusOptions,
+}
+
+/// Why a program cannot be run for a census.
+#[derive(Debug, thiserror::Error)]
+#[non_exhaustive]
+pub enum CensusError {
+    /// Nothing to run.
+    #[error("no program given: pass SCRIPT.py [ARGS...] or -m MODULE [ARGS...] after --")]
+    NoProgram,
+    /// `-m` without a module.
+    #[error("-m needs a module name")]
+    NoModule,
+    /// The script is not there.
+    #[error("no such script: {0}")]
+    NoScript(String),
+    /// A census needs an interpreter.
+    #[error("a census runs the program under CPython; no interpreter was given")]
+    NoInterpreter,
+    /// A file the diff edits could not be read.
+    #[error("cannot read {path} to write the change")]
+    Source {
+        /// The file.
+        path: String,
+        /// What the system said.
+        #[source]
+        source: std::io::Error,
+    },
+}
+
+impl CensusRun {
+    /// Checks the program before anything runs.
+    pub fn check(&self) -> Result<(), CensusError> {
+        match self.program.first().map(String::as_str) {
+            None => Err(CensusError::NoProgram),
+            Some("-m") if self.program.len() < 2 => Err(CensusError::NoModule),
+            Some("-m") => Ok(()),
+            Some(script) if !std::path::Path::new(script).is_file() => {
+                Err(CensusError::NoScript(script.to_owned()))
+            }
+            Some(_) => Ok(()),
+        }
+    }
+}
+
+impl Experiment for CensusRun {
+    fn name(&self) -> &'static str {
+        "census"
+    }
+
+    fn title(&self, _: &Context<'_>) -> String {
+        format!("census of {}", self.program.join(" "))
+    }
+
+    fn steps(&self, _: &Context<'_>) -> Option<u64> {
+        None
+    }
+
+    fn run(&mut self, cx: &mut Context<'_>) -> Result<Results, LabError> {
+        self.check()?;
+        let python = cx.python.clone().ok_or(CensusError::NoInterpreter)?;
+        let census = take_census(
+            python.interpreter(),
+            &self.program,
+            self.options,
+            python.limits(),
+        )?;
+        Ok(Results {
+            notes: notes(&census),
+            census: Some(census),
+            ..Results::default()
+        })
+    }
+}
+
+/// How it was measured, in words.
+fn notes(census: &Census) -> Vec<String> {
+    vec![format!(
+        "Measured in CPython {}: live objects counted by class with gc.get_objects() when the \
+         program ended ({} objects, {:.2} s); per class with at least {} instances, up to {} \
+         instances read (reading __dict__ makes a real dict in 3.11, so only the sample is \
+         read) and bytes per instance measured with tracemalloc over {} copies built with the \
+         same attributes in the same order, values shared, as the class is and with __slots__ \
+         ({:.2} s). Savings are shares of the resident set at the end.",
+        census.python_version,
+        census.objects,
+        census.counted_s,
+        census.min_instances,
+        census.sample_max,
+        census.copies,
+        census.sampled_s
+    )]
+}
+
+/// One line to add to a file.
+struct Addition {
+    line: u32,
+    text: String,
+}
+
+/// The suggested changes for the ready classes in the user's own files,
+/// as a unified diff (`git apply` takes it): `__slots__` for each class
+/// and `__slots__ = ()` for each base that needs it. Paths are as the
+/// census saw them, relative to the current directory where they are
+/// below it.
+pub fn suggested_diff(census: &Census) -> Result<String, CensusError> {
+    let mut by_file: BTreeMap<String, Vec<Addition>> = BTreeMap::new();
+    let mut add = |file: &Option<String>, insert: &Option<Insertion>, text: String| {
+        if let (Some(file), Some(at)) = (file, insert) {
+            let additions = by_file.entry(file.clone()).or_default();
+            if !additions.iter().any(|a| a.line == at.insert_line) {
+                additions.push(Addition {
+                    line: at.insert_line,
+                    text: format!("{}{text}", " ".repeat(at.indent as usize)),
+                });
+            }
+        }
+    };
+    for class in census
+        .classes
+        .iter()
+        .filter(|c| c.verdict == Verdict::Ready && c.own)
+    {
+        let Some(slots) = &class.slots else { continue };
+        let names: Vec<String> = slots.iter().map(|s| format!("{s:?}")).collect();
+        let tuple = match names.len() {
+            1 => format!("({},)", names[0]),
+            _ => format!("({})", names.join(", ")),
+        };
+        add(&class.file, &class.insert, format!("__slots__ = {tuple}"));
+        for base in &class.bases {
+            add(&base.file, &base.insert, "__slots__ = ()".to_owned());
+        }
+    }
+    let cwd = std::env::current_dir().unwrap_or_default();
+    let mut diff = String::new();
+    for (file, mut additions) in by_file {
+        let text = std::fs::read_to_string(&file).map_err(|source| CensusError::Source {
+            path: file.clone(),
+            source,
+        })?;
+        let lines: Vec<&str> = text.lines().collect();
+        additions.sort_by_key(|a| a.line);
+        let shown = std::path::Path::new(&file)
+            .strip_prefix(&cwd)
+            .map(|p| p.display().to_string())
+            .unwrap_or_else(|_| file.clone());
+        diff.push_str(&format!("--- a/{shown}\n+++ b/{shown}\n"));
+        // Additions within six lines of each other share a hunk (with
+        // three lines of context each side), so hunks never overlap.
+        let mut groups: Vec<Vec<Addition>> = Vec::new();
+        for addition in additions {
+            match groups.last_mut() {
+                Some(group) if addition.line <= group[group.len() - 1].line + 6 => {
+                    group.push(addition)
+                }
+                _ => groups.push(vec![addition]),
+            }
+        }
+        let mut added_before = 0usize;
+        for group in groups {
+            let first = group[0].line.saturating_sub(1) as usize;
+            let last = group[group.len() - 1].line.saturating_sub(1) as usize;
+            let from = first.saturating_sub(3);
+            let to = (last + 3).min(lines.len());
+            let old_len = to - from;
+            diff.push_str(&format!(
+                "@@ -{},{} +{},{} @@\n",
+                from + 1,
+                old_len,
+                from + 1 + added_before,
+                old_len + group.len()
+            ));
+            let mut next = group.iter().peekable();
+            for (i, line) in lines.iter().enumerate().take(to).skip(from) {
+                while let Some(addition) = next.next_if(|a| a.line as usize == i + 1) {
+                    diff.push_str(&format!("+{}\n", addition.text));
+                }
+                diff.push_str(&format!(" {line}\n"));
+            }
+            for addition in next {
+                diff.push_str(&format!("+{}\n", addition.text));
+            }
+            added_before += group.len();
+        }
+    }
+    Ok(diff)
+}

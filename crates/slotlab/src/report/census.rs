@@ -1,0 +1,211 @@
+//! A census of a user's program, rendered: classes ranked by what
+//! `__slots__` would save, the change for each, the totals and how it was
+//! measured.
+
+use super::Format;
+use crate::measure::census::{Census, ClassCensus, Verdict};
+use crate::measure::system::human_bytes;
+use comfy_table::{CellAlignment, Table, presets};
+use std::fmt::Write;
+
+/// The columns, in order.
+const HEADERS: [&str; 9] = [
+    "class",
+    "defined at",
+    "own",
+    "instances",
+    "B now",
+    "B slots",
+    "B record",
+    "saving",
+    "verdict",
+];
+
+fn bytes(value: Option<f64>) -> String {
+    value.map_or("–".to_owned(), |b| format!("{b:.1}"))
+}
+
+fn row(class: &ClassCensus) -> Vec<String> {
+    vec![
+        class.name(),
+        class.location(),
+        if class.own { "yes" } else { "no" }.to_owned(),
+        class.instances.to_string(),
+        bytes(class.bytes_now),
+        bytes(class.bytes_slots),
+        bytes(class.record_bytes()),
+        human_bytes(class.saving_bytes()),
+        class.verdict.to_string(),
+    ]
+}
+
+/// What to do about one class, in a line or a few.
+fn advice(class: &ClassCensus) -> String {
+    let mut out = format!("{} ({}): ", class.name(), class.location());
+    match class.verdict {
+        Verdict::Ready => {
+            let slots = class
+                .slots
+                .as_ref()
+                .map(|s| s.iter().map(|n| format!("{n:?}")).collect::<Vec<_>>())
+                .unwrap_or_default();
+            let tuple = if slots.len() == 1 {
+                format!("({},)", slots[0])
+            } else {
+                format!("({})", slots.join(", "))
+            };
+            let _ = write!(
+                out,
+                "ready — __slots__ = {tuple} saves {:.1} B per instance",
+                class.saving_per_instance()
+            );
+            for base in &class.bases {
+                let _ = write!(
+                    out,
+                    "; and __slots__ = () in base {} ({})",
+                    base.name,
+                    base.location()
+                );
+            }
+        }
+        Verdict::Blocked => {
+            let _ = write!(out, "blocked — {}", class.reason.as_deref().unwrap_or("?"));
+            if class.attr_sets.len() > 1 {
+                let sets: Vec<String> = class
+                    .attr_sets
+                    .iter()
+                    .take(4)
+                    .map(|s| format!("{{{}}} ×{}", s.attrs.join(", "), s.instances))
+                    .collect();
+                let _ = write!(out, ": {}", sets.join(", "));
+            }
+        }
+        Verdict::Dataclass => {
+            let _ = write!(
+                out,
+                "dataclass — {}",
+                class
+                    .reason
+                    .as_deref()
+                    .unwrap_or("use @dataclass(slots=True)")
+            );
+        }
+        other => {
+            let _ = write!(out, "{other}");
+        }
+    }
+    out
+}
+
+/// The totals line.
+fn totals(census: &Census) -> String {
+    let saving = census.ready_saving_bytes();
+    let share = census
+        .rss_bytes
+        .filter(|&r| r > 0)
+        .map(|r| {
+            format!(
+                " ({:.1}% of the {} resident at the end)",
+                100.0 * saving / r as f64,
+                human_bytes(r as f64)
+            )
+        })
+        .unwrap_or_default();
+    let ready = census
+        .classes
+        .iter()
+        .filter(|c| c.verdict == Verdict::Ready)
+        .count();
+    format!(
+        "{ready} of {} classes ready for __slots__: {} could be saved{share}.",
+        census.classes.len(),
+        human_bytes(saving)
+    )
+}
+
+fn ended(census: &Census) -> String {
+    let program = census.program.join(" ");
+    match census.ended.as_str() {
+        "raised" => format!(
+            "{program} raised ({}); the census is of what existed then.",
+            census.error.as_deref().unwrap_or("?")
+        ),
+        "interrupted" => format!("{program} was interrupted; the census is of what existed then."),
+        _ => format!("{program} exited with status {}.", census.status),
+    }
+}
+
+/// `census` in `format`, the `top` classes that would save most.
+pub fn render(format: Format, census: &Census, notes: &[String], top: usize) -> String {
+    let ranked: Vec<&ClassCensus> = census.ranked().into_iter().take(top).collect();
+    let rows: Vec<Vec<String>> = ranked.iter().map(|c| row(c)).collect();
+    match format {
+        Format::Json => serde_json::to_string_pretty(census).unwrap_or_default() + "\n",
+        Format::Csv => {
+            let mut out = HEADERS.join(",") + "\n";
+            for row in rows {
+                let cells: Vec<String> = row
+                    .iter()
+                    .map(|c| {
+                        if c.contains([',', '"']) {
+                            format!("\"{}\"", c.replace('"', "\"\""))
+                        } else {
+                            c.clone()
+                        }
+                    })
+                    .collect();
+                out.push_str(&cells.join(","));
+                out.push('\n');
+            }
+            out
+        }
+        Format::Md => {
+            let mut out = format!("{}\n\n| {} |\n|", ended(census), HEADERS.join(" | "));
+            out.push_str(&"---|".repeat(HEADERS.len()));
+            out.push('\n');
+            for row in rows {
+                let cells: Vec<String> = row.iter().map(|c| c.replace('|', "\\|")).collect();
+                let _ = writeln!(out, "| {} |", cells.join(" | "));
+            }
+            let _ = writeln!(out, "\n{}\n", totals(census));
+            for class in &ranked {
+                let _ = writeln!(out, "- {}", advice(class));
+            }
+            for note in notes {
+                let _ = writeln!(out, "\n{note}");
+            }
+            out
+        }
+        Format::Text | Format::Table => {
+            let mut out = format!("{}\n", ended(census));
+            if rows.is_empty() {
+                let _ = writeln!(
+                    out,
+                    "No class had {} or more live instances (--min-instances sets the bar).",
+                    census.min_instances
+                );
+            } else {
+                let mut table = Table::new();
+                table.load_style(presets::UTF8_FULL_CONDENSED);
+                table.set_header(HEADERS.to_vec());
+                for row in rows {
+                    table.add_row(row);
+                }
+                for index in 3..8 {
+                    if let Some(column) = table.column_mut(index) {
+                        column.set_cell_alignment(CellAlignment::Right);
+                    }
+                }
+                let _ = writeln!(out, "{table}");
+                let _ = writeln!(out, "{}", totals(census));
+                for class in &ranked {
+                    let _ = writeln!(out, "  {}", advice(class));
+                }
+            }
+            for note in notes {
+                let _ = writeln!(out, "\n{note}");
+            }
+            out
+        }
+    }
+}
