@@ -96,23 +96,25 @@ def is_own(path, libs):
 
 
 def class_file(cls, script):
-    """The file defining cls (an absolute path): from a function in its
-    body, else its module."""
-    path = _class_file(cls, script)
-    return os.path.abspath(path) if path else None
-
-
-def _class_file(cls, script):
-    for value in vars(cls).values():
-        func = getattr(value, "__func__", value)
-        code = getattr(func, "__code__", None)
-        if code is not None and getattr(func, "__qualname__", "").startswith(cls.__qualname__ + "."):
-            return code.co_filename
+    """The file defining cls (an absolute path): the first of the script
+    (for __main__), its module's file and its functions' files whose source
+    has the class statement."""
+    candidates = []
     module = sys.modules.get(cls.__module__)
-    path = getattr(module, "__file__", None)
     if cls.__module__ == "__main__" and script:
-        return path if path and not path.endswith("census.py") else script
-    return path
+        candidates.append(script)
+    path = getattr(module, "__file__", None)
+    if path and not (cls.__module__ == "__main__" and path.endswith("census.py")):
+        candidates.append(path)
+    for value in vars(cls).values():
+        code = getattr(getattr(value, "__func__", value), "__code__", None)
+        if code is not None and not code.co_filename.startswith("<"):
+            candidates.append(code.co_filename)
+    candidates = [os.path.abspath(c) for c in candidates]
+    for candidate in candidates:
+        if class_node(parse(candidate), cls.__qualname__) is not None:
+            return candidate
+    return candidates[0] if candidates else None
 
 
 _trees = {}

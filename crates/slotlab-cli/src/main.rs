@@ -222,7 +222,8 @@ fn measure(
 ) -> anyhow::Result<Results> {
     let clock = MonotonicClock::new();
     let results = {
-        let mut cx = Context::new(settings, &clock, &mut progress).map_err(python_hint)?;
+        let mut cx = Context::new(settings, &clock, &mut progress)
+            .map_err(|e| python_hint(e, settings.rust))?;
         experiment::run(experiment, &mut cx)?
     };
     progress.finish();
@@ -273,11 +274,12 @@ fn size_hint(err: anyhow::Error) -> anyhow::Error {
 
 /// The library says what is wrong with an interpreter; the CLI adds which
 /// flags would fix it.
-fn python_hint(err: LabError) -> anyhow::Error {
+fn python_hint(err: LabError, rust_side: bool) -> anyhow::Error {
     match &err {
         LabError::Python(PythonError::NotFound { .. }) => anyhow::anyhow!(
-            "{:#}; install CPython 3 or pass --python PATH (or --rust-only)",
-            anyhow::Error::new(err)
+            "{:#}; install CPython 3 or pass --python PATH{}",
+            anyhow::Error::new(err),
+            if rust_side { " (or --rust-only)" } else { "" }
         ),
         LabError::Python(PythonError::NotCPython { .. }) => anyhow::anyhow!(
             "{:#}; pass --python with a CPython interpreter",
@@ -544,7 +546,8 @@ fn measure_suite(args: &ReportArgs, quiet: bool) -> anyhow::Result<(Suite, Strin
     let mut progress = Progress::new(quiet);
     let started = std::time::Instant::now();
     let suite = {
-        let mut cx = Context::new(&settings, &clock, &mut progress).map_err(python_hint)?;
+        let mut cx = Context::new(&settings, &clock, &mut progress)
+            .map_err(|e| python_hint(e, settings.rust))?;
         suite::run(&mut cx, bandwidth_probe_bytes)?
     };
     progress.finish();

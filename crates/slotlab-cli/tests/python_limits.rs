@@ -31,6 +31,10 @@ fn has_python() -> bool {
         .output()
         .is_ok();
     if !found {
+        assert!(
+            std::env::var_os("SLOTLAB_REQUIRE_PYTHON").is_none(),
+            "python3 is required here (SLOTLAB_REQUIRE_PYTHON is set)"
+        );
         eprintln!("skipped: no python3 on PATH");
     }
     found

@@ -254,6 +254,8 @@ pub struct CensusArgs {
     pub output: OutputArgs,
 
     /// The program: SCRIPT.py [ARGS...] or -m MODULE [ARGS...], after --.
+    /// Its own output goes to the terminal as usual (before the census;
+    /// use --out for the census alone in a file).
     #[arg(
         required = true,
         trailing_var_arg = true,

@@ -1,0 +1,144 @@
+//! `slotlab census` end to end: the table, JSON, the exit status passed
+//! through, bad programs, and a --diff that git applies and that makes the
+//! next census say "slotted".
+
+use assert_cmd::Command;
+use std::path::{Path, PathBuf};
+
+fn fixture(name: &str) -> PathBuf {
+    PathBuf::from(env!("CARGO_MANIFEST_DIR"))
+        .join("../slotlab/tests/census")
+        .join(name)
+}
+
+fn has_python() -> bool {
+    let found = std::process::Command::new("python3")
+        .arg("--version")
+        .output()
+        .is_ok();
+    if !found {
+        assert!(
+            std::env::var_os("SLOTLAB_REQUIRE_PYTHON").is_none(),
+            "python3 is required here (SLOTLAB_REQUIRE_PYTHON is set)"
+        );
+        eprintln!("skipped: no python3 on PATH");
+    }
+    found
+}
+
+fn census(dir: &Path, args: &[&str]) -> assert_cmd::assert::Assert {
+    Command::cargo_bin("slotlab")
+        .unwrap()
+        .current_dir(dir)
+        .arg("census")
+        .args(args)
+        .assert()
+}
+
+#[test]
+fn the_diff_applies_and_the_patched_program_is_slotted() {
+    if !has_python() {
+        return;
+    }
+    let dir = tempfile::tempdir().unwrap();
+    for name in ["ready.py", "base.py"] {
+        std::fs::copy(fixture(name), dir.path().join(name)).unwrap();
+    }
+    let git = |args: &[&str]| {
+        std::process::Command::new("git")
+            .current_dir(dir.path())
+            .args(args)
+            .status()
+            .map(|s| s.success())
+            .unwrap_or(false)
+    };
+    if !git(&["init", "-q"]) {
+        eprintln!("skipped: no git");
+        return;
+    }
+    for name in ["ready.py", "base.py"] {
+        let out = census(
+            dir.path(),
+            &["--quiet", "--diff", "slots.patch", "--", name],
+        )
+        .success();
+        let stdout = String::from_utf8_lossy(&out.get_output().stdout).into_owned();
+        assert!(stdout.contains("ready"), "{stdout}");
+        assert!(
+            git(&["apply", "slots.patch"]),
+            "the patch applies to {name}"
+        );
+        // The program's own output goes to stdout too: the census to a file.
+        census(dir.path(), &["--out", "census.json", "--", name]).success();
+        let text = std::fs::read_to_string(dir.path().join("census.json")).unwrap();
+        let json: serde_json::Value = serde_json::from_str(&text).unwrap();
+        let verdicts: Vec<&str> = json["classes"]
+            .as_array()
+            .unwrap()
+            .iter()
+            .map(|c| c["verdict"].as_str().unwrap())
+            .collect();
+        assert_eq!(verdicts, ["slotted"], "{name} after the patch: {json}");
+    }
+    // The patched program still prints what it printed.
+    let run = std::process::Command::new("python3")
+        .current_dir(dir.path())
+        .arg("ready.py")
+        .output()
+        .unwrap();
+    assert_eq!(String::from_utf8_lossy(&run.stdout).trim(), "449850.0");
+}
+
+#[test]
+fn the_programs_status_is_passed_through_and_said() {
+    if !has_python() {
+        return;
+    }
+    let dir = tempfile::tempdir().unwrap();
+    let out = census(dir.path(), &["--", fixture("raises.py").to_str().unwrap()])
+        .failure()
+        .code(1);
+    let stdout = String::from_utf8_lossy(&out.get_output().stdout);
+    assert!(
+        stdout.contains("raised (RuntimeError: boom after building)"),
+        "{stdout}"
+    );
+    assert!(
+        stdout.contains("__main__.Item"),
+        "the census is still taken: {stdout}"
+    );
+    let stderr = String::from_utf8_lossy(&out.get_output().stderr);
+    assert!(
+        stderr.contains("error: the program raised RuntimeError: boom after building"),
+        "{stderr}"
+    );
+    let exits = dir.path().join("exits.py");
+    std::fs::write(&exits, "import sys\nsys.exit(3)\n").unwrap();
+    let out = census(dir.path(), &["--", "exits.py"]).failure().code(3);
+    let stdout = String::from_utf8_lossy(&out.get_output().stdout);
+    assert!(
+        stdout.contains("No class had 1000 or more live instances"),
+        "{stdout}"
+    );
+}
+
+#[test]
+fn bad_programs_get_one_clear_error() {
+    let dir = tempfile::tempdir().unwrap();
+    for (args, says) in [
+        (
+            &["--", "missing.py"][..],
+            "error: no such script: missing.py",
+        ),
+        (&["--", "-m"][..], "error: -m needs a module name"),
+        (
+            &["--python", "/nonexistent/python", "--", "-m", "json.tool"][..],
+            "error: cannot run the Python interpreter",
+        ),
+    ] {
+        let out = census(dir.path(), args).failure();
+        let stderr = String::from_utf8_lossy(&out.get_output().stderr);
+        assert!(stderr.starts_with(says), "{args:?}: {stderr}");
+        assert_eq!(stderr.lines().count(), 1, "{stderr}");
+    }
+}
