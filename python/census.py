@@ -181,7 +181,10 @@ def measure(make):
     """Bytes per object that make() builds: tracemalloc over COPIES copies
     (the list that holds them is made before tracing starts)."""
     keep = [None] * COPIES
-    gc.collect()
+    # No collection inside the window (a full one over a large heap costs
+    # more than the copies; tracemalloc counts only what is allocated now).
+    enabled = gc.isenabled()
+    gc.disable()
     tracemalloc.start()
     before = tracemalloc.get_traced_memory()[0]
     try:
@@ -190,6 +193,8 @@ def measure(make):
     finally:
         after = tracemalloc.get_traced_memory()[0]
         tracemalloc.stop()
+        if enabled:
+            gc.enable()
     return (after - before) / COPIES
 
 
@@ -313,7 +318,27 @@ def describe(cls, count, sample, script, libs):
     return entry
 
 
+def peak_rss_bytes():
+    """The resident set's high-water mark so far (VmHWM), when known."""
+    try:
+        with open("/proc/self/status") as f:
+            for line in f:
+                if line.startswith("VmHWM:"):
+                    return int(line.split()[1]) * 1024
+    except (OSError, ValueError, IndexError):
+        pass
+    return None
+
+
 def census(min_instances, sample_max, script, meta):
+    peak_before = peak_rss_bytes()
+    rss_at_end = rss_bytes()  # the program's, before the census adds its lists
+    # The yardstick, in the same run: a bare walk, gc.get_objects() and
+    # one pass over what it returns.
+    t0 = time.perf_counter()
+    for _ in gc.get_objects():
+        pass
+    walked = time.perf_counter() - t0
     t0 = time.perf_counter()
     objs = gc.get_objects()
     types = list(map(type, objs))
@@ -344,8 +369,9 @@ def census(min_instances, sample_max, script, meta):
     sampled = time.perf_counter() - t1
     total = len(objs)
     del objs, types
-    meta.update(objects=total, counted_s=counted, sampled_s=sampled, classes=classes,
-                rss_bytes=rss_bytes(), min_instances=min_instances, sample_max=sample_max,
+    meta.update(objects=total, walk_s=walked, counted_s=counted, sampled_s=sampled,
+                classes=classes, peak_rss_before=peak_before, peak_rss_after=peak_rss_bytes(),
+                rss_bytes=rss_at_end, min_instances=min_instances, sample_max=sample_max,
                 copies=COPIES, python_version=sys.version.split()[0])
     return meta
 

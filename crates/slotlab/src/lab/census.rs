@@ -91,9 +91,9 @@ impl Experiment for CensusRun {
     }
 }
 
-/// How it was measured, in words.
+/// How it was measured, in words, and what the census itself cost.
 fn notes(census: &Census) -> Vec<String> {
-    vec![format!(
+    let mut notes = vec![format!(
         "Measured in CPython {}: live objects counted by class with gc.get_objects() when the \
          program ended ({} objects, {:.2} s); per class with at least {} instances, up to {} \
          instances read (reading __dict__ makes a real dict in 3.11, so only the sample is \
@@ -107,7 +107,28 @@ fn notes(census: &Census) -> Vec<String> {
         census.sample_max,
         census.copies,
         census.sampled_s
-    )]
+    )];
+    if census.walk_s > 0.0 {
+        notes.push(format!(
+            "The census itself: counting took {:.3} s, {:.1}× a bare walk of the same heap \
+             (gc.get_objects() and one pass over it) measured in the same run ({:.3} s); sampling and measuring {:.3} s.",
+            census.counted_s,
+            census.counted_s / census.walk_s,
+            census.walk_s,
+            census.sampled_s
+        ));
+    }
+    if let (Some(before), Some(after)) = (census.peak_rss_before, census.peak_rss_after)
+        && before > 0
+    {
+        notes.push(format!(
+            "Peak resident set: {} when the program ended, {} after the census (+{:.1}%).",
+            crate::measure::system::human_bytes(before as f64),
+            crate::measure::system::human_bytes(after as f64),
+            100.0 * (after.saturating_sub(before)) as f64 / before as f64
+        ));
+    }
+    notes
 }
 
 /// One line to add to a file.

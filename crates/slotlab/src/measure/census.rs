@@ -22,12 +22,23 @@ pub struct Census {
     pub program_s: f64,
     /// Objects the collector tracks at the end.
     pub objects: u64,
-    /// Seconds to count them by class (`gc.get_objects()` and a count).
+    /// Seconds of a bare walk of the same heap, measured in the same run:
+    /// `gc.get_objects()` and one pass over it.
+    #[serde(default)]
+    pub walk_s: f64,
+    /// Seconds to count them by class (that walk, then a count by type).
     pub counted_s: f64,
     /// Seconds to sample and measure the classes reported.
     pub sampled_s: f64,
     /// Resident set at the end, when the system says.
     pub rss_bytes: Option<u64>,
+    /// The resident set's high-water mark when the program ended, before
+    /// the census.
+    #[serde(default)]
+    pub peak_rss_before: Option<u64>,
+    /// The high-water mark after the census.
+    #[serde(default)]
+    pub peak_rss_after: Option<u64>,
     /// Classes with fewer live instances are not reported.
     pub min_instances: u64,
     /// Instances read per class at most.
