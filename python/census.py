@@ -291,7 +291,12 @@ def describe(cls, count, sample, script, libs):
         if "__slots__" in vars(b):
             continue
         bpath = class_file(b, script)
-        if b.__module__ == "builtins" or not is_own(bpath, libs):
+        # A base can take the change when whoever can change the class can
+        # change it too: your code for your classes; the same package for a
+        # library's (its maintainers' change).
+        same_hands = (is_own(bpath, libs) if entry["own"]
+                      else b.__module__.split(".")[0] == cls.__module__.split(".")[0])
+        if b.__module__ == "builtins" or not same_hands:
             foreign.append("%s.%s" % (b.__module__, b.__qualname__))
             continue
         bnode = class_node(parse(bpath), b.__qualname__) if bpath else None
@@ -309,7 +314,8 @@ def describe(cls, count, sample, script, libs):
     elif reads:
         verdict, reason = "blocked", "its module reads __dict__ or calls vars(): " + "; ".join(reads[:3])
     elif foreign:
-        verdict, reason = "blocked", "base %s keeps a __dict__ and is not your code" % foreign[0]
+        verdict, reason = "blocked", "base %s keeps a __dict__ and is not %s" % (
+            foreign[0], "your code" if entry["own"] else "in the same package")
     else:
         verdict, reason = "ready", None
         entry["slots"] = list(slots)

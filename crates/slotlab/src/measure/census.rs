@@ -237,6 +237,6 @@ impl Census {
             .iter()
             .filter(|c| c.verdict == Verdict::Ready)
             .map(ClassCensus::saving_bytes)
-            .sum()
+            .fold(0.0, |sum, b| sum + b)
     }
 }
