@@ -1,7 +1,12 @@
 """slotlab's census bootstrap: runs a program, then counts what it left alive.
 
-    python3 census.py OUT.json MIN_INSTANCES SAMPLE -- SCRIPT.py [ARGS...]
-    python3 census.py OUT.json MIN_INSTANCES SAMPLE -- -m MODULE [ARGS...]
+    python3 census.py OUT.json MIN_INSTANCES SAMPLE [APPLY.json] -- SCRIPT.py [ARGS...]
+    python3 census.py OUT.json MIN_INSTANCES SAMPLE [APPLY.json] -- -m MODULE [ARGS...]
+
+APPLY.json ({file: {qualname: [slot, ...]}}) runs the program with those
+__slots__ added to those classes, by source transformation: the script
+itself, and modules imported from those files through an import hook
+(their cached bytecode is not used). Nothing is written to the files.
 
 The program runs as __main__ with its own argv, in this directory and
 environment, its output on this process's stdout and stderr. When it ends
@@ -50,7 +55,65 @@ def rss_bytes():
         return None
 
 
-def run_program(target):
+def with_slots(source, path, changes):
+    """The module's code with `__slots__` added to the classes `changes`
+    names ({qualname: [slot, ...]}), each after its docstring."""
+    tree = ast.parse(source, filename=path)
+    for qualname, slots in changes.items():
+        node = class_node(tree, qualname)
+        if node is None:
+            continue
+        value = ast.Tuple(elts=[ast.Constant(value=n) for n in slots], ctx=ast.Load())
+        assign = ast.Assign(targets=[ast.Name(id="__slots__", ctx=ast.Store())], value=value)
+        at = 0
+        first = node.body[0]
+        if (isinstance(first, ast.Expr) and isinstance(first.value, ast.Constant)
+                and isinstance(first.value.value, str)):
+            at = 1
+        ast.copy_location(assign, node.body[at] if at < len(node.body) else node)
+        node.body.insert(at, assign)
+    ast.fix_missing_locations(tree)
+    return compile(tree, path, "exec")
+
+
+def install_hook(apply):
+    """Modules imported from the files `apply` names get their classes'
+    __slots__; everything else imports as usual."""
+    import importlib.machinery as machinery
+
+    class SlotsLoader(machinery.SourceFileLoader):
+        def get_code(self, fullname):
+            path = os.path.abspath(self.get_filename(fullname))
+            if path in apply:
+                return with_slots(self.get_data(path), path, apply[path])
+            return super().get_code(fullname)
+
+    details = (SlotsLoader, machinery.SOURCE_SUFFIXES)
+    sys.path_hooks.insert(0, machinery.FileFinder.path_hook(details))
+    sys.path_importer_cache.clear()
+
+
+def run_script(path, apply):
+    """Runs a script as __main__ (with its classes changed when asked)."""
+    path = os.path.abspath(path)
+    if path not in apply:
+        return runpy.run_path(path, run_name="__main__")
+    import types
+    with open(path, "rb") as f:
+        code = with_slots(f.read(), path, apply[path])
+    module = types.ModuleType("__main__")
+    module.__file__ = path
+    module.__builtins__ = __builtins__
+    saved = sys.modules.get("__main__")
+    sys.modules["__main__"] = module
+    try:
+        exec(code, module.__dict__)
+    finally:
+        sys.modules["__main__"] = saved
+    return module.__dict__
+
+
+def run_program(target, apply):
     """Runs the program; (how it ended, exit status, last error line, what
     keeps its objects alive)."""
     keep = None
@@ -61,7 +124,7 @@ def run_program(target):
         else:
             sys.argv = list(target)
             sys.path[0] = os.path.dirname(os.path.abspath(target[0]))
-            keep = runpy.run_path(target[0], run_name="__main__")
+            keep = run_script(target[0], apply)
         return "exit", 0, None, keep
     except SystemExit as e:
         code = e.code
@@ -255,6 +318,20 @@ def describe(cls, count, sample, script, libs):
     if not has_dict(cls):
         named = issubclass(cls, tuple) and hasattr(cls, "_fields")
         entry["verdict"] = "named tuple" if named else "slotted"
+        if sample and not named:
+            # Bytes per instance as it is, measured the same way: its slots
+            # set in order, from a sampled instance.
+            names = []
+            for klass in reversed(cls.__mro__):
+                declared = vars(klass).get("__slots__", ())
+                declared = (declared,) if isinstance(declared, str) else tuple(declared)
+                names += [n for n in declared if n not in ("__dict__", "__weakref__")]
+            present = [n for n in names if hasattr(sample[0], n)]
+            try:
+                values = [getattr(sample[0], n) for n in present]
+                entry["bytes_now"] = measure(builder(cls, present, values))
+            except Exception:
+                entry["bytes_now"] = None
         return entry
     sets = collections.Counter()
     values = {}
@@ -300,7 +377,8 @@ def describe(cls, count, sample, script, libs):
             foreign.append("%s.%s" % (b.__module__, b.__qualname__))
             continue
         bnode = class_node(parse(bpath), b.__qualname__) if bpath else None
-        bases.append({"name": "%s.%s" % (b.__module__, b.__qualname__), "file": bpath,
+        bases.append({"name": "%s.%s" % (b.__module__, b.__qualname__),
+                      "qualname": b.__qualname__, "file": bpath,
                       "line": bnode.lineno if bnode else None,
                       "insert": insertion(bnode) if bnode else None})
     if dataclasses.is_dataclass(cls):
@@ -385,13 +463,20 @@ def census(min_instances, sample_max, script, meta):
 def main():
     out, min_instances, sample_max = sys.argv[1], int(sys.argv[2]), int(sys.argv[3])
     target = sys.argv[4:]
+    apply = {}
+    if target and target[0] != "--":
+        with open(target[0]) as f:
+            apply = {os.path.abspath(k): v for k, v in json.load(f).items()}
+        target = target[1:]
+        sys.dont_write_bytecode = True
+        install_hook(apply)
     if target and target[0] == "--":
         target = target[1:]
     if not target or (target[0] == "-m" and len(target) < 2):
         sys.exit("census.py: no program given")
     script = None if target[0] == "-m" else os.path.abspath(target[0])
     started = time.perf_counter()
-    ended, status, error, keep = run_program(target)
+    ended, status, error, keep = run_program(target, apply)
     meta = {"ended": ended, "status": status, "error": error,
             "program_s": time.perf_counter() - started}
     result = census(min_instances, sample_max, script, meta)

@@ -122,7 +122,9 @@ fn census_command(args: &cli::CensusArgs, quiet: bool) -> anyhow::Result<ExitCod
         options: CensusOptions {
             min_instances: args.min_instances,
             sample_max: args.sample,
+            capture: false,
         },
+        verify: args.verify,
     };
     run.check()?;
     let settings = Settings {
@@ -135,7 +137,7 @@ fn census_command(args: &cli::CensusArgs, quiet: bool) -> anyhow::Result<ExitCod
             ..Default::default()
         },
     };
-    let results = measure(&mut run, &settings, Progress::new(true))?;
+    let results = measure(&mut run, &settings, Progress::new(quiet || !args.verify))?;
     let Some(census) = &results.census else {
         anyhow::bail!("the census gave no result");
     };

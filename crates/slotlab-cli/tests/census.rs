@@ -142,3 +142,54 @@ fn bad_programs_get_one_clear_error() {
         assert_eq!(stderr.lines().count(), 1, "{stderr}");
     }
 }
+
+#[test]
+fn verify_measures_the_patched_program_and_reports_what_breaks() {
+    if !has_python() {
+        return;
+    }
+    let dir = tempfile::tempdir().unwrap();
+    let json = |name: &str| {
+        census(
+            dir.path(),
+            &[
+                "--verify",
+                "--out",
+                "c.json",
+                "--",
+                fixture(name).to_str().unwrap(),
+            ],
+        )
+        .success();
+        let text = std::fs::read_to_string(dir.path().join("c.json")).unwrap();
+        serde_json::from_str::<serde_json::Value>(&text).unwrap()["verification"].clone()
+    };
+    let v = json("ready.py");
+    assert_eq!(
+        (v["same_ending"].as_bool(), v["same_stdout"].as_bool()),
+        (Some(true), Some(true))
+    );
+    let reading = &v["classes"][0];
+    assert_eq!(reading["name"], "__main__.Reading");
+    assert_eq!(reading["verdict_after"], "slotted");
+    let (before, after) = (
+        reading["bytes_before"].as_f64().unwrap(),
+        reading["bytes_after"].as_f64().unwrap(),
+    );
+    assert!(
+        after < before,
+        "{after} < {before}: the saving is measured, not assumed"
+    );
+    let v = json("dynamic_later.py");
+    assert_eq!(v["applied"], serde_json::json!(["__main__.Packet"]));
+    assert_eq!(v["broke"][0][0], "__main__.Session");
+    assert_eq!(
+        v["broke"][0][1],
+        "AttributeError: 'Session' object has no attribute 'debug'"
+    );
+    assert_eq!(
+        (v["same_ending"].as_bool(), v["same_stdout"].as_bool()),
+        (Some(true), Some(true))
+    );
+    assert_eq!(v["runs"], 2);
+}

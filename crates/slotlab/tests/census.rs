@@ -27,10 +27,7 @@ fn census(name: &str) -> Option<Census> {
         return None;
     }
     let program = vec![fixture(name).display().to_string()];
-    let options = CensusOptions {
-        min_instances: 1000,
-        sample_max: 1000,
-    };
+    let options = CensusOptions::default();
     Some(take_census("python3", &program, options, ChildLimits::DEFAULT).unwrap())
 }
 

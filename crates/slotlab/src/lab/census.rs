@@ -7,7 +7,9 @@ use super::LabError;
 use super::experiment::{Context, Experiment};
 use crate::measure::Results;
 use crate::measure::census::{Census, Insertion, Verdict};
-use crate::python::census::{CensusOptions, take_census};
+use crate::measure::census::{Verification, VerifiedClass};
+use crate::python::Python;
+use crate::python::census::{CensusOptions, CensusOutput, SlotChanges, run_census};
 use std::collections::BTreeMap;
 
 /// The census experiment.
@@ -17,7 +19,13 @@ pub struct CensusRun {
     pub program: Vec<String>,
     /// What to report.
     pub options: CensusOptions,
+    /// Run the program again with the suggested `__slots__` and compare.
+    pub verify: bool,
 }
+
+/// At most this many patched runs: each change that breaks the program
+/// costs one more.
+const MAX_VERIFY_RUNS: u32 = 6;
 
 /// Why a program cannot be run for a census.
 #[derive(Debug, thiserror::Error)]
@@ -77,12 +85,20 @@ impl Experiment for CensusRun {
     fn run(&mut self, cx: &mut Context<'_>) -> Result<Results, LabError> {
         self.check()?;
         let python = cx.python.clone().ok_or(CensusError::NoInterpreter)?;
-        let census = take_census(
+        let mut options = self.options;
+        options.capture = self.verify;
+        cx.step("the program, counted");
+        let first = run_census(
             python.interpreter(),
             &self.program,
-            self.options,
+            options,
             python.limits(),
+            None,
         )?;
+        let mut census = first.census.clone();
+        if self.verify {
+            census.verification = Some(verify(cx, &python, &self.program, options, &first)?);
+        }
         Ok(Results {
             notes: notes(&census),
             census: Some(census),
@@ -129,6 +145,113 @@ fn notes(census: &Census) -> Vec<String> {
         ));
     }
     notes
+}
+
+/// The changes the census suggests for the user's own files, leaving out
+/// `dropped` classes: each ready class's `__slots__`, each base's `()`.
+fn changes(census: &Census, dropped: &[String]) -> SlotChanges {
+    let mut changes = SlotChanges::new();
+    for class in census
+        .classes
+        .iter()
+        .filter(|c| c.verdict == Verdict::Ready && c.own)
+    {
+        if dropped.contains(&class.name()) {
+            continue;
+        }
+        let (Some(file), Some(slots)) = (&class.file, &class.slots) else {
+            continue;
+        };
+        changes
+            .entry(file.clone())
+            .or_default()
+            .insert(class.qualname.clone(), slots.clone());
+        for base in &class.bases {
+            if let (Some(file), Some(qualname)) = (&base.file, &base.qualname) {
+                changes
+                    .entry(file.clone())
+                    .or_default()
+                    .entry(qualname.clone())
+                    .or_default();
+            }
+        }
+    }
+    changes
+}
+
+/// The program run again with the suggested `__slots__`; a change that
+/// breaks it is dropped (and said) and the rest run again.
+fn verify(
+    cx: &mut Context<'_>,
+    python: &Python,
+    program: &[String],
+    options: CensusOptions,
+    first: &CensusOutput,
+) -> Result<Verification, LabError> {
+    let before = &first.census;
+    let mut broke: Vec<(String, String)> = Vec::new();
+    let mut runs = 0;
+    loop {
+        let dropped: Vec<String> = broke.iter().map(|(c, _)| c.clone()).collect();
+        let changes = changes(before, &dropped);
+        let applied: Vec<String> = before
+            .classes
+            .iter()
+            .filter(|c| c.verdict == Verdict::Ready && c.own && !dropped.contains(&c.name()))
+            .map(|c| c.name())
+            .collect();
+        runs += 1;
+        cx.step(&format!(
+            "the program with __slots__ on {} classes",
+            applied.len()
+        ));
+        let after = run_census(
+            python.interpreter(),
+            program,
+            options,
+            python.limits(),
+            Some(&changes),
+        )?;
+        let same_ending =
+            after.census.ended == before.ended && after.census.status == before.status;
+        if !same_ending && runs < MAX_VERIFY_RUNS {
+            // Which change broke it: a class the error names.
+            let error = after.census.error.clone().unwrap_or_default();
+            let culprit = applied.iter().find(|name| {
+                let short = name.rsplit('.').next().unwrap_or(name);
+                error.contains(&format!("'{short}'")) || error.contains(short)
+            });
+            if let Some(culprit) = culprit {
+                broke.push((culprit.clone(), error));
+                continue;
+            }
+        }
+        let classes = before
+            .classes
+            .iter()
+            .filter(|c| applied.contains(&c.name()))
+            .map(|c| {
+                let now = after.census.classes.iter().find(|a| a.name() == c.name());
+                VerifiedClass {
+                    name: c.name(),
+                    bytes_before: c.bytes_now,
+                    bytes_after: now.and_then(|a| a.bytes_now),
+                    instances: (c.instances, now.map_or(0, |a| a.instances)),
+                    verdict_after: now.map_or(Verdict::Unreadable, |a| a.verdict),
+                }
+            })
+            .collect();
+        return Ok(Verification {
+            applied,
+            broke,
+            same_ending,
+            same_stdout: first.stdout == after.stdout,
+            program_s: (before.program_s, after.census.program_s),
+            peak_rss: (before.peak_rss_before, after.census.peak_rss_before),
+            classes,
+            runs,
+        });
+    }
 }
 
 /// One line to add to a file.

@@ -47,6 +47,48 @@ pub struct Census {
     pub copies: u64,
     /// Every class with enough instances.
     pub classes: Vec<ClassCensus>,
+    /// The program run again with the suggested `__slots__` (`--verify`).
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub verification: Option<Verification>,
+}
+
+/// The program run again with the suggested `__slots__` applied, and the
+/// two runs compared.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+pub struct Verification {
+    /// Classes given `__slots__` in the run that counts.
+    pub applied: Vec<String>,
+    /// Classes whose change broke the program, with the error it raised;
+    /// the others were verified without them.
+    pub broke: Vec<(String, String)>,
+    /// Whether the patched program ended as the original did.
+    pub same_ending: bool,
+    /// Whether it printed exactly what the original printed.
+    pub same_stdout: bool,
+    /// Seconds the original and the patched program ran.
+    pub program_s: (f64, f64),
+    /// Peak resident set of each when it ended (before its census).
+    pub peak_rss: (Option<u64>, Option<u64>),
+    /// Per class: bytes per instance before and after, measured the same
+    /// way in each run, and live instances after.
+    pub classes: Vec<VerifiedClass>,
+    /// Runs of the patched program (one more per change that broke it).
+    pub runs: u32,
+}
+
+/// One class, before and after.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+pub struct VerifiedClass {
+    /// `module.qualname`.
+    pub name: String,
+    /// Bytes per instance before.
+    pub bytes_before: Option<f64>,
+    /// Bytes per instance after.
+    pub bytes_after: Option<f64>,
+    /// Live instances before and after.
+    pub instances: (u64, u64),
+    /// Its verdict in the patched run (`slotted` when the change took).
+    pub verdict_after: Verdict,
 }
 
 /// One class.
@@ -123,6 +165,9 @@ pub struct AttrSet {
 pub struct BaseChange {
     /// `module.qualname`.
     pub name: String,
+    /// Its qualname alone.
+    #[serde(default)]
+    pub qualname: Option<String>,
     /// Its file.
     pub file: Option<String>,
     /// Its class statement.

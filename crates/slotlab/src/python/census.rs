@@ -4,6 +4,7 @@
 use super::child::{self, ChildIo, ChildLimits};
 use super::{OutputProblem, PythonError};
 use crate::measure::census::Census;
+use std::collections::BTreeMap;
 use std::process::Command;
 
 /// The census bootstrap (`python/census.py`).
@@ -16,6 +17,9 @@ pub struct CensusOptions {
     pub min_instances: u64,
     /// Instances read per class at most.
     pub sample_max: u64,
+    /// Capture the program's stdout (to compare two runs) instead of
+    /// leaving it on the terminal; stdin is then empty.
+    pub capture: bool,
 }
 
 impl Default for CensusOptions {
@@ -23,8 +27,21 @@ impl Default for CensusOptions {
         Self {
             min_instances: 1000,
             sample_max: 1000,
+            capture: false,
         }
     }
+}
+
+/// `__slots__` to add, by file (absolute path) and class qualname.
+pub type SlotChanges = BTreeMap<String, BTreeMap<String, Vec<String>>>;
+
+/// One census run: the census, and the program's stdout when captured.
+#[derive(Debug, Clone)]
+pub struct CensusOutput {
+    /// What the census found.
+    pub census: Census,
+    /// What the program printed, when [`CensusOptions::capture`] asked.
+    pub stdout: Option<Vec<u8>>,
 }
 
 /// Runs `program` (`SCRIPT.py ARGS…` or `-m MODULE ARGS…`) with
@@ -37,6 +54,19 @@ pub fn take_census(
     options: CensusOptions,
     limits: ChildLimits,
 ) -> Result<Census, PythonError> {
+    Ok(run_census(interpreter, program, options, limits, None)?.census)
+}
+
+/// [`take_census`], optionally with `__slots__` added to the classes
+/// `apply` names (by source transformation in the program's run; no file
+/// is written), and the program's stdout when `options.capture`.
+pub fn run_census(
+    interpreter: &str,
+    program: &[String],
+    options: CensusOptions,
+    limits: ChildLimits,
+    apply: Option<&SlotChanges>,
+) -> Result<CensusOutput, PythonError> {
     let label = "census";
     let out = tempfile::Builder::new()
         .prefix("slotlab-census-")
@@ -46,15 +76,41 @@ pub fn take_census(
             path: std::env::temp_dir(),
             source,
         })?;
+    let changes = match apply {
+        Some(changes) => {
+            let file = tempfile::Builder::new()
+                .prefix("slotlab-slots-")
+                .suffix(".json")
+                .tempfile()
+                .map_err(|source| PythonError::EventsFile {
+                    path: std::env::temp_dir(),
+                    source,
+                })?;
+            let text = serde_json::to_string(changes).unwrap_or_default();
+            std::fs::write(file.path(), text).map_err(|source| PythonError::EventsFile {
+                path: file.path().to_owned(),
+                source,
+            })?;
+            Some(file)
+        }
+        None => None,
+    };
     let mut command = Command::new(interpreter);
     command
         .args(["-c", CENSUS_SCRIPT])
         .arg(out.path())
         .arg(options.min_instances.to_string())
-        .arg(options.sample_max.to_string())
-        .arg("--")
-        .args(program);
-    let finished = child::run(command, interpreter, label, limits, ChildIo::Inherited)?;
+        .arg(options.sample_max.to_string());
+    if let Some(file) = &changes {
+        command.arg(file.path());
+    }
+    command.arg("--").args(program);
+    let io = if options.capture {
+        ChildIo::Captured
+    } else {
+        ChildIo::Inherited
+    };
+    let finished = child::run(command, interpreter, label, limits, io)?;
     let text = std::fs::read_to_string(out.path()).unwrap_or_default();
     if text.trim().is_empty() {
         return Err(PythonError::NoCensus {
@@ -69,5 +125,8 @@ pub fn take_census(
         output: super::head(&text, 200),
     })?;
     census.program = program.to_vec();
-    Ok(census)
+    Ok(CensusOutput {
+        census,
+        stdout: options.capture.then_some(finished.stdout),
+    })
 }

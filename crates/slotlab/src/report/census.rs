@@ -123,6 +123,56 @@ fn totals(census: &Census) -> String {
     )
 }
 
+/// The second run, compared with the first, in lines.
+fn verification(census: &Census) -> Vec<String> {
+    let Some(v) = &census.verification else {
+        return Vec::new();
+    };
+    let mut lines = vec![format!(
+        "Verified: the program run again with __slots__ on {} class(es) ({} run(s)): {}; \
+         stdout {}; run time {:.2} s → {:.2} s.",
+        v.applied.len(),
+        v.runs,
+        if v.same_ending {
+            "it ended as before"
+        } else {
+            "it did NOT end as before"
+        },
+        if v.same_stdout {
+            "identical"
+        } else {
+            "DIFFERENT"
+        },
+        v.program_s.0,
+        v.program_s.1
+    )];
+    if let (Some(before), Some(after)) = v.peak_rss {
+        lines.push(format!(
+            "  peak resident set when the program ended: {} → {} ({:+.1}%)",
+            human_bytes(before as f64),
+            human_bytes(after as f64),
+            100.0 * (after as f64 - before as f64) / before.max(1) as f64
+        ));
+    }
+    for class in &v.classes {
+        lines.push(format!(
+            "  {}: {} B → {} B per instance ({} after), {} → {} instances",
+            class.name,
+            bytes(class.bytes_before),
+            bytes(class.bytes_after),
+            class.verdict_after,
+            class.instances.0,
+            class.instances.1
+        ));
+    }
+    for (class, error) in &v.broke {
+        lines.push(format!(
+            "  {class}: needs dynamic attributes: {error} (left out)"
+        ));
+    }
+    lines
+}
+
 fn ended(census: &Census) -> String {
     let program = census.program.join(" ");
     match census.ended.as_str() {
@@ -171,6 +221,9 @@ pub fn render(format: Format, census: &Census, notes: &[String], top: usize) -> 
             for class in &ranked {
                 let _ = writeln!(out, "- {}", advice(class));
             }
+            for line in verification(census) {
+                let _ = writeln!(out, "\n{line}");
+            }
             for note in notes {
                 let _ = writeln!(out, "\n{note}");
             }
@@ -201,6 +254,9 @@ pub fn render(format: Format, census: &Census, notes: &[String], top: usize) -> 
                 for class in &ranked {
                     let _ = writeln!(out, "  {}", advice(class));
                 }
+            }
+            for line in verification(census) {
+                let _ = writeln!(out, "{line}");
             }
             for note in notes {
                 let _ = writeln!(out, "\n{note}");
