@@ -88,8 +88,13 @@ def install_hook(apply):
                 return with_slots(self.get_data(path), path, apply[path])
             return super().get_code(fullname)
 
-    details = (SlotsLoader, machinery.SOURCE_SUFFIXES)
-    sys.path_hooks.insert(0, machinery.FileFinder.path_hook(details))
+    # The same loaders the import system uses, the source one replaced.
+    details = [
+        (machinery.ExtensionFileLoader, machinery.EXTENSION_SUFFIXES),
+        (SlotsLoader, machinery.SOURCE_SUFFIXES),
+        (machinery.SourcelessFileLoader, machinery.BYTECODE_SUFFIXES),
+    ]
+    sys.path_hooks.insert(0, machinery.FileFinder.path_hook(*details))
     sys.path_importer_cache.clear()
 
 
@@ -357,6 +362,10 @@ def describe(cls, count, sample, script, libs):
     verdict = None
     base = variable_size_base(cls)
     conflicts = [a for a in attrs if a in vars(cls)]
+    # A class attribute of a base with a slot's name: the slot would hide
+    # the default every instance that never set it reads today.
+    shadowed = [(a, b) for a in attrs for b in cls.__mro__[1:]
+                if b is not object and a in vars(b)]
     reads = []
     if path and entry["own"]:
         reads = dict_reads(tree, path)
@@ -389,6 +398,11 @@ def describe(cls, count, sample, script, libs):
         verdict, reason = "blocked", "instances have %d different attribute sets" % len(sets)
     elif conflicts:
         verdict, reason = "blocked", "%r in __slots__ conflicts with class variable (move the default into __init__)" % conflicts[0]
+    elif shadowed:
+        name, owner = shadowed[0]
+        verdict, reason = "blocked", (
+            "%r is also a class attribute of base %s: a slot would hide that default "
+            "(move it into __init__)" % (name, owner.__qualname__))
     elif reads:
         verdict, reason = "blocked", "its module reads __dict__ or calls vars(): " + "; ".join(reads[:3])
     elif foreign:

@@ -125,6 +125,7 @@ fn census_command(args: &cli::CensusArgs, quiet: bool) -> anyhow::Result<ExitCod
             capture: false,
         },
         verify: args.verify,
+        include_packages: args.include_packages,
     };
     run.check()?;
     let settings = Settings {

@@ -111,6 +111,11 @@ pub struct StreamArgs {
     #[arg(long)]
     pub verify: bool,
 
+    /// With --verify, change the ready classes of libraries too (the
+    /// standard library's and site-packages'), in the run only.
+    #[arg(long, requires = "verify")]
+    pub include_packages: bool,
+
     /// Also save the encoded stream to FILE (a checksum per chunk).
     #[arg(long, value_name = "FILE")]
     pub save: Option<PathBuf>,
@@ -253,6 +258,11 @@ pub struct CensusArgs {
     /// captured (not shown) and their stdin is empty.
     #[arg(long)]
     pub verify: bool,
+
+    /// With --verify, change the ready classes of libraries too (the
+    /// standard library's and site-packages'), in the run only.
+    #[arg(long, requires = "verify")]
+    pub include_packages: bool,
 
     /// How long the program may run before it is killed (its census is
     /// then lost): `90s`, `10m`, `1h`.

@@ -21,6 +21,9 @@ pub struct CensusRun {
     pub options: CensusOptions,
     /// Run the program again with the suggested `__slots__` and compare.
     pub verify: bool,
+    /// `--verify` changes library classes too (the standard library's and
+    /// site-packages'), not only the user's own.
+    pub include_packages: bool,
 }
 
 /// At most this many patched runs: each change that breaks the program
@@ -97,7 +100,15 @@ impl Experiment for CensusRun {
         )?;
         let mut census = first.census.clone();
         if self.verify {
-            census.verification = Some(verify(cx, &python, &self.program, options, &first)?);
+            let packages = self.include_packages;
+            census.verification = Some(verify(
+                cx,
+                &python,
+                &self.program,
+                options,
+                &first,
+                packages,
+            )?);
         }
         Ok(Results {
             notes: notes(&census),
@@ -147,14 +158,15 @@ fn notes(census: &Census) -> Vec<String> {
     notes
 }
 
-/// The changes the census suggests for the user's own files, leaving out
-/// `dropped` classes: each ready class's `__slots__`, each base's `()`.
-fn changes(census: &Census, dropped: &[String]) -> SlotChanges {
+/// The changes the census suggests for the user's own files (and the
+/// libraries' with `packages`), leaving out `dropped` classes: each ready
+/// class's `__slots__`, each base's `()`.
+fn changes(census: &Census, dropped: &[String], packages: bool) -> SlotChanges {
     let mut changes = SlotChanges::new();
     for class in census
         .classes
         .iter()
-        .filter(|c| c.verdict == Verdict::Ready && c.own)
+        .filter(|c| c.verdict == Verdict::Ready && (c.own || packages))
     {
         if dropped.contains(&class.name()) {
             continue;
@@ -187,17 +199,20 @@ fn verify(
     program: &[String],
     options: CensusOptions,
     first: &CensusOutput,
+    packages: bool,
 ) -> Result<Verification, LabError> {
     let before = &first.census;
     let mut broke: Vec<(String, String)> = Vec::new();
     let mut runs = 0;
     loop {
         let dropped: Vec<String> = broke.iter().map(|(c, _)| c.clone()).collect();
-        let changes = changes(before, &dropped);
+        let changes = changes(before, &dropped, packages);
         let applied: Vec<String> = before
             .classes
             .iter()
-            .filter(|c| c.verdict == Verdict::Ready && c.own && !dropped.contains(&c.name()))
+            .filter(|c| {
+                c.verdict == Verdict::Ready && (c.own || packages) && !dropped.contains(&c.name())
+            })
             .map(|c| c.name())
             .collect();
         runs += 1;
