@@ -197,6 +197,17 @@ impl Suite {
         if let Ok(suite) = serde_json::from_str::<Suite>(text) {
             return Ok(suite);
         }
+        if let Ok(census) = serde_json::from_str::<super::census::Census>(text) {
+            return Ok(Suite {
+                sections: vec![Section {
+                    experiment: "census".to_owned(),
+                    results: Results {
+                        census: Some(census),
+                        ..Results::default()
+                    },
+                }],
+            });
+        }
         let results: Results = serde_json::from_str(text)?;
         let experiment = results
             .measurements

@@ -40,7 +40,7 @@ fn row(class: &ClassCensus) -> Vec<String> {
 }
 
 /// What to do about one class, in a line or a few.
-fn advice(class: &ClassCensus) -> String {
+pub(super) fn advice(class: &ClassCensus) -> String {
     let mut out = format!("{} ({}): ", class.name(), class.location());
     match class.verdict {
         Verdict::Ready => {
@@ -98,7 +98,7 @@ fn advice(class: &ClassCensus) -> String {
 }
 
 /// The totals line.
-fn totals(census: &Census) -> String {
+pub(super) fn totals(census: &Census) -> String {
     let saving = census.ready_saving_bytes();
     let share = census
         .rss_bytes
@@ -124,7 +124,7 @@ fn totals(census: &Census) -> String {
 }
 
 /// The second run, compared with the first, in lines.
-fn verification(census: &Census) -> Vec<String> {
+pub(super) fn verification(census: &Census) -> Vec<String> {
     let Some(v) = &census.verification else {
         return Vec::new();
     };

@@ -51,6 +51,10 @@ fn heading(experiment: &str) -> (&'static str, &'static str) {
             "High-volume ingestion",
             "The same events through a source → parse → store pipeline into each layout in turn: events per second, bytes held per event, latency from creation to stored, and events accepted, stored, dropped and rejected.",
         ),
+        "census" => (
+            "Your program",
+            "Live objects of your program by class when it ended, what __slots__ would save per class (measured on copies, as it is and with __slots__), whether each class can take them and the exact change.",
+        ),
         "seed" => (
             "The lesson's exercise",
             "Build N readings, sum .value, measure time and peak memory.",
@@ -142,7 +146,12 @@ pub fn render_html(about: &str, suite: &Suite, charts: &[(String, Chart)]) -> St
             escape(title),
             escape(intro)
         );
-        table(&mut out, section);
+        if !section.results.measurements.is_empty() {
+            table(&mut out, section);
+        }
+        if let Some(census) = &section.results.census {
+            census_table(&mut out, census);
+        }
         for (experiment, chart) in charts {
             if *experiment == section.experiment {
                 let _ = writeln!(
@@ -165,10 +174,61 @@ pub fn render_html(about: &str, suite: &Suite, charts: &[(String, Chart)]) -> St
     out
 }
 
+/// A census as a table, its totals and the change for each class.
+fn census_table(out: &mut String, census: &crate::measure::census::Census) {
+    let _ = writeln!(
+        out,
+        "<p>{} — {}</p>\n<table>\n<tr><th>class</th><th>defined at</th><th>own</th>\
+         <th>instances</th><th>B now</th><th>B slots</th><th>saving</th><th>verdict</th></tr>",
+        escape(&census.program.join(" ")),
+        escape(&super::census::totals(census))
+    );
+    let bytes = |b: Option<f64>| b.map_or("–".to_owned(), |b| format!("{b:.1}"));
+    for class in census.ranked() {
+        let _ = writeln!(
+            out,
+            "<tr><td>{}</td><td>{}</td><td>{}</td><td>{}</td><td>{}</td><td>{}</td><td>{}</td><td>{}</td></tr>",
+            escape(&class.name()),
+            escape(&class.location()),
+            if class.own { "yes" } else { "no" },
+            class.instances,
+            bytes(class.bytes_now),
+            bytes(class.bytes_slots),
+            escape(&crate::measure::system::human_bytes(class.saving_bytes())),
+            escape(&class.verdict.to_string())
+        );
+    }
+    out.push_str("</table>\n<ul>\n");
+    for class in census.ranked() {
+        let _ = writeln!(out, "<li>{}</li>", escape(&super::census::advice(class)));
+    }
+    out.push_str("</ul>\n");
+    let lines = super::census::verification(census);
+    if let Some((first, rest)) = lines.split_first() {
+        let _ = writeln!(out, "<p>{}</p>\n<ul>", escape(first));
+        for line in rest {
+            let _ = writeln!(out, "<li>{}</li>", escape(line.trim()));
+        }
+        out.push_str("</ul>\n");
+    }
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;
+    use crate::measure::Results;
     use crate::measure::fixtures::compare_like;
+
+    /// A census as `census --format json` writes it (trimmed).
+    const CENSUS_JSON: &str = r#"{"program": ["app.py"], "python_version": "3.11.7",
+        "ended": "exit", "status": 0, "error": null, "program_s": 0.1, "objects": 125000,
+        "counted_s": 0.01, "sampled_s": 0.1, "rss_bytes": 36000000, "min_instances": 1000,
+        "sample_max": 1000, "copies": 1000, "classes": [{"module": "__main__",
+        "qualname": "Reading", "file": "/x/app.py", "line": 2, "own": true,
+        "instances": 100000, "sampled": 1000,
+        "attr_sets": [{"attrs": ["timestamp", "value"], "instances": 1000}],
+        "bytes_now": 88.0, "bytes_slots": 48.0, "verdict": "ready", "reason": null,
+        "slots": ["timestamp", "value"], "bases": [], "weakrefs": false}]}"#;
 
     #[test]
     fn escapes_markup() {
@@ -198,6 +258,25 @@ mod tests {
         assert!(page.contains("<svg id=\"c\"></svg>"));
         assert!(page.contains("<figcaption>A &lt;chart&gt;</figcaption>"));
         assert!(page.contains("Note: dataclass(slots) skipped"));
+        // A census renders as "Your program": its classes and the change.
+        let census: crate::measure::census::Census = serde_json::from_str(CENSUS_JSON).unwrap();
+        let suite = Suite {
+            sections: vec![Section {
+                experiment: "census".into(),
+                results: Results {
+                    census: Some(census),
+                    ..Results::default()
+                },
+            }],
+        };
+        let page = render_html("saved", &suite, &[]);
+        assert!(page.contains("<h2>Your program</h2>"));
+        assert!(page.contains("<td>__main__.Reading</td>"));
+        assert!(page.contains("__slots__ = (&quot;timestamp&quot;, &quot;value&quot;)"));
+        assert!(
+            !page.contains("<th>implementation</th>"),
+            "no empty measurement table"
+        );
         // Nothing is fetched: no scripts, links, external images or URLs.
         for forbidden in ["<script", "<link", "src=", "http://", "https://"] {
             assert!(!page.contains(forbidden), "{forbidden}");
