@@ -1,7 +1,10 @@
 """slotlab's census bootstrap: runs a program, then counts what it left alive.
 
-    python3 census.py OUT.json MIN_INSTANCES SAMPLE [APPLY.json] -- SCRIPT.py [ARGS...]
-    python3 census.py OUT.json MIN_INSTANCES SAMPLE [APPLY.json] -- -m MODULE [ARGS...]
+    python3 census.py OUT.json MIN SAMPLE [--apply APPLY.json] [--at exit|signal] -- SCRIPT.py [ARGS...]
+    python3 census.py OUT.json MIN SAMPLE [--apply APPLY.json] [--at exit|signal] -- -m MODULE [ARGS...]
+
+--at signal also takes a census each time the process receives SIGUSR1
+(a service that does not end by itself); each is kept in "snapshots".
 
 APPLY.json ({file: {qualname: [slot, ...]}}) runs the program with those
 __slots__ added to those classes, by source transformation: the script
@@ -476,24 +479,42 @@ def census(min_instances, sample_max, script, meta):
 
 def main():
     out, min_instances, sample_max = sys.argv[1], int(sys.argv[2]), int(sys.argv[3])
-    target = sys.argv[4:]
-    apply = {}
-    if target and target[0] != "--":
-        with open(target[0]) as f:
-            apply = {os.path.abspath(k): v for k, v in json.load(f).items()}
-        target = target[1:]
-        sys.dont_write_bytecode = True
-        install_hook(apply)
-    if target and target[0] == "--":
-        target = target[1:]
+    rest = sys.argv[4:]
+    apply, at = {}, "exit"
+    while rest and rest[0] != "--":
+        option, value, rest = rest[0], rest[1], rest[2:]
+        if option == "--apply":
+            with open(value) as f:
+                apply = {os.path.abspath(k): v for k, v in json.load(f).items()}
+            sys.dont_write_bytecode = True
+            install_hook(apply)
+        elif option == "--at":
+            at = value
+        else:
+            sys.exit("census.py: unknown option %s" % option)
+    target = rest[1:] if rest else []
     if not target or (target[0] == "-m" and len(target) < 2):
         sys.exit("census.py: no program given")
     script = None if target[0] == "-m" else os.path.abspath(target[0])
     started = time.perf_counter()
+    snapshots = []
+    if at == "signal":
+        import signal
+
+        def snapshot(signum, frame):
+            meta = {"ended": "snapshot", "status": 0, "error": None,
+                    "program_s": time.perf_counter() - started}
+            snapshots.append(census(min_instances, sample_max, script, meta))
+            print("slotlab census: snapshot %d taken after %.1f s (%d objects)"
+                  % (len(snapshots), meta["program_s"], snapshots[-1]["objects"]),
+                  file=sys.stderr, flush=True)
+
+        signal.signal(signal.SIGUSR1, snapshot)
     ended, status, error, keep = run_program(target, apply)
     meta = {"ended": ended, "status": status, "error": error,
             "program_s": time.perf_counter() - started}
     result = census(min_instances, sample_max, script, meta)
+    result["snapshots"] = snapshots
     del keep
     with open(out, "w") as f:
         json.dump(result, f)

@@ -90,22 +90,28 @@ fn run() -> anyhow::Result<ExitCode> {
 /// (SIGINT: it ends as on Ctrl-C and its census is still taken); a second
 /// kills it and exits 128 + the signal.
 fn interrupt_on_signals() -> anyhow::Result<()> {
-    use signal_hook::consts::{SIGINT, SIGTERM};
-    let mut signals = signal_hook::iterator::Signals::new([SIGINT, SIGTERM])
+    use signal_hook::consts::{SIGINT, SIGTERM, SIGUSR1};
+    let mut signals = signal_hook::iterator::Signals::new([SIGINT, SIGTERM, SIGUSR1])
         .context("cannot install the Ctrl-C/SIGTERM handler")?;
     std::thread::Builder::new()
         .name("signals".into())
         .spawn(move || {
-            let mut received = signals.forever();
-            if received.next().is_some() {
-                // From a terminal the program got Ctrl-C itself; SIGTERM
-                // reached only slotlab. Either way it is interrupted once.
-                slotlab::python::interrupt_children();
-            }
-            if let Some(signal) = received.next() {
-                slotlab::python::kill_children();
-                eprintln!("error: interrupted again: the program was killed; no census");
-                std::process::exit(128 + signal);
+            let mut interrupted = false;
+            for signal in signals.forever() {
+                if signal == SIGUSR1 {
+                    // `--at signal`: the program takes a census snapshot
+                    // (without it, SIGUSR1 would end the program).
+                    slotlab::python::snapshot_children();
+                } else if !interrupted {
+                    // From a terminal the program got Ctrl-C itself; SIGTERM
+                    // reached only slotlab. Either way it is interrupted once.
+                    interrupted = true;
+                    slotlab::python::interrupt_children();
+                } else {
+                    slotlab::python::kill_children();
+                    eprintln!("error: interrupted again: the program was killed; no census");
+                    std::process::exit(128 + signal);
+                }
             }
         })
         .context("cannot start the signal thread")?;
@@ -123,6 +129,7 @@ fn census_command(args: &cli::CensusArgs, quiet: bool) -> anyhow::Result<ExitCod
             min_instances: args.min_instances,
             sample_max: args.sample,
             capture: false,
+            on_signal: args.at == cli::AtChoice::Signal,
         },
         verify: args.verify,
         include_packages: args.include_packages,

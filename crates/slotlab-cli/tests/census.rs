@@ -193,3 +193,43 @@ fn verify_measures_the_patched_program_and_reports_what_breaks() {
     );
     assert_eq!(v["runs"], 2);
 }
+
+#[test]
+fn at_signal_takes_a_snapshot_per_sigusr1() {
+    if !has_python() {
+        return;
+    }
+    let dir = tempfile::tempdir().unwrap();
+    let out = census(
+        dir.path(),
+        &[
+            "--at",
+            "signal",
+            "--min-instances",
+            "500",
+            "--",
+            fixture("snapshots.py").to_str().unwrap(),
+        ],
+    )
+    .success();
+    let stdout = String::from_utf8_lossy(&out.get_output().stdout);
+    assert!(stdout.contains("Snapshot 1 of 2"), "{stdout}");
+    assert!(stdout.contains("Snapshot 2 of 2"), "{stdout}");
+    let counts: Vec<&str> = stdout
+        .lines()
+        .filter(|l| l.contains("__main__.Job") && l.contains('┆'))
+        .map(|l| l.split('┆').nth(3).unwrap().trim())
+        .collect();
+    assert_eq!(counts, ["1000", "2000", "3000"], "{stdout}");
+    let stderr = String::from_utf8_lossy(&out.get_output().stderr);
+    assert!(stderr.contains("snapshot 2 taken"), "{stderr}");
+    // Without --at signal the same program is ended by its own SIGUSR1
+    // (the default action): the census says how it ended, no hang.
+    let out = census(
+        dir.path(),
+        &["--", fixture("snapshots.py").to_str().unwrap()],
+    )
+    .failure();
+    let stderr = String::from_utf8_lossy(&out.get_output().stderr);
+    assert!(stderr.contains("error:"), "{stderr}");
+}

@@ -111,6 +111,13 @@ pub struct StreamArgs {
     #[arg(long)]
     pub verify: bool,
 
+    /// When the census is taken: `exit` (when the program ends, raises or
+    /// is interrupted), or `signal`: also each time slotlab or the program
+    /// receives SIGUSR1 (`kill -USR1 PID`), for services that run until
+    /// stopped; every snapshot is reported.
+    #[arg(long, value_enum, default_value_t = AtChoice::Exit)]
+    pub at: AtChoice,
+
     /// With --verify, change the ready classes of libraries too (the
     /// standard library's and site-packages'), in the run only.
     #[arg(long, requires = "verify")]
@@ -259,6 +266,13 @@ pub struct CensusArgs {
     #[arg(long)]
     pub verify: bool,
 
+    /// When the census is taken: `exit` (when the program ends, raises or
+    /// is interrupted), or `signal`: also each time slotlab or the program
+    /// receives SIGUSR1 (`kill -USR1 PID`), for services that run until
+    /// stopped; every snapshot is reported.
+    #[arg(long, value_enum, default_value_t = AtChoice::Exit)]
+    pub at: AtChoice,
+
     /// With --verify, change the ready classes of libraries too (the
     /// standard library's and site-packages'), in the run only.
     #[arg(long, requires = "verify")]
@@ -282,4 +296,13 @@ pub struct CensusArgs {
         value_name = "PROGRAM"
     )]
     pub program: Vec<String>,
+}
+
+/// `--at` values.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, ValueEnum)]
+pub enum AtChoice {
+    /// When the program ends.
+    Exit,
+    /// Also on each SIGUSR1.
+    Signal,
 }

@@ -7,8 +7,8 @@ mod ingest;
 mod values;
 
 pub use commands::{
-    CensusArgs, CompareArgs, ExplainArgs, LessonArgs, MeasureArgs, ReportArgs, StreamArgs,
-    SweepArgs,
+    AtChoice, CensusArgs, CompareArgs, ExplainArgs, LessonArgs, MeasureArgs, ReportArgs,
+    StreamArgs, SweepArgs,
 };
 pub use common::{OutputArgs, PythonArgs, RepeatArgs};
 pub use ingest::IngestArgs;

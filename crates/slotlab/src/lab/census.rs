@@ -99,6 +99,15 @@ impl Experiment for CensusRun {
             None,
         )?;
         let mut census = first.census.clone();
+        let mut notes = notes(&census);
+        let asked = crate::python::snapshots_asked();
+        if self.options.on_signal && asked > census.snapshots.len() {
+            notes.push(format!(
+                "{asked} SIGUSR1 were passed on but {} snapshot(s) taken: the program ignores \
+                 SIGUSR1 or handles it itself (a snapshot needs census's handler in place)",
+                census.snapshots.len()
+            ));
+        }
         if self.verify {
             let packages = self.include_packages;
             census.verification = Some(verify(
@@ -111,7 +120,7 @@ impl Experiment for CensusRun {
             )?);
         }
         Ok(Results {
-            notes: notes(&census),
+            notes,
             census: Some(census),
             ..Results::default()
         })

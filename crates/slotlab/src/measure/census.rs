@@ -12,7 +12,7 @@ pub struct Census {
     pub program: Vec<String>,
     /// The interpreter's version.
     pub python_version: String,
-    /// `exit`, `raised` or `interrupted`.
+    /// `exit`, `raised`, `interrupted`, or `snapshot` (taken while it ran).
     pub ended: String,
     /// The program's exit status.
     pub status: i32,
@@ -47,6 +47,10 @@ pub struct Census {
     pub copies: u64,
     /// Every class with enough instances.
     pub classes: Vec<ClassCensus>,
+    /// Censuses taken while the program ran, one per SIGUSR1 (`--at
+    /// signal`).
+    #[serde(default, skip_serializing_if = "Vec::is_empty")]
+    pub snapshots: Vec<Census>,
     /// The program run again with the suggested `__slots__` (`--verify`).
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub verification: Option<Verification>,

@@ -20,6 +20,8 @@ pub struct CensusOptions {
     /// Capture the program's stdout (to compare two runs) instead of
     /// leaving it on the terminal; stdin is then empty.
     pub capture: bool,
+    /// Also take a census each time the program receives SIGUSR1.
+    pub on_signal: bool,
 }
 
 impl Default for CensusOptions {
@@ -28,6 +30,7 @@ impl Default for CensusOptions {
             min_instances: 1000,
             sample_max: 1000,
             capture: false,
+            on_signal: false,
         }
     }
 }
@@ -102,7 +105,10 @@ pub fn run_census(
         .arg(options.min_instances.to_string())
         .arg(options.sample_max.to_string());
     if let Some(file) = &changes {
-        command.arg(file.path());
+        command.arg("--apply").arg(file.path());
+    }
+    if options.on_signal {
+        command.args(["--at", "signal"]);
     }
     command.arg("--").args(program);
     let io = if options.capture {
@@ -125,6 +131,9 @@ pub fn run_census(
         output: super::head(&text, 200),
     })?;
     census.program = program.to_vec();
+    for snapshot in &mut census.snapshots {
+        snapshot.program = program.to_vec();
+    }
     Ok(CensusOutput {
         census,
         stdout: options.capture.then_some(finished.stdout),

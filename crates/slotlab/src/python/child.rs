@@ -85,9 +85,28 @@ pub fn kill_children() -> usize {
 /// Sends SIGINT to every child (a program under `census` then ends as on
 /// Ctrl-C: its census is still taken); how many.
 pub fn interrupt_children() -> usize {
+    signal_children(Signal::INT)
+}
+
+/// Snapshots asked for with [`snapshot_children`] so far.
+static SNAPSHOTS_ASKED: std::sync::atomic::AtomicUsize = std::sync::atomic::AtomicUsize::new(0);
+
+/// Sends SIGUSR1 to every child (a census snapshot under `census --at
+/// signal`); how many.
+pub fn snapshot_children() -> usize {
+    SNAPSHOTS_ASKED.fetch_add(1, Relaxed);
+    signal_children(Signal::USR1)
+}
+
+/// How many times [`snapshot_children`] was called.
+pub fn snapshots_asked() -> usize {
+    SNAPSHOTS_ASKED.load(Relaxed)
+}
+
+fn signal_children(signal: Signal) -> usize {
     let registry = registry();
     for &(pid, own_group) in &registry.groups {
-        signal_child(pid, own_group, Signal::INT);
+        signal_child(pid, own_group, signal);
     }
     registry.groups.len()
 }

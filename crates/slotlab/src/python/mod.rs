@@ -19,7 +19,10 @@ pub mod lesson;
 mod protocol;
 
 pub use cases::{CaseOutcome, PyCase};
-pub use child::{ChildLimits, children_alive, interrupt_children, kill_children};
+pub use child::{
+    ChildLimits, children_alive, interrupt_children, kill_children, snapshot_children,
+    snapshots_asked,
+};
 pub use protocol::{PyAccess, PyAnatomy, PyGc, PyHold};
 
 /// The case script (`python/cases.py`).

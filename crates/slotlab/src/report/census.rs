@@ -181,12 +181,37 @@ fn ended(census: &Census) -> String {
             census.error.as_deref().unwrap_or("?")
         ),
         "interrupted" => format!("{program} was interrupted; the census is of what existed then."),
+        "snapshot" => format!("{program}, still running:"),
         _ => format!("{program} exited with status {}.", census.status),
     }
 }
 
-/// `census` in `format`, the `top` classes that would save most.
+/// `census` in `format`, the `top` classes that would save most — after
+/// every snapshot taken while it ran (text, table and Markdown; JSON
+/// holds them all; CSV the final census).
 pub fn render(format: Format, census: &Census, notes: &[String], top: usize) -> String {
+    let mut out = String::new();
+    if matches!(format, Format::Text | Format::Table | Format::Md) {
+        let count = census.snapshots.len();
+        for (i, snapshot) in census.snapshots.iter().enumerate() {
+            let _ = writeln!(
+                out,
+                "Snapshot {} of {count} (SIGUSR1 after {:.1} s):",
+                i + 1,
+                snapshot.program_s
+            );
+            out.push_str(&render_one(format, snapshot, &[], top));
+            out.push('\n');
+        }
+        if count > 0 {
+            out.push_str("When the program ended:\n");
+        }
+    }
+    out.push_str(&render_one(format, census, notes, top));
+    out
+}
+
+fn render_one(format: Format, census: &Census, notes: &[String], top: usize) -> String {
     let ranked: Vec<&ClassCensus> = census.ranked().into_iter().take(top).collect();
     let rows: Vec<Vec<String>> = ranked.iter().map(|c| row(c)).collect();
     match format {
