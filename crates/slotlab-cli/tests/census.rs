@@ -2,28 +2,16 @@
 //! through, bad programs, and a --diff that git applies and that makes the
 //! next census say "slotted".
 
+mod common;
+
 use assert_cmd::Command;
+use common::has_python;
 use std::path::{Path, PathBuf};
 
 fn fixture(name: &str) -> PathBuf {
     PathBuf::from(env!("CARGO_MANIFEST_DIR"))
         .join("../slotlab/tests/census")
         .join(name)
-}
-
-fn has_python() -> bool {
-    let found = std::process::Command::new("python3")
-        .arg("--version")
-        .output()
-        .is_ok();
-    if !found {
-        assert!(
-            std::env::var_os("SLOTLAB_REQUIRE_PYTHON").is_none(),
-            "python3 is required here (SLOTLAB_REQUIRE_PYTHON is set)"
-        );
-        eprintln!("skipped: no python3 on PATH");
-    }
-    found
 }
 
 fn census(dir: &Path, args: &[&str]) -> assert_cmd::assert::Assert {

@@ -3,7 +3,10 @@
 //! group. The "interpreters" are tiny shell scripts that answer the probe
 //! through the real python3 and then misbehave on the first case.
 
+mod common;
+
 use assert_cmd::Command;
+use common::has_python;
 use std::path::{Path, PathBuf};
 use std::time::{Duration, Instant};
 
@@ -23,21 +26,6 @@ fn fake_python(dir: &Path, name: &str, body: &str) -> PathBuf {
     std::os::unix::fs::PermissionsExt::set_mode(&mut perms, 0o755);
     std::fs::set_permissions(&path, perms).unwrap();
     path
-}
-
-fn has_python() -> bool {
-    let found = std::process::Command::new("python3")
-        .arg("--version")
-        .output()
-        .is_ok();
-    if !found {
-        assert!(
-            std::env::var_os("SLOTLAB_REQUIRE_PYTHON").is_none(),
-            "python3 is required here (SLOTLAB_REQUIRE_PYTHON is set)"
-        );
-        eprintln!("skipped: no python3 on PATH");
-    }
-    found
 }
 
 fn stderr_of(assert: &assert_cmd::assert::Assert) -> String {

@@ -47,6 +47,19 @@ pub struct CensusOutput {
     pub stdout: Option<Vec<u8>>,
 }
 
+/// A new empty file for JSON in the temporary directory, created
+/// exclusively under a random name and removed when dropped.
+fn temp_json(prefix: &str) -> Result<tempfile::NamedTempFile, PythonError> {
+    tempfile::Builder::new()
+        .prefix(prefix)
+        .suffix(".json")
+        .tempfile()
+        .map_err(|source| PythonError::EventsFile {
+            path: std::env::temp_dir(),
+            source,
+        })
+}
+
 /// Runs `program` (`SCRIPT.py ARGS…` or `-m MODULE ARGS…`) with
 /// `interpreter` in this directory and environment, sharing this
 /// terminal, and takes the census when it ends. A program that fails is
@@ -71,24 +84,10 @@ pub fn run_census(
     apply: Option<&SlotChanges>,
 ) -> Result<CensusOutput, PythonError> {
     let label = "census";
-    let out = tempfile::Builder::new()
-        .prefix("slotlab-census-")
-        .suffix(".json")
-        .tempfile()
-        .map_err(|source| PythonError::EventsFile {
-            path: std::env::temp_dir(),
-            source,
-        })?;
+    let out = temp_json("slotlab-census-")?;
     let changes = match apply {
         Some(changes) => {
-            let file = tempfile::Builder::new()
-                .prefix("slotlab-slots-")
-                .suffix(".json")
-                .tempfile()
-                .map_err(|source| PythonError::EventsFile {
-                    path: std::env::temp_dir(),
-                    source,
-                })?;
+            let file = temp_json("slotlab-slots-")?;
             let text = serde_json::to_string(changes).unwrap_or_default();
             std::fs::write(file.path(), text).map_err(|source| PythonError::EventsFile {
                 path: file.path().to_owned(),
