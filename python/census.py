@@ -393,6 +393,19 @@ def describe(cls, count, sample, script, libs):
                       "qualname": b.__qualname__, "file": bpath,
                       "line": bnode.lineno if bnode else None,
                       "insert": insertion(bnode) if bnode else None})
+    # CPython decides whether the class can be made with these slots over
+    # its own bases: a layout conflict between bases is found here, in its
+    # own words. (A base's __init_subclass__ runs for the trial class.)
+    layout = None
+    if not (dataclasses.is_dataclass(cls) or base or len(sets) > 1 or conflicts):
+        try:
+            type(cls.__name__, cls.__bases__,
+                 {"__slots__": slots, "__module__": cls.__module__,
+                  "__qualname__": cls.__qualname__})
+        except (TypeError, ValueError) as e:
+            layout = str(e)
+        except Exception:
+            pass
     if dataclasses.is_dataclass(cls):
         verdict, reason = "dataclass", "@dataclass(slots=True) (Python 3.10+) gives it __slots__"
     elif base:
@@ -401,6 +414,8 @@ def describe(cls, count, sample, script, libs):
         verdict, reason = "blocked", "instances have %d different attribute sets" % len(sets)
     elif conflicts:
         verdict, reason = "blocked", "%r in __slots__ conflicts with class variable (move the default into __init__)" % conflicts[0]
+    elif layout:
+        verdict, reason = "blocked", layout
     elif shadowed:
         name, owner = shadowed[0]
         verdict, reason = "blocked", (
