@@ -133,7 +133,9 @@ fn weakrefs_slotted_classes_and_dataclasses() {
     let Some(c) = census("weakrefs.py") else {
         return;
     };
-    assert_eq!(slots(class(&c, "Handle")), ["n", "__weakref__"]);
+    let handle = class(&c, "Handle");
+    assert_eq!(slots(handle), ["n", "__weakref__"]);
+    assert_eq!(handle.bases[0].name, "__main__.Resource");
     let Some(c) = census("slotted.py") else {
         return;
     };

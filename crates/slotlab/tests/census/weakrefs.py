@@ -1,8 +1,13 @@
-# ready, keeping "__weakref__": instances are weakly referenced
+# ready, keeping "__weakref__": instances are weakly referenced (and the
+# base, which has a __weakref__ today, gets __slots__ = () like any base)
 import weakref
 
 
-class Handle:
+class Resource:
+    pass
+
+
+class Handle(Resource):
     def __init__(self, n):
         self.n = n
 
