@@ -77,7 +77,21 @@ pub(super) fn advice(class: &ClassCensus) -> String {
                     .take(4)
                     .map(|s| format!("{{{}}} ×{}", s.attrs.join(", "), s.instances))
                     .collect();
-                let _ = write!(out, ": {}", sets.join(", "));
+                let mut union: Vec<&str> = Vec::new();
+                for set in &class.attr_sets {
+                    for attr in &set.attrs {
+                        if !union.contains(&attr.as_str()) {
+                            union.push(attr);
+                        }
+                    }
+                }
+                let _ = write!(
+                    out,
+                    ": {} (of {} sampled; their union: {})",
+                    sets.join(", "),
+                    class.sampled,
+                    union.join(", ")
+                );
             }
         }
         Verdict::Dataclass => {
