@@ -3,6 +3,9 @@
     python3 census.py OUT.json MIN SAMPLE [--apply APPLY.json] [--at exit|signal] -- SCRIPT.py [ARGS...]
     python3 census.py OUT.json MIN SAMPLE [--apply APPLY.json] [--at exit|signal] -- -m MODULE [ARGS...]
 
+--trace on runs the whole program under tracemalloc (exact peak and final
+traced heap, reported as traced_peak and traced_end; several times slower).
+
 --at signal also takes a census each time the process receives SIGUSR1
 (a service that does not end by itself); each is kept in "snapshots".
 
@@ -500,7 +503,7 @@ def census(min_instances, sample_max, script, meta):
 def main():
     out, min_instances, sample_max = sys.argv[1], int(sys.argv[2]), int(sys.argv[3])
     rest = sys.argv[4:]
-    apply, at = {}, "exit"
+    apply, at, trace = {}, "exit", False
     while rest and rest[0] != "--":
         option, value, rest = rest[0], rest[1], rest[2:]
         if option == "--apply":
@@ -510,6 +513,8 @@ def main():
             install_hook(apply)
         elif option == "--at":
             at = value
+        elif option == "--trace":
+            trace = value == "on"
         else:
             sys.exit("census.py: unknown option %s" % option)
     target = rest[1:] if rest else []
@@ -530,9 +535,16 @@ def main():
                   file=sys.stderr, flush=True)
 
         signal.signal(signal.SIGUSR1, snapshot)
+    if trace:
+        # The whole program under tracemalloc: its peak and final traced
+        # heap, exact (and the program several times slower).
+        tracemalloc.start()
     ended, status, error, keep = run_program(target, apply)
     meta = {"ended": ended, "status": status, "error": error,
             "program_s": time.perf_counter() - started}
+    if trace and tracemalloc.is_tracing():
+        meta["traced_end"], meta["traced_peak"] = tracemalloc.get_traced_memory()
+        tracemalloc.stop()
     result = census(min_instances, sample_max, script, meta)
     result["snapshots"] = snapshots
     del keep

@@ -130,6 +130,7 @@ fn census_command(args: &cli::CensusArgs, quiet: bool) -> anyhow::Result<ExitCod
             sample_max: args.sample,
             capture: false,
             on_signal: args.at == cli::AtChoice::Signal,
+            trace: false,
         },
         verify: args.verify,
         include_packages: args.include_packages,

@@ -90,6 +90,7 @@ impl Experiment for CensusRun {
         let python = cx.python.clone().ok_or(CensusError::NoInterpreter)?;
         let mut options = self.options;
         options.capture = self.verify;
+        options.trace = self.verify;
         cx.step("the program, counted");
         let first = run_census(
             python.interpreter(),
@@ -272,6 +273,7 @@ fn verify(
             same_stdout: first.stdout == after.stdout,
             program_s: (before.program_s, after.census.program_s),
             peak_rss: (before.peak_rss_before, after.census.peak_rss_before),
+            traced_peak: (before.traced_peak, after.census.traced_peak),
             classes,
             runs,
         });

@@ -39,6 +39,13 @@ pub struct Census {
     /// The high-water mark after the census.
     #[serde(default)]
     pub peak_rss_after: Option<u64>,
+    /// The program's peak traced heap (tracemalloc over the whole run,
+    /// `--verify` only).
+    #[serde(default)]
+    pub traced_peak: Option<u64>,
+    /// Its traced heap when it ended.
+    #[serde(default)]
+    pub traced_end: Option<u64>,
     /// Classes with fewer live instances are not reported.
     pub min_instances: u64,
     /// Instances read per class at most.
@@ -73,6 +80,9 @@ pub struct Verification {
     pub program_s: (f64, f64),
     /// Peak resident set of each when it ended (before its census).
     pub peak_rss: (Option<u64>, Option<u64>),
+    /// Peak traced heap of each (tracemalloc over the whole run).
+    #[serde(default)]
+    pub traced_peak: (Option<u64>, Option<u64>),
     /// Per class: bytes per instance before and after, measured the same
     /// way in each run, and live instances after.
     pub classes: Vec<VerifiedClass>,

@@ -22,6 +22,9 @@ pub struct CensusOptions {
     pub capture: bool,
     /// Also take a census each time the program receives SIGUSR1.
     pub on_signal: bool,
+    /// Run the whole program under tracemalloc: its peak and final traced
+    /// heap, exact (the program runs several times slower).
+    pub trace: bool,
 }
 
 impl Default for CensusOptions {
@@ -31,6 +34,7 @@ impl Default for CensusOptions {
             sample_max: 1000,
             capture: false,
             on_signal: false,
+            trace: false,
         }
     }
 }
@@ -108,6 +112,9 @@ pub fn run_census(
     }
     if options.on_signal {
         command.args(["--at", "signal"]);
+    }
+    if options.trace {
+        command.args(["--trace", "on"]);
     }
     command.arg("--").args(program);
     let io = if options.capture {

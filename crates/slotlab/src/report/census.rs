@@ -114,17 +114,22 @@ pub(super) fn advice(class: &ClassCensus) -> String {
 /// The totals line.
 pub(super) fn totals(census: &Census) -> String {
     let saving = census.ready_saving_bytes();
-    let share = census
-        .rss_bytes
-        .filter(|&r| r > 0)
-        .map(|r| {
-            format!(
-                " ({:.1}% of the {} resident at the end)",
-                100.0 * saving / r as f64,
-                human_bytes(r as f64)
-            )
-        })
-        .unwrap_or_default();
+    let share = match (
+        census.traced_end.filter(|&t| t > 0),
+        census.rss_bytes.filter(|&r| r > 0),
+    ) {
+        (Some(traced), _) => format!(
+            " ({:.1}% of the {} traced heap at the end)",
+            100.0 * saving / traced as f64,
+            human_bytes(traced as f64)
+        ),
+        (None, Some(rss)) => format!(
+            " ({:.1}% of the {} resident at the end)",
+            100.0 * saving / rss as f64,
+            human_bytes(rss as f64)
+        ),
+        _ => String::new(),
+    };
     let ready = census
         .classes
         .iter()
@@ -160,6 +165,14 @@ pub(super) fn verification(census: &Census) -> Vec<String> {
         v.program_s.0,
         v.program_s.1
     )];
+    if let (Some(before), Some(after)) = v.traced_peak {
+        lines.push(format!(
+            "  peak traced heap (tracemalloc over each whole run): {} → {} ({:+.1}%)",
+            human_bytes(before as f64),
+            human_bytes(after as f64),
+            100.0 * (after as f64 - before as f64) / before.max(1) as f64
+        ));
+    }
     if let (Some(before), Some(after)) = v.peak_rss {
         lines.push(format!(
             "  peak resident set when the program ended: {} → {} ({:+.1}%)",
