@@ -221,3 +221,51 @@ fn at_signal_takes_a_snapshot_per_sigusr1() {
     let stderr = String::from_utf8_lossy(&out.get_output().stderr);
     assert!(stderr.contains("error:"), "{stderr}");
 }
+
+#[test]
+fn sigterm_interrupts_the_program_and_its_census_is_still_taken() {
+    if !has_python() {
+        return;
+    }
+    let dir = tempfile::tempdir().unwrap();
+    let ready = dir.path().join("ready");
+    let run = std::process::Command::new(assert_cmd::cargo::cargo_bin("slotlab"))
+        .current_dir(dir.path())
+        .args(["census", "--"])
+        .arg(fixture("forever.py"))
+        .arg(&ready)
+        .stdout(std::process::Stdio::piped())
+        .stderr(std::process::Stdio::piped())
+        .spawn()
+        .unwrap();
+    let deadline = std::time::Instant::now() + std::time::Duration::from_secs(60);
+    while !ready.exists() {
+        assert!(
+            std::time::Instant::now() < deadline,
+            "the program never started"
+        );
+        std::thread::sleep(std::time::Duration::from_millis(20));
+    }
+    let sent = std::process::Command::new("kill")
+        .args(["-TERM", &run.id().to_string()])
+        .status()
+        .unwrap();
+    assert!(sent.success());
+    let out = run.wait_with_output().unwrap();
+    assert_eq!(
+        out.status.code(),
+        Some(130),
+        "the program's status, passed through"
+    );
+    let stdout = String::from_utf8_lossy(&out.stdout);
+    assert!(
+        stdout.contains("was interrupted; the census is of what existed then"),
+        "{stdout}"
+    );
+    assert!(stdout.contains("__main__.Conn"), "{stdout}");
+    let stderr = String::from_utf8_lossy(&out.stderr);
+    assert!(
+        stderr.contains("error: the program was interrupted"),
+        "{stderr}"
+    );
+}
