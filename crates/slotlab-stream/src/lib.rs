@@ -50,7 +50,7 @@ pub mod source;
 
 pub use codec::{Codec, CodecPolicy, encode_column};
 pub use file::{ChunkProblem, HeaderFault, LoadError};
-pub use query::Aggregate;
+pub use query::{Aggregate, Buckets, SeriesSummary};
 pub use schema::{Batch, Column, Field, FieldKind, Num, Schema, SchemaError, ShapeError};
 
 use chunk::SealedChunk;

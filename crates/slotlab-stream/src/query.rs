@@ -1,7 +1,7 @@
 //! Reading a stream back: the events of a series in a time range, and
 //! aggregates over a range that decode only the chunks it cuts through.
 
-use crate::{Batch, Column, Series, SeriesId, ShapeError, Stream, StreamError};
+use crate::{Batch, Column, Num, Series, SeriesId, ShapeError, Stream, StreamError};
 
 /// Count, sum, min, max and mean of one field's values.
 #[derive(Debug, Clone, Copy, PartialEq)]
@@ -163,5 +163,128 @@ fn split_off(batch: &mut Batch, start: usize) -> Batch {
                 Column::I64(v) => Column::I64(v.split_off(start)),
             })
             .collect(),
+    }
+}
+
+/// A series at a glance.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct SeriesSummary {
+    /// Its key.
+    pub key: String,
+    /// Events held (sealed and open).
+    pub events: usize,
+    /// Sealed chunks.
+    pub chunks: usize,
+    /// First and last timestamp, when it holds any event.
+    pub range: Option<(i64, i64)>,
+}
+
+/// Aggregates per time bucket, and how they were answered.
+#[derive(Debug, Clone, PartialEq)]
+pub struct Buckets {
+    /// Each bucket's start and its aggregate, in time order (empty buckets
+    /// left out).
+    pub buckets: Vec<(i64, Aggregate)>,
+    /// Sealed chunks answered from their summaries alone.
+    pub from_summaries: usize,
+    /// Sealed chunks decoded (the range or a bucket boundary cuts them).
+    pub decoded: usize,
+}
+
+impl Stream {
+    /// Series `id` at a glance.
+    pub fn series_summary(&self, id: SeriesId) -> Result<SeriesSummary, StreamError> {
+        let s = self.get(id)?;
+        let first = s
+            .sealed
+            .front()
+            .map(|c| c.min_ts)
+            .or_else(|| s.head.timestamps.first().copied());
+        let last = s
+            .head
+            .timestamps
+            .last()
+            .copied()
+            .or_else(|| s.sealed.back().map(|c| c.max_ts));
+        Ok(SeriesSummary {
+            key: s.key.clone(),
+            events: s.sealed.iter().map(|c| c.count).sum::<usize>() + s.head.len(),
+            chunks: s.sealed.len(),
+            range: first.zip(last),
+        })
+    }
+
+    /// Count, sum, min and max of field `field` over `from <= timestamp
+    /// <= to` in buckets of `every` (aligned to 0: `t.div_euclid(every)`;
+    /// `None`: one bucket starting at `from`), in one series or all: a
+    /// chunk inside the range and inside one bucket answers from its
+    /// summary, any other is decoded.
+    pub fn aggregate_every(
+        &self,
+        series: Option<SeriesId>,
+        field: usize,
+        from: i64,
+        to: i64,
+        every: Option<i64>,
+    ) -> Result<Buckets, StreamError> {
+        if field >= self.schema.fields().len() {
+            return Err(ShapeError::NoField {
+                field,
+                fields: self.schema.fields().len(),
+            }
+            .into());
+        }
+        let bucket = |t: i64| match every {
+            Some(every) if every > 0 => t.div_euclid(every) * every,
+            _ => from,
+        };
+        let chosen: Vec<&Series> = match series {
+            Some(id) => vec![self.get(id)?],
+            None => self.series.iter().collect(),
+        };
+        let mut out: std::collections::BTreeMap<i64, Aggregate> = std::collections::BTreeMap::new();
+        let mut add = |start: i64, a: Aggregate| {
+            let slot = out.entry(start).or_insert(Aggregate::EMPTY);
+            *slot = slot.merge(a);
+        };
+        let (mut from_summaries, mut decoded) = (0, 0);
+        for s in chosen {
+            for chunk in s
+                .sealed
+                .iter()
+                .filter(|c| c.max_ts >= from && c.min_ts <= to)
+            {
+                let inside = from <= chunk.min_ts && chunk.max_ts <= to;
+                if inside && bucket(chunk.min_ts) == bucket(chunk.max_ts) {
+                    add(bucket(chunk.min_ts), chunk.summaries[field]);
+                    from_summaries += 1;
+                    continue;
+                }
+                decoded += 1;
+                let mut part = Batch::empty(&self.schema);
+                chunk.decode_into(&self.schema, &mut part)?;
+                for (i, &t) in part.timestamps.iter().enumerate() {
+                    if (from..=to).contains(&t) {
+                        add(
+                            bucket(t),
+                            Aggregate::of(part.columns[field].get(i).map(Num::as_f64)),
+                        );
+                    }
+                }
+            }
+            for (i, &t) in s.head.timestamps.iter().enumerate() {
+                if (from..=to).contains(&t) {
+                    add(
+                        bucket(t),
+                        Aggregate::of(s.head.columns[field].get(i).map(Num::as_f64)),
+                    );
+                }
+            }
+        }
+        Ok(Buckets {
+            buckets: out.into_iter().filter(|(_, a)| a.count > 0).collect(),
+            from_summaries,
+            decoded,
+        })
     }
 }
