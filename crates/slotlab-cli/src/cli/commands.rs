@@ -306,3 +306,86 @@ pub enum AtChoice {
     /// Also on each SIGUSR1.
     Signal,
 }
+
+/// `slotlab inspect` flags.
+#[derive(Debug, Args)]
+pub struct InspectArgs {
+    /// A saved stream (`stream --save FILE`).
+    #[arg(value_name = "FILE")]
+    pub path: PathBuf,
+
+    /// Also decode every series whole and check it against the chunks'
+    /// counts (loading already checks every checksum).
+    #[arg(long)]
+    pub verify: bool,
+}
+
+/// `slotlab query` flags.
+#[derive(Debug, Args)]
+pub struct QueryArgs {
+    /// A saved stream (`stream --save FILE`).
+    #[arg(value_name = "FILE")]
+    pub path: PathBuf,
+
+    /// Only these series (repeat the flag) [default: every series].
+    #[arg(long = "series", value_name = "KEY")]
+    pub series: Vec<String>,
+
+    /// From this timestamp on: an integer as stored, or an ISO-8601
+    /// date-time (epoch milliseconds, UTC without an offset).
+    #[arg(long, value_name = "T", allow_negative_numbers = true)]
+    pub from: Option<String>,
+
+    /// Up to this timestamp (inclusive), written as --from.
+    #[arg(long, value_name = "T", allow_negative_numbers = true)]
+    pub to: Option<String>,
+
+    /// Only these fields (comma-separated) [default: every field].
+    #[arg(long, value_delimiter = ',', value_name = "NAME,...")]
+    pub fields: Vec<String>,
+
+    /// Aggregates instead of events: count,sum,min,max,mean (whole chunks
+    /// are answered from their summaries, without decoding).
+    #[arg(long, value_delimiter = ',', value_enum, value_name = "AGG,...")]
+    pub agg: Vec<AggChoice>,
+
+    /// Aggregates per time bucket of this width: an integer in the
+    /// timestamps' own unit, or a duration (1h, 15m) in milliseconds (what
+    /// ISO-8601 timestamps become).
+    #[arg(long, value_name = "WIDTH", requires = "agg")]
+    pub every: Option<String>,
+
+    /// csv, ndjson or table.
+    #[arg(long, value_enum, default_value_t = RowFormatChoice::Csv)]
+    pub format: RowFormatChoice,
+
+    /// Write to this file instead of stdout.
+    #[arg(long, value_name = "FILE")]
+    pub out: Option<PathBuf>,
+}
+
+/// `--agg` values.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, ValueEnum)]
+pub enum AggChoice {
+    /// Events.
+    Count,
+    /// Sum of values.
+    Sum,
+    /// Smallest value.
+    Min,
+    /// Largest value.
+    Max,
+    /// Sum over count.
+    Mean,
+}
+
+/// `query --format` values.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, ValueEnum)]
+pub enum RowFormatChoice {
+    /// Comma-separated, a header row first.
+    Csv,
+    /// One JSON object per line.
+    Ndjson,
+    /// Aligned columns.
+    Table,
+}

@@ -5,10 +5,11 @@ mod commands;
 mod common;
 mod ingest;
 mod values;
+pub use values::parse_duration;
 
 pub use commands::{
-    AtChoice, CensusArgs, CompareArgs, ExplainArgs, LessonArgs, MeasureArgs, ReportArgs,
-    StreamArgs, SweepArgs,
+    AggChoice, AtChoice, CensusArgs, CompareArgs, ExplainArgs, InspectArgs, LessonArgs,
+    MeasureArgs, QueryArgs, ReportArgs, RowFormatChoice, StreamArgs, SweepArgs,
 };
 pub use common::{OutputArgs, PythonArgs, RepeatArgs};
 pub use ingest::IngestArgs;
@@ -163,7 +164,24 @@ pub enum Command {
     /// second one stops it at once.
     #[command(after_help = CENSUS_EXAMPLES)]
     Census(CensusArgs),
+
+    /// What a saved stream holds: series and their time ranges, events,
+    /// chunks, the codec of each column, bytes per reading per column.
+    /// Every checksum is checked; a corrupt chunk is named (exit 1).
+    Inspect(InspectArgs),
+
+    /// Read a saved stream back: its events (CSV, NDJSON or a table), or
+    /// aggregates per series and per time bucket (--agg, --every), whole
+    /// chunks answered from their summaries without decoding.
+    #[command(after_help = QUERY_EXAMPLES)]
+    Query(QueryArgs),
 }
+
+const QUERY_EXAMPLES: &str = "Examples:
+  slotlab stream --source data/seattle-temps-2010.csv --save temps.slotstream
+  slotlab query temps.slotstream --from 2010-07-01 --to 2010-07-02 --format table
+  slotlab query temps.slotstream --agg count,mean,min,max --every 24h
+  slotlab inspect temps.slotstream --verify";
 
 const CENSUS_EXAMPLES: &str = "Examples:
   slotlab census -- app.py --input big.json

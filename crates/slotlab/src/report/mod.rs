@@ -8,6 +8,7 @@ mod csv;
 pub mod html;
 mod json;
 mod md;
+pub mod stored;
 mod table;
 mod text;
 

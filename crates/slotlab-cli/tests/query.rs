@@ -1,0 +1,145 @@
+//! A saved stream read back: `inspect` (and a corrupt copy named) and
+//! `query` (events and aggregates) through the binary.
+
+use assert_cmd::Command;
+use std::path::Path;
+
+fn slotlab() -> Command {
+    Command::cargo_bin("slotlab").unwrap()
+}
+
+/// The project's real CSV, saved as a stream in `dir` with 1,024-event chunks.
+fn saved(dir: &Path) -> std::path::PathBuf {
+    let csv = concat!(
+        env!("CARGO_MANIFEST_DIR"),
+        "/../../data/seattle-temps-2010.csv"
+    );
+    let path = dir.join("temps.slotstream");
+    slotlab()
+        .args([
+            "--quiet",
+            "stream",
+            "--rust-only",
+            "--repeat",
+            "1",
+            "--warmup",
+            "0",
+        ])
+        .args(["--chunk", "1024", "--source", csv, "--save"])
+        .arg(&path)
+        .assert()
+        .success();
+    path
+}
+
+fn stdout(assert: &assert_cmd::assert::Assert) -> String {
+    String::from_utf8_lossy(&assert.get_output().stdout).into_owned()
+}
+
+#[test]
+fn inspect_says_what_a_file_holds_and_names_a_corrupt_chunk() {
+    let dir = tempfile::tempdir().unwrap();
+    let path = saved(dir.path());
+    let out = slotlab()
+        .arg("inspect")
+        .arg(&path)
+        .arg("--verify")
+        .assert()
+        .success();
+    let text = stdout(&out);
+    assert!(
+        text.starts_with("8759 events in 1 series, 9 sealed chunks"),
+        "{text}"
+    );
+    assert!(
+        text.contains("verified: every series decoded whole, 8759 events"),
+        "{text}"
+    );
+    let mut bytes = std::fs::read(&path).unwrap();
+    let at = bytes.len() - 300;
+    bytes[at] ^= 0x40;
+    let bad = dir.path().join("bad.slotstream");
+    std::fs::write(&bad, &bytes).unwrap();
+    let out = slotlab()
+        .arg("inspect")
+        .arg(&bad)
+        .assert()
+        .failure()
+        .code(1);
+    let stderr = String::from_utf8_lossy(&out.get_output().stderr);
+    assert!(stderr.starts_with("error: "), "{stderr}");
+    assert!(stderr.contains("corrupt: checksum mismatch"), "{stderr}");
+    assert!(stderr.contains("chunk 8 of 9"), "{stderr}");
+}
+
+#[test]
+fn query_reads_events_and_aggregates_back() {
+    let dir = tempfile::tempdir().unwrap();
+    let path = saved(dir.path());
+    let out = slotlab()
+        .arg("query")
+        .arg(&path)
+        .args(["--from", "2010-07-01T00:00", "--to", "2010-07-01T02:00"])
+        .assert()
+        .success();
+    assert_eq!(
+        stdout(&out),
+        "series,timestamp,temp\n,1277942400000,58.5\n,1277946000000,57.5\n,1277949600000,56.6\n"
+    );
+    // A day's count and mean; all 8,759 hours in yearly buckets.
+    let out = slotlab()
+        .arg("query")
+        .arg(&path)
+        .args([
+            "--agg",
+            "count,min,max",
+            "--every",
+            "24h",
+            "--from",
+            "2010-01-01",
+            "--to",
+            "2010-01-01T23:00",
+        ])
+        .assert()
+        .success();
+    assert_eq!(
+        stdout(&out),
+        "series,bucket,field,count,min,max\n,1262304000000,temp,24,38.6,43.5\n"
+    );
+    let out = slotlab()
+        .arg("query")
+        .arg(&path)
+        .args(["--agg", "count", "--format", "ndjson"])
+        .assert()
+        .success();
+    assert_eq!(
+        stdout(&out).trim(),
+        r#"{"bucket":"all","count":8759,"field":"temp","series":""}"#
+    );
+    let stderr = String::from_utf8_lossy(&out.get_output().stderr);
+    assert!(
+        stderr.contains("9 chunk(s) answered from their summaries, 0 decoded"),
+        "{stderr}"
+    );
+    for (args, says) in [
+        (
+            &["--fields", "nosuch"][..],
+            "error: --fields: no field \"nosuch\"",
+        ),
+        (&["--series", "x"][..], "error: --series: no series \"x\""),
+        (&["--from", "soon"][..], "error: --from"),
+        (
+            &["--from", "5", "--to", "1"][..],
+            "error: --from is after --to",
+        ),
+    ] {
+        let out = slotlab()
+            .arg("query")
+            .arg(&path)
+            .args(args)
+            .assert()
+            .failure();
+        let stderr = String::from_utf8_lossy(&out.get_output().stderr);
+        assert!(stderr.starts_with(says), "{args:?}: {stderr}");
+    }
+}

@@ -1,0 +1,251 @@
+//! A saved stream read back: what it holds (`inspect`) and what a query
+//! asks of it (`query`), rendered.
+
+use crate::measure::system::human_bytes;
+use slotlab_stream::{Aggregate, Num, SeriesId, Stream, StreamError};
+use std::fmt::Write;
+
+/// How query rows are written.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum RowFormat {
+    /// Comma-separated, a header row first.
+    Csv,
+    /// One JSON object per line.
+    Ndjson,
+    /// Aligned columns for a terminal.
+    Table,
+}
+
+/// An aggregate a query may ask for.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Agg {
+    /// Events.
+    Count,
+    /// Sum of values.
+    Sum,
+    /// Smallest value.
+    Min,
+    /// Largest value.
+    Max,
+    /// Sum over count.
+    Mean,
+}
+
+impl Agg {
+    /// Its column name.
+    pub fn name(self) -> &'static str {
+        match self {
+            Agg::Count => "count",
+            Agg::Sum => "sum",
+            Agg::Min => "min",
+            Agg::Max => "max",
+            Agg::Mean => "mean",
+        }
+    }
+
+    fn of(self, a: &Aggregate) -> String {
+        match self {
+            Agg::Count => a.count.to_string(),
+            Agg::Sum => format!("{}", a.sum),
+            Agg::Min => format!("{}", a.min),
+            Agg::Max => format!("{}", a.max),
+            Agg::Mean => a.mean().map_or_else(String::new, |m| format!("{m}")),
+        }
+    }
+}
+
+/// What a saved stream holds: series, time ranges, chunks, codecs, bytes.
+pub fn inspect(stream: &Stream, file_bytes: usize) -> Result<String, StreamError> {
+    let mut out = String::new();
+    let fields: Vec<String> = stream
+        .schema()
+        .fields()
+        .iter()
+        .map(|f| format!("{} ({})", f.name, f.kind))
+        .collect();
+    let config = stream.config();
+    let _ = writeln!(
+        out,
+        "{} events in {} series, {} sealed chunks of up to {} events; fields: {}",
+        stream.len(),
+        stream.series_keys().count(),
+        stream.sealed_chunks(),
+        config.chunk_len,
+        fields.join(", ")
+    );
+    let bytes = stream.bytes();
+    let per = |b: usize| b as f64 / stream.len().max(1) as f64;
+    let _ = writeln!(
+        out,
+        "file {} = {:.4} B/reading; columns: timestamps {:.4}",
+        human_bytes(file_bytes as f64),
+        per(file_bytes),
+        per(bytes.timestamps)
+    );
+    for (field, b) in stream.schema().fields().iter().zip(&bytes.fields) {
+        let _ = writeln!(out, "  {}: {:.4} B/reading", field.name, per(*b));
+    }
+    for (column, uses) in stream.codec_use() {
+        let used: Vec<String> = uses.iter().map(|(c, n)| format!("{c} ×{n}")).collect();
+        let _ = writeln!(out, "  codecs for {column}: {}", used.join(", "));
+    }
+    let keys: Vec<String> = stream.series_keys().map(str::to_owned).collect();
+    let _ = writeln!(out, "series (key, events, chunks, first … last):");
+    for key in keys.iter().take(50) {
+        let Some(id) = stream.find_series(key) else {
+            continue;
+        };
+        let s = stream.series_summary(id)?;
+        let range = s
+            .range
+            .map_or_else(|| "empty".to_owned(), |(a, b)| format!("{a} … {b}"));
+        let _ = writeln!(
+            out,
+            "  {:?}: {} events, {} chunks, {range}",
+            s.key, s.events, s.chunks
+        );
+    }
+    if keys.len() > 50 {
+        let _ = writeln!(out, "  … and {} more series", keys.len() - 50);
+    }
+    Ok(out)
+}
+
+fn render(format: RowFormat, header: &[String], rows: &[Vec<String>]) -> String {
+    let mut out = String::new();
+    match format {
+        RowFormat::Csv => {
+            let _ = writeln!(out, "{}", header.join(","));
+            for row in rows {
+                let cells: Vec<String> = row
+                    .iter()
+                    .map(|c| {
+                        if c.contains([',', '"', '\n']) {
+                            format!("\"{}\"", c.replace('"', "\"\""))
+                        } else {
+                            c.clone()
+                        }
+                    })
+                    .collect();
+                let _ = writeln!(out, "{}", cells.join(","));
+            }
+        }
+        RowFormat::Ndjson => {
+            for row in rows {
+                let object: serde_json::Map<String, serde_json::Value> = header
+                    .iter()
+                    .zip(row)
+                    .map(|(k, v)| {
+                        let value = v
+                            .parse::<i64>()
+                            .map(serde_json::Value::from)
+                            .or_else(|_| v.parse::<f64>().map(serde_json::Value::from))
+                            .unwrap_or_else(|_| serde_json::Value::from(v.as_str()));
+                        (k.clone(), value)
+                    })
+                    .collect();
+                let _ = writeln!(out, "{}", serde_json::Value::Object(object));
+            }
+        }
+        RowFormat::Table => {
+            let widths: Vec<usize> = (0..header.len())
+                .map(|i| {
+                    rows.iter()
+                        .map(|r| r[i].len())
+                        .chain([header[i].len()])
+                        .max()
+                        .unwrap_or(0)
+                })
+                .collect();
+            let line = |cells: &[String]| {
+                cells
+                    .iter()
+                    .zip(&widths)
+                    .map(|(c, w)| format!("{c:>w$}"))
+                    .collect::<Vec<_>>()
+                    .join("  ")
+            };
+            let _ = writeln!(out, "{}", line(header));
+            for row in rows {
+                let _ = writeln!(out, "{}", line(row));
+            }
+        }
+    }
+    out
+}
+
+/// The events of `series` (every one when empty) with `from <= t <= to`,
+/// the fields `fields` (indices) of each.
+pub fn events(
+    stream: &Stream,
+    series: &[SeriesId],
+    fields: &[usize],
+    from: i64,
+    to: i64,
+    format: RowFormat,
+) -> Result<String, StreamError> {
+    let names = stream.schema().fields();
+    let mut header = vec!["series".to_owned(), "timestamp".to_owned()];
+    header.extend(fields.iter().map(|&f| names[f].name.clone()));
+    let mut rows = Vec::new();
+    for &id in series {
+        let key = stream.series_summary(id)?.key;
+        let batch = stream.scan(id, from, to)?;
+        for (i, t) in batch.timestamps.iter().enumerate() {
+            let mut row = vec![key.clone(), t.to_string()];
+            for &f in fields {
+                row.push(match batch.columns[f].get(i) {
+                    Some(Num::F64(x)) => format!("{x}"),
+                    Some(Num::I64(x)) => x.to_string(),
+                    None => String::new(),
+                });
+            }
+            rows.push(row);
+        }
+    }
+    Ok(render(format, &header, &rows))
+}
+
+/// Aggregates per series, field and time bucket; the rows and a line
+/// saying how many chunks answered from summaries and how many were
+/// decoded.
+#[allow(clippy::too_many_arguments)]
+pub fn aggregates(
+    stream: &Stream,
+    series: &[SeriesId],
+    fields: &[usize],
+    from: i64,
+    to: i64,
+    every: Option<i64>,
+    aggs: &[Agg],
+    format: RowFormat,
+) -> Result<(String, String), StreamError> {
+    let names = stream.schema().fields();
+    let mut header = vec!["series".to_owned(), "bucket".to_owned(), "field".to_owned()];
+    header.extend(aggs.iter().map(|a| a.name().to_owned()));
+    let mut rows = Vec::new();
+    let (mut summaries, mut decoded) = (0, 0);
+    for &id in series {
+        let key = stream.series_summary(id)?.key;
+        for &f in fields {
+            let b = stream.aggregate_every(Some(id), f, from, to, every)?;
+            summaries += b.from_summaries;
+            decoded += b.decoded;
+            for (start, a) in &b.buckets {
+                // Without --every there is one bucket: the whole range.
+                let bucket = if every.is_some() {
+                    start.to_string()
+                } else {
+                    "all".to_owned()
+                };
+                let mut row = vec![key.clone(), bucket, names[f].name.clone()];
+                row.extend(aggs.iter().map(|agg| agg.of(a)));
+                rows.push(row);
+            }
+        }
+    }
+    let how = format!(
+        "{summaries} chunk(s) answered from their summaries, {decoded} decoded (the range or a bucket boundary cuts them); open heads read as they are"
+    );
+    Ok((render(format, &header, &rows), how))
+}
