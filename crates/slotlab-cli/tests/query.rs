@@ -143,3 +143,27 @@ fn query_reads_events_and_aggregates_back() {
         assert!(stderr.starts_with(says), "{args:?}: {stderr}");
     }
 }
+
+#[test]
+fn a_saved_stream_given_as_lines_says_what_reads_it() {
+    let dir = tempfile::tempdir().unwrap();
+    let path = saved(dir.path());
+    for command in [
+        &["ingest", "--sink", "stream"][..],
+        &["stream", "--rust-only"][..],
+    ] {
+        let out = slotlab()
+            .args(command)
+            .arg("--source")
+            .arg(&path)
+            .assert()
+            .failure()
+            .code(1);
+        let stderr = String::from_utf8_lossy(&out.get_output().stderr);
+        assert!(
+            stderr.contains("is a saved slotlab stream"),
+            "{command:?}: {stderr}"
+        );
+        assert!(stderr.contains("slotlab query"), "{stderr}");
+    }
+}

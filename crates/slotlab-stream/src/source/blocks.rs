@@ -149,6 +149,16 @@ pub struct FileEvents {
     pub rejects: Vec<super::lines::Reject>,
 }
 
+/// Whether `file` starts like a saved slotlab stream (`SLOTSTRM`): binary,
+/// not lines; `query` and `inspect` read it. The file is left at its start.
+pub fn is_saved_stream(file: &mut std::fs::File) -> bool {
+    use std::io::{Seek, SeekFrom};
+    let mut magic = [0u8; 8];
+    let saved = file.read_exact(&mut magic).is_ok() && &magic == b"SLOTSTRM";
+    let _ = file.seek(SeekFrom::Start(0));
+    saved
+}
+
 /// Reads the NDJSON or CSV file at `path` (the format from its extension
 /// unless given) through the line reader.
 pub fn read_file(
@@ -157,12 +167,15 @@ pub fn read_file(
     options: LineOptions,
 ) -> Result<FileEvents, SourceError> {
     let name = || path.display().to_string();
-    let file = std::fs::File::open(path).map_err(|source| SourceError::Open {
+    let mut file = std::fs::File::open(path).map_err(|source| SourceError::Open {
         path: name(),
         source,
     })?;
     if file.metadata().is_ok_and(|m| m.is_dir()) {
         return Err(SourceError::Directory { path: name() });
+    }
+    if is_saved_stream(&mut file) {
+        return Err(SourceError::SavedStream { path: name() });
     }
     let format = format
         .or_else(|| InputFormat::from_path(path))

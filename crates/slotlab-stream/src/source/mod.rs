@@ -45,6 +45,14 @@ pub enum SourceError {
         /// The path.
         path: String,
     },
+    /// A saved stream, not lines.
+    #[error(
+        "{path} is a saved slotlab stream, not lines of NDJSON or CSV: read it with `slotlab query` or `slotlab inspect`"
+    )]
+    SavedStream {
+        /// The file.
+        path: String,
+    },
     /// Reading failed, or the input is not lines.
     #[error("{path}")]
     Blocks {

@@ -78,12 +78,15 @@ impl Input {
             SourceSpec::Sensors(s) => Input::Sensors(s.clone()),
             SourceSpec::Ticks(t) => Input::Ticks(t.clone()),
             SourceSpec::File(path) => {
-                let file = File::open(path).map_err(|source| IngestError::Open {
+                let mut file = File::open(path).map_err(|source| IngestError::Open {
                     path: path.clone(),
                     source,
                 })?;
                 if file.metadata().is_ok_and(|m| m.is_dir()) {
                     return Err(IngestError::Directory { path: path.clone() });
+                }
+                if slotlab_stream::source::blocks::is_saved_stream(&mut file) {
+                    return Err(IngestError::SavedStream { path: path.clone() });
                 }
                 Input::File(file, format)
             }

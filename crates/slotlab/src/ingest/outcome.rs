@@ -147,6 +147,12 @@ pub enum IngestError {
         /// The directory.
         path: std::path::PathBuf,
     },
+    /// A saved stream given as a file of lines.
+    #[error("{path} is a saved slotlab stream, not lines of NDJSON or CSV: read it with `slotlab query` or `slotlab inspect`", path = path.display())]
+    SavedStream {
+        /// The file.
+        path: std::path::PathBuf,
+    },
     /// A kind of source this version of the pipeline does not know.
     #[error("this source cannot feed the ingestion pipeline")]
     UnknownSource,
