@@ -39,6 +39,7 @@
 mod bits;
 mod chunk;
 mod codec;
+pub mod export;
 mod file;
 mod floats;
 mod ints;

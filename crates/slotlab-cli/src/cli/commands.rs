@@ -389,3 +389,28 @@ pub enum RowFormatChoice {
     /// Aligned columns.
     Table,
 }
+
+/// `slotlab export` flags.
+#[derive(Debug, Args)]
+pub struct ExportArgs {
+    /// A saved stream (`stream --save FILE`).
+    #[arg(value_name = "FILE")]
+    pub path: PathBuf,
+
+    /// Where to write: .parquet, .csv or .ndjson (the format from the
+    /// extension).
+    #[arg(long, value_name = "FILE")]
+    pub out: PathBuf,
+
+    /// Only these series (repeat the flag) [default: every series].
+    #[arg(long = "series", value_name = "KEY")]
+    pub series: Vec<String>,
+
+    /// From this timestamp on (an integer as stored, or ISO-8601).
+    #[arg(long, value_name = "T", allow_negative_numbers = true)]
+    pub from: Option<String>,
+
+    /// Up to this timestamp (inclusive).
+    #[arg(long, value_name = "T", allow_negative_numbers = true)]
+    pub to: Option<String>,
+}

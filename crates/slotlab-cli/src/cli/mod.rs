@@ -8,7 +8,7 @@ mod values;
 pub use values::parse_duration;
 
 pub use commands::{
-    AggChoice, AtChoice, CensusArgs, CompareArgs, ExplainArgs, InspectArgs, LessonArgs,
+    AggChoice, AtChoice, CensusArgs, CompareArgs, ExplainArgs, ExportArgs, InspectArgs, LessonArgs,
     MeasureArgs, QueryArgs, ReportArgs, RowFormatChoice, StreamArgs, SweepArgs,
 };
 pub use common::{OutputArgs, PythonArgs, RepeatArgs};
@@ -175,6 +175,12 @@ pub enum Command {
     /// chunks answered from their summaries without decoding.
     #[command(after_help = QUERY_EXAMPLES)]
     Query(QueryArgs),
+
+    /// Write a saved stream's events out for other tools: Parquet (through
+    /// the Apache parquet crate: a dictionary-encoded series column, INT64
+    /// timestamps as stored, delta and byte-stream-split encodings, zstd,
+    /// statistics; DuckDB, pyarrow and Spark read it), CSV or NDJSON.
+    Export(ExportArgs),
 }
 
 const QUERY_EXAMPLES: &str = "Examples:
