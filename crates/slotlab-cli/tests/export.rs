@@ -136,3 +136,57 @@ fn export_refuses_what_it_cannot_write() {
         assert!(stderr.starts_with(says), "{out}: {stderr}");
     }
 }
+
+/// What `export` writes comes back in through `--source FILE.parquet`:
+/// the same events into `stream` and into `ingest`.
+#[test]
+fn parquet_comes_back_in_as_a_source() {
+    let dir = tempfile::tempdir().unwrap();
+    let csv = concat!(
+        env!("CARGO_MANIFEST_DIR"),
+        "/../../data/seattle-temps-2010.csv"
+    );
+    let saved = save(dir.path(), &["--source", csv]);
+    let parquet = dir.path().join("temps.parquet");
+    slotlab()
+        .arg("export")
+        .arg(&saved)
+        .arg("--out")
+        .arg(&parquet)
+        .assert()
+        .success();
+    let again = dir.path().join("again.slotstream");
+    slotlab()
+        .args([
+            "--quiet",
+            "stream",
+            "--rust-only",
+            "--repeat",
+            "1",
+            "--warmup",
+            "0",
+            "--chunk",
+            "500",
+        ])
+        .arg("--source")
+        .arg(&parquet)
+        .arg("--save")
+        .arg(&again)
+        .assert()
+        .success();
+    assert_eq!(
+        std::fs::read(&saved).unwrap(),
+        std::fs::read(&again).unwrap(),
+        "the same events, saved the same way, are the same bytes"
+    );
+    let out = slotlab()
+        .args([
+            "--quiet", "ingest", "--sink", "record", "--format", "json", "--source",
+        ])
+        .arg(&parquet)
+        .assert()
+        .success();
+    let json: serde_json::Value = serde_json::from_slice(&out.get_output().stdout).unwrap();
+    assert_eq!(json["measurements"][0]["extra"]["stored"], 8759.0);
+    assert_eq!(json["measurements"][0]["extra"]["verified"], 1.0);
+}

@@ -159,7 +159,15 @@ pub fn is_saved_stream(file: &mut std::fs::File) -> bool {
     saved
 }
 
-/// Reads the NDJSON or CSV file at `path` (the format from its extension
+/// Whether `path` names a Parquet file (by its extension).
+pub fn is_parquet(path: &Path) -> bool {
+    path.extension()
+        .and_then(|e| e.to_str())
+        .is_some_and(|e| e.eq_ignore_ascii_case("parquet"))
+}
+
+/// Reads the NDJSON or CSV file at `path` (a `.parquet` file through
+/// [`super::parquet::read_parquet`]) (the format from its extension
 /// unless given) through the line reader.
 pub fn read_file(
     path: &Path,
@@ -167,6 +175,9 @@ pub fn read_file(
     options: LineOptions,
 ) -> Result<FileEvents, SourceError> {
     let name = || path.display().to_string();
+    if is_parquet(path) {
+        return super::parquet::read_parquet(path, &options);
+    }
     let mut file = std::fs::File::open(path).map_err(|source| SourceError::Open {
         path: name(),
         source,

@@ -15,12 +15,15 @@
 pub mod blocks;
 pub mod lines;
 pub mod ndjson;
+pub mod parquet;
+mod replay;
 mod spec;
 mod synthetic;
 pub mod time;
 pub mod value;
 
 pub use blocks::{FileEvents, read_file};
+pub use replay::Replay;
 pub use spec::{SourceSpec, SyntheticOptions};
 pub use synthetic::{Lesson, Sensors, SyntheticSource, Ticks};
 
@@ -44,6 +47,15 @@ pub enum SourceError {
     Directory {
         /// The path.
         path: String,
+    },
+    /// A Parquet file the reader refused.
+    #[error("{path}: not a readable Parquet file")]
+    Parquet {
+        /// The file.
+        path: String,
+        /// What the parquet crate said.
+        #[source]
+        source: ::parquet::errors::ParquetError,
     },
     /// A saved stream, not lines.
     #[error(

@@ -12,6 +12,11 @@ pub trait SyntheticSource: Clone {
     /// Its series keys.
     fn keys(&self) -> Vec<String>;
 
+    /// Events it has left, when it ends (a replay); `None`: endless.
+    fn remaining(&self) -> Option<u64> {
+        None
+    }
+
     /// Appends its next `n` events to `out` (made from this source's
     /// schema and keys).
     fn fill(&mut self, out: &mut Events, n: usize);

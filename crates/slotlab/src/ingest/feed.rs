@@ -6,7 +6,7 @@ use super::{Ended, SourceFailure};
 use super::{EventBatch, IngestError, InputFormat, OnFull};
 use crossbeam_channel::{Sender, TrySendError};
 use slotlab_stream::source::blocks::{BlockError, LineBlocks, MAX_BLOCK_LINE_BYTES};
-use slotlab_stream::source::{Lesson, Sensors, SourceSpec, SyntheticSource, Ticks};
+use slotlab_stream::source::{Lesson, Replay, Sensors, SourceSpec, SyntheticSource, Ticks};
 use std::fs::File;
 use std::io::Read;
 use std::sync::atomic::Ordering::Relaxed;
@@ -65,6 +65,8 @@ pub(super) enum Input {
     Lesson(Lesson),
     Sensors(Sensors),
     Ticks(Ticks),
+    /// A Parquet file, read whole when opened, replayed in order.
+    Replay(Replay),
     File(File, InputFormat),
     Stdin(InputFormat),
 }
@@ -72,11 +74,20 @@ pub(super) enum Input {
 impl Input {
     /// Opens `spec` (a file is opened here, so a missing one is reported
     /// before any thread starts).
-    pub fn open(spec: &SourceSpec, format: InputFormat) -> Result<Self, IngestError> {
+    pub fn open(
+        spec: &SourceSpec,
+        format: InputFormat,
+        parse: &super::ParseOptions,
+    ) -> Result<Self, IngestError> {
         Ok(match spec {
             SourceSpec::Lesson => Input::Lesson(Lesson::default()),
             SourceSpec::Sensors(s) => Input::Sensors(s.clone()),
             SourceSpec::Ticks(t) => Input::Ticks(t.clone()),
+            SourceSpec::File(path) if slotlab_stream::source::blocks::is_parquet(path) => {
+                let read = slotlab_stream::source::parquet::read_parquet(path, &parse)
+                    .map_err(|source| IngestError::Parquet { source })?;
+                Input::Replay(Replay::new(read.events))
+            }
             SourceSpec::File(path) => {
                 let mut file = File::open(path).map_err(|source| IngestError::Open {
                     path: path.clone(),
@@ -99,7 +110,9 @@ impl Input {
     pub fn format(&self) -> InputFormat {
         match self {
             Input::File(_, format) | Input::Stdin(format) => *format,
-            Input::Lesson(_) | Input::Sensors(_) | Input::Ticks(_) => InputFormat::Ndjson,
+            Input::Lesson(_) | Input::Sensors(_) | Input::Ticks(_) | Input::Replay(_) => {
+                InputFormat::Ndjson
+            }
         }
     }
 
@@ -109,6 +122,7 @@ impl Input {
             Input::Lesson(l) => generate(l, &out, plan, shared),
             Input::Sensors(s) => generate(s, &out, plan, shared),
             Input::Ticks(t) => generate(t, &out, plan, shared),
+            Input::Replay(r) => generate(r, &out, plan, shared),
             Input::File(file, _) => read_lines(file, &out, plan, shared),
             Input::Stdin(_) => read_lines(std::io::stdin().lock(), &out, plan, shared),
         }
@@ -159,6 +173,12 @@ fn generate<S: SyntheticSource>(mut source: S, out: &Sender<Packet>, plan: &Plan
             return;
         }
         let mut n = plan.batch as u64;
+        if let Some(left) = source.remaining() {
+            n = n.min(left);
+            if n == 0 {
+                return;
+            }
+        }
         if let Some(limit) = plan.events {
             n = n.min(limit.saturating_sub(produced));
             if n == 0 {

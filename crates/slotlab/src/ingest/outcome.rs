@@ -147,6 +147,12 @@ pub enum IngestError {
         /// The directory.
         path: std::path::PathBuf,
     },
+    /// A Parquet source that could not be read.
+    #[error(transparent)]
+    Parquet {
+        /// Why.
+        source: slotlab_stream::source::SourceError,
+    },
     /// A saved stream given as a file of lines.
     #[error("{path} is a saved slotlab stream, not lines of NDJSON or CSV: read it with `slotlab query` or `slotlab inspect`", path = path.display())]
     SavedStream {

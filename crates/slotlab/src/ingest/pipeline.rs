@@ -49,7 +49,7 @@ pub fn run(
         return Err(IngestError::BadRate(rate));
     }
     super::bounds::check(config, None)?;
-    let input = feed::Input::open(&config.source, config.input_format())?;
+    let input = feed::Input::open(&config.source, config.input_format(), &config.parse)?;
     let wanted = config.huge_pages.wanted(config.rate);
     let huge_pages =
         HugePagesGuard(crate::measure::system::set_transparent_huge_pages(wanted).ok());
