@@ -3,8 +3,8 @@
 //! [`MAX_BLOCK_LINE_BYTES`] means the input is not lines (`/dev/zero`, a
 //! binary file) and ends the read.
 
-use super::lines::{InputFormat, LineOptions, LineReader, LineStop};
-use super::{Events, SourceError};
+use super::SourceError;
+use super::lines::{FileEvents, InputFormat, LineOptions, LineReader, LineStop};
 use std::io::{BufRead, BufReader, ErrorKind, Read};
 use std::path::Path;
 
@@ -129,24 +129,6 @@ impl<R: Read> LineBlocks<R> {
         self.lines_read += lines;
         block
     }
-}
-
-/// What a file held: its events, and what was rejected.
-#[derive(Debug, Clone)]
-pub struct FileEvents {
-    /// Every good line's event, in order.
-    pub events: Events,
-    /// Lines rejected.
-    pub rejected: u64,
-    /// The first of them, with why.
-    pub bad: Vec<super::lines::BadLine>,
-    /// The field the timestamps came from.
-    pub timestamp_field: String,
-    /// Whether date-times without an offset were read (taken as UTC).
-    pub naive_times_as_utc: bool,
-    /// Every rejected line with its text (with
-    /// [`LineOptions::keep_rejects`]).
-    pub rejects: Vec<super::lines::Reject>,
 }
 
 /// Whether `file` starts like a saved slotlab stream (`SLOTSTRM`): binary,

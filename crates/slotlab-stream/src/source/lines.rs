@@ -250,6 +250,24 @@ pub enum LineStop {
     },
 }
 
+/// What a file held: its events, and what was rejected.
+#[derive(Debug, Clone)]
+pub struct FileEvents {
+    /// Every good line's event, in order.
+    pub events: Events,
+    /// Lines rejected.
+    pub rejected: u64,
+    /// The first of them, with why.
+    pub bad: Vec<BadLine>,
+    /// The field the timestamps came from.
+    pub timestamp_field: String,
+    /// Whether date-times without an offset were read (taken as UTC).
+    pub naive_times_as_utc: bool,
+    /// Every rejected line with its text (with
+    /// [`LineOptions::keep_rejects`]).
+    pub rejects: Vec<Reject>,
+}
+
 /// Where each part of an event is, fixed by the first line.
 #[derive(Debug)]
 struct Shape {

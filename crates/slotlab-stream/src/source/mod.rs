@@ -22,7 +22,8 @@ mod synthetic;
 pub mod time;
 pub mod value;
 
-pub use blocks::{FileEvents, read_file};
+pub use blocks::read_file;
+pub use lines::FileEvents;
 pub use replay::Replay;
 pub use spec::{SourceSpec, SyntheticOptions};
 pub use synthetic::{Lesson, Sensors, SyntheticSource, Ticks};

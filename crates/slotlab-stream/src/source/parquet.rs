@@ -5,8 +5,7 @@
 //! integers, as the file types them. A row with a null, or a timestamp
 //! before its series' last, is rejected and counted.
 
-use super::blocks::FileEvents;
-use super::lines::{BadLine, LineOptions, LineProblem, TIMESTAMP_NAMES};
+use super::lines::{BadLine, FileEvents, LineOptions, LineProblem, TIMESTAMP_NAMES};
 use super::{Events, SourceError};
 use crate::{Field, FieldKind, Num, Schema};
 use parquet::basic::Type as Physical;

@@ -84,7 +84,7 @@ impl Input {
             SourceSpec::Sensors(s) => Input::Sensors(s.clone()),
             SourceSpec::Ticks(t) => Input::Ticks(t.clone()),
             SourceSpec::File(path) if slotlab_stream::source::blocks::is_parquet(path) => {
-                let read = slotlab_stream::source::parquet::read_parquet(path, &parse)
+                let read = slotlab_stream::source::parquet::read_parquet(path, parse)
                     .map_err(|source| IngestError::Parquet { source })?;
                 Input::Replay(Replay::new(read.events))
             }
