@@ -1,14 +1,17 @@
 //! The `slotlab` command. Parses flags, calls the library, prints.
 
+mod census;
 mod cli;
 mod output;
+mod page;
 mod progress;
+mod stored;
 
 use anyhow::Context as _;
 use clap::Parser;
 use cli::{
     Cli, Command, CompareArgs, ExplainArgs, IngestArgs, LessonArgs, MeasureArgs, OutputArgs,
-    ReportArgs, StreamArgs, SweepArgs,
+    StreamArgs, SweepArgs,
 };
 use output::Target;
 use progress::Progress;
@@ -21,12 +24,9 @@ use slotlab::lab::gc::Gc;
 use slotlab::lab::ingest_bench::IngestBench;
 use slotlab::lab::lesson::Lesson;
 use slotlab::lab::stream_bench::StreamBench;
-use slotlab::lab::suite;
 use slotlab::lab::sweep::{self, Sweep};
 use slotlab::measure::alloc::PreferredBacking;
-use slotlab::measure::{
-    MonotonicClock, RepeatPlan, Results, Suite, TrackingAllocator, bandwidth, system,
-};
+use slotlab::measure::{MonotonicClock, RepeatPlan, Results, TrackingAllocator, bandwidth};
 use slotlab::python::{PyCase, PythonError};
 use slotlab::report::{self, Format};
 use std::process::ExitCode;
@@ -69,7 +69,7 @@ fn run() -> anyhow::Result<ExitCode> {
     let quiet = cli.quiet;
     match cli.command {
         Command::Ingest(_) => {}
-        Command::Census(_) => interrupt_on_signals()?,
+        Command::Census(_) => census::interrupt_on_signals()?,
         _ => stop_on_signals()?,
     }
     match cli.command {
@@ -79,292 +79,14 @@ fn run() -> anyhow::Result<ExitCode> {
         Command::Sweep(args) => sweep_command(&args, quiet),
         Command::Access(args) => measure_command(&mut Access, &args, quiet),
         Command::Gc(args) => measure_command(&mut Gc, &args, quiet),
-        Command::Report(args) => report_command(&args, quiet),
+        Command::Report(args) => page::report_command(&args, quiet),
         Command::Stream(args) => stream_command(&args, quiet),
         Command::Ingest(args) => ingest_command(&args, quiet),
-        Command::Census(args) => census_command(&args, quiet),
-        Command::Inspect(args) => inspect_command(&args),
-        Command::Query(args) => query_command(&args),
-        Command::Export(args) => export_command(&args, quiet),
+        Command::Census(args) => census::census_command(&args, quiet),
+        Command::Inspect(args) => stored::inspect_command(&args),
+        Command::Query(args) => stored::query_command(&args),
+        Command::Export(args) => stored::export_command(&args, quiet),
     }
-}
-
-/// Reads a saved stream whole; a damaged one is an error naming the chunk.
-fn load_stream(path: &std::path::Path) -> anyhow::Result<(slotlab_stream::Stream, usize)> {
-    let bytes = std::fs::read(path).with_context(|| format!("cannot read {}", path.display()))?;
-    let stream =
-        slotlab_stream::Stream::load(&bytes).with_context(|| format!("{}", path.display()))?;
-    Ok((stream, bytes.len()))
-}
-
-fn inspect_command(args: &cli::InspectArgs) -> anyhow::Result<ExitCode> {
-    let (stream, size) = load_stream(&args.path)?;
-    let mut text = report::stored::inspect(&stream, size)?;
-    text.push_str(&format!(
-        "every checksum checked ({} chunks, each decoded once on load)\n",
-        stream.sealed_chunks()
-    ));
-    if args.verify {
-        let keys: Vec<String> = stream.series_keys().map(str::to_owned).collect();
-        for key in &keys {
-            let id = stream.find_series(key).context("a series vanished")?;
-            let summary = stream.series_summary(id)?;
-            let decoded = stream.scan(id, i64::MIN, i64::MAX)?.len();
-            if decoded != summary.events {
-                anyhow::bail!(
-                    "series {key:?}: {decoded} events decoded, the chunks say {}",
-                    summary.events
-                );
-            }
-        }
-        text.push_str(&format!(
-            "verified: every series decoded whole, {} events, as the chunks say\n",
-            stream.len()
-        ));
-    }
-    output::emit(&text, None)?;
-    Ok(ExitCode::SUCCESS)
-}
-
-/// A timestamp flag: an integer as stored, or ISO-8601 (epoch ms).
-fn timestamp_flag(text: &str, flag: &str) -> anyhow::Result<i64> {
-    slotlab_stream::source::time::parse_timestamp(text).with_context(|| flag.to_owned())
-}
-
-/// The series and time range a query or export asks for.
-fn selection(
-    stream: &slotlab_stream::Stream,
-    path: &std::path::Path,
-    keys: &[String],
-    from: &Option<String>,
-    to: &Option<String>,
-) -> anyhow::Result<(Vec<slotlab_stream::SeriesId>, i64, i64)> {
-    let from = from
-        .as_deref()
-        .map(|t| timestamp_flag(t, "--from"))
-        .transpose()?;
-    let to = to
-        .as_deref()
-        .map(|t| timestamp_flag(t, "--to"))
-        .transpose()?;
-    let (from, to) = (from.unwrap_or(i64::MIN), to.unwrap_or(i64::MAX));
-    if from > to {
-        anyhow::bail!("--from is after --to: nothing can be in that range");
-    }
-    let series = if keys.is_empty() {
-        stream
-            .series_keys()
-            .filter_map(|k| stream.find_series(k))
-            .collect::<Vec<_>>()
-    } else {
-        keys.iter()
-            .map(|k| {
-                stream
-                    .find_series(k)
-                    .with_context(|| format!("--series: no series {k:?} in {}", path.display()))
-            })
-            .collect::<anyhow::Result<Vec<_>>>()?
-    };
-    Ok((series, from, to))
-}
-
-fn export_command(args: &cli::ExportArgs, quiet: bool) -> anyhow::Result<ExitCode> {
-    let ext = args
-        .out
-        .extension()
-        .and_then(|e| e.to_str())
-        .map(str::to_ascii_lowercase)
-        .unwrap_or_default();
-    if !matches!(ext.as_str(), "parquet" | "csv" | "ndjson" | "jsonl") {
-        anyhow::bail!(
-            "--out: {}: write .parquet, .csv or .ndjson (the format comes from the extension)",
-            args.out.display()
-        );
-    }
-    let out = Target::check(&args.out, "--out")?;
-    let (stream, _) = load_stream(&args.path)?;
-    let (series, from, to) = selection(&stream, &args.path, &args.series, &args.from, &args.to)?;
-    let started = Instant::now();
-    let (bytes, events) = if ext == "parquet" {
-        let mut bytes = Vec::new();
-        let done = slotlab_stream::export::write_parquet(&stream, &series, from, to, &mut bytes)?;
-        (bytes, done.events)
-    } else {
-        let format = if ext == "csv" {
-            report::stored::RowFormat::Csv
-        } else {
-            report::stored::RowFormat::Ndjson
-        };
-        let fields: Vec<usize> = (0..stream.schema().fields().len()).collect();
-        let text = report::stored::events(&stream, &series, &fields, from, to, format)?;
-        let events = text.lines().count() - usize::from(ext == "csv");
-        (text.into_bytes(), events)
-    };
-    let seconds = started.elapsed().as_secs_f64();
-    out.write(&bytes)?;
-    if !quiet {
-        eprintln!(
-            "wrote {} ({} events, {} bytes = {:.3} B/event; encoding {:.1}M events/s, timed in this run)",
-            out.path().display(),
-            events,
-            bytes.len(),
-            bytes.len() as f64 / events.max(1) as f64,
-            events as f64 / seconds.max(1e-9) / 1e6
-        );
-    }
-    Ok(ExitCode::SUCCESS)
-}
-
-fn query_command(args: &cli::QueryArgs) -> anyhow::Result<ExitCode> {
-    use report::stored::{Agg, RowFormat};
-    let out = Target::check_opt(args.out.as_deref(), "--out")?;
-    let (stream, _) = load_stream(&args.path)?;
-    let (series, from, to) = selection(&stream, &args.path, &args.series, &args.from, &args.to)?;
-    let names = stream.schema().fields();
-    let fields: Vec<usize> = if args.fields.is_empty() {
-        (0..names.len()).collect()
-    } else {
-        args.fields
-            .iter()
-            .map(|f| {
-                stream.schema().index_of(f).with_context(|| {
-                    let known: Vec<&str> = names.iter().map(|n| n.name.as_str()).collect();
-                    format!("--fields: no field {f:?} (the fields are {known:?})")
-                })
-            })
-            .collect::<anyhow::Result<Vec<_>>>()?
-    };
-    let format = match args.format {
-        cli::RowFormatChoice::Csv => RowFormat::Csv,
-        cli::RowFormatChoice::Ndjson => RowFormat::Ndjson,
-        cli::RowFormatChoice::Table => RowFormat::Table,
-    };
-    let text = if args.agg.is_empty() {
-        report::stored::events(&stream, &series, &fields, from, to, format)?
-    } else {
-        let every = match args.every.as_deref() {
-            None => None,
-            Some(text) => Some(match text.trim().parse::<i64>() {
-                Ok(n) if n > 0 => n,
-                _ => {
-                    let d =
-                        cli::parse_duration(text).map_err(|e| anyhow::anyhow!("--every: {e}"))?;
-                    i64::try_from(d.as_millis()).context("--every is too long")?
-                }
-            }),
-        };
-        let aggs: Vec<Agg> = args
-            .agg
-            .iter()
-            .map(|a| match a {
-                cli::AggChoice::Count => Agg::Count,
-                cli::AggChoice::Sum => Agg::Sum,
-                cli::AggChoice::Min => Agg::Min,
-                cli::AggChoice::Max => Agg::Max,
-                cli::AggChoice::Mean => Agg::Mean,
-            })
-            .collect();
-        let (text, how) =
-            report::stored::aggregates(&stream, &series, &fields, from, to, every, &aggs, format)?;
-        eprintln!("{how}");
-        text
-    };
-    output::emit(&text, out.as_ref())?;
-    Ok(ExitCode::SUCCESS)
-}
-
-/// Ctrl-C or SIGTERM during a census: the first interrupts the program
-/// (SIGINT: it ends as on Ctrl-C and its census is still taken); a second
-/// kills it and exits 128 + the signal.
-fn interrupt_on_signals() -> anyhow::Result<()> {
-    use signal_hook::consts::{SIGINT, SIGTERM, SIGUSR1};
-    let mut signals = signal_hook::iterator::Signals::new([SIGINT, SIGTERM, SIGUSR1])
-        .context("cannot install the Ctrl-C/SIGTERM handler")?;
-    std::thread::Builder::new()
-        .name("signals".into())
-        .spawn(move || {
-            let mut interrupted = false;
-            for signal in signals.forever() {
-                if signal == SIGUSR1 {
-                    // `--at signal`: the program takes a census snapshot
-                    // (without it, SIGUSR1 would end the program).
-                    slotlab::python::snapshot_children();
-                } else if !interrupted {
-                    // From a terminal the program got Ctrl-C itself; SIGTERM
-                    // reached only slotlab. Either way it is interrupted once.
-                    interrupted = true;
-                    slotlab::python::interrupt_children();
-                } else {
-                    slotlab::python::kill_children();
-                    eprintln!("error: interrupted again: the program was killed; no census");
-                    std::process::exit(128 + signal);
-                }
-            }
-        })
-        .context("cannot start the signal thread")?;
-    Ok(())
-}
-
-fn census_command(args: &cli::CensusArgs, quiet: bool) -> anyhow::Result<ExitCode> {
-    use slotlab::lab::census::{CensusRun, suggested_diff};
-    use slotlab::python::census::CensusOptions;
-    let (format, out) = destination(&args.output, Format::Table)?;
-    let diff = Target::check_opt(args.diff.as_deref(), "--diff")?;
-    let mut run = CensusRun {
-        program: args.program.clone(),
-        options: CensusOptions {
-            min_instances: args.min_instances,
-            sample_max: args.sample,
-            capture: false,
-            on_signal: args.at == cli::AtChoice::Signal,
-            trace: false,
-        },
-        verify: args.verify,
-        include_packages: args.include_packages,
-    };
-    run.check()?;
-    let settings = Settings {
-        n: 1,
-        plan: RepeatPlan::ONCE,
-        rust: false,
-        python: Some(args.python.clone()),
-        python_limits: slotlab::python::ChildLimits {
-            timeout: args.timeout,
-            ..Default::default()
-        },
-    };
-    let results = measure(&mut run, &settings, Progress::new(quiet || !args.verify))?;
-    let Some(census) = &results.census else {
-        anyhow::bail!("the census gave no result");
-    };
-    let top = usize::try_from(args.top).unwrap_or(usize::MAX);
-    output::emit(
-        &report::census::render(format, census, &results.notes, top),
-        out.as_ref(),
-    )?;
-    if let Some(target) = &diff {
-        let patch = suggested_diff(census)?;
-        target.write(&patch)?;
-        if !quiet {
-            eprintln!(
-                "wrote {} ({} lines; apply it with git apply)",
-                target.path().display(),
-                patch.lines().count()
-            );
-        }
-    }
-    if census.status != 0 {
-        let why = match (census.ended.as_str(), &census.error) {
-            ("raised", Some(error)) => format!("the program raised {error}"),
-            ("interrupted", _) => "the program was interrupted".to_owned(),
-            _ => format!("the program exited with status {}", census.status),
-        };
-        eprintln!("error: {why} (its census is above)");
-        return Ok(ExitCode::from(
-            u8::try_from(census.status).unwrap_or(1).max(1),
-        ));
-    }
-    Ok(ExitCode::SUCCESS)
 }
 
 /// Ctrl-C or SIGTERM during a measurement: every interpreter slotlab
@@ -405,7 +127,10 @@ fn stop_on_signals() -> anyhow::Result<()> {
 
 /// The format asked for and the `--out` file, both checked before
 /// anything is measured.
-fn destination(output: &OutputArgs, default: Format) -> anyhow::Result<(Format, Option<Target>)> {
+pub(crate) fn destination(
+    output: &OutputArgs,
+    default: Format,
+) -> anyhow::Result<(Format, Option<Target>)> {
     let format = output.resolve_format(default)?;
     Ok((format, Target::check_opt(output.out.as_deref(), "--out")?))
 }
@@ -413,7 +138,7 @@ fn destination(output: &OutputArgs, default: Format) -> anyhow::Result<(Format, 
 /// What every measuring command shares: the context built once (the
 /// interpreter probed before any work), progress drawn while the
 /// experiment runs.
-fn measure(
+pub(crate) fn measure(
     experiment: &mut dyn Experiment,
     settings: &Settings,
     mut progress: Progress,
@@ -472,7 +197,7 @@ fn size_hint(err: anyhow::Error) -> anyhow::Error {
 
 /// The library says what is wrong with an interpreter; the CLI adds which
 /// flags would fix it.
-fn python_hint(err: LabError, rust_side: bool) -> anyhow::Error {
+pub(crate) fn python_hint(err: LabError, rust_side: bool) -> anyhow::Error {
     match &err {
         LabError::Python(PythonError::NotFound { .. }) => anyhow::anyhow!(
             "{:#}; install CPython 3 or pass --python PATH{}",
@@ -505,7 +230,7 @@ fn emit_results(
     }
 }
 
-fn settings(
+pub(crate) fn settings(
     n: u64,
     repeat: &cli::RepeatArgs,
     rust: bool,
@@ -708,79 +433,4 @@ fn ingest_command(args: &IngestArgs, quiet: bool) -> anyhow::Result<ExitCode> {
         eprintln!("stopped on request: intake ended, every accepted event was stored");
     }
     emit_results(&results, format, out.as_ref())
-}
-
-fn report_command(args: &ReportArgs, quiet: bool) -> anyhow::Result<ExitCode> {
-    let json = Target::check_opt(args.json.as_deref(), "--json")?;
-    let out = Target::check(&args.out, "--out")?;
-    let (suite, about) = if args.from.is_empty() {
-        measure_suite(args, quiet)?
-    } else {
-        load_suite(args)?
-    };
-    if let Some(target) = &json {
-        let text = serde_json::to_string_pretty(&suite).context("cannot encode the results")?;
-        target.write(text)?;
-    }
-    let mut charts = Vec::new();
-    for section in suite.sections.iter().filter(|s| s.experiment == "sweep") {
-        for chart in report::chart::sweep_charts(&section.results)? {
-            charts.push((section.experiment.clone(), chart));
-        }
-    }
-    let page = report::html::render_html(&about, &suite, &charts);
-    out.write(page)?;
-    if !quiet {
-        eprintln!("wrote {}", args.out.display());
-    }
-    Ok(ExitCode::SUCCESS)
-}
-
-/// Runs every experiment; the suite and a line saying how.
-fn measure_suite(args: &ReportArgs, quiet: bool) -> anyhow::Result<(Suite, String)> {
-    let settings = settings(args.n, &args.repeat, true, Some(&args.python_side));
-    let bandwidth_probe_bytes = (!args.no_bandwidth).then(bandwidth::default_probe_bytes);
-    let clock = MonotonicClock::new();
-    let mut progress = Progress::new(quiet);
-    let started = std::time::Instant::now();
-    let suite = {
-        let mut cx = Context::new(&settings, &clock, &mut progress)
-            .map_err(|e| python_hint(e, settings.rust))?;
-        suite::run(&mut cx, bandwidth_probe_bytes)?
-    };
-    progress.finish();
-    let about = format!(
-        "Measured in this run: N = {} ({} measured runs after {} warm-up per case), {} cores \
-         ({}), allocator {}, slotlab {}; {:.0} s in all.",
-        args.n,
-        args.repeat.repeat,
-        args.repeat.warmup,
-        system::cores(),
-        system::cpu_model().unwrap_or_else(|| "unknown CPU".to_owned()),
-        slotlab::measure::alloc::backing_allocator().unwrap_or("unknown"),
-        env!("CARGO_PKG_VERSION"),
-        started.elapsed().as_secs_f64()
-    );
-    Ok((suite, about))
-}
-
-/// Reads every `--from` file into one suite; the suite and a line saying
-/// where it came from.
-fn load_suite(args: &ReportArgs) -> anyhow::Result<(Suite, String)> {
-    let mut suite = Suite::default();
-    for path in &args.from {
-        let text = std::fs::read_to_string(path)
-            .with_context(|| format!("cannot read --from {}", path.display()))?;
-        let loaded = Suite::from_json(&text).with_context(|| {
-            format!(
-                "--from {}: not slotlab results (expected a report --json file or a command's \
-                 --format json output)",
-                path.display()
-            )
-        })?;
-        suite.sections.extend(loaded.sections);
-    }
-    let files: Vec<String> = args.from.iter().map(|p| p.display().to_string()).collect();
-    let about = format!("Rendered from saved results: {}.", files.join(", "));
-    Ok((suite, about))
 }

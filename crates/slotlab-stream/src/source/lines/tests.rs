@@ -1,4 +1,5 @@
 use super::*;
+use crate::Num;
 
 fn read(
     format: InputFormat,
