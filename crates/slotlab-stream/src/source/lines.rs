@@ -11,7 +11,7 @@
 //! - **Timestamps**: an integer is kept as written (whatever epoch unit
 //!   the data uses); an ISO-8601 date-time becomes epoch milliseconds, UTC
 //!   when it has no offset; a bare date is midnight UTC.
-//! - **Numbers** follow [`parse_value`]: nothing is rounded, nothing
+//! - **Numbers** follow [`parse_value`](super::value::parse_value): nothing is rounded, nothing
 //!   becomes infinity or zero.
 //! - A UTF-8 byte-order mark at the start is skipped; a CSV header that is
 //!   not UTF-8 stops the read.
