@@ -9,6 +9,15 @@ use std::time::Instant;
 
 /// Reads a saved stream whole; a damaged one is an error naming the chunk.
 fn load_stream(path: &std::path::Path) -> anyhow::Result<(slotlab_stream::Stream, usize)> {
+    // Only a regular file: a device or FIFO could be read for ever.
+    let meta =
+        std::fs::metadata(path).with_context(|| format!("cannot read {}", path.display()))?;
+    if !meta.is_file() {
+        anyhow::bail!(
+            "{}: not a saved stream file (a directory, device or pipe)",
+            path.display()
+        );
+    }
     let bytes = std::fs::read(path).with_context(|| format!("cannot read {}", path.display()))?;
     let stream =
         slotlab_stream::Stream::load(&bytes).with_context(|| format!("{}", path.display()))?;

@@ -167,3 +167,35 @@ fn a_saved_stream_given_as_lines_says_what_reads_it() {
         assert!(stderr.contains("slotlab query"), "{stderr}");
     }
 }
+
+#[test]
+fn what_is_not_a_saved_stream_is_refused_at_once() {
+    let dir = tempfile::tempdir().unwrap();
+    let text = dir.path().join("notes.txt");
+    std::fs::write(&text, "hello").unwrap();
+    for (path, says) in [
+        (Path::new("/dev/zero"), "not a saved stream file"),
+        (dir.path(), "not a saved stream file"),
+        (text.as_path(), "not a slotlab stream file"),
+        (
+            Path::new("/nonexistent.slotstream"),
+            "cannot read /nonexistent.slotstream",
+        ),
+    ] {
+        for command in ["inspect", "query"] {
+            let out = slotlab()
+                .arg(command)
+                .arg(path)
+                .timeout(std::time::Duration::from_secs(30))
+                .assert()
+                .failure()
+                .code(1);
+            let stderr = String::from_utf8_lossy(&out.get_output().stderr);
+            assert!(
+                stderr.contains(says),
+                "{command} {}: {stderr}",
+                path.display()
+            );
+        }
+    }
+}
