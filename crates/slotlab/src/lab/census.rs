@@ -43,6 +43,9 @@ pub enum CensusError {
     /// The script is not there.
     #[error("no such script: {0}")]
     NoScript(String),
+    /// A directory, device or pipe where a script should be.
+    #[error("{0} is not a script file (a directory, device or pipe)")]
+    NotAScript(String),
     /// A census needs an interpreter.
     #[error("a census runs the program under CPython; no interpreter was given")]
     NoInterpreter,
@@ -64,8 +67,11 @@ impl CensusRun {
             None => Err(CensusError::NoProgram),
             Some("-m") if self.program.len() < 2 => Err(CensusError::NoModule),
             Some("-m") => Ok(()),
-            Some(script) if !std::path::Path::new(script).is_file() => {
+            Some(script) if !std::path::Path::new(script).exists() => {
                 Err(CensusError::NoScript(script.to_owned()))
+            }
+            Some(script) if !std::path::Path::new(script).is_file() => {
+                Err(CensusError::NotAScript(script.to_owned()))
             }
             Some(_) => Ok(()),
         }
