@@ -48,6 +48,7 @@ mod query;
 mod retention;
 mod schema;
 pub mod source;
+pub mod store;
 
 pub use codec::{Codec, CodecPolicy, encode_column};
 pub use file::{ChunkProblem, HeaderFault, LoadError};

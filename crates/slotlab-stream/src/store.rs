@@ -1,0 +1,552 @@
+//! The stream as a durable store in a directory (first slice of the store:
+//! one segment, no retention yet).
+//!
+//! - `LOCK`: held (an advisory lock) while a store is open, so two writers
+//!   cannot open one; the system drops it when a process dies.
+//! - `MANIFEST`: the format version, the schema and chunking (JSON,
+//!   replaced atomically).
+//! - `chunks.seg`: sealed chunks, appended, each framed and checksummed as
+//!   in a saved file, preceded by its series id.
+//! - `wal.log`: every series named and every event appended since the last
+//!   checkpoint, as checksummed records (`len u32`, `crc u32`, body).
+//!
+//! An event is durable once the WAL record holding it is fsync'd
+//! ([`SyncPolicy`]). Opening loads the segment's chunks, then replays the
+//! WAL into the open heads, skipping events the segment already holds; a
+//! torn tail (a record cut short, or a bad checksum on the last record) is
+//! cut and said; anything corrupt before it stops the open with the file
+//! and offset. A clean [`Store::close`] seals the heads into chunks, syncs
+//! the segment and empties the WAL.
+
+use crate::chunk::{ChunkProblem, SealedChunk};
+use crate::{FieldKind, Num, Schema, SeriesId, Stream, StreamConfig, StreamError};
+use std::fs::{File, OpenOptions};
+use std::io::{Read, Seek, SeekFrom, Write};
+use std::path::{Path, PathBuf};
+use std::time::{Duration, Instant};
+
+/// The store format this build writes and reads.
+pub const STORE_VERSION: u32 = 1;
+
+/// When appended events are made durable.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum SyncPolicy {
+    /// fsync after every append.
+    Always,
+    /// fsync when this long has passed since the last (group commit).
+    Interval(Duration),
+    /// Only on close.
+    Never,
+}
+
+/// Why a store could not be opened or written.
+#[derive(Debug, thiserror::Error)]
+#[non_exhaustive]
+pub enum StoreError {
+    /// The file system refused.
+    #[error("{path}")]
+    Io {
+        /// The file.
+        path: PathBuf,
+        /// What the system said.
+        #[source]
+        source: std::io::Error,
+    },
+    /// Another process has the store open.
+    #[error("{0} is open in another process (its LOCK is held)")]
+    Locked(PathBuf),
+    /// A store of another format version.
+    #[error("{path}: store format version {found}; this slotlab reads version {STORE_VERSION}")]
+    Version {
+        /// The manifest.
+        path: PathBuf,
+        /// Its version.
+        found: u32,
+    },
+    /// The manifest cannot be read, or says another schema than asked.
+    #[error("{path}: {problem}")]
+    Manifest {
+        /// The manifest.
+        path: PathBuf,
+        /// What is wrong.
+        problem: String,
+    },
+    /// Something corrupt before the end of a file (not a torn tail).
+    #[error("{path}: corrupt at byte {offset}: {problem}")]
+    Corrupt {
+        /// The file.
+        path: PathBuf,
+        /// Where.
+        offset: u64,
+        /// What.
+        problem: String,
+    },
+    /// The stream refused an event.
+    #[error(transparent)]
+    Stream(#[from] StreamError),
+}
+
+/// What opening found.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Default)]
+pub struct Recovery {
+    /// Events read from sealed chunks in the segment.
+    pub from_segment: usize,
+    /// Events replayed from the WAL into open heads.
+    pub replayed: usize,
+    /// Bytes of a torn WAL tail cut (never reported durable).
+    pub wal_cut_bytes: u64,
+    /// Bytes of a torn segment tail cut (their events are in the WAL).
+    pub segment_cut_bytes: u64,
+}
+
+/// The WAL's good records (offset, body) and where the good part ends.
+type WalRecords<'a> = (Vec<(usize, &'a [u8])>, usize);
+
+const SERIES_RECORD: u8 = 1;
+const EVENT_RECORD: u8 = 2;
+
+/// A stream kept in a directory.
+#[derive(Debug)]
+pub struct Store {
+    dir: PathBuf,
+    _lock: File,
+    stream: Stream,
+    wal: File,
+    segment: File,
+    /// Sealed chunks already in the segment, per series.
+    persisted: Vec<usize>,
+    /// Events appended per series (its next event's index).
+    counts: Vec<u64>,
+    sync: SyncPolicy,
+    last_sync: Instant,
+    appended: u64,
+    durable: u64,
+    scratch: Vec<u8>,
+}
+
+fn io(path: &Path) -> impl Fn(std::io::Error) -> StoreError + '_ {
+    move |source| StoreError::Io {
+        path: path.to_owned(),
+        source,
+    }
+}
+
+fn manifest_text(schema: &Schema, config: StreamConfig) -> String {
+    let fields: Vec<serde_json::Value> = schema
+        .fields()
+        .iter()
+        .map(|f| serde_json::json!([f.name, f.kind.to_string()]))
+        .collect();
+    serde_json::json!({
+        "version": STORE_VERSION,
+        "fields": fields,
+        "chunk_len": config.chunk_len,
+        "codecs": format!("{:?}", config.codecs),
+    })
+    .to_string()
+}
+
+/// One WAL record's body framed: `len u32`, `crc u32`, body.
+fn frame(body: &[u8], out: &mut Vec<u8>) {
+    out.extend_from_slice(&(body.len() as u32).to_le_bytes());
+    out.extend_from_slice(&crc32fast::hash(body).to_le_bytes());
+    out.extend_from_slice(body);
+}
+
+impl Store {
+    /// Opens the store in `dir` (created, with `schema` and `config`, if it
+    /// does not exist), recovering what a crash left.
+    pub fn open(
+        dir: &Path,
+        schema: &Schema,
+        config: StreamConfig,
+        sync: SyncPolicy,
+    ) -> Result<(Store, Recovery), StoreError> {
+        std::fs::create_dir_all(dir).map_err(io(dir))?;
+        let lock_path = dir.join("LOCK");
+        let lock = OpenOptions::new()
+            .create(true)
+            .truncate(false)
+            .write(true)
+            .open(&lock_path)
+            .map_err(io(&lock_path))?;
+        if lock.try_lock().is_err() {
+            return Err(StoreError::Locked(dir.to_owned()));
+        }
+        let manifest = dir.join("MANIFEST");
+        let expected = manifest_text(schema, config);
+        match std::fs::read_to_string(&manifest) {
+            Ok(text) => {
+                let value: serde_json::Value =
+                    serde_json::from_str(&text).map_err(|e| StoreError::Manifest {
+                        path: manifest.clone(),
+                        problem: e.to_string(),
+                    })?;
+                let found = value["version"].as_u64().unwrap_or(0) as u32;
+                if found != STORE_VERSION {
+                    return Err(StoreError::Version {
+                        path: manifest,
+                        found,
+                    });
+                }
+                if text != expected {
+                    return Err(StoreError::Manifest {
+                        path: manifest,
+                        problem: format!("holds another schema or chunking: {text}"),
+                    });
+                }
+            }
+            Err(e) if e.kind() == std::io::ErrorKind::NotFound => {
+                let tmp = dir.join("MANIFEST.new");
+                std::fs::write(&tmp, &expected).map_err(io(&tmp))?;
+                File::open(&tmp)
+                    .and_then(|f| f.sync_all())
+                    .map_err(io(&tmp))?;
+                std::fs::rename(&tmp, &manifest).map_err(io(&manifest))?;
+                File::open(dir)
+                    .and_then(|f| f.sync_all())
+                    .map_err(io(dir))?;
+            }
+            Err(e) => return Err(io(&manifest)(e)),
+        }
+        let open_rw = |path: &Path| {
+            OpenOptions::new()
+                .create(true)
+                .truncate(false)
+                .read(true)
+                .write(true)
+                .open(path)
+                .map_err(io(path))
+        };
+        let seg_path = dir.join("chunks.seg");
+        let wal_path = dir.join("wal.log");
+        let mut segment = open_rw(&seg_path)?;
+        let mut wal = open_rw(&wal_path)?;
+        let mut store = Store {
+            dir: dir.to_owned(),
+            _lock: lock,
+            stream: Stream::new(schema.clone(), config),
+            wal: open_rw(&wal_path)?,
+            segment: open_rw(&seg_path)?,
+            persisted: Vec::new(),
+            counts: Vec::new(),
+            sync,
+            last_sync: Instant::now(),
+            appended: 0,
+            durable: 0,
+            scratch: Vec::new(),
+        };
+        let recovery = store.recover(&mut segment, &mut wal)?;
+        store.wal.seek(SeekFrom::End(0)).map_err(io(&wal_path))?;
+        store
+            .segment
+            .seek(SeekFrom::End(0))
+            .map_err(io(&seg_path))?;
+        store.appended = store.counts.iter().sum();
+        store.durable = store.appended;
+        Ok((store, recovery))
+    }
+
+    /// Reads the WAL's records: (offset, body) until the first that does
+    /// not check out; where the good part ends.
+    fn wal_records<'a>(bytes: &'a [u8], path: &Path) -> Result<WalRecords<'a>, StoreError> {
+        let mut records = Vec::new();
+        let mut at = 0usize;
+        while at < bytes.len() {
+            let word = |i: usize| {
+                bytes
+                    .get(i..i + 4)
+                    .map(|b| u32::from_le_bytes(b.try_into().unwrap_or_default()))
+            };
+            let (Some(len), Some(crc)) = (word(at), word(at + 4)) else {
+                break; // torn: the frame is cut
+            };
+            let end = at + 8 + len as usize;
+            let Some(body) = bytes.get(at + 8..end) else {
+                break; // torn: the body is cut
+            };
+            if crc32fast::hash(body) != crc {
+                if end == bytes.len() {
+                    break; // torn: the last record, half written
+                }
+                return Err(StoreError::Corrupt {
+                    path: path.to_owned(),
+                    offset: at as u64,
+                    problem: "a WAL record's checksum does not match, with records after it".into(),
+                });
+            }
+            records.push((at, body));
+            at = end;
+        }
+        Ok((records, at))
+    }
+
+    fn recover(&mut self, segment: &mut File, wal: &mut File) -> Result<Recovery, StoreError> {
+        let seg_path = self.dir.join("chunks.seg");
+        let wal_path = self.dir.join("wal.log");
+        let mut wal_bytes = Vec::new();
+        wal.read_to_end(&mut wal_bytes).map_err(io(&wal_path))?;
+        let (records, good) = Self::wal_records(&wal_bytes, &wal_path)?;
+        let mut recovery = Recovery {
+            wal_cut_bytes: (wal_bytes.len() - good) as u64,
+            ..Recovery::default()
+        };
+        // Series first: chunks in the segment may name series the WAL named.
+        for (_, body) in &records {
+            if body.first() == Some(&SERIES_RECORD) {
+                let key = std::str::from_utf8(body.get(5..).unwrap_or_default()).unwrap_or("");
+                self.add_series(key);
+            }
+        }
+        let mut seg_bytes = Vec::new();
+        segment.read_to_end(&mut seg_bytes).map_err(io(&seg_path))?;
+        let mut at = 0usize;
+        while at < seg_bytes.len() {
+            let read = SealedChunk::read_from(
+                &seg_bytes[at..],
+                &self.stream.schema,
+                self.stream.config.chunk_len,
+            );
+            match read {
+                Ok((id, chunk, used)) => {
+                    self.push_sealed(id, chunk, &seg_path, at)?;
+                    at += used;
+                }
+                Err(ChunkProblem::Truncated { .. }) => break,
+                // A bad checksum on the last frame is a torn write; earlier
+                // it is corruption.
+                Err(ChunkProblem::Checksum { .. })
+                    if seg_bytes
+                        .get(at..at + 4)
+                        .map(|b| u32::from_le_bytes(b.try_into().unwrap_or_default()) as usize)
+                        .is_some_and(|len| at + 8 + len >= seg_bytes.len()) =>
+                {
+                    break;
+                }
+                Err(problem) => {
+                    // A bad chunk is the tail unless a good one follows it;
+                    // a torn write leaves nothing good after it.
+                    return Err(StoreError::Corrupt {
+                        path: seg_path,
+                        offset: at as u64,
+                        problem: problem.to_string(),
+                    });
+                }
+            }
+        }
+        recovery.segment_cut_bytes = (seg_bytes.len() - at) as u64;
+        recovery.from_segment = self.stream.len;
+        segment.set_len(at as u64).map_err(io(&seg_path))?;
+        // Then the events the segment does not hold.
+        let fields = self.stream.schema.fields().len();
+        let mut values = Vec::with_capacity(fields);
+        for (offset, body) in &records {
+            if body.first() != Some(&EVENT_RECORD) {
+                continue;
+            }
+            let word = |i: usize| {
+                body.get(i..i + 8)
+                    .map(|b| <[u8; 8]>::try_from(b).unwrap_or_default())
+            };
+            let (Some(id4), Some(index), Some(ts)) = (
+                body.get(1..5)
+                    .map(|b| u32::from_le_bytes(b.try_into().unwrap_or_default())),
+                word(5).map(u64::from_le_bytes),
+                word(13).map(i64::from_le_bytes),
+            ) else {
+                return Err(StoreError::Corrupt {
+                    path: wal_path,
+                    offset: *offset as u64,
+                    problem: "an event record too short".into(),
+                });
+            };
+            let series = id4 as usize;
+            if index < self.counts.get(series).copied().unwrap_or(0) {
+                continue; // already in a sealed chunk of the segment
+            }
+            values.clear();
+            for (f, field) in self.stream.schema.fields().iter().enumerate() {
+                let raw = word(21 + 8 * f).unwrap_or_default();
+                values.push(match field.kind {
+                    FieldKind::F64 => Num::F64(f64::from_le_bytes(raw)),
+                    FieldKind::I64 => Num::I64(i64::from_le_bytes(raw)),
+                });
+            }
+            self.stream.append(SeriesId(id4), ts, &values)?;
+            self.counts[series] += 1;
+            recovery.replayed += 1;
+        }
+        wal.set_len(good as u64).map_err(io(&wal_path))?;
+        // Chunks the replay sealed go to the segment.
+        self.persist()?;
+        Ok(recovery)
+    }
+
+    fn push_sealed(
+        &mut self,
+        id: u32,
+        chunk: SealedChunk,
+        path: &Path,
+        at: usize,
+    ) -> Result<(), StoreError> {
+        let corrupt = |problem: &str| StoreError::Corrupt {
+            path: path.to_owned(),
+            offset: at as u64,
+            problem: problem.to_owned(),
+        };
+        let i = id as usize;
+        let s = self
+            .stream
+            .series
+            .get_mut(i)
+            .ok_or_else(|| corrupt("a chunk of a series never named"))?;
+        if s.last.is_some_and(|last| chunk.min_ts < last) {
+            return Err(corrupt("a chunk out of time order"));
+        }
+        s.last = Some(chunk.max_ts);
+        self.stream.len += chunk.count;
+        self.counts[i] += chunk.count as u64;
+        s.sealed.push_back(chunk);
+        self.persisted[i] += 1;
+        Ok(())
+    }
+
+    /// A series in memory (and its counters), not yet in the WAL.
+    fn add_series(&mut self, key: &str) -> SeriesId {
+        if let Some(id) = self.stream.find_series(key) {
+            return id;
+        }
+        self.persisted.push(0);
+        self.counts.push(0);
+        self.stream.series(key)
+    }
+
+    /// The series named `key`, named in the WAL when new.
+    pub fn series(&mut self, key: &str) -> Result<SeriesId, StoreError> {
+        if let Some(id) = self.stream.find_series(key) {
+            return Ok(id);
+        }
+        let id = self.add_series(key);
+        let mut body = vec![SERIES_RECORD];
+        body.extend_from_slice(&id.0.to_le_bytes());
+        body.extend_from_slice(key.as_bytes());
+        let mut out = Vec::new();
+        frame(&body, &mut out);
+        let path = self.dir.join("wal.log");
+        self.wal.write_all(&out).map_err(io(&path))?;
+        Ok(id)
+    }
+
+    /// Appends one event: to the WAL, then to the stream (a full head is
+    /// sealed and its chunk written to the segment). Durable when the WAL is
+    /// next synced, as the policy says.
+    pub fn append(
+        &mut self,
+        id: SeriesId,
+        timestamp: i64,
+        values: &[Num],
+    ) -> Result<(), StoreError> {
+        let series = id.index();
+        let index = self
+            .counts
+            .get(series)
+            .copied()
+            .ok_or(StreamError::UnknownSeries(id.0))?;
+        // The stream checks shape and order first: nothing bad reaches the WAL.
+        self.stream.append(id, timestamp, values)?;
+        self.scratch.clear();
+        self.scratch.push(EVENT_RECORD);
+        self.scratch.extend_from_slice(&id.0.to_le_bytes());
+        self.scratch.extend_from_slice(&index.to_le_bytes());
+        self.scratch.extend_from_slice(&timestamp.to_le_bytes());
+        for v in values {
+            match v {
+                Num::F64(x) => self.scratch.extend_from_slice(&x.to_le_bytes()),
+                Num::I64(x) => self.scratch.extend_from_slice(&x.to_le_bytes()),
+            }
+        }
+        let mut out = Vec::with_capacity(self.scratch.len() + 8);
+        frame(&self.scratch, &mut out);
+        let path = self.dir.join("wal.log");
+        self.wal.write_all(&out).map_err(io(&path))?;
+        self.counts[series] += 1;
+        self.appended += 1;
+        self.persist()?;
+        let due = match self.sync {
+            SyncPolicy::Always => true,
+            SyncPolicy::Interval(every) => self.last_sync.elapsed() >= every,
+            SyncPolicy::Never => false,
+        };
+        if due {
+            self.sync()?;
+        }
+        Ok(())
+    }
+
+    /// Writes chunks sealed since the last call to the segment.
+    fn persist(&mut self) -> Result<(), StoreError> {
+        let mut out = Vec::new();
+        for (i, s) in self.stream.series.iter().enumerate() {
+            for chunk in s.sealed.iter().skip(self.persisted[i]) {
+                chunk.write_to(i as u32, &mut out);
+            }
+            self.persisted[i] = s.sealed.len();
+        }
+        if !out.is_empty() {
+            let path = self.dir.join("chunks.seg");
+            self.segment.write_all(&out).map_err(io(&path))?;
+        }
+        Ok(())
+    }
+
+    /// Makes every appended event durable (fsync of the WAL); how many are.
+    pub fn sync(&mut self) -> Result<u64, StoreError> {
+        let path = self.dir.join("wal.log");
+        self.wal.sync_data().map_err(io(&path))?;
+        self.durable = self.appended;
+        self.last_sync = Instant::now();
+        Ok(self.durable)
+    }
+
+    /// Events covered by an fsync.
+    pub fn durable(&self) -> u64 {
+        self.durable
+    }
+
+    /// The stream as it stands.
+    pub fn stream(&self) -> &Stream {
+        &self.stream
+    }
+
+    /// Seals the open heads into chunks, syncs the segment and empties the
+    /// WAL: a finished store is as compact as the stream in memory.
+    pub fn close(mut self) -> Result<(), StoreError> {
+        self.stream.seal()?;
+        self.persist()?;
+        let seg = self.dir.join("chunks.seg");
+        self.segment.sync_all().map_err(io(&seg))?;
+        // Every event is in the synced segment now; the WAL keeps only the
+        // series names (they come before any chunk that needs them).
+        let mut out = Vec::new();
+        for (i, key) in self.stream.series_keys().enumerate() {
+            let mut body = vec![SERIES_RECORD];
+            body.extend_from_slice(&(i as u32).to_le_bytes());
+            body.extend_from_slice(key.as_bytes());
+            frame(&body, &mut out);
+        }
+        let wal = self.dir.join("wal.log");
+        let tmp = self.dir.join("wal.log.new");
+        std::fs::write(&tmp, &out).map_err(io(&tmp))?;
+        File::open(&tmp)
+            .and_then(|f| f.sync_all())
+            .map_err(io(&tmp))?;
+        std::fs::rename(&tmp, &wal).map_err(io(&wal))?;
+        File::open(&self.dir)
+            .and_then(|f| f.sync_all())
+            .map_err(io(&self.dir))?;
+        Ok(())
+    }
+}
+
+#[cfg(test)]
+mod tests;
