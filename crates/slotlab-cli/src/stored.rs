@@ -9,6 +9,19 @@ use std::time::Instant;
 
 /// Reads a saved stream whole; a damaged one is an error naming the chunk.
 fn load_stream(path: &std::path::Path) -> anyhow::Result<(slotlab_stream::Stream, usize)> {
+    use slotlab_stream::store::{Store, SyncPolicy, is_store};
+    if is_store(path) {
+        let (store, recovery) = Store::open_existing(path, SyncPolicy::Never)?;
+        if recovery.wal_cut_bytes > 0 {
+            eprintln!(
+                "note: {}: a torn WAL tail of {} bytes was cut (never reported durable)",
+                path.display(),
+                recovery.wal_cut_bytes
+            );
+        }
+        let size = store.disk_bytes() as usize;
+        return Ok((store.into_stream(), size));
+    }
     // Only a regular file: a device or FIFO could be read for ever.
     let meta =
         std::fs::metadata(path).with_context(|| format!("cannot read {}", path.display()))?;

@@ -199,3 +199,82 @@ fn what_is_not_a_saved_stream_is_refused_at_once() {
         }
     }
 }
+
+/// `stream --store DIR` keeps the events in a durable store; `inspect`,
+/// `query` and `export` read the directory as they read a saved file.
+#[test]
+fn a_store_directory_is_written_and_read_back() {
+    let dir = tempfile::tempdir().unwrap();
+    let csv = concat!(
+        env!("CARGO_MANIFEST_DIR"),
+        "/../../data/seattle-temps-2010.csv"
+    );
+    let store = dir.path().join("temps");
+    let run = |expect_ok: bool| {
+        let assert = slotlab()
+            .args([
+                "--quiet",
+                "stream",
+                "--rust-only",
+                "--repeat",
+                "1",
+                "--warmup",
+                "0",
+            ])
+            .args(["--format", "json", "--source", csv, "--store"])
+            .arg(&store)
+            .assert();
+        if expect_ok {
+            assert.success()
+        } else {
+            assert.failure()
+        }
+    };
+    let out = run(true);
+    let json: serde_json::Value = serde_json::from_slice(&out.get_output().stdout).unwrap();
+    assert!(
+        json["notes"]
+            .to_string()
+            .contains("stored: 8759 events appended"),
+        "{json}"
+    );
+    let out = slotlab()
+        .arg("inspect")
+        .arg(&store)
+        .arg("--verify")
+        .assert()
+        .success();
+    assert!(
+        stdout(&out).starts_with("8759 events in 1 series"),
+        "{}",
+        stdout(&out)
+    );
+    let out = slotlab()
+        .arg("query")
+        .arg(&store)
+        .args(["--from", "2010-07-01T00:00", "--to", "2010-07-01T01:00"])
+        .assert()
+        .success();
+    assert_eq!(
+        stdout(&out),
+        "series,timestamp,temp\n,1277942400000,58.5\n,1277946000000,57.5\n"
+    );
+    // The same events again would go back in time: refused, said, kept.
+    let out = run(false);
+    let stderr = String::from_utf8_lossy(&out.get_output().stderr);
+    assert!(
+        stderr.contains("error: --store") && stderr.contains("must not go backwards"),
+        "{stderr}"
+    );
+    let out = slotlab()
+        .arg("query")
+        .arg(&store)
+        .args(["--agg", "count"])
+        .assert()
+        .success();
+    assert!(
+        stdout(&out).ends_with(",all,temp,8759\n"),
+        "{}",
+        stdout(&out)
+    );
+}

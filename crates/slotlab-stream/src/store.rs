@@ -122,7 +122,13 @@ pub struct Store {
     appended: u64,
     durable: u64,
     scratch: Vec<u8>,
+    /// WAL records not yet written (one write per [`WAL_BUFFER`] bytes or
+    /// per sync, not per event).
+    pending: Vec<u8>,
 }
+
+/// WAL bytes gathered before a write.
+const WAL_BUFFER: usize = 1 << 20;
 
 fn io(path: &Path) -> impl Fn(std::io::Error) -> StoreError + '_ {
     move |source| StoreError::Io {
@@ -153,7 +159,57 @@ fn frame(body: &[u8], out: &mut Vec<u8>) {
     out.extend_from_slice(body);
 }
 
+/// Whether `dir` holds a store (its MANIFEST).
+pub fn is_store(dir: &Path) -> bool {
+    dir.join("MANIFEST").is_file()
+}
+
 impl Store {
+    /// Opens the existing store in `dir`, its schema and chunking read
+    /// from its MANIFEST.
+    pub fn open_existing(dir: &Path, sync: SyncPolicy) -> Result<(Store, Recovery), StoreError> {
+        let manifest = dir.join("MANIFEST");
+        let bad = |problem: String| StoreError::Manifest {
+            path: manifest.clone(),
+            problem,
+        };
+        let text = std::fs::read_to_string(&manifest).map_err(io(&manifest))?;
+        let value: serde_json::Value =
+            serde_json::from_str(&text).map_err(|e| bad(e.to_string()))?;
+        let found = value["version"].as_u64().unwrap_or(0) as u32;
+        if found != STORE_VERSION {
+            return Err(StoreError::Version {
+                path: manifest,
+                found,
+            });
+        }
+        let mut fields = Vec::new();
+        for field in value["fields"].as_array().into_iter().flatten() {
+            let (Some(name), Some(kind)) = (field[0].as_str(), field[1].as_str()) else {
+                return Err(bad("a field without a name and kind".into()));
+            };
+            let kind = match kind {
+                "f64" => FieldKind::F64,
+                "i64" => FieldKind::I64,
+                other => return Err(bad(format!("unknown field kind {other:?}"))),
+            };
+            fields.push(crate::Field::new(name, kind));
+        }
+        let schema = Schema::new(fields).map_err(|e| bad(e.to_string()))?;
+        let chunk_len = value["chunk_len"]
+            .as_u64()
+            .and_then(|n| usize::try_from(n).ok())
+            .filter(|&n| n > 0)
+            .ok_or_else(|| bad("no chunk length".into()))?;
+        let codecs = match value["codecs"].as_str() {
+            Some("Smallest") => crate::CodecPolicy::Smallest,
+            Some("HandWritten") => crate::CodecPolicy::HandWritten,
+            Some("Pco") => crate::CodecPolicy::Pco,
+            other => return Err(bad(format!("unknown codec policy {other:?}"))),
+        };
+        Self::open(dir, &schema, StreamConfig { chunk_len, codecs }, sync)
+    }
+
     /// Opens the store in `dir` (created, with `schema` and `config`, if it
     /// does not exist), recovering what a crash left.
     pub fn open(
@@ -235,6 +291,7 @@ impl Store {
             appended: 0,
             durable: 0,
             scratch: Vec::new(),
+            pending: Vec::new(),
         };
         let recovery = store.recover(&mut segment, &mut wal)?;
         store.wal.seek(SeekFrom::End(0)).map_err(io(&wal_path))?;
@@ -430,10 +487,7 @@ impl Store {
         let mut body = vec![SERIES_RECORD];
         body.extend_from_slice(&id.0.to_le_bytes());
         body.extend_from_slice(key.as_bytes());
-        let mut out = Vec::new();
-        frame(&body, &mut out);
-        let path = self.dir.join("wal.log");
-        self.wal.write_all(&out).map_err(io(&path))?;
+        frame(&body, &mut self.pending);
         Ok(id)
     }
 
@@ -465,10 +519,10 @@ impl Store {
                 Num::I64(x) => self.scratch.extend_from_slice(&x.to_le_bytes()),
             }
         }
-        let mut out = Vec::with_capacity(self.scratch.len() + 8);
-        frame(&self.scratch, &mut out);
-        let path = self.dir.join("wal.log");
-        self.wal.write_all(&out).map_err(io(&path))?;
+        frame(&self.scratch, &mut self.pending);
+        if self.pending.len() >= WAL_BUFFER {
+            self.flush_wal()?;
+        }
         self.counts[series] += 1;
         self.appended += 1;
         self.persist()?;
@@ -499,8 +553,19 @@ impl Store {
         Ok(())
     }
 
+    /// Writes the gathered WAL records (not yet synced).
+    fn flush_wal(&mut self) -> Result<(), StoreError> {
+        if !self.pending.is_empty() {
+            let path = self.dir.join("wal.log");
+            self.wal.write_all(&self.pending).map_err(io(&path))?;
+            self.pending.clear();
+        }
+        Ok(())
+    }
+
     /// Makes every appended event durable (fsync of the WAL); how many are.
     pub fn sync(&mut self) -> Result<u64, StoreError> {
+        self.flush_wal()?;
         let path = self.dir.join("wal.log");
         self.wal.sync_data().map_err(io(&path))?;
         self.durable = self.appended;
@@ -518,9 +583,30 @@ impl Store {
         &self.stream
     }
 
+    /// The stream, the store closed without sealing anything more (for
+    /// reading: its lock is released).
+    pub fn into_stream(self) -> Stream {
+        self.stream
+    }
+
+    /// Events appended (durable or not yet).
+    pub fn appended(&self) -> u64 {
+        self.appended
+    }
+
+    /// Bytes of the store's files on disk now.
+    pub fn disk_bytes(&self) -> u64 {
+        ["MANIFEST", "chunks.seg", "wal.log"]
+            .iter()
+            .filter_map(|f| std::fs::metadata(self.dir.join(f)).ok())
+            .map(|m| m.len())
+            .sum()
+    }
+
     /// Seals the open heads into chunks, syncs the segment and empties the
     /// WAL: a finished store is as compact as the stream in memory.
     pub fn close(mut self) -> Result<(), StoreError> {
+        self.flush_wal()?;
         self.stream.seal()?;
         self.persist()?;
         let seg = self.dir.join("chunks.seg");

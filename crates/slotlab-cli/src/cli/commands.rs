@@ -127,6 +127,13 @@ pub struct StreamArgs {
     #[arg(long, value_name = "FILE")]
     pub save: Option<PathBuf>,
 
+    /// Also append the events to the durable store in DIR (created if
+    /// missing; its schema and chunking must match): a write-ahead log
+    /// synced every 100 ms, sealed chunks in a segment; closed at the end
+    /// (heads sealed, log emptied). `query`, `inspect` and `export` read it.
+    #[arg(long, value_name = "DIR")]
+    pub store: Option<PathBuf>,
+
     #[command(flatten)]
     pub repeat: RepeatArgs,
 
@@ -310,8 +317,8 @@ pub enum AtChoice {
 /// `slotlab inspect` flags.
 #[derive(Debug, Args)]
 pub struct InspectArgs {
-    /// A saved stream (`stream --save FILE`).
-    #[arg(value_name = "FILE")]
+    /// A saved stream (`stream --save FILE`) or a store (`stream --store DIR`).
+    #[arg(value_name = "FILE|DIR")]
     pub path: PathBuf,
 
     /// Also decode every series whole and check it against the chunks'
@@ -323,8 +330,8 @@ pub struct InspectArgs {
 /// `slotlab query` flags.
 #[derive(Debug, Args)]
 pub struct QueryArgs {
-    /// A saved stream (`stream --save FILE`).
-    #[arg(value_name = "FILE")]
+    /// A saved stream (`stream --save FILE`) or a store (`stream --store DIR`).
+    #[arg(value_name = "FILE|DIR")]
     pub path: PathBuf,
 
     /// Only these series (repeat the flag) [default: every series].
@@ -393,8 +400,8 @@ pub enum RowFormatChoice {
 /// `slotlab export` flags.
 #[derive(Debug, Args)]
 pub struct ExportArgs {
-    /// A saved stream (`stream --save FILE`).
-    #[arg(value_name = "FILE")]
+    /// A saved stream (`stream --save FILE`) or a store (`stream --store DIR`).
+    #[arg(value_name = "FILE|DIR")]
     pub path: PathBuf,
 
     /// Where to write: .parquet, .csv or .ndjson (the format from the
