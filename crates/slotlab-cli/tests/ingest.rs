@@ -454,3 +454,81 @@ fn flags_that_do_not_apply_to_the_source_are_refused() {
         .assert()
         .success();
 }
+
+/// `ingest --store DIR` keeps what the stream sink stores durably: read
+/// back by `query`; the same seeded events again would go back in time
+/// and are refused, the store kept as it was.
+#[test]
+fn ingest_into_a_durable_store() {
+    let dir = tempfile::tempdir().unwrap();
+    let store = dir.path().join("events");
+    let value = ingest(
+        &[
+            "--quiet",
+            "--events",
+            "20000",
+            "--sensors",
+            "10",
+            "--store",
+            store.to_str().unwrap(),
+        ],
+        None,
+    );
+    let row = &value["measurements"][0];
+    assert_eq!(row["layout"], "stream");
+    assert_eq!(
+        (extra(row, "stored"), extra(row, "verified")),
+        (20000.0, 1.0)
+    );
+    assert!(
+        value["notes"]
+            .to_string()
+            .contains("all 20000 durable after the close"),
+        "{value}"
+    );
+    let out = Command::cargo_bin("slotlab")
+        .unwrap()
+        .arg("query")
+        .arg(&store)
+        .args(["--agg", "count", "--series", "sensor-003"])
+        .assert()
+        .success();
+    assert_eq!(
+        String::from_utf8_lossy(&out.get_output().stdout),
+        "series,bucket,field,count\nsensor-003,all,celsius,2000\n"
+    );
+    let again = Command::cargo_bin("slotlab")
+        .unwrap()
+        .args([
+            "--quiet",
+            "ingest",
+            "--events",
+            "100",
+            "--sensors",
+            "10",
+            "--store",
+        ])
+        .arg(&store)
+        .assert()
+        .failure()
+        .code(1);
+    let stderr = String::from_utf8_lossy(&again.get_output().stderr);
+    assert!(stderr.contains("must not go backwards"), "{stderr}");
+    let out = Command::cargo_bin("slotlab")
+        .unwrap()
+        .arg("inspect")
+        .arg(&store)
+        .assert()
+        .success();
+    assert!(
+        String::from_utf8_lossy(&out.get_output().stdout).starts_with("20000 events in 10 series")
+    );
+    // Only the stream sink can be kept.
+    let out = Command::cargo_bin("slotlab")
+        .unwrap()
+        .args(["ingest", "--sink", "dict", "--store"])
+        .arg(dir.path().join("x"))
+        .assert()
+        .failure();
+    assert!(String::from_utf8_lossy(&out.get_output().stderr).starts_with("error: --sink"));
+}

@@ -604,8 +604,9 @@ impl Store {
     }
 
     /// Seals the open heads into chunks, syncs the segment and empties the
-    /// WAL: a finished store is as compact as the stream in memory.
-    pub fn close(mut self) -> Result<(), StoreError> {
+    /// WAL: a finished store is as compact as the stream in memory. The
+    /// stream is handed back (every event in it now durable).
+    pub fn close(mut self) -> Result<Stream, StoreError> {
         self.flush_wal()?;
         self.stream.seal()?;
         self.persist()?;
@@ -630,7 +631,7 @@ impl Store {
         File::open(&self.dir)
             .and_then(|f| f.sync_all())
             .map_err(io(&self.dir))?;
-        Ok(())
+        Ok(self.stream)
     }
 }
 

@@ -68,6 +68,8 @@ pub struct IngestConfig {
     pub parse: ParseOptions,
     /// The stream sink's chunking and codecs.
     pub stream: StreamConfig,
+    /// Keep the stream sink's events in a durable store (`--store`).
+    pub store: Option<super::StoreSpec>,
     /// Stop intake when the sink holds more than this many bytes
     /// (default: [`default_memory_budget`]).
     pub max_memory: Option<u64>,
@@ -128,6 +130,7 @@ impl IngestConfig {
                 chunk_len: 4096,
                 codecs: CodecPolicy::HandWritten,
             },
+            store: None,
             max_memory: default_memory_budget(),
             store_delay: None,
             hold_store: false,

@@ -41,7 +41,9 @@ pub use slotlab_stream::source::SourceSpec;
 
 pub use metrics::{LatencySummary, Live, QueueStats};
 pub use parse::{BadLine, InputFormat, ParseOptions};
-pub use sink::{BLOCK_EVENTS, Sink, SinkError, Storage, event_class, event_object, open_sink};
+pub use sink::{
+    BLOCK_EVENTS, Sink, SinkError, Storage, StoreSpec, event_class, event_object, open_sink,
+};
 
 use slotlab_stream::Schema;
 use slotlab_stream::source::Events;

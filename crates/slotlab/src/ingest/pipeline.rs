@@ -102,6 +102,7 @@ pub fn run(
         let store = StoreSettings {
             kind: config.sink,
             stream: config.stream,
+            store: config.store.clone(),
             budget: config.max_memory,
             delay: config.store_delay,
             hold: config.hold_store,
@@ -322,10 +323,11 @@ struct Stored {
 }
 
 /// What the store stage is told.
-#[derive(Debug, Clone, Copy)]
+#[derive(Debug, Clone)]
 struct StoreSettings {
     kind: Storage,
     stream: StreamConfig,
+    store: Option<super::StoreSpec>,
     budget: Option<u64>,
     delay: Option<Duration>,
     hold: bool,
@@ -341,6 +343,7 @@ fn store_stage(
     let StoreSettings {
         kind,
         stream,
+        store,
         budget,
         delay,
         hold,
@@ -368,7 +371,14 @@ fn store_stage(
         let scope = AllocScope::start();
         let result = match &mut sink {
             Some(sink) => sink.store(&batch),
-            None => open_sink(kind, &batch.events.schema, batch.keyed, stream).and_then(|mut s| {
+            None => open_sink(
+                kind,
+                &batch.events.schema,
+                batch.keyed,
+                stream,
+                store.as_ref(),
+            )
+            .and_then(|mut s| {
                 let stored = s.store(&batch);
                 sink = Some(s);
                 stored

@@ -4,6 +4,7 @@
 mod columns;
 mod objects;
 mod records;
+mod stored;
 mod stream;
 
 use super::EventBatch;
@@ -13,6 +14,8 @@ use objects::Objects;
 pub use objects::event_object;
 use records::Records;
 use slotlab_stream::{Schema, StreamConfig};
+use stored::StoreSink;
+pub use stored::StoreSpec;
 use stream::StreamSink;
 
 /// How readings or events are held: the layouts slotlab compares. The
@@ -153,6 +156,38 @@ pub enum SinkError {
     /// accepted event.
     #[error("the store stage stopped before the input was drained")]
     StoppedEarly,
+    /// The durable store refused.
+    #[error(transparent)]
+    Store(StoreFailure),
+}
+
+/// A store error, shared (a sink error is cloned into how a run ended).
+#[derive(Debug, Clone)]
+pub struct StoreFailure(pub std::sync::Arc<slotlab_stream::store::StoreError>);
+
+impl PartialEq for StoreFailure {
+    /// The same failure, not an equal one (`io::Error` is not comparable).
+    fn eq(&self, other: &Self) -> bool {
+        std::sync::Arc::ptr_eq(&self.0, &other.0)
+    }
+}
+
+impl std::fmt::Display for StoreFailure {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        self.0.fmt(f)
+    }
+}
+
+impl std::error::Error for StoreFailure {
+    fn source(&self) -> Option<&(dyn std::error::Error + 'static)> {
+        self.0.source()
+    }
+}
+
+impl From<slotlab_stream::store::StoreError> for SinkError {
+    fn from(e: slotlab_stream::store::StoreError) -> Self {
+        SinkError::Store(StoreFailure(std::sync::Arc::new(e)))
+    }
 }
 
 /// A new, empty sink of `kind` for events shaped by `schema`.
@@ -161,7 +196,11 @@ pub fn open_sink(
     schema: &Schema,
     keyed: bool,
     stream: StreamConfig,
+    store: Option<&StoreSpec>,
 ) -> Result<Box<dyn Sink>, SinkError> {
+    if let (Storage::Stream, Some(spec)) = (kind, store) {
+        return Ok(Box::new(StoreSink::open(spec, schema, stream)?));
+    }
     Ok(match kind {
         Storage::Dict | Storage::Slots => {
             Box::new(Objects::new(schema, keyed, kind == Storage::Slots)?)
