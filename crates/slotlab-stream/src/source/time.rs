@@ -19,15 +19,6 @@ pub enum TimestampError {
         /// The text.
         text: String,
     },
-    /// Not the strict form ingestion takes.
-    #[error(
-        "timestamp {text:?} is neither integer epoch milliseconds nor an RFC 3339 \
-         date-time with an offset (2026-01-01T00:00:00Z)"
-    )]
-    NotRfc3339 {
-        /// The text.
-        text: String,
-    },
 }
 
 /// Parses a timestamp: an integer (kept as written: whatever epoch unit
@@ -35,9 +26,18 @@ pub enum TimestampError {
 /// (`2026-01-01T08:00:00+01:00`, `…Z`), without one (taken as UTC), or a
 /// bare date (midnight UTC) — as epoch milliseconds.
 pub fn parse_timestamp(text: &str) -> Result<i64, TimestampError> {
+    parse_timestamp_noting_zone(text).map(|(t, _)| t)
+}
+
+/// [`parse_timestamp`], and whether the text was a date-time without an
+/// offset (taken as UTC), from the same single parse.
+pub fn parse_timestamp_noting_zone(text: &str) -> Result<(i64, bool), TimestampError> {
     let text = text.trim();
-    if let Ok(ms) = parse_epoch_or_rfc3339(text) {
-        return Ok(ms);
+    if let Ok(n) = text.parse::<i64>() {
+        return Ok((n, false));
+    }
+    if let Ok(t) = text.parse::<jiff::Timestamp>() {
+        return Ok((t.as_millisecond(), false));
     }
     let civil = text.parse::<DateTime>().or_else(|_| {
         text.parse::<Date>()
@@ -46,27 +46,10 @@ pub fn parse_timestamp(text: &str) -> Result<i64, TimestampError> {
     match civil {
         Ok(dt) => dt
             .to_zoned(TimeZone::UTC)
-            .map(|z| z.timestamp().as_millisecond())
+            .map(|z| (z.timestamp().as_millisecond(), true))
             .map_err(|_| TimestampError::OutOfRange { text: text.into() }),
         Err(_) => Err(TimestampError::Unreadable { text: text.into() }),
     }
-}
-
-/// The strict form, for ingestion: an integer (epoch milliseconds) or an
-/// RFC 3339 date-time with its offset — no guessing at a zone or a unit.
-pub fn parse_epoch_or_rfc3339(text: &str) -> Result<i64, TimestampError> {
-    match text.parse::<i64>() {
-        Ok(ms) => Ok(ms),
-        Err(_) => parse_rfc3339(text),
-    }
-}
-
-/// An RFC 3339 date-time with its offset (`2026-01-01T00:00:00Z`,
-/// `…+01:00`), as epoch milliseconds.
-pub fn parse_rfc3339(text: &str) -> Result<i64, TimestampError> {
-    text.parse::<jiff::Timestamp>()
-        .map(|t| t.as_millisecond())
-        .map_err(|_| TimestampError::NotRfc3339 { text: text.into() })
 }
 
 #[cfg(test)]

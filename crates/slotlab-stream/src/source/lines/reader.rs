@@ -7,7 +7,7 @@ use super::{
 };
 use crate::source::Events;
 use crate::source::ndjson::{self, Scalar};
-use crate::source::time::{TimestampError, parse_timestamp};
+use crate::source::time::parse_timestamp_noting_zone;
 use crate::source::value::parse_value;
 use crate::{Field, FieldKind, Num, Schema, SchemaError};
 use rustc_hash::FxHashMap;
@@ -94,15 +94,6 @@ impl Shape {
             sorted_names,
         })
     }
-}
-
-/// A timestamp's text, and whether it was a date-time without an offset
-/// (taken as UTC).
-fn read_time(text: &str) -> Result<(i64, bool), TimestampError> {
-    let t = parse_timestamp(text)?;
-    let trimmed = text.trim();
-    let naive = trimmed.parse::<i64>().is_err() && trimmed.parse::<jiff::Timestamp>().is_err();
-    Ok((t, naive))
 }
 
 /// Reads blocks of whole lines into events, remembering the fields, the
@@ -300,7 +291,7 @@ impl LineReader {
                     Err(_) => return Ok(Err(LineProblem::TimestampKind((*text).to_owned()))),
                 }
             }
-            Some(Scalar::Str(text)) => match read_time(text) {
+            Some(Scalar::Str(text)) => match parse_timestamp_noting_zone(text) {
                 Ok((t, naive)) => {
                     naive_time = naive;
                     t

@@ -1,9 +1,10 @@
 //! The line reader's CSV side: records split by the csv crate, line
 //! numbers kept from byte offsets, the header fixing the fields.
 
-use super::{LineReader, Shape, read_time};
+use super::{LineReader, Shape};
 use crate::source::Events;
 use crate::source::lines::{HeaderProblem, LineProblem, LineStop, MAX_FIELDS, MAX_LINE_BYTES};
+use crate::source::time::parse_timestamp_noting_zone;
 use crate::source::value::parse_value;
 
 impl LineReader {
@@ -128,7 +129,7 @@ impl LineReader {
             }
         }
         self.values = values;
-        let (ts, naive) = read_time(ts_text)?;
+        let (ts, naive) = parse_timestamp_noting_zone(ts_text)?;
         self.saw_naive_time |= naive;
         self.accept(&key, ts, out)
     }
