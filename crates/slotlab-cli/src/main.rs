@@ -165,16 +165,18 @@ fn store_stream(dir: &std::path::Path, stream: &slotlab_stream::Stream) -> anyho
         let from = stream.find_series(key).context("a series vanished")?;
         let to = store.series(key)?;
         let batch = stream.scan(from, i64::MIN, i64::MAX)?;
+        let mut values = Vec::with_capacity(batch.columns.len());
         for (i, &t) in batch.timestamps.iter().enumerate() {
-            store.append(to, t, &batch.row(i))?;
+            values.clear();
+            values.extend(batch.columns.iter().filter_map(|c| c.get(i)));
+            store.append(to, t, &values)?;
         }
     }
     store.sync()?;
     let total = store.appended();
     let path = dir.to_owned();
     store.close()?;
-    let (reopened, _) = Store::open_existing(&path, SyncPolicy::Never)?;
-    let bytes = reopened.disk_bytes();
+    let bytes = slotlab_stream::store::disk_bytes(&path);
     Ok(format!(
         "stored: {} events appended to {} ({} in all; {} were there{}), {} bytes on disk = {:.4} B/reading; \
          WAL synced every 100 ms, closed (heads sealed, WAL emptied)",

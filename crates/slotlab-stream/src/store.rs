@@ -158,6 +158,15 @@ fn frame(body: &[u8], out: &mut Vec<u8>) {
     out.extend_from_slice(body);
 }
 
+/// Bytes of the store files in `dir` on disk now.
+pub fn disk_bytes(dir: &Path) -> u64 {
+    ["MANIFEST", "chunks.seg", "wal.log"]
+        .iter()
+        .filter_map(|f| std::fs::metadata(dir.join(f)).ok())
+        .map(|m| m.len())
+        .sum()
+}
+
 /// Whether `dir` holds a store (its MANIFEST).
 pub fn is_store(dir: &Path) -> bool {
     dir.join("MANIFEST").is_file()
@@ -431,11 +440,7 @@ impl Store {
 
     /// Bytes of the store's files on disk now.
     pub fn disk_bytes(&self) -> u64 {
-        ["MANIFEST", "chunks.seg", "wal.log"]
-            .iter()
-            .filter_map(|f| std::fs::metadata(self.dir.join(f)).ok())
-            .map(|m| m.len())
-            .sum()
+        disk_bytes(&self.dir)
     }
 
     /// Seals the open heads into chunks, syncs the segment and empties the

@@ -190,6 +190,25 @@ impl From<slotlab_stream::store::StoreError> for SinkError {
     }
 }
 
+/// The sum of the timestamps of `ids` in `stream`, each series' first
+/// `skip[i]` events left out (those a store held before this run), for the
+/// read-back check.
+fn timestamp_sum(
+    stream: &slotlab_stream::Stream,
+    ids: &[slotlab_stream::SeriesId],
+    skip: &[usize],
+) -> Result<i64, SinkError> {
+    let mut sum = 0i64;
+    for (i, &id) in ids.iter().enumerate() {
+        let batch = stream.scan(id, i64::MIN, i64::MAX)?;
+        let from = skip.get(i).copied().unwrap_or(0);
+        sum = batch.timestamps[from.min(batch.len())..]
+            .iter()
+            .fold(sum, |sum, &t| sum.wrapping_add(t));
+    }
+    Ok(sum)
+}
+
 /// A new, empty sink of `kind` for events shaped by `schema`.
 pub fn open_sink(
     kind: Storage,

@@ -5,8 +5,8 @@
 use super::{Sink, SinkError};
 use crate::ingest::EventBatch;
 use slotlab_stream::store::{Store, SyncPolicy};
-use slotlab_stream::{Schema, SeriesId, Stream, StreamConfig};
-use std::path::{Path, PathBuf};
+use slotlab_stream::{Num, Schema, SeriesId, Stream, StreamConfig};
+use std::path::PathBuf;
 
 /// Where and how a run stores durably.
 #[derive(Debug, Clone, PartialEq, Eq)]
@@ -23,6 +23,10 @@ pub(super) struct StoreSink {
     /// After the close: the stream, every event durable.
     closed: Option<Stream>,
     ids: Vec<SeriesId>,
+    /// Events each of `ids` held before this run (left out of the check).
+    held_before: Vec<usize>,
+    /// Scratch: one event's values.
+    values: Vec<Num>,
     dir: PathBuf,
     sync: SyncPolicy,
     /// Events there before this run.
@@ -43,6 +47,8 @@ impl StoreSink {
             store: Some(store),
             closed: None,
             ids: Vec::new(),
+            held_before: Vec::new(),
+            values: Vec::new(),
             dir: spec.dir.clone(),
             sync: spec.sync,
             durable_at_end: 0,
@@ -57,14 +63,6 @@ impl StoreSink {
     }
 }
 
-fn disk_bytes(dir: &Path) -> u64 {
-    ["MANIFEST", "chunks.seg", "wal.log"]
-        .iter()
-        .filter_map(|f| std::fs::metadata(dir.join(f)).ok())
-        .map(|m| m.len())
-        .sum()
-}
-
 impl Sink for StoreSink {
     fn store(&mut self, batch: &EventBatch) -> Result<(), SinkError> {
         let Some(store) = self.store.as_mut() else {
@@ -72,14 +70,20 @@ impl Sink for StoreSink {
         };
         let e = &batch.events;
         for key in &e.keys {
-            self.ids.push(store.series(key)?);
+            let id = store.series(key)?;
+            self.held_before
+                .push(store.stream().series_summary(id)?.events);
+            self.ids.push(id);
         }
         for (i, (&s, &t)) in e.series.iter().zip(&e.batch.timestamps).enumerate() {
             let id = *self
                 .ids
                 .get(s as usize)
                 .ok_or(SinkError::UnknownSeries(s))?;
-            store.append(id, t, &e.batch.row(i))?;
+            self.values.clear();
+            self.values
+                .extend(e.batch.columns.iter().filter_map(|c| c.get(i)));
+            store.append(id, t, &self.values)?;
         }
         Ok(())
     }
@@ -100,27 +104,15 @@ impl Sink for StoreSink {
     }
 
     fn timestamp_sum(&self) -> Result<i64, SinkError> {
-        let Some(stream) = self.stream() else {
-            return Ok(0);
-        };
-        if self.before > 0 {
-            // Earlier runs' events are in the sum too: nothing to compare.
-            return Ok(0);
+        match self.stream() {
+            Some(stream) => super::timestamp_sum(stream, &self.ids, &self.held_before),
+            None => Ok(0),
         }
-        let mut sum = 0i64;
-        for &id in &self.ids {
-            let batch = stream.scan(id, i64::MIN, i64::MAX)?;
-            sum = batch
-                .timestamps
-                .iter()
-                .fold(sum, |sum, &t| sum.wrapping_add(t));
-        }
-        Ok(sum)
     }
 
     fn notes(&self) -> Vec<String> {
         let total = self.stream().map_or(0, Stream::len) as u64;
-        let bytes = disk_bytes(&self.dir);
+        let bytes = slotlab_stream::store::disk_bytes(&self.dir);
         vec![format!(
             "durable store {}: {} events durable when intake ended (WAL {}), all {} durable \
              after the close (heads sealed into the segment, WAL emptied; {} there before); \

@@ -95,15 +95,7 @@ impl Sink for StreamSink {
     }
 
     fn timestamp_sum(&self) -> Result<i64, SinkError> {
-        let mut sum = 0i64;
-        for &id in &self.ids {
-            let batch = self.stream.scan(id, i64::MIN, i64::MAX)?;
-            sum = batch
-                .timestamps
-                .iter()
-                .fold(sum, |sum, &t| sum.wrapping_add(t));
-        }
-        Ok(sum)
+        super::timestamp_sum(&self.stream, &self.ids, &[])
     }
 
     fn notes(&self) -> Vec<String> {
