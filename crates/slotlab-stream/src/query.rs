@@ -40,27 +40,6 @@ impl Aggregate {
         }
     }
 
-    /// Over the values whose timestamp is in `from..=to`.
-    fn of_range(timestamps: &[i64], column: &Column, from: i64, to: i64) -> Self {
-        let inside = |t: &&i64| (from..=to).contains(*t);
-        match column {
-            Column::F64(v) => Self::of(
-                timestamps
-                    .iter()
-                    .zip(v)
-                    .filter(|(t, _)| inside(t))
-                    .map(|(_, &x)| x),
-            ),
-            Column::I64(v) => Self::of(
-                timestamps
-                    .iter()
-                    .zip(v)
-                    .filter(|(t, _)| inside(t))
-                    .map(|(_, &x)| x as f64),
-            ),
-        }
-    }
-
     fn merge(self, other: Aggregate) -> Self {
         Aggregate {
             count: self.count + other.count,
@@ -109,45 +88,12 @@ impl Stream {
         from: i64,
         to: i64,
     ) -> Result<Aggregate, StreamError> {
-        if field >= self.schema.fields().len() {
-            return Err(ShapeError::NoField {
-                field,
-                fields: self.schema.fields().len(),
-            }
-            .into());
-        }
-        let chosen: Vec<&Series> = match series {
-            Some(id) => vec![self.get(id)?],
-            None => self.series.iter().collect(),
-        };
-        let mut total = Aggregate::EMPTY;
-        for s in chosen {
-            for chunk in s
-                .sealed
-                .iter()
-                .filter(|c| c.max_ts >= from && c.min_ts <= to)
-            {
-                if from <= chunk.min_ts && chunk.max_ts <= to {
-                    total = total.merge(chunk.summaries[field]);
-                } else {
-                    let mut part = Batch::empty(&self.schema);
-                    chunk.decode_into(&self.schema, &mut part)?;
-                    total = total.merge(Aggregate::of_range(
-                        &part.timestamps,
-                        &part.columns[field],
-                        from,
-                        to,
-                    ));
-                }
-            }
-            total = total.merge(Aggregate::of_range(
-                &s.head.timestamps,
-                &s.head.columns[field],
-                from,
-                to,
-            ));
-        }
-        Ok(total)
+        // One bucket: the whole range.
+        let buckets = self.aggregate_every(series, field, from, to, None)?;
+        Ok(buckets
+            .buckets
+            .into_iter()
+            .fold(Aggregate::EMPTY, |total, (_, a)| total.merge(a)))
     }
 }
 
@@ -247,6 +193,28 @@ impl Stream {
             let slot = out.entry(start).or_insert(Aggregate::EMPTY);
             *slot = slot.merge(a);
         };
+        // Events in range, a run of one bucket at a time: each run summed on
+        // its own, then merged into its bucket (as a chunk's summary is).
+        let add_runs =
+            |add: &mut dyn FnMut(i64, Aggregate), timestamps: &[i64], column: &Column| {
+                let mut i = 0;
+                while i < timestamps.len() {
+                    if !(from..=to).contains(&timestamps[i]) {
+                        i += 1;
+                        continue;
+                    }
+                    let start = bucket(timestamps[i]);
+                    let run_end = timestamps[i..]
+                        .iter()
+                        .position(|&t| !(from..=to).contains(&t) || bucket(t) != start)
+                        .map_or(timestamps.len(), |n| i + n);
+                    add(
+                        start,
+                        Aggregate::of((i..run_end).filter_map(|k| column.get(k).map(Num::as_f64))),
+                    );
+                    i = run_end;
+                }
+            };
         let (mut from_summaries, mut decoded) = (0, 0);
         for s in chosen {
             for chunk in s
@@ -263,23 +231,9 @@ impl Stream {
                 decoded += 1;
                 let mut part = Batch::empty(&self.schema);
                 chunk.decode_into(&self.schema, &mut part)?;
-                for (i, &t) in part.timestamps.iter().enumerate() {
-                    if (from..=to).contains(&t) {
-                        add(
-                            bucket(t),
-                            Aggregate::of(part.columns[field].get(i).map(Num::as_f64)),
-                        );
-                    }
-                }
+                add_runs(&mut add, &part.timestamps, &part.columns[field]);
             }
-            for (i, &t) in s.head.timestamps.iter().enumerate() {
-                if (from..=to).contains(&t) {
-                    add(
-                        bucket(t),
-                        Aggregate::of(s.head.columns[field].get(i).map(Num::as_f64)),
-                    );
-                }
-            }
+            add_runs(&mut add, &s.head.timestamps, &s.head.columns[field]);
         }
         Ok(Buckets {
             buckets: out.into_iter().filter(|(_, a)| a.count > 0).collect(),
