@@ -20,7 +20,7 @@
 
 use crate::{FieldKind, Num, Schema, SeriesId, Stream, StreamConfig, StreamError};
 use std::fs::{File, OpenOptions};
-use std::io::{Seek, SeekFrom, Write};
+use std::io::Write;
 use std::path::{Path, PathBuf};
 use std::time::{Duration, Instant};
 
@@ -284,8 +284,6 @@ impl Store {
         };
         let seg_path = dir.join("chunks.seg");
         let wal_path = dir.join("wal.log");
-        let mut segment = open_rw(&seg_path)?;
-        let mut wal = open_rw(&wal_path)?;
         let mut store = Store {
             dir: dir.to_owned(),
             _lock: lock,
@@ -301,12 +299,7 @@ impl Store {
             scratch: Vec::new(),
             pending: Vec::new(),
         };
-        let recovery = store.recover(&mut segment, &mut wal)?;
-        store.wal.seek(SeekFrom::End(0)).map_err(io(&wal_path))?;
-        store
-            .segment
-            .seek(SeekFrom::End(0))
-            .map_err(io(&seg_path))?;
+        let recovery = store.recover()?;
         store.appended = store.counts.iter().sum();
         store.durable = store.appended;
         Ok((store, recovery))

@@ -6,8 +6,7 @@
 use super::{EVENT_RECORD, Recovery, SERIES_RECORD, Store, StoreError, WalRecords, io};
 use crate::chunk::{ChunkProblem, SealedChunk};
 use crate::{FieldKind, Num, SeriesId};
-use std::fs::File;
-use std::io::Read;
+use std::io::{Read, Seek, SeekFrom};
 use std::path::Path;
 
 impl Store {
@@ -45,15 +44,15 @@ impl Store {
         Ok((records, at))
     }
 
-    pub(super) fn recover(
-        &mut self,
-        segment: &mut File,
-        wal: &mut File,
-    ) -> Result<Recovery, StoreError> {
+    /// Loads what the files hold (read from the store's own handles, then
+    /// cut back to what checked out), leaving both handles at their end.
+    pub(super) fn recover(&mut self) -> Result<Recovery, StoreError> {
         let seg_path = self.dir.join("chunks.seg");
         let wal_path = self.dir.join("wal.log");
         let mut wal_bytes = Vec::new();
-        wal.read_to_end(&mut wal_bytes).map_err(io(&wal_path))?;
+        self.wal
+            .read_to_end(&mut wal_bytes)
+            .map_err(io(&wal_path))?;
         let (records, good) = Self::wal_records(&wal_bytes, &wal_path)?;
         let mut recovery = Recovery {
             wal_cut_bytes: (wal_bytes.len() - good) as u64,
@@ -67,7 +66,9 @@ impl Store {
             }
         }
         let mut seg_bytes = Vec::new();
-        segment.read_to_end(&mut seg_bytes).map_err(io(&seg_path))?;
+        self.segment
+            .read_to_end(&mut seg_bytes)
+            .map_err(io(&seg_path))?;
         let mut at = 0usize;
         while at < seg_bytes.len() {
             let read = SealedChunk::read_from(
@@ -104,7 +105,8 @@ impl Store {
         }
         recovery.segment_cut_bytes = (seg_bytes.len() - at) as u64;
         recovery.from_segment = self.stream.len;
-        segment.set_len(at as u64).map_err(io(&seg_path))?;
+        self.segment.set_len(at as u64).map_err(io(&seg_path))?;
+        self.segment.seek(SeekFrom::End(0)).map_err(io(&seg_path))?;
         // Then the events the segment does not hold.
         let fields = self.stream.schema.fields().len();
         let mut values = Vec::with_capacity(fields);
@@ -144,7 +146,8 @@ impl Store {
             self.counts[series] += 1;
             recovery.replayed += 1;
         }
-        wal.set_len(good as u64).map_err(io(&wal_path))?;
+        self.wal.set_len(good as u64).map_err(io(&wal_path))?;
+        self.wal.seek(SeekFrom::End(0)).map_err(io(&wal_path))?;
         // Chunks the replay sealed go to the segment.
         self.persist()?;
         Ok(recovery)

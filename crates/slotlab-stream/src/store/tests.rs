@@ -196,3 +196,27 @@ fn sigkill_at_random_moments_loses_nothing_durable() {
     }
     assert!(durable_total > 20);
 }
+
+/// A segment that lost its last writes (never synced) is rebuilt from the
+/// WAL: the replay seals chunks again and appends them after what is
+/// there — never over it — and a second open finds the same events.
+#[test]
+fn chunks_the_replay_seals_go_after_the_segments_own() {
+    let dir = tempfile::tempdir().unwrap();
+    let (mut store, _) = Store::open(dir.path(), &schema(), config(), SyncPolicy::Always).unwrap();
+    append_sequence(&mut store, 0, 600);
+    drop(store); // no close: everything is still in the WAL
+    let seg = dir.path().join("chunks.seg");
+    let bytes = std::fs::read(&seg).unwrap();
+    let first = 8 + u32::from_le_bytes(bytes[..4].try_into().unwrap()) as usize;
+    std::fs::write(&seg, &bytes[..first]).unwrap(); // only the first chunk survived
+    let (store, recovery) =
+        Store::open(dir.path(), &schema(), config(), SyncPolicy::Never).unwrap();
+    assert_eq!(recovery.from_segment, 64);
+    holds_prefix(store.stream(), 600);
+    drop(store);
+    let (store, recovery) =
+        Store::open(dir.path(), &schema(), config(), SyncPolicy::Never).unwrap();
+    assert_eq!(recovery.segment_cut_bytes, 0);
+    holds_prefix(store.stream(), 600);
+}
