@@ -9,7 +9,7 @@ use comfy_table::{CellAlignment, Table, presets};
 use std::fmt::Write;
 
 /// The columns, in order.
-const HEADERS: [&str; 9] = [
+pub(super) const HEADERS: [&str; 9] = [
     "class",
     "defined at",
     "own",
@@ -25,7 +25,7 @@ fn bytes(value: Option<f64>) -> String {
     value.map_or("–".to_owned(), |b| format!("{b:.1}"))
 }
 
-fn row(class: &ClassCensus) -> Vec<String> {
+pub(super) fn row(class: &ClassCensus) -> Vec<String> {
     vec![
         class.name(),
         class.location(),

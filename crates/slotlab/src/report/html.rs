@@ -178,25 +178,20 @@ pub fn render_html(about: &str, suite: &Suite, charts: &[(String, Chart)]) -> St
 fn census_table(out: &mut String, census: &crate::measure::census::Census) {
     let _ = writeln!(
         out,
-        "<p>{} — {}</p>\n<table>\n<tr><th>class</th><th>defined at</th><th>own</th>\
-         <th>instances</th><th>B now</th><th>B slots</th><th>saving</th><th>verdict</th></tr>",
+        "<p>{} — {}</p>\n<table>\n<tr>{}</tr>",
         escape(&census.program.join(" ")),
-        escape(&super::census::totals(census))
+        escape(&super::census::totals(census)),
+        super::census::HEADERS
+            .iter()
+            .map(|h| format!("<th>{}</th>", escape(h)))
+            .collect::<String>()
     );
-    let bytes = |b: Option<f64>| b.map_or("–".to_owned(), |b| format!("{b:.1}"));
     for class in census.ranked() {
-        let _ = writeln!(
-            out,
-            "<tr><td>{}</td><td>{}</td><td>{}</td><td>{}</td><td>{}</td><td>{}</td><td>{}</td><td>{}</td></tr>",
-            escape(&class.name()),
-            escape(&class.location()),
-            if class.own { "yes" } else { "no" },
-            class.instances,
-            bytes(class.bytes_now),
-            bytes(class.bytes_slots),
-            escape(&crate::measure::system::human_bytes(class.saving_bytes())),
-            escape(&class.verdict.to_string())
-        );
+        let cells: String = super::census::row(class)
+            .iter()
+            .map(|c| format!("<td>{}</td>", escape(c)))
+            .collect();
+        let _ = writeln!(out, "<tr>{cells}</tr>");
     }
     out.push_str("</table>\n<ul>\n");
     for class in census.ranked() {
