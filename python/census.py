@@ -354,7 +354,8 @@ def describe(cls, count, sample, script, libs):
         if not entry["weakrefs"] and weakref.getweakrefcount(obj):
             entry["weakrefs"] = True
     entry["attr_sets"] = [{"attrs": list(k), "instances": n} for k, n in sets.most_common()]
-    attrs, vals = (sets.most_common(1)[0][0], values[sets.most_common(1)[0][0]]) if sets else ((), ())
+    attrs = sets.most_common(1)[0][0] if sets else ()
+    vals = values.get(attrs, ())
     try:
         entry["bytes_now"] = measure(builder(cls, attrs, vals))
     except Exception:
