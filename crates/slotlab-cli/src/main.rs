@@ -153,33 +153,32 @@ pub(crate) fn measure(
     Ok(results)
 }
 
-/// Appends every event of `stream` to the store in `dir` (group commit
-/// every 100 ms) and closes it; a line saying what is stored.
-fn store_stream(dir: &std::path::Path, stream: &slotlab_stream::Stream) -> anyhow::Result<String> {
-    use slotlab_stream::store::{Store, SyncPolicy};
-    let sync = SyncPolicy::Interval(Duration::from_millis(100));
-    let (mut store, recovery) = Store::open(dir, stream.schema(), stream.config(), sync)?;
+/// Appends every event of `stream` to the store in `dir` and closes it;
+/// a line saying what is stored.
+fn store_stream(
+    dir: &std::path::Path,
+    options: slotlab_stream::store::StoreOptions,
+    stream: &slotlab_stream::Stream,
+) -> anyhow::Result<String> {
+    use slotlab_stream::store::Store;
+    let (mut store, recovery) = Store::open(dir, stream.schema(), stream.config(), options)?;
     let before = store.appended();
     let keys: Vec<String> = stream.series_keys().map(str::to_owned).collect();
     for key in &keys {
         let from = stream.find_series(key).context("a series vanished")?;
         let to = store.series(key)?;
         let batch = stream.scan(from, i64::MIN, i64::MAX)?;
-        let mut values = Vec::with_capacity(batch.columns.len());
-        for (i, &t) in batch.timestamps.iter().enumerate() {
-            values.clear();
-            values.extend(batch.columns.iter().filter_map(|c| c.get(i)));
-            store.append(to, t, &values)?;
-        }
+        store.append_batch(&vec![to; batch.len()], &batch, 0..batch.len())?;
     }
     store.sync()?;
     let total = store.appended();
+    let dropped = store.dropped();
     let path = dir.to_owned();
-    store.close()?;
+    let held = store.close()?.len();
     let bytes = slotlab_stream::store::disk_bytes(&path);
-    Ok(format!(
-        "stored: {} events appended to {} ({} in all; {} were there{}), {} bytes on disk = {:.4} B/reading; \
-         WAL synced every 100 ms, closed (heads sealed, WAL emptied)",
+    let mut line = format!(
+        "stored: {} events appended to {} ({} appended in all; {} were there{}), {} bytes on disk \
+         = {:.4} B/reading held; WAL {}, closed (heads sealed, WAL emptied)",
         total - before,
         path.display(),
         total,
@@ -190,8 +189,16 @@ fn store_stream(dir: &std::path::Path, stream: &slotlab_stream::Stream) -> anyho
             String::new()
         },
         bytes,
-        bytes as f64 / total.max(1) as f64
-    ))
+        bytes as f64 / held.max(1) as f64,
+        slotlab::ingest::sync_words(options.sync),
+    );
+    if dropped.segments > 0 {
+        line.push_str(&format!(
+            "; retention dropped {} segments ({} events), {held} held",
+            dropped.segments, dropped.events
+        ));
+    }
+    Ok(line)
 }
 
 /// Writes every rejected line to `--rejects` as JSON lines (its number,
@@ -406,12 +413,7 @@ fn stream_command(args: &StreamArgs, quiet: bool) -> anyhow::Result<ExitCode> {
         stream: None,
     };
     let save = Target::check_opt(args.save.as_deref(), "--save")?;
-    if let Some(dir) = &args.store
-        && dir.exists()
-        && !dir.is_dir()
-    {
-        anyhow::bail!("--store: {} is not a directory", dir.display());
-    }
+    let store = args.store.spec()?;
     let rejects = Target::check_opt(args.lines.rejects.as_deref(), "--rejects")?;
     let settings = settings(n, &args.repeat, true, Some(&args.python_side));
     let mut results = measure(&mut bench, &settings, Progress::new(quiet)).map_err(size_hint)?;
@@ -429,10 +431,10 @@ fn stream_command(args: &StreamArgs, quiet: bool) -> anyhow::Result<ExitCode> {
     if let Some(target) = &rejects {
         write_rejects(target, &bench.rejects, &mut results.notes)?;
     }
-    if let (Some(dir), Some(stream)) = (&args.store, &bench.stream) {
+    if let (Some((dir, options)), Some(stream)) = (&store, &bench.stream) {
         results
             .notes
-            .push(store_stream(dir, stream).context("--store")?);
+            .push(store_stream(dir, *options, stream).context("--store")?);
     }
     emit_results(&results, format, out.as_ref())
 }

@@ -9,18 +9,20 @@ use std::time::Instant;
 
 /// Reads a saved stream whole; a damaged one is an error naming the chunk.
 fn load_stream(path: &std::path::Path) -> anyhow::Result<(slotlab_stream::Stream, usize)> {
-    use slotlab_stream::store::{Store, SyncPolicy, is_store};
+    use slotlab_stream::store::{Store, disk_bytes, is_store};
     if is_store(path) {
-        let (store, recovery) = Store::open_existing(path, SyncPolicy::Never)?;
-        if recovery.wal_cut_bytes > 0 {
+        // Read as the files stand, without the writer's lock: a writer may
+        // be at work, and reading changes nothing.
+        let (stream, recovery) = Store::read(path)?;
+        let torn = recovery.wal_cut_bytes + recovery.segment_cut_bytes;
+        if torn > 0 {
             eprintln!(
-                "note: {}: a torn WAL tail of {} bytes was cut (never reported durable)",
+                "note: {}: {torn} bytes at the end of its files are a write in progress or torn \
+                 (never reported durable), left out and left as they are",
                 path.display(),
-                recovery.wal_cut_bytes
             );
         }
-        let size = store.disk_bytes() as usize;
-        return Ok((store.into_stream(), size));
+        return Ok((stream, disk_bytes(path) as usize));
     }
     // Only a regular file: a device or FIFO could be read for ever.
     let meta =

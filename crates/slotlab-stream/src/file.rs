@@ -174,7 +174,7 @@ impl Stream {
         let mut at = 16 + header_len + 4;
         for index in 0..chunks {
             let result =
-                SealedChunk::read_from(&bytes[at..], &stream.schema, stream.config.chunk_len)
+                SealedChunk::read_from(&bytes[at..], &stream.schema, stream.config.chunk_len, true)
                     .and_then(|(id, chunk, used)| {
                         let s = stream.series.get_mut(id as usize).ok_or_else(|| {
                             ChunkProblem::Invalid(format!(

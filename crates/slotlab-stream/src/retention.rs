@@ -40,3 +40,40 @@ impl Stream {
         dropped
     }
 }
+
+impl Stream {
+    /// The (wrapping) sum of the timestamps in series `series`' `chunks`
+    /// oldest sealed chunks, decoded.
+    pub(crate) fn front_timestamp_sum(
+        &self,
+        series: usize,
+        chunks: usize,
+    ) -> Result<i64, crate::StreamError> {
+        let mut sum = 0i64;
+        let mut batch = crate::Batch::empty(&self.schema);
+        for chunk in self
+            .series
+            .get(series)
+            .into_iter()
+            .flat_map(|s| s.sealed.iter().take(chunks))
+        {
+            batch.timestamps.clear();
+            batch.columns.iter_mut().for_each(crate::Column::clear);
+            chunk.decode_into(&self.schema, &mut batch)?;
+            sum = batch.timestamps.iter().fold(sum, |a, &t| a.wrapping_add(t));
+        }
+        Ok(sum)
+    }
+
+    /// Drops series `series`' `chunks` oldest sealed chunks (a store's
+    /// retention, when their segment goes). Returns the events dropped.
+    pub(crate) fn drop_front(&mut self, series: usize, chunks: usize) -> usize {
+        let Some(s) = self.series.get_mut(series) else {
+            return 0;
+        };
+        let n = chunks.min(s.sealed.len());
+        let dropped: usize = s.sealed.drain(..n).map(|c| c.count).sum();
+        self.len -= dropped;
+        dropped
+    }
+}

@@ -1,31 +1,39 @@
-//! The stream as a durable store in a directory (first slice of the store:
-//! one segment, no retention yet).
+//! The stream as a durable store in a directory.
 //!
-//! - `LOCK`: held (an advisory lock) while a store is open, so two writers
-//!   cannot open one; the system drops it when a process dies.
-//! - `MANIFEST`: the format version, the schema and chunking (JSON,
-//!   replaced atomically).
-//! - `chunks.seg`: sealed chunks, appended, each framed and checksummed as
-//!   in a saved file, preceded by its series id.
-//! - `wal.log`: every series named and every event appended since the last
-//!   checkpoint, as checksummed records (`len u32`, `crc u32`, body).
+//! - `LOCK`: held (an advisory lock) while a writer has the store open, so
+//!   two writers cannot; the system drops it when a process dies, so a
+//!   `LOCK` file a dead writer left is no obstacle.
+//! - `MANIFEST`: the format version, the schema, chunking and the list of
+//!   segments (JSON, replaced atomically).
+//! - `seg-NNNNNNNN.seg`: sealed chunks, appended, each checksummed and
+//!   tagged with its series and the index of its first event. A segment
+//!   is closed at [`StoreOptions::segment_bytes`] and a new one begun;
+//!   retention drops whole segments, oldest first.
+//! - `wal.log`: the series and the events not yet in a segment, as
+//!   checksummed records (see `wal.rs`), one per appended batch.
 //!
 //! An event is durable once the WAL record holding it is fsync'd
-//! ([`SyncPolicy`]). Opening loads the segment's chunks, then replays the
-//! WAL into the open heads, skipping events the segment already holds; a
-//! torn tail (a record cut short, or a bad checksum on the last record) is
-//! cut and said; anything corrupt before it stops the open with the file
-//! and offset. A clean [`Store::close`] seals the heads into chunks, syncs
-//! the segment and empties the WAL.
+//! ([`SyncPolicy`]). When the WAL passes [`StoreOptions::wal_bytes`] it is
+//! checkpointed: the segment synced, then the WAL replaced by one holding
+//! only the open heads. Opening loads the segments, then replays the WAL
+//! into the open heads, skipping events a segment holds; a torn tail (a
+//! record cut short, a bad checksum on the last record, zeros) is cut and
+//! said; anything corrupt before it stops the open with the file and
+//! offset. A clean [`Store::close`] seals the heads, syncs the segment and
+//! empties the WAL.
 
-use crate::{FieldKind, Num, Schema, SeriesId, Stream, StreamConfig, StreamError};
-use std::fs::{File, OpenOptions};
+use crate::{Batch, Num, Schema, SeriesId, Stream, StreamConfig, StreamError};
+use std::fs::File;
 use std::io::Write;
 use std::path::{Path, PathBuf};
 use std::time::{Duration, Instant};
 
-/// The store format this build writes and reads.
-pub const STORE_VERSION: u32 = 1;
+mod recover;
+mod segments;
+mod wal;
+
+pub use segments::STORE_VERSION;
+use segments::{Manifest, SegmentInfo};
 
 /// When appended events are made durable.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
@@ -36,6 +44,52 @@ pub enum SyncPolicy {
     Interval(Duration),
     /// Only on close.
     Never,
+}
+
+/// What retention keeps: segments are dropped whole, oldest first, never
+/// the one being written.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Default)]
+pub struct Retention {
+    /// Drop a segment once its newest event is older than the store's
+    /// newest by more than this (in timestamp units: ms for ingested
+    /// events).
+    pub age: Option<i64>,
+    /// Drop the oldest segments while the segments take more bytes.
+    pub bytes: Option<u64>,
+}
+
+/// How a writer keeps the store.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub struct StoreOptions {
+    /// When the WAL is synced.
+    pub sync: SyncPolicy,
+    /// A segment is closed, and a new one begun, past this many bytes.
+    pub segment_bytes: u64,
+    /// The WAL is checkpointed past this many bytes.
+    pub wal_bytes: u64,
+    /// What is kept.
+    pub retain: Retention,
+}
+
+impl Default for StoreOptions {
+    fn default() -> Self {
+        Self {
+            sync: SyncPolicy::Interval(Duration::from_millis(100)),
+            segment_bytes: 64 << 20,
+            wal_bytes: 64 << 20,
+            retain: Retention::default(),
+        }
+    }
+}
+
+impl StoreOptions {
+    /// The defaults with this sync policy.
+    pub fn with_sync(sync: SyncPolicy) -> Self {
+        Self {
+            sync,
+            ..Self::default()
+        }
+    }
 }
 
 /// Why a store could not be opened or written.
@@ -70,6 +124,12 @@ pub enum StoreError {
         /// What is wrong.
         problem: String,
     },
+    /// A segment the manifest lists is not there.
+    #[error("{0}: a segment the MANIFEST lists is missing")]
+    MissingSegment(PathBuf),
+    /// A segment file the manifest does not list, and no crash explains.
+    #[error("{0}: a segment the MANIFEST does not list")]
+    UnexpectedSegment(PathBuf),
     /// Something corrupt before the end of a file (not a torn tail).
     #[error("{path}: corrupt at byte {offset}: {problem}")]
     Corrupt {
@@ -80,6 +140,9 @@ pub enum StoreError {
         /// What.
         problem: String,
     },
+    /// An earlier write failed; nothing more is taken.
+    #[error("an earlier write to the store failed; reopen it to recover")]
+    Broken,
     /// The stream refused an event.
     #[error(transparent)]
     Stream(#[from] StreamError),
@@ -88,7 +151,7 @@ pub enum StoreError {
 /// What opening found.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Default)]
 pub struct Recovery {
-    /// Events read from sealed chunks in the segment.
+    /// Events read from sealed chunks in the segments.
     pub from_segment: usize,
     /// Events replayed from the WAL into open heads.
     pub replayed: usize,
@@ -96,38 +159,23 @@ pub struct Recovery {
     pub wal_cut_bytes: u64,
     /// Bytes of a torn segment tail cut (their events are in the WAL).
     pub segment_cut_bytes: u64,
+    /// Segments.
+    pub segments: usize,
+    /// Segment files a crash left half made or half dropped, removed.
+    pub leftovers: usize,
 }
 
-/// The WAL's good records (offset, body) and where the good part ends.
-type WalRecords<'a> = (Vec<(usize, &'a [u8])>, usize);
-
-const SERIES_RECORD: u8 = 1;
-const EVENT_RECORD: u8 = 2;
-
-/// A stream kept in a directory.
-#[derive(Debug)]
-pub struct Store {
-    dir: PathBuf,
-    _lock: File,
-    stream: Stream,
-    wal: File,
-    segment: File,
-    /// Sealed chunks already in the segment, per series.
-    persisted: Vec<usize>,
-    /// Events appended per series (its next event's index).
-    counts: Vec<u64>,
-    sync: SyncPolicy,
-    last_sync: Instant,
-    appended: u64,
-    durable: u64,
-    scratch: Vec<u8>,
-    /// WAL records not yet written (one write per [`WAL_BUFFER`] bytes or
-    /// per sync, not per event).
-    pending: Vec<u8>,
+/// What retention has dropped since the store was opened.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Default)]
+pub struct Dropped {
+    /// Segments removed.
+    pub segments: usize,
+    /// Their events.
+    pub events: u64,
+    /// Their timestamps' sum (wrapping), so a writer can still check what
+    /// it stored against what it was given.
+    pub timestamp_sum: i64,
 }
-
-/// WAL bytes gathered before a write.
-const WAL_BUFFER: usize = 1 << 20;
 
 fn io(path: &Path) -> impl Fn(std::io::Error) -> StoreError + '_ {
     move |source| StoreError::Io {
@@ -136,99 +184,152 @@ fn io(path: &Path) -> impl Fn(std::io::Error) -> StoreError + '_ {
     }
 }
 
-fn manifest_text(schema: &Schema, config: StreamConfig) -> String {
-    let fields: Vec<serde_json::Value> = schema
-        .fields()
-        .iter()
-        .map(|f| serde_json::json!([f.name, f.kind.to_string()]))
-        .collect();
-    serde_json::json!({
-        "version": STORE_VERSION,
-        "fields": fields,
-        "chunk_len": config.chunk_len,
-        "codecs": format!("{:?}", config.codecs),
-    })
-    .to_string()
-}
-
-/// One WAL record's body framed: `len u32`, `crc u32`, body.
-fn frame(body: &[u8], out: &mut Vec<u8>) {
-    out.extend_from_slice(&(body.len() as u32).to_le_bytes());
-    out.extend_from_slice(&crc32fast::hash(body).to_le_bytes());
-    out.extend_from_slice(body);
-}
-
 /// Bytes of the store files in `dir` on disk now.
 pub fn disk_bytes(dir: &Path) -> u64 {
-    ["MANIFEST", "chunks.seg", "wal.log"]
-        .iter()
-        .filter_map(|f| std::fs::metadata(dir.join(f)).ok())
+    std::fs::read_dir(dir)
+        .into_iter()
+        .flatten()
+        .flatten()
+        .filter(|e| {
+            let name = e.file_name();
+            let name = name.to_string_lossy();
+            name == "MANIFEST" || name == "wal.log" || name.ends_with(".seg")
+        })
+        .filter_map(|e| e.metadata().ok())
         .map(|m| m.len())
         .sum()
 }
 
 /// Whether `dir` holds a store (its MANIFEST).
 pub fn is_store(dir: &Path) -> bool {
-    dir.join("MANIFEST").is_file()
+    segments::manifest_path(dir).is_file()
 }
 
+/// A store's layout as it stands on disk.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct Layout {
+    /// Per segment: its file and bytes.
+    pub segments: Vec<(PathBuf, u64)>,
+    /// The WAL's bytes.
+    pub wal_bytes: u64,
+}
+
+/// A stream kept in a directory.
+#[derive(Debug)]
+pub struct Store {
+    dir: PathBuf,
+    /// Held while a writer has the store (none when only reading).
+    _lock: Option<File>,
+    stream: Stream,
+    options: StoreOptions,
+    /// The segments, oldest first; the last is written to.
+    segments: Vec<SegmentInfo>,
+    active: Option<File>,
+    wal: Option<File>,
+    /// Bytes in the WAL file (written or gathered).
+    wal_len: u64,
+    /// Sealed chunks in memory already in a segment, per series.
+    persisted: Vec<usize>,
+    /// Per series: the index after its last chunk in a segment.
+    sealed_through: Vec<u64>,
+    /// Events appended per series (its next event's index).
+    counts: Vec<u64>,
+    last_sync: Instant,
+    appended: u64,
+    durable: u64,
+    /// WAL records not yet written (one write per [`WAL_BUFFER`] bytes or
+    /// per sync, not per batch).
+    pending: Vec<u8>,
+    grouping: wal::Grouping,
+    /// Scratch: a batch's series ids; one event as a batch.
+    ids: Vec<u32>,
+    one: Batch,
+    dropped: Dropped,
+    broken: bool,
+}
+
+/// WAL bytes gathered before a write.
+const WAL_BUFFER: usize = 1 << 20;
+
 impl Store {
-    /// Opens the existing store in `dir`, its schema and chunking read
-    /// from its MANIFEST.
-    pub fn open_existing(dir: &Path, sync: SyncPolicy) -> Result<(Store, Recovery), StoreError> {
-        let manifest = dir.join("MANIFEST");
-        let bad = |problem: String| StoreError::Manifest {
-            path: manifest.clone(),
-            problem,
-        };
-        let text = std::fs::read_to_string(&manifest).map_err(io(&manifest))?;
-        let value: serde_json::Value =
-            serde_json::from_str(&text).map_err(|e| bad(e.to_string()))?;
-        let found = value["version"].as_u64().unwrap_or(0) as u32;
-        if found != STORE_VERSION {
-            return Err(StoreError::Version {
-                path: manifest,
-                found,
-            });
-        }
-        let mut fields = Vec::new();
-        for field in value["fields"].as_array().into_iter().flatten() {
-            let (Some(name), Some(kind)) = (field[0].as_str(), field[1].as_str()) else {
-                return Err(bad("a field without a name and kind".into()));
-            };
-            let kind = match kind {
-                "f64" => FieldKind::F64,
-                "i64" => FieldKind::I64,
-                other => return Err(bad(format!("unknown field kind {other:?}"))),
-            };
-            fields.push(crate::Field::new(name, kind));
-        }
-        let schema = Schema::new(fields).map_err(|e| bad(e.to_string()))?;
-        let chunk_len = value["chunk_len"]
-            .as_u64()
-            .and_then(|n| usize::try_from(n).ok())
-            .filter(|&n| n > 0)
-            .ok_or_else(|| bad("no chunk length".into()))?;
-        let codecs = match value["codecs"].as_str() {
-            Some("Smallest") => crate::CodecPolicy::Smallest,
-            Some("HandWritten") => crate::CodecPolicy::HandWritten,
-            Some("Pco") => crate::CodecPolicy::Pco,
-            other => return Err(bad(format!("unknown codec policy {other:?}"))),
-        };
-        Self::open(dir, &schema, StreamConfig { chunk_len, codecs }, sync)
+    /// Opens the existing store in `dir` for writing, its schema and
+    /// chunking read from its MANIFEST.
+    pub fn open_existing(
+        dir: &Path,
+        options: StoreOptions,
+    ) -> Result<(Store, Recovery), StoreError> {
+        let manifest = Manifest::read(dir)?.ok_or_else(|| {
+            io(&segments::manifest_path(dir))(std::io::ErrorKind::NotFound.into())
+        })?;
+        Self::open(dir, &manifest.schema, manifest.config, options)
     }
 
-    /// Opens the store in `dir` (created, with `schema` and `config`, if it
-    /// does not exist), recovering what a crash left.
+    /// Reads the store in `dir` without writing anything or taking its
+    /// lock (a writer may be at work): the stream as the files stand, a
+    /// torn tail left where it is.
+    pub fn read(dir: &Path) -> Result<(Stream, Recovery), StoreError> {
+        let manifest = Manifest::read(dir)?.ok_or_else(|| {
+            io(&segments::manifest_path(dir))(std::io::ErrorKind::NotFound.into())
+        })?;
+        let mut store = Self::new(dir, None, &manifest, StoreOptions::default());
+        let recovery = store.recover(&manifest.segments, false)?;
+        Ok((store.stream, recovery))
+    }
+
+    /// The store's files on disk now.
+    pub fn layout(dir: &Path) -> Result<Layout, StoreError> {
+        let manifest = Manifest::read(dir)?.ok_or_else(|| {
+            io(&segments::manifest_path(dir))(std::io::ErrorKind::NotFound.into())
+        })?;
+        let len = |p: &Path| std::fs::metadata(p).map(|m| m.len()).map_err(io(p));
+        let mut segments = Vec::new();
+        for &n in &manifest.segments {
+            let path = segments::segment_path(dir, n);
+            let bytes = len(&path)?;
+            segments.push((path, bytes));
+        }
+        Ok(Layout {
+            segments,
+            wal_bytes: len(&dir.join("wal.log")).unwrap_or(0),
+        })
+    }
+
+    fn new(dir: &Path, lock: Option<File>, manifest: &Manifest, options: StoreOptions) -> Store {
+        Store {
+            dir: dir.to_owned(),
+            _lock: lock,
+            stream: Stream::new(manifest.schema.clone(), manifest.config),
+            options,
+            segments: Vec::new(),
+            active: None,
+            wal: None,
+            wal_len: 0,
+            persisted: Vec::new(),
+            sealed_through: Vec::new(),
+            counts: Vec::new(),
+            last_sync: Instant::now(),
+            appended: 0,
+            durable: 0,
+            pending: Vec::new(),
+            grouping: wal::Grouping::default(),
+            ids: Vec::new(),
+            one: Batch::empty(&manifest.schema),
+            dropped: Dropped::default(),
+            broken: false,
+        }
+    }
+
+    /// Opens the store in `dir` for writing (created, with `schema` and
+    /// `config`, if it does not exist), recovering what a crash left.
     pub fn open(
         dir: &Path,
         schema: &Schema,
         config: StreamConfig,
-        sync: SyncPolicy,
+        options: StoreOptions,
     ) -> Result<(Store, Recovery), StoreError> {
         std::fs::create_dir_all(dir).map_err(io(dir))?;
         let lock_path = dir.join("LOCK");
-        let lock = OpenOptions::new()
+        let lock = std::fs::OpenOptions::new()
             .create(true)
             .truncate(false)
             .write(true)
@@ -237,71 +338,42 @@ impl Store {
         if lock.try_lock().is_err() {
             return Err(StoreError::Locked(dir.to_owned()));
         }
-        let manifest = dir.join("MANIFEST");
-        let expected = manifest_text(schema, config);
-        match std::fs::read_to_string(&manifest) {
-            Ok(text) => {
-                let value: serde_json::Value =
-                    serde_json::from_str(&text).map_err(|e| StoreError::Manifest {
-                        path: manifest.clone(),
-                        problem: e.to_string(),
-                    })?;
-                let found = value["version"].as_u64().unwrap_or(0) as u32;
-                if found != STORE_VERSION {
-                    return Err(StoreError::Version {
-                        path: manifest,
-                        found,
-                    });
-                }
-                if text != expected {
-                    return Err(StoreError::Manifest {
-                        path: manifest,
-                        problem: format!("holds another schema or chunking: {text}"),
-                    });
-                }
+        let manifest = match Manifest::read(dir)? {
+            Some(m) if !m.matches(schema, config) => {
+                return Err(StoreError::Manifest {
+                    path: segments::manifest_path(dir),
+                    problem: format!(
+                        "holds another schema or chunking ({} fields, chunks of {}, {:?} codecs)",
+                        m.schema.fields().len(),
+                        m.config.chunk_len,
+                        m.config.codecs
+                    ),
+                });
             }
-            Err(e) if e.kind() == std::io::ErrorKind::NotFound => {
-                let tmp = dir.join("MANIFEST.new");
-                std::fs::write(&tmp, &expected).map_err(io(&tmp))?;
-                File::open(&tmp)
-                    .and_then(|f| f.sync_all())
-                    .map_err(io(&tmp))?;
-                std::fs::rename(&tmp, &manifest).map_err(io(&manifest))?;
-                File::open(dir)
-                    .and_then(|f| f.sync_all())
-                    .map_err(io(dir))?;
+            Some(m) => m,
+            None => {
+                let m = Manifest {
+                    schema: schema.clone(),
+                    config,
+                    segments: Vec::new(),
+                };
+                m.write(dir)?;
+                m
             }
-            Err(e) => return Err(io(&manifest)(e)),
+        };
+        let leftovers = segments::leftovers(dir, &manifest.segments)?;
+        for path in &leftovers {
+            std::fs::remove_file(path).map_err(io(path))?;
         }
-        let open_rw = |path: &Path| {
-            OpenOptions::new()
-                .create(true)
-                .truncate(false)
-                .read(true)
-                .write(true)
-                .open(path)
-                .map_err(io(path))
-        };
-        let seg_path = dir.join("chunks.seg");
-        let wal_path = dir.join("wal.log");
-        let mut store = Store {
-            dir: dir.to_owned(),
-            _lock: lock,
-            stream: Stream::new(schema.clone(), config),
-            wal: open_rw(&wal_path)?,
-            segment: open_rw(&seg_path)?,
-            persisted: Vec::new(),
-            counts: Vec::new(),
-            sync,
-            last_sync: Instant::now(),
-            appended: 0,
-            durable: 0,
-            scratch: Vec::new(),
-            pending: Vec::new(),
-        };
-        let recovery = store.recover()?;
+        let mut store = Self::new(dir, Some(lock), &manifest, options);
+        let mut recovery = store.recover(&manifest.segments, true)?;
+        recovery.leftovers = leftovers.len();
         store.appended = store.counts.iter().sum();
         store.durable = store.appended;
+        if store.segments.is_empty() {
+            store.roll()?;
+        }
+        store.retain()?;
         Ok((store, recovery))
     }
 
@@ -311,6 +383,7 @@ impl Store {
             return id;
         }
         self.persisted.push(0);
+        self.sealed_through.push(0);
         self.counts.push(0);
         self.stream.series(key)
     }
@@ -321,71 +394,136 @@ impl Store {
             return Ok(id);
         }
         let id = self.add_series(key);
-        let mut body = vec![SERIES_RECORD];
-        body.extend_from_slice(&id.0.to_le_bytes());
-        body.extend_from_slice(key.as_bytes());
-        frame(&body, &mut self.pending);
+        wal::series(&mut self.pending, id.0, 0, key);
         Ok(id)
     }
 
-    /// Appends one event: to the WAL, then to the stream (a full head is
-    /// sealed and its chunk written to the segment). Durable when the WAL is
-    /// next synced, as the policy says.
+    /// Appends one event (as a batch of one).
     pub fn append(
         &mut self,
         id: SeriesId,
         timestamp: i64,
         values: &[Num],
     ) -> Result<(), StoreError> {
-        let series = id.index();
-        let index = self
-            .counts
-            .get(series)
-            .copied()
-            .ok_or(StreamError::UnknownSeries(id.0))?;
-        // The stream checks shape and order first: nothing bad reaches the WAL.
-        self.stream.append(id, timestamp, values)?;
-        self.scratch.clear();
-        self.scratch.push(EVENT_RECORD);
-        self.scratch.extend_from_slice(&id.0.to_le_bytes());
-        self.scratch.extend_from_slice(&index.to_le_bytes());
-        self.scratch.extend_from_slice(&timestamp.to_le_bytes());
-        for v in values {
-            match v {
-                Num::F64(x) => self.scratch.extend_from_slice(&x.to_le_bytes()),
-                Num::I64(x) => self.scratch.extend_from_slice(&x.to_le_bytes()),
+        let mut one = std::mem::replace(&mut self.one, Batch::empty(self.stream.schema()));
+        one.timestamps.clear();
+        one.timestamps.push(timestamp);
+        one.columns.iter_mut().for_each(crate::Column::clear);
+        if values.len() == one.columns.len() {
+            for (c, &v) in one.columns.iter_mut().zip(values) {
+                if c.kind() == v.kind() {
+                    c.push(v);
+                }
             }
+        } else {
+            one.columns.clear();
+            one.columns.extend(values.iter().map(|v| {
+                let mut c = crate::Column::new(v.kind());
+                c.push(*v);
+                c
+            }));
         }
-        frame(&self.scratch, &mut self.pending);
+        let result = self.append_batch(&[id], &one, 0..1);
+        self.one = one;
+        result
+    }
+
+    /// Appends `rows` of a batch, row `i` of series `ids[i]`: to the stream
+    /// (full heads sealed, their chunks written to the segment), then in
+    /// one WAL record. Durable when the WAL is next synced, as the policy
+    /// says. The events before one the stream refuses are kept (and
+    /// logged); the error is returned.
+    pub fn append_batch(
+        &mut self,
+        ids: &[SeriesId],
+        batch: &Batch,
+        rows: std::ops::Range<usize>,
+    ) -> Result<(), StoreError> {
+        if self.broken {
+            return Err(StoreError::Broken);
+        }
+        let before = self.stream.len;
+        let refused = self.stream.append_columns(ids, batch, rows.clone()).err();
+        let taken = self.stream.len - before;
+        self.ids.clear();
+        self.ids.extend(ids.iter().map(|id| id.0));
+        let result = self.log(batch, rows.start..rows.start + taken);
+        if let Err(e) = result {
+            self.broken = true;
+            return Err(e);
+        }
+        match refused {
+            Some(e) => Err(e.into()),
+            None => Ok(()),
+        }
+    }
+
+    /// Logs rows the stream took, persists chunks it sealed, and syncs,
+    /// checkpoints or rolls as due.
+    fn log(&mut self, batch: &Batch, rows: std::ops::Range<usize>) -> Result<(), StoreError> {
+        let n = rows.len() as u64;
+        let before = self.pending.len();
+        wal::events(
+            &mut self.pending,
+            &mut self.grouping,
+            &self.ids,
+            batch,
+            rows,
+            &mut self.counts,
+        );
+        self.wal_len += (self.pending.len() - before) as u64;
+        self.appended += n;
         if self.pending.len() >= WAL_BUFFER {
             self.flush_wal()?;
         }
-        self.counts[series] += 1;
-        self.appended += 1;
         self.persist()?;
-        let due = match self.sync {
+        let due = match self.options.sync {
             SyncPolicy::Always => true,
             SyncPolicy::Interval(every) => self.last_sync.elapsed() >= every,
             SyncPolicy::Never => false,
         };
-        if due {
+        if self.wal_len >= self.options.wal_bytes {
+            self.checkpoint()?;
+        } else if due {
             self.sync()?;
         }
         Ok(())
     }
 
-    /// Writes chunks sealed since the last call to the segment.
+    /// Writes chunks sealed since the last call to the active segment,
+    /// rolling to a new one when it is full.
     fn persist(&mut self) -> Result<(), StoreError> {
         let mut out = Vec::new();
+        let Some(info) = self.segments.last_mut() else {
+            return Ok(());
+        };
         for (i, s) in self.stream.series.iter().enumerate() {
+            if s.sealed.len() == self.persisted[i] {
+                continue;
+            }
+            if !info.chunks.contains_key(&(i as u32)) {
+                segments::frame_series(i as u32, &s.key, &mut out);
+            }
             for chunk in s.sealed.iter().skip(self.persisted[i]) {
-                chunk.write_to(i as u32, &mut out);
+                segments::frame_chunk(i as u32, self.sealed_through[i], chunk, &mut out);
+                info.add(i as u32, chunk);
+                self.sealed_through[i] += chunk.count as u64;
             }
             self.persisted[i] = s.sealed.len();
         }
-        if !out.is_empty() {
-            let path = self.dir.join("chunks.seg");
-            self.segment.write_all(&out).map_err(io(&path))?;
+        if out.is_empty() {
+            return Ok(());
+        }
+        info.bytes += out.len() as u64;
+        let number = info.number;
+        let full = info.bytes >= self.options.segment_bytes;
+        let path = segments::segment_path(&self.dir, number);
+        if let Some(active) = self.active.as_mut() {
+            active.write_all(&out).map_err(io(&path))?;
+        }
+        if full {
+            self.roll()?;
+            self.retain()?;
         }
         Ok(())
     }
@@ -394,7 +532,9 @@ impl Store {
     fn flush_wal(&mut self) -> Result<(), StoreError> {
         if !self.pending.is_empty() {
             let path = self.dir.join("wal.log");
-            self.wal.write_all(&self.pending).map_err(io(&path))?;
+            if let Some(wal) = self.wal.as_mut() {
+                wal.write_all(&self.pending).map_err(io(&path))?;
+            }
             self.pending.clear();
         }
         Ok(())
@@ -402,9 +542,20 @@ impl Store {
 
     /// Makes every appended event durable (fsync of the WAL); how many are.
     pub fn sync(&mut self) -> Result<u64, StoreError> {
-        self.flush_wal()?;
-        let path = self.dir.join("wal.log");
-        self.wal.sync_data().map_err(io(&path))?;
+        if self.broken {
+            return Err(StoreError::Broken);
+        }
+        let result = self.flush_wal().and_then(|()| {
+            let path = self.dir.join("wal.log");
+            match self.wal.as_ref() {
+                Some(wal) => wal.sync_data().map_err(io(&path)),
+                None => Ok(()),
+            }
+        });
+        if let Err(e) = result {
+            self.broken = true;
+            return Err(e);
+        }
         self.durable = self.appended;
         self.last_sync = Instant::now();
         Ok(self.durable)
@@ -420,15 +571,19 @@ impl Store {
         &self.stream
     }
 
-    /// The stream, the store closed without sealing anything more (for
-    /// reading: its lock is released).
-    pub fn into_stream(self) -> Stream {
-        self.stream
-    }
-
-    /// Events appended (durable or not yet).
+    /// Events appended (durable or not yet), since the store was made.
     pub fn appended(&self) -> u64 {
         self.appended
+    }
+
+    /// What retention dropped since the store was opened.
+    pub fn dropped(&self) -> Dropped {
+        self.dropped
+    }
+
+    /// How the store is kept.
+    pub fn options(&self) -> StoreOptions {
+        self.options
     }
 
     /// Bytes of the store's files on disk now.
@@ -440,35 +595,17 @@ impl Store {
     /// WAL: a finished store is as compact as the stream in memory. The
     /// stream is handed back (every event in it now durable).
     pub fn close(mut self) -> Result<Stream, StoreError> {
-        self.flush_wal()?;
+        if self.broken {
+            return Err(StoreError::Broken);
+        }
         self.stream.seal()?;
         self.persist()?;
-        let seg = self.dir.join("chunks.seg");
-        self.segment.sync_all().map_err(io(&seg))?;
-        // Every event is in the synced segment now; the WAL keeps only the
-        // series names (they come before any chunk that needs them).
-        let mut out = Vec::new();
-        for (i, key) in self.stream.series_keys().enumerate() {
-            let mut body = vec![SERIES_RECORD];
-            body.extend_from_slice(&(i as u32).to_le_bytes());
-            body.extend_from_slice(key.as_bytes());
-            frame(&body, &mut out);
-        }
-        let wal = self.dir.join("wal.log");
-        let tmp = self.dir.join("wal.log.new");
-        std::fs::write(&tmp, &out).map_err(io(&tmp))?;
-        File::open(&tmp)
-            .and_then(|f| f.sync_all())
-            .map_err(io(&tmp))?;
-        std::fs::rename(&tmp, &wal).map_err(io(&wal))?;
-        File::open(&self.dir)
-            .and_then(|f| f.sync_all())
-            .map_err(io(&self.dir))?;
+        self.checkpoint()?;
         Ok(self.stream)
     }
 }
 
-mod recover;
+mod maintain;
 
 #[cfg(test)]
 mod tests;

@@ -127,12 +127,8 @@ pub struct StreamArgs {
     #[arg(long, value_name = "FILE")]
     pub save: Option<PathBuf>,
 
-    /// Also append the events to the durable store in DIR (created if
-    /// missing; its schema and chunking must match): a write-ahead log
-    /// synced every 100 ms, sealed chunks in a segment; closed at the end
-    /// (heads sealed, log emptied). `query`, `inspect` and `export` read it.
-    #[arg(long, value_name = "DIR")]
-    pub store: Option<PathBuf>,
+    #[command(flatten)]
+    pub store: super::StoreArgs,
 
     #[command(flatten)]
     pub repeat: RepeatArgs,

@@ -1,9 +1,9 @@
 //! `slotlab ingest`'s flags, and the library configuration they make.
 
-use super::FlagError;
 use super::commands::CodecsArg;
 use super::common::{LineArgs, OutputArgs, SyntheticArgs};
 use super::values::{parse_bytes, parse_count, parse_duration, parse_rate};
+use super::{FlagError, StoreArgs};
 use clap::{Args, ValueEnum};
 use slotlab::ingest::{HugePages, IngestConfig, OnFull, SourceSpec, Storage};
 use slotlab_stream::StreamConfig;
@@ -95,32 +95,11 @@ pub struct IngestArgs {
     #[arg(long, value_enum, default_value_t = HugePagesChoice::Auto)]
     pub huge_pages: HugePagesChoice,
 
-    /// Keep the stream's events in the durable store in DIR (created if
-    /// missing, appended to if it exists; implies --sink stream): a
-    /// write-ahead log, sealed chunks in a segment, closed at the end.
-    /// `query`, `inspect` and `export` read it.
-    #[arg(long, value_name = "DIR")]
-    pub store: Option<std::path::PathBuf>,
-
-    /// With --store: when the write-ahead log is synced — `interval`
-    /// (every 100 ms: group commit), `always` (after every event: slow),
-    /// `never` (only at the end).
-    #[arg(long, value_enum, default_value_t = SyncChoice::Interval, requires = "store")]
-    pub sync: SyncChoice,
+    #[command(flatten)]
+    pub store: StoreArgs,
 
     #[command(flatten)]
     pub output: OutputArgs,
-}
-
-/// `--sync` values.
-#[derive(Debug, Clone, Copy, PartialEq, Eq, ValueEnum)]
-pub enum SyncChoice {
-    /// After every event.
-    Always,
-    /// Every 100 ms.
-    Interval,
-    /// Only at the end.
-    Never,
 }
 
 /// `--sink` values.
@@ -200,13 +179,13 @@ impl IngestArgs {
             ));
         }
         let sinks = match (self.sink, &source) {
-            (Some(choice), _) if self.store.is_some() && choice != SinkChoice::Stream => {
+            (Some(choice), _) if self.store.store.is_some() && choice != SinkChoice::Stream => {
                 return Err(FlagError::new(
                     "--sink",
                     "--store keeps the stream sink's events; the other sinks hold theirs in memory",
                 ));
             }
-            (_, _) if self.store.is_some() => vec![Storage::Stream],
+            (_, _) if self.store.store.is_some() => vec![Storage::Stream],
             (Some(choice), _) => choice.sinks(),
             (None, SourceSpec::Stdin) => vec![Storage::Stream],
             (None, _) => Storage::ALL.to_vec(),
@@ -234,23 +213,8 @@ impl IngestArgs {
         config.queue = count(self.queue);
         config.batch = count(self.batch.unwrap_or(DEFAULT_BATCH));
         config.parse = self.lines.options()?;
-        if let Some(dir) = &self.store {
-            if dir.exists() && !dir.is_dir() {
-                return Err(FlagError::new(
-                    "--store",
-                    format!("{} is not a directory", dir.display()),
-                ));
-            }
-            config.store = Some(slotlab::ingest::StoreSpec {
-                dir: dir.clone(),
-                sync: match self.sync {
-                    SyncChoice::Always => slotlab_stream::store::SyncPolicy::Always,
-                    SyncChoice::Interval => slotlab_stream::store::SyncPolicy::Interval(
-                        std::time::Duration::from_millis(100),
-                    ),
-                    SyncChoice::Never => slotlab_stream::store::SyncPolicy::Never,
-                },
-            });
+        if let Some((dir, options)) = self.store.spec()? {
+            config.store = Some(slotlab::ingest::StoreSpec { dir, options });
         }
         config.stream = StreamConfig {
             chunk_len: count(self.chunk),

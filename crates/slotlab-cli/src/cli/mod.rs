@@ -4,6 +4,7 @@
 mod commands;
 mod common;
 mod ingest;
+mod store;
 mod values;
 pub use values::parse_duration;
 
@@ -13,6 +14,7 @@ pub use commands::{
 };
 pub use common::{OutputArgs, PythonArgs, RepeatArgs};
 pub use ingest::IngestArgs;
+pub use store::StoreArgs;
 
 use clap::{Parser, Subcommand};
 use std::fmt;

@@ -25,6 +25,27 @@ pub fn parse_duration(text: &str) -> Result<std::time::Duration, String> {
     }
 }
 
+/// `--retain`: an age in event time (`30d`, `12h`, `90m`, `45s`, `2w`,
+/// `500ms`) as milliseconds, the unit of ingested timestamps.
+pub fn parse_age(text: &str) -> Result<i64, String> {
+    let text = text.trim();
+    let split = text
+        .find(|c: char| c.is_ascii_alphabetic())
+        .ok_or("expected an age with a unit, such as 30d, 12h or 90m")?;
+    let (number, unit) = text.split_at(split);
+    let scale: i64 = match unit {
+        "ms" => 1,
+        "s" => 1_000,
+        "m" | "min" => 60_000,
+        "h" => 3_600_000,
+        "d" => 86_400_000,
+        "w" => 7 * 86_400_000,
+        other => return Err(format!("unknown unit {other:?}: use ms, s, m, h, d or w")),
+    };
+    let n = i64::try_from(parse_count(number.trim())?).map_err(|_| "too large".to_owned())?;
+    n.checked_mul(scale).ok_or_else(|| "too large".to_owned())
+}
+
 /// A byte count: a count (`4e9`, `4_000_000_000`) with an optional unit:
 /// KB/MB/GB (powers of 1000) or KiB/MiB/GiB (powers of 1024).
 pub fn parse_bytes(text: &str) -> Result<u64, String> {
@@ -163,6 +184,22 @@ mod tests {
                 .contains("too large")
         );
         assert!(parse_count("1e30").unwrap_err().contains("too large"));
+    }
+
+    #[test]
+    fn ages() {
+        assert_eq!(parse_age("30d"), Ok(30 * 86_400_000));
+        assert_eq!(parse_age("90m"), Ok(5_400_000));
+        assert_eq!(parse_age("500ms"), Ok(500));
+        assert!(parse_age("30").is_err());
+        assert!(parse_age("0d").is_err());
+        assert!(parse_age("3y").unwrap_err().contains("unknown unit"));
+        assert!(parse_age("99999999999999999999d").is_err());
+        assert!(
+            parse_age("999999999999999d")
+                .unwrap_err()
+                .contains("too large")
+        );
     }
 
     #[test]

@@ -1,184 +1,271 @@
-//! Opening a store after whatever happened to it: the segment's chunks
-//! loaded (a torn tail cut), then the WAL replayed into the open heads,
-//! skipping what the segment holds (a torn tail cut, corruption before it
-//! named with its offset).
+//! Opening a store after whatever happened to it: the segments' chunks
+//! loaded (a torn tail of the last cut), then the WAL replayed into the
+//! open heads, skipping what the segments hold (a torn tail cut,
+//! corruption before it named with its offset).
 
-use super::{EVENT_RECORD, Recovery, SERIES_RECORD, Store, StoreError, WalRecords, io};
-use crate::chunk::{ChunkProblem, SealedChunk};
-use crate::{FieldKind, Num, SeriesId};
+use super::segments::{self, SegmentInfo, SegmentRecord};
+use super::wal::{self, Record};
+use super::{Recovery, Store, StoreError, io};
+use crate::SeriesId;
+use rustc_hash::FxHashMap;
+use std::fs::{File, OpenOptions};
 use std::io::{Read, Seek, SeekFrom};
-use std::path::Path;
+use std::path::{Path, PathBuf};
+
+/// A file's bytes, and (when writing) its handle.
+fn read_file(path: &Path, write: bool) -> Result<(Vec<u8>, Option<File>), StoreError> {
+    let mut bytes = Vec::new();
+    if write {
+        let mut file = OpenOptions::new()
+            .create(true)
+            .truncate(false)
+            .read(true)
+            .write(true)
+            .open(path)
+            .map_err(io(path))?;
+        file.read_to_end(&mut bytes).map_err(io(path))?;
+        return Ok((bytes, Some(file)));
+    }
+    match std::fs::File::open(path) {
+        Ok(mut file) => file.read_to_end(&mut bytes).map_err(io(path))?,
+        Err(e) if e.kind() == std::io::ErrorKind::NotFound => 0,
+        Err(e) => return Err(io(path)(e)),
+    };
+    Ok((bytes, None))
+}
+
+/// Cuts `file` back to `good` bytes and leaves it at its end.
+fn cut(file: &mut File, good: usize, path: &Path) -> Result<(), StoreError> {
+    file.set_len(good as u64).map_err(io(path))?;
+    file.seek(SeekFrom::End(0)).map_err(io(path))?;
+    Ok(())
+}
+
+fn corrupt(path: &Path, offset: usize, problem: impl Into<String>) -> StoreError {
+    StoreError::Corrupt {
+        path: path.to_owned(),
+        offset: offset as u64,
+        problem: problem.into(),
+    }
+}
+
+/// Series names as the files give them: id → key, each id once.
+#[derive(Default)]
+struct Names {
+    keys: Vec<Option<String>>,
+    ids: FxHashMap<String, u32>,
+}
+
+impl Names {
+    fn add(&mut self, id: u32, key: &str, path: &Path, offset: usize) -> Result<(), StoreError> {
+        let i = id as usize;
+        if self.keys.len() <= i {
+            self.keys.resize(i + 1, None);
+        }
+        let clash = match (&self.keys[i], self.ids.get(key)) {
+            (Some(known), _) if known != key => true,
+            (_, Some(&other)) if other != id => true,
+            _ => false,
+        };
+        if clash {
+            return Err(corrupt(
+                path,
+                offset,
+                format!("series {id} named twice ({key:?})"),
+            ));
+        }
+        self.keys[i] = Some(key.to_owned());
+        self.ids.insert(key.to_owned(), id);
+        Ok(())
+    }
+}
 
 impl Store {
-    /// Reads the WAL's records: (offset, body) until the first that does
-    /// not check out; where the good part ends.
-    fn wal_records<'a>(bytes: &'a [u8], path: &Path) -> Result<WalRecords<'a>, StoreError> {
-        let mut records = Vec::new();
-        let mut at = 0usize;
-        while at < bytes.len() {
-            let word = |i: usize| {
-                bytes
-                    .get(i..i + 4)
-                    .map(|b| u32::from_le_bytes(b.try_into().unwrap_or_default()))
-            };
-            let (Some(len), Some(crc)) = (word(at), word(at + 4)) else {
-                break; // torn: the frame is cut
-            };
-            let end = at + 8 + len as usize;
-            let Some(body) = bytes.get(at + 8..end) else {
-                break; // torn: the body is cut
-            };
-            if crc32fast::hash(body) != crc {
-                if end == bytes.len() {
-                    break; // torn: the last record, half written
-                }
-                return Err(StoreError::Corrupt {
-                    path: path.to_owned(),
-                    offset: at as u64,
-                    problem: "a WAL record's checksum does not match, with records after it".into(),
-                });
-            }
-            records.push((at, body));
-            at = end;
-        }
-        Ok((records, at))
-    }
-
-    /// Loads what the files hold (read from the store's own handles, then
-    /// cut back to what checked out), leaving both handles at their end.
-    pub(super) fn recover(&mut self) -> Result<Recovery, StoreError> {
-        let seg_path = self.dir.join("chunks.seg");
+    /// Loads what the files hold. Writing, a torn tail is cut, the WAL and
+    /// the last segment stay open at their end, and chunks the replay
+    /// sealed go to the segment; reading, nothing is touched.
+    pub(super) fn recover(&mut self, listed: &[u32], write: bool) -> Result<Recovery, StoreError> {
+        let schema = self.stream.schema.clone();
+        let config = self.stream.config;
         let wal_path = self.dir.join("wal.log");
-        let mut wal_bytes = Vec::new();
-        self.wal
-            .read_to_end(&mut wal_bytes)
-            .map_err(io(&wal_path))?;
-        let (records, good) = Self::wal_records(&wal_bytes, &wal_path)?;
+        let (wal_bytes, wal_file) = read_file(&wal_path, write)?;
+        let (records, good) = wal::records(&wal_bytes).map_err(|at| {
+            corrupt(
+                &wal_path,
+                at,
+                "a WAL record's checksum does not match, with records after it",
+            )
+        })?;
+        let records = records
+            .into_iter()
+            .map(|(at, body)| {
+                wal::parse(body, &schema)
+                    .map(|r| (at, r))
+                    .map_err(|p| corrupt(&wal_path, at, p))
+            })
+            .collect::<Result<Vec<_>, _>>()?;
         let mut recovery = Recovery {
             wal_cut_bytes: (wal_bytes.len() - good) as u64,
+            segments: listed.len(),
             ..Recovery::default()
         };
-        // Series first: chunks in the segment may name series the WAL named.
-        for (_, body) in &records {
-            if body.first() == Some(&SERIES_RECORD) {
-                let key = std::str::from_utf8(body.get(5..).unwrap_or_default()).unwrap_or("");
-                self.add_series(key);
+        // The segments, read whole; only the last may have a torn tail.
+        let mut names = Names::default();
+        let mut loaded: Vec<(u32, PathBuf, Vec<SegmentRecord>)> = Vec::new();
+        for (k, &n) in listed.iter().enumerate() {
+            let path = segments::segment_path(&self.dir, n);
+            let last = k + 1 == listed.len();
+            if !path.is_file() {
+                return Err(StoreError::MissingSegment(path));
             }
-        }
-        let mut seg_bytes = Vec::new();
-        self.segment
-            .read_to_end(&mut seg_bytes)
-            .map_err(io(&seg_path))?;
-        let mut at = 0usize;
-        while at < seg_bytes.len() {
-            let read = SealedChunk::read_from(
-                &seg_bytes[at..],
-                &self.stream.schema,
-                self.stream.config.chunk_len,
-            );
-            match read {
-                Ok((id, chunk, used)) => {
-                    self.push_sealed(id, chunk, &seg_path, at)?;
-                    at += used;
+            let (bytes, file) = read_file(&path, write && last)?;
+            let (seg_records, good) = segments::read_segment(&bytes, config, &schema)
+                .map_err(|(at, problem)| corrupt(&path, at, problem))?;
+            if good < bytes.len() {
+                if !last {
+                    return Err(corrupt(
+                        &path,
+                        good,
+                        "a torn tail in a segment before the last",
+                    ));
                 }
-                Err(ChunkProblem::Truncated { .. }) => break,
-                // A bad checksum on the last frame is a torn write; earlier
-                // it is corruption.
-                Err(ChunkProblem::Checksum { .. })
-                    if seg_bytes
-                        .get(at..at + 4)
-                        .map(|b| u32::from_le_bytes(b.try_into().unwrap_or_default()) as usize)
-                        .is_some_and(|len| at + 8 + len >= seg_bytes.len()) =>
-                {
-                    break;
-                }
-                Err(problem) => {
-                    // A bad chunk is the tail unless a good one follows it;
-                    // a torn write leaves nothing good after it.
-                    return Err(StoreError::Corrupt {
-                        path: seg_path,
-                        offset: at as u64,
-                        problem: problem.to_string(),
-                    });
+                recovery.segment_cut_bytes = (bytes.len() - good) as u64;
+            }
+            if let Some(mut file) = file {
+                cut(&mut file, good, &path)?;
+                self.active = Some(file);
+            }
+            for r in &seg_records {
+                if let SegmentRecord::Series { id, key } = r {
+                    names.add(*id, key, &path, 0)?;
                 }
             }
+            let mut info = SegmentInfo::new(n);
+            info.bytes = good as u64;
+            self.segments.push(info);
+            loaded.push((n, path, seg_records));
         }
-        recovery.segment_cut_bytes = (seg_bytes.len() - at) as u64;
+        for (at, r) in &records {
+            if let Record::Series { id, key, .. } = r {
+                names.add(*id, key, &wal_path, *at)?;
+            }
+        }
+        for (id, key) in names.keys.iter().enumerate() {
+            let key = key
+                .as_deref()
+                .ok_or_else(|| corrupt(&wal_path, 0, format!("series {id} is never named")))?;
+            self.add_series(key);
+        }
+        // Chunks, each series' in order, continuing its count.
+        let mut seen = vec![false; names.keys.len()];
+        for (k, (_, path, seg_records)) in loaded.into_iter().enumerate() {
+            for r in seg_records {
+                let SegmentRecord::Chunk {
+                    offset,
+                    series,
+                    first,
+                    chunk,
+                } = r
+                else {
+                    continue;
+                };
+                let i = series as usize;
+                let s = self
+                    .stream
+                    .series
+                    .get_mut(i)
+                    .ok_or_else(|| corrupt(&path, offset, "a chunk of a series never named"))?;
+                if seen[i] && first != self.counts[i] {
+                    return Err(corrupt(
+                        &path,
+                        offset,
+                        format!(
+                            "a chunk of series {i} from event {first}, after one ending at {}",
+                            self.counts[i]
+                        ),
+                    ));
+                }
+                if s.last.is_some_and(|last| chunk.min_ts < last) {
+                    return Err(corrupt(&path, offset, "a chunk out of time order"));
+                }
+                seen[i] = true;
+                s.last = Some(chunk.max_ts);
+                self.counts[i] = first + chunk.count as u64;
+                self.stream.len += chunk.count;
+                self.segments[k].add(series, &chunk);
+                s.sealed.push_back(chunk);
+            }
+        }
         recovery.from_segment = self.stream.len;
-        self.segment.set_len(at as u64).map_err(io(&seg_path))?;
-        self.segment.seek(SeekFrom::End(0)).map_err(io(&seg_path))?;
-        // Then the events the segment does not hold.
-        let fields = self.stream.schema.fields().len();
-        let mut values = Vec::with_capacity(fields);
-        for (offset, body) in &records {
-            if body.first() != Some(&EVENT_RECORD) {
-                continue;
+        // A series whose chunks retention dropped starts where the WAL says.
+        for (at, r) in &records {
+            if let Record::Series { id, base, .. } = r {
+                let i = *id as usize;
+                if *base > self.counts[i] {
+                    if seen[i] {
+                        return Err(corrupt(
+                            &wal_path,
+                            *at,
+                            format!(
+                                "series {i}: the segments end before event {base}, sealed at the checkpoint"
+                            ),
+                        ));
+                    }
+                    self.counts[i] = *base;
+                }
             }
-            let word = |i: usize| {
-                body.get(i..i + 8)
-                    .map(|b| <[u8; 8]>::try_from(b).unwrap_or_default())
-            };
-            let (Some(id4), Some(index), Some(ts)) = (
-                body.get(1..5)
-                    .map(|b| u32::from_le_bytes(b.try_into().unwrap_or_default())),
-                word(5).map(u64::from_le_bytes),
-                word(13).map(i64::from_le_bytes),
-            ) else {
-                return Err(StoreError::Corrupt {
-                    path: wal_path,
-                    offset: *offset as u64,
-                    problem: "an event record too short".into(),
-                });
-            };
-            let series = id4 as usize;
-            if index < self.counts.get(series).copied().unwrap_or(0) {
-                continue; // already in a sealed chunk of the segment
-            }
-            values.clear();
-            for (f, field) in self.stream.schema.fields().iter().enumerate() {
-                let raw = word(21 + 8 * f).unwrap_or_default();
-                values.push(match field.kind {
-                    FieldKind::F64 => Num::F64(f64::from_le_bytes(raw)),
-                    FieldKind::I64 => Num::I64(i64::from_le_bytes(raw)),
-                });
-            }
-            self.stream.append(SeriesId(id4), ts, &values)?;
-            self.counts[series] += 1;
-            recovery.replayed += 1;
         }
-        self.wal.set_len(good as u64).map_err(io(&wal_path))?;
-        self.wal.seek(SeekFrom::End(0)).map_err(io(&wal_path))?;
-        // Chunks the replay sealed go to the segment.
-        self.persist()?;
+        for (i, s) in self.stream.series.iter().enumerate() {
+            self.sealed_through[i] = self.counts[i];
+            self.persisted[i] = s.sealed.len();
+        }
+        recovery.replayed = self.replay(&records, &wal_path)?;
+        if let Some(mut file) = wal_file {
+            cut(&mut file, good, &wal_path)?;
+            self.wal = Some(file);
+            self.wal_len = good as u64;
+            // Chunks the replay sealed go to the segment.
+            self.persist()?;
+        }
         Ok(recovery)
     }
 
-    fn push_sealed(
+    /// The WAL's events the segments do not hold, into the open heads.
+    fn replay(
         &mut self,
-        id: u32,
-        chunk: SealedChunk,
+        records: &[(usize, Record<'_>)],
         path: &Path,
-        at: usize,
-    ) -> Result<(), StoreError> {
-        let corrupt = |problem: &str| StoreError::Corrupt {
-            path: path.to_owned(),
-            offset: at as u64,
-            problem: problem.to_owned(),
-        };
-        let i = id as usize;
-        let s = self
-            .stream
-            .series
-            .get_mut(i)
-            .ok_or_else(|| corrupt("a chunk of a series never named"))?;
-        if s.last.is_some_and(|last| chunk.min_ts < last) {
-            return Err(corrupt("a chunk out of time order"));
+    ) -> Result<usize, StoreError> {
+        let mut values = Vec::with_capacity(self.stream.schema.fields().len());
+        let mut replayed = 0;
+        for (at, r) in records {
+            let Record::Events(runs) = r else { continue };
+            for run in runs {
+                let i = run.series as usize;
+                if i >= self.counts.len() {
+                    return Err(corrupt(path, *at, "events of a series never named"));
+                }
+                for k in 0..run.len() {
+                    let index = run.first + k as u64;
+                    if index < self.counts[i] {
+                        continue; // in a sealed chunk already
+                    }
+                    if index > self.counts[i] {
+                        return Err(corrupt(
+                            path,
+                            *at,
+                            format!("series {i}: event {index} where {} was due", self.counts[i]),
+                        ));
+                    }
+                    run.row(k, &self.stream.schema, &mut values);
+                    self.stream
+                        .append(SeriesId(run.series), run.timestamp(k), &values)
+                        .map_err(|e| corrupt(path, *at, e.to_string()))?;
+                    self.counts[i] += 1;
+                    replayed += 1;
+                }
+            }
         }
-        s.last = Some(chunk.max_ts);
-        self.stream.len += chunk.count;
-        self.counts[i] += chunk.count as u64;
-        s.sealed.push_back(chunk);
-        self.persisted[i] += 1;
-        Ok(())
+        Ok(replayed)
     }
 }

@@ -1,5 +1,6 @@
 use super::*;
-use crate::{CodecPolicy, Field};
+use crate::{CodecPolicy, Field, FieldKind};
+use std::fs::OpenOptions;
 
 fn schema() -> Schema {
     Schema::new(vec![Field::new("v", FieldKind::F64)]).unwrap()
@@ -9,6 +10,17 @@ fn config() -> StreamConfig {
     StreamConfig {
         chunk_len: 64,
         codecs: CodecPolicy::HandWritten,
+    }
+}
+
+/// Synced after every event, with segments and a WAL so small that the
+/// writer rolls and checkpoints every few hundred events.
+fn small() -> StoreOptions {
+    StoreOptions {
+        sync: SyncPolicy::Always,
+        segment_bytes: 2048,
+        wal_bytes: 16 << 10,
+        retain: Retention::default(),
     }
 }
 
@@ -44,27 +56,49 @@ fn holds_prefix(stream: &Stream, n: u64) {
 #[test]
 fn a_closed_store_reopens_whole_and_compact() {
     let dir = tempfile::tempdir().unwrap();
-    let (mut store, recovery) =
-        Store::open(dir.path(), &schema(), config(), SyncPolicy::Never).unwrap();
+    let (mut store, recovery) = Store::open(
+        dir.path(),
+        &schema(),
+        config(),
+        StoreOptions::with_sync(SyncPolicy::Never),
+    )
+    .unwrap();
     assert_eq!(recovery, Recovery::default());
     append_sequence(&mut store, 0, 1000);
     store.close().unwrap();
-    let (store, recovery) =
-        Store::open(dir.path(), &schema(), config(), SyncPolicy::Never).unwrap();
+    let (store, recovery) = Store::open(
+        dir.path(),
+        &schema(),
+        config(),
+        StoreOptions::with_sync(SyncPolicy::Never),
+    )
+    .unwrap();
     assert_eq!((recovery.from_segment, recovery.replayed), (1000, 0));
     holds_prefix(store.stream(), 1000);
     // Appending goes on from there.
     let mut store = store;
     append_sequence(&mut store, 1000, 1500);
     store.close().unwrap();
-    let (store, _) = Store::open(dir.path(), &schema(), config(), SyncPolicy::Never).unwrap();
+    let (store, _) = Store::open(
+        dir.path(),
+        &schema(),
+        config(),
+        StoreOptions::with_sync(SyncPolicy::Never),
+    )
+    .unwrap();
     holds_prefix(store.stream(), 1500);
 }
 
 #[test]
 fn an_unclosed_store_replays_its_wal_and_a_torn_tail_is_cut() {
     let dir = tempfile::tempdir().unwrap();
-    let (mut store, _) = Store::open(dir.path(), &schema(), config(), SyncPolicy::Always).unwrap();
+    let (mut store, _) = Store::open(
+        dir.path(),
+        &schema(),
+        config(),
+        StoreOptions::with_sync(SyncPolicy::Always),
+    )
+    .unwrap();
     append_sequence(&mut store, 0, 500);
     assert_eq!(store.durable(), 500);
     drop(store); // a crash: no close
@@ -73,15 +107,25 @@ fn an_unclosed_store_replays_its_wal_and_a_torn_tail_is_cut() {
     let mut f = OpenOptions::new().append(true).open(&wal).unwrap();
     f.write_all(&[40, 0, 0, 0, 1, 2, 3]).unwrap();
     drop(f);
-    let (store, recovery) =
-        Store::open(dir.path(), &schema(), config(), SyncPolicy::Always).unwrap();
+    let (store, recovery) = Store::open(
+        dir.path(),
+        &schema(),
+        config(),
+        StoreOptions::with_sync(SyncPolicy::Always),
+    )
+    .unwrap();
     assert_eq!(recovery.wal_cut_bytes, 7);
     assert_eq!(recovery.from_segment + recovery.replayed, 500);
     holds_prefix(store.stream(), 500);
     drop(store);
     // Recovery is idempotent.
-    let (store, recovery) =
-        Store::open(dir.path(), &schema(), config(), SyncPolicy::Always).unwrap();
+    let (store, recovery) = Store::open(
+        dir.path(),
+        &schema(),
+        config(),
+        StoreOptions::with_sync(SyncPolicy::Always),
+    )
+    .unwrap();
     assert_eq!(recovery.wal_cut_bytes, 0);
     holds_prefix(store.stream(), 500);
 }
@@ -89,14 +133,26 @@ fn an_unclosed_store_replays_its_wal_and_a_torn_tail_is_cut() {
 #[test]
 fn corruption_before_the_tail_stops_the_open_and_names_the_offset() {
     let dir = tempfile::tempdir().unwrap();
-    let (mut store, _) = Store::open(dir.path(), &schema(), config(), SyncPolicy::Always).unwrap();
+    let (mut store, _) = Store::open(
+        dir.path(),
+        &schema(),
+        config(),
+        StoreOptions::with_sync(SyncPolicy::Always),
+    )
+    .unwrap();
     append_sequence(&mut store, 0, 30);
     drop(store);
     let wal = dir.path().join("wal.log");
     let mut bytes = std::fs::read(&wal).unwrap();
     bytes[20] ^= 0xff; // inside an early record
     std::fs::write(&wal, &bytes).unwrap();
-    let err = Store::open(dir.path(), &schema(), config(), SyncPolicy::Always).unwrap_err();
+    let err = Store::open(
+        dir.path(),
+        &schema(),
+        config(),
+        StoreOptions::with_sync(SyncPolicy::Always),
+    )
+    .unwrap_err();
     assert!(matches!(err, StoreError::Corrupt { .. }), "{err}");
     assert!(
         err.to_string().contains("wal.log: corrupt at byte"),
@@ -107,12 +163,30 @@ fn corruption_before_the_tail_stops_the_open_and_names_the_offset() {
 #[test]
 fn one_writer_at_a_time_and_the_schema_is_the_stores() {
     let dir = tempfile::tempdir().unwrap();
-    let (store, _) = Store::open(dir.path(), &schema(), config(), SyncPolicy::Never).unwrap();
-    let err = Store::open(dir.path(), &schema(), config(), SyncPolicy::Never).unwrap_err();
+    let (store, _) = Store::open(
+        dir.path(),
+        &schema(),
+        config(),
+        StoreOptions::with_sync(SyncPolicy::Never),
+    )
+    .unwrap();
+    let err = Store::open(
+        dir.path(),
+        &schema(),
+        config(),
+        StoreOptions::with_sync(SyncPolicy::Never),
+    )
+    .unwrap_err();
     assert!(matches!(err, StoreError::Locked(_)), "{err}");
     store.close().unwrap();
     let other = Schema::new(vec![Field::new("w", FieldKind::I64)]).unwrap();
-    let err = Store::open(dir.path(), &other, config(), SyncPolicy::Never).unwrap_err();
+    let err = Store::open(
+        dir.path(),
+        &other,
+        config(),
+        StoreOptions::with_sync(SyncPolicy::Never),
+    )
+    .unwrap_err();
     assert!(err.to_string().contains("holds another schema"), "{err}");
 }
 
@@ -124,8 +198,7 @@ fn child_writer() {
     let Some(dir) = std::env::var_os("SLOTLAB_STORE_CHILD") else {
         return;
     };
-    let (mut store, _) =
-        Store::open(Path::new(&dir), &schema(), config(), SyncPolicy::Always).unwrap();
+    let (mut store, _) = Store::open(Path::new(&dir), &schema(), config(), small()).unwrap();
     let mut i = store.stream().len() as u64;
     let out = std::io::stdout();
     loop {
@@ -137,7 +210,8 @@ fn child_writer() {
     }
 }
 
-/// A writer killed with SIGKILL at random moments, 20 times, reopened each
+/// A writer (rolling segments and checkpointing its WAL as it goes) killed
+/// with SIGKILL at random moments, 20 times, reopened each
 /// time: every event reported durable is there, bit for bit, nothing that
 /// was never appended is, and reopening again changes nothing.
 #[test]
@@ -161,7 +235,7 @@ fn sigkill_at_random_moments_loses_nothing_durable() {
             .spawn()
             .unwrap();
         let stdout = child.stdout.take().unwrap();
-        let wanted = rng.u64(1..200);
+        let wanted = rng.u64(1..1500);
         let mut seen = 0u64;
         let mut last = 0u64;
         for line in std::io::BufReader::new(stdout).lines() {
@@ -178,7 +252,13 @@ fn sigkill_at_random_moments_loses_nothing_durable() {
         child.wait().unwrap();
         assert!(last >= durable_total, "round {round}: durable went back");
         durable_total = last;
-        let (store, _) = Store::open(dir.path(), &schema(), config(), SyncPolicy::Never).unwrap();
+        let (store, _) = Store::open(
+            dir.path(),
+            &schema(),
+            config(),
+            StoreOptions::with_sync(SyncPolicy::Never),
+        )
+        .unwrap();
         let held = store.stream().len() as u64;
         assert!(
             held >= durable_total,
@@ -186,7 +266,13 @@ fn sigkill_at_random_moments_loses_nothing_durable() {
         );
         holds_prefix(store.stream(), held);
         drop(store);
-        let (again, _) = Store::open(dir.path(), &schema(), config(), SyncPolicy::Never).unwrap();
+        let (again, _) = Store::open(
+            dir.path(),
+            &schema(),
+            config(),
+            StoreOptions::with_sync(SyncPolicy::Never),
+        )
+        .unwrap();
         assert_eq!(
             again.stream().len() as u64,
             held,
@@ -195,6 +281,8 @@ fn sigkill_at_random_moments_loses_nothing_durable() {
         durable_total = held;
     }
     assert!(durable_total > 20);
+    let layout = Store::layout(dir.path()).unwrap();
+    assert!(layout.segments.len() > 3, "{layout:?}");
 }
 
 /// A segment that lost its last writes (never synced) is rebuilt from the
@@ -203,20 +291,47 @@ fn sigkill_at_random_moments_loses_nothing_durable() {
 #[test]
 fn chunks_the_replay_seals_go_after_the_segments_own() {
     let dir = tempfile::tempdir().unwrap();
-    let (mut store, _) = Store::open(dir.path(), &schema(), config(), SyncPolicy::Always).unwrap();
+    let (mut store, _) = Store::open(
+        dir.path(),
+        &schema(),
+        config(),
+        StoreOptions::with_sync(SyncPolicy::Always),
+    )
+    .unwrap();
     append_sequence(&mut store, 0, 600);
     drop(store); // no close: everything is still in the WAL
-    let seg = dir.path().join("chunks.seg");
+    let seg = dir.path().join("seg-00000001.seg");
     let bytes = std::fs::read(&seg).unwrap();
-    let first = 8 + u32::from_le_bytes(bytes[..4].try_into().unwrap()) as usize;
+    // Up to the end of the first chunk's record (a series record before it).
+    let mut first = 0;
+    loop {
+        let len = u32::from_le_bytes(bytes[first..first + 4].try_into().unwrap()) as usize;
+        let kind = bytes[first + 8];
+        first += 8 + len;
+        if kind == 3 {
+            break;
+        }
+    }
     std::fs::write(&seg, &bytes[..first]).unwrap(); // only the first chunk survived
-    let (store, recovery) =
-        Store::open(dir.path(), &schema(), config(), SyncPolicy::Never).unwrap();
+    let (store, recovery) = Store::open(
+        dir.path(),
+        &schema(),
+        config(),
+        StoreOptions::with_sync(SyncPolicy::Never),
+    )
+    .unwrap();
     assert_eq!(recovery.from_segment, 64);
     holds_prefix(store.stream(), 600);
     drop(store);
-    let (store, recovery) =
-        Store::open(dir.path(), &schema(), config(), SyncPolicy::Never).unwrap();
+    let (store, recovery) = Store::open(
+        dir.path(),
+        &schema(),
+        config(),
+        StoreOptions::with_sync(SyncPolicy::Never),
+    )
+    .unwrap();
     assert_eq!(recovery.segment_cut_bytes, 0);
     holds_prefix(store.stream(), 600);
 }
+
+mod rolling;

@@ -43,6 +43,7 @@ pub use metrics::{LatencySummary, Live, QueueStats};
 pub use parse::{BadLine, InputFormat, ParseOptions};
 pub use sink::{
     BLOCK_EVENTS, Sink, SinkError, Storage, StoreSpec, event_class, event_object, open_sink,
+    sync_words,
 };
 
 use slotlab_stream::Schema;

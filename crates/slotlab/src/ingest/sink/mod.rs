@@ -15,7 +15,7 @@ pub use objects::event_object;
 use records::Records;
 use slotlab_stream::{Schema, StreamConfig};
 use stored::StoreSink;
-pub use stored::StoreSpec;
+pub use stored::{StoreSpec, sync_words};
 use stream::StreamSink;
 
 /// How readings or events are held: the layouts slotlab compares. The

@@ -4,8 +4,8 @@
 
 use super::{Sink, SinkError};
 use crate::ingest::EventBatch;
-use slotlab_stream::store::{Store, SyncPolicy};
-use slotlab_stream::{Num, Schema, SeriesId, Stream, StreamConfig};
+use slotlab_stream::store::{Store, StoreOptions, SyncPolicy};
+use slotlab_stream::{Schema, SeriesId, Stream, StreamConfig};
 use std::path::PathBuf;
 
 /// Where and how a run stores durably.
@@ -13,8 +13,8 @@ use std::path::PathBuf;
 pub struct StoreSpec {
     /// The store's directory.
     pub dir: PathBuf,
-    /// When appended events are synced.
-    pub sync: SyncPolicy,
+    /// Sync, segments, retention.
+    pub options: StoreOptions,
 }
 
 /// The stream sink over a store.
@@ -23,16 +23,26 @@ pub(super) struct StoreSink {
     /// After the close: the stream, every event durable.
     closed: Option<Stream>,
     ids: Vec<SeriesId>,
-    /// Events each of `ids` held before this run (left out of the check).
-    held_before: Vec<usize>,
-    /// Scratch: one event's values.
-    values: Vec<Num>,
+    /// Scratch: this batch's series ids.
+    batch_ids: Vec<SeriesId>,
     dir: PathBuf,
-    sync: SyncPolicy,
-    /// Events there before this run.
+    options: StoreOptions,
+    /// Events, and their timestamps' sum, there before this run.
     before: u64,
+    sum_before: i64,
     /// Events durable when the run ended, before the close.
     durable_at_end: u64,
+    /// What retention dropped in the run.
+    dropped: slotlab_stream::store::Dropped,
+}
+
+/// Every stored timestamp's (wrapping) sum.
+fn held_sum(stream: &Stream) -> Result<i64, SinkError> {
+    let ids: Vec<SeriesId> = stream
+        .series_keys()
+        .filter_map(|k| stream.find_series(k))
+        .collect();
+    super::timestamp_sum(stream, &ids, &[])
 }
 
 impl StoreSink {
@@ -41,17 +51,18 @@ impl StoreSink {
         schema: &Schema,
         config: StreamConfig,
     ) -> Result<Self, SinkError> {
-        let (store, _) = Store::open(&spec.dir, schema, config, spec.sync)?;
+        let (store, _) = Store::open(&spec.dir, schema, config, spec.options)?;
         Ok(Self {
-            before: store.appended(),
+            before: store.stream().len() as u64,
+            sum_before: held_sum(store.stream())?,
             store: Some(store),
             closed: None,
             ids: Vec::new(),
-            held_before: Vec::new(),
-            values: Vec::new(),
+            batch_ids: Vec::new(),
             dir: spec.dir.clone(),
-            sync: spec.sync,
+            options: spec.options,
             durable_at_end: 0,
+            dropped: Default::default(),
         })
     }
 
@@ -70,22 +81,19 @@ impl Sink for StoreSink {
         };
         let e = &batch.events;
         for key in &e.keys {
-            let id = store.series(key)?;
-            self.held_before
-                .push(store.stream().series_summary(id)?.events);
-            self.ids.push(id);
+            self.ids.push(store.series(key)?);
         }
-        for (i, (&s, &t)) in e.series.iter().zip(&e.batch.timestamps).enumerate() {
-            let id = *self
+        self.batch_ids.clear();
+        for &s in &e.series {
+            let id = self
                 .ids
                 .get(s as usize)
                 .ok_or(SinkError::UnknownSeries(s))?;
-            self.values.clear();
-            self.values
-                .extend(e.batch.columns.iter().filter_map(|c| c.get(i)));
-            store.append(id, t, &self.values)?;
+            self.batch_ids.push(*id);
         }
-        Ok(())
+        let result = store.append_batch(&self.batch_ids, &e.batch, 0..e.len());
+        self.dropped = store.dropped();
+        Ok(result?)
     }
 
     fn finish(&mut self) -> Result<(), SinkError> {
@@ -98,14 +106,15 @@ impl Sink for StoreSink {
     }
 
     fn len(&self) -> u64 {
-        self.stream()
-            .map_or(0, |s| s.len() as u64)
+        (self.stream().map_or(0, |s| s.len() as u64) + self.dropped.events)
             .saturating_sub(self.before)
     }
 
     fn timestamp_sum(&self) -> Result<i64, SinkError> {
         match self.stream() {
-            Some(stream) => super::timestamp_sum(stream, &self.ids, &self.held_before),
+            Some(stream) => Ok(held_sum(stream)?
+                .wrapping_add(self.dropped.timestamp_sum)
+                .wrapping_sub(self.sum_before)),
             None => Ok(0),
         }
     }
@@ -113,21 +122,34 @@ impl Sink for StoreSink {
     fn notes(&self) -> Vec<String> {
         let total = self.stream().map_or(0, Stream::len) as u64;
         let bytes = slotlab_stream::store::disk_bytes(&self.dir);
-        vec![format!(
+        let mut note = format!(
             "durable store {}: {} events durable when intake ended (WAL {}), all {} durable \
              after the close (heads sealed into the segment, WAL emptied; {} there before); \
              {} bytes on disk = {:.4} B/event",
             self.dir.display(),
             self.durable_at_end.saturating_sub(self.before),
-            match self.sync {
-                SyncPolicy::Always => "synced after every event".to_owned(),
-                SyncPolicy::Interval(d) => format!("synced every {} ms", d.as_millis()),
-                SyncPolicy::Never => "synced only at the close".to_owned(),
-            },
+            sync_words(self.options.sync),
             total,
             self.before,
             bytes,
             bytes as f64 / total.max(1) as f64
-        )]
+        );
+        if self.dropped.segments > 0 {
+            note.push_str(&format!(
+                "; retention dropped {} segments ({} events; the check above counts them from \
+                 the sums taken as they went)",
+                self.dropped.segments, self.dropped.events
+            ));
+        }
+        vec![note]
+    }
+}
+
+/// How the store syncs, in words.
+pub fn sync_words(sync: SyncPolicy) -> String {
+    match sync {
+        SyncPolicy::Always => "synced after every batch".to_owned(),
+        SyncPolicy::Interval(d) => format!("synced every {} ms", d.as_millis()),
+        SyncPolicy::Never => "synced only at checkpoints and the close".to_owned(),
     }
 }

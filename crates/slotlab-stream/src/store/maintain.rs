@@ -1,0 +1,135 @@
+//! Keeping a store in shape while it is written: checkpointing the WAL,
+//! rolling to a new segment, dropping old segments (retention).
+
+use super::segments::{self, Manifest, SegmentInfo};
+use super::{Store, StoreError, io, wal};
+use std::io::Write as _;
+use std::time::Instant;
+
+impl Store {
+    /// The segment syncs, then the WAL is replaced by one holding only the
+    /// series and the open heads (every sealed event is in a synced
+    /// segment). Every appended event is durable after it.
+    pub(super) fn checkpoint(&mut self) -> Result<(), StoreError> {
+        let result = self.try_checkpoint();
+        if result.is_err() {
+            self.broken = true;
+        }
+        result
+    }
+
+    fn try_checkpoint(&mut self) -> Result<(), StoreError> {
+        if let (Some(active), Some(info)) = (self.active.as_ref(), self.segments.last()) {
+            let path = segments::segment_path(&self.dir, info.number);
+            active.sync_data().map_err(io(&path))?;
+        }
+        let mut out = Vec::new();
+        for (i, s) in self.stream.series.iter().enumerate() {
+            wal::series(&mut out, i as u32, self.sealed_through[i], &s.key);
+        }
+        for (i, s) in self.stream.series.iter().enumerate() {
+            debug_assert_eq!(self.sealed_through[i] + s.head.len() as u64, self.counts[i]);
+            wal::head(&mut out, i as u32, self.sealed_through[i], &s.head);
+        }
+        let path = self.dir.join("wal.log");
+        let mut tmp = segments::new_file(&self.dir)?;
+        tmp.write_all(&out)
+            .and_then(|()| tmp.as_file().sync_data())
+            .map_err(io(&path))?;
+        let file = tmp.persist(&path).map_err(|e| io(&path)(e.error))?;
+        segments::sync_dir(&self.dir)?;
+        self.wal = Some(file);
+        self.wal_len = out.len() as u64;
+        self.pending.clear();
+        self.durable = self.appended;
+        self.last_sync = Instant::now();
+        Ok(())
+    }
+
+    fn manifest(&self) -> Manifest {
+        Manifest {
+            schema: self.stream.schema.clone(),
+            config: self.stream.config,
+            segments: self.segments.iter().map(|s| s.number).collect(),
+        }
+    }
+
+    /// Syncs the active segment and begins the next: its file made, then
+    /// listed in the MANIFEST.
+    pub(super) fn roll(&mut self) -> Result<(), StoreError> {
+        let result = self.try_roll();
+        if result.is_err() {
+            self.broken = true;
+        }
+        result
+    }
+
+    fn try_roll(&mut self) -> Result<(), StoreError> {
+        if let (Some(active), Some(info)) = (self.active.as_ref(), self.segments.last()) {
+            let path = segments::segment_path(&self.dir, info.number);
+            active.sync_data().map_err(io(&path))?;
+        }
+        let number = self.segments.last().map_or(1, |s| s.number + 1);
+        let path = segments::segment_path(&self.dir, number);
+        let file = std::fs::OpenOptions::new()
+            .create_new(true)
+            .write(true)
+            .open(&path)
+            .map_err(io(&path))?;
+        self.segments.push(SegmentInfo::new(number));
+        self.manifest().write(&self.dir)?;
+        self.active = Some(file);
+        Ok(())
+    }
+
+    /// Drops the oldest segments retention no longer keeps (never the
+    /// active one): the WAL checkpointed first, so it holds none of their
+    /// events, then the MANIFEST without them, then their files.
+    pub(super) fn retain(&mut self) -> Result<(), StoreError> {
+        let keep = self.options.retain;
+        if keep.age.is_none() && keep.bytes.is_none() {
+            return Ok(());
+        }
+        let newest = self.stream.series.iter().filter_map(|s| s.last).max();
+        let mut total: u64 = self.segments.iter().map(|s| s.bytes).sum();
+        let mut drop = 0;
+        while drop + 1 < self.segments.len() {
+            let seg = &self.segments[drop];
+            let old = match (keep.age, newest, seg.max_ts) {
+                (Some(age), Some(newest), Some(max)) => max < newest.saturating_sub(age),
+                _ => false,
+            };
+            let big = keep.bytes.is_some_and(|limit| total > limit);
+            if !(old || big) {
+                break;
+            }
+            total -= seg.bytes;
+            drop += 1;
+        }
+        if drop == 0 {
+            return Ok(());
+        }
+        self.checkpoint()?;
+        let gone: Vec<SegmentInfo> = self.segments.drain(..drop).collect();
+        if let Err(e) = self.manifest().write(&self.dir) {
+            self.broken = true;
+            return Err(e);
+        }
+        for seg in gone {
+            let path = segments::segment_path(&self.dir, seg.number);
+            if let Err(e) = std::fs::remove_file(&path) {
+                self.broken = true;
+                return Err(io(&path)(e));
+            }
+            for (&series, &n) in &seg.chunks {
+                let sum = self.stream.front_timestamp_sum(series as usize, n)?;
+                self.dropped.timestamp_sum = self.dropped.timestamp_sum.wrapping_add(sum);
+                self.stream.drop_front(series as usize, n);
+                self.persisted[series as usize] -= n;
+            }
+            self.dropped.segments += 1;
+            self.dropped.events += seg.events;
+        }
+        Ok(())
+    }
+}
