@@ -598,6 +598,9 @@ impl Store {
         if self.broken {
             return Err(StoreError::Broken);
         }
+        // Retention waits for the next open: what a writer reported it
+        // dropped stays what was dropped.
+        self.options.retain = Retention::default();
         self.stream.seal()?;
         self.persist()?;
         self.checkpoint()?;

@@ -173,16 +173,21 @@ impl PartialEq for StoreFailure {
 }
 
 impl std::fmt::Display for StoreFailure {
+    /// The error and its causes (an I/O error's path, then what the system
+    /// said), as one line.
     fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
-        self.0.fmt(f)
+        self.0.fmt(f)?;
+        let mut cause = std::error::Error::source(&*self.0);
+        while let Some(c) = cause {
+            write!(f, ": {c}")?;
+            cause = c.source();
+        }
+        Ok(())
     }
 }
 
-impl std::error::Error for StoreFailure {
-    fn source(&self) -> Option<&(dyn std::error::Error + 'static)> {
-        self.0.source()
-    }
-}
+/// Its causes are in its text.
+impl std::error::Error for StoreFailure {}
 
 impl From<slotlab_stream::store::StoreError> for SinkError {
     fn from(e: slotlab_stream::store::StoreError) -> Self {

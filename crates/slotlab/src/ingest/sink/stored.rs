@@ -34,6 +34,8 @@ pub(super) struct StoreSink {
     durable_at_end: u64,
     /// What retention dropped in the run.
     dropped: slotlab_stream::store::Dropped,
+    /// Set when a write failed: events durable (synced) by then.
+    failed_at: Option<u64>,
 }
 
 /// Every stored timestamp's (wrapping) sum.
@@ -63,6 +65,7 @@ impl StoreSink {
             options: spec.options,
             durable_at_end: 0,
             dropped: Default::default(),
+            failed_at: None,
         })
     }
 
@@ -93,10 +96,17 @@ impl Sink for StoreSink {
         }
         let result = store.append_batch(&self.batch_ids, &e.batch, 0..e.len());
         self.dropped = store.dropped();
+        if let Err(slotlab_stream::store::StoreError::Stream(_)) | Ok(()) = &result {
+            return Ok(result?);
+        }
+        self.failed_at = Some(store.durable());
         Ok(result?)
     }
 
     fn finish(&mut self) -> Result<(), SinkError> {
+        if self.failed_at.is_some() {
+            return Ok(()); // said where it failed; nothing more is written
+        }
         if let Some(mut store) = self.store.take() {
             self.durable_at_end = store.durable();
             store.sync()?;
@@ -122,6 +132,15 @@ impl Sink for StoreSink {
     fn notes(&self) -> Vec<String> {
         let total = self.stream().map_or(0, Stream::len) as u64;
         let bytes = slotlab_stream::store::disk_bytes(&self.dir);
+        if let Some(durable) = self.failed_at {
+            return vec![format!(
+                "durable store {}: writing stopped at an error; {} events of this run were \
+                 durable (synced) before it and are kept — reopening the store recovers them, \
+                 and any later events that reached the disk whole, and cuts a torn tail",
+                self.dir.display(),
+                durable.saturating_sub(self.before),
+            )];
+        }
         let mut note = format!(
             "durable store {}: {} events durable when intake ended (WAL {}), all {} durable \
              after the close (heads sealed into the segment, WAL emptied; {} there before); \
