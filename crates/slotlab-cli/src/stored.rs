@@ -40,12 +40,41 @@ fn load_stream(path: &std::path::Path) -> anyhow::Result<(slotlab_stream::Stream
 }
 
 pub(crate) fn inspect_command(args: &cli::InspectArgs) -> anyhow::Result<ExitCode> {
+    use slotlab_stream::store::{STORE_VERSION, Store, is_store};
     let (stream, size) = load_stream(&args.path)?;
     let mut text = report::stored::inspect(&stream, size)?;
-    text.push_str(&format!(
-        "every checksum checked ({} chunks, each decoded once on load)\n",
-        stream.sealed_chunks()
-    ));
+    if is_store(&args.path) {
+        let layout = Store::layout(&args.path)?;
+        let sizes: Vec<String> = layout
+            .segments
+            .iter()
+            .map(|(path, bytes)| {
+                let name = path.file_name().unwrap_or_default().to_string_lossy();
+                format!("{name} {bytes} B")
+            })
+            .collect();
+        text.push_str(&format!(
+            "store (format version {STORE_VERSION}): {} segments ({}), WAL {} B (events not yet \
+             in a segment: the open heads)\n",
+            layout.segments.len(),
+            sizes.join(", "),
+            layout.wal_bytes
+        ));
+        text.push_str(&format!(
+            "every record's checksum checked on load ({} chunks){}\n",
+            stream.sealed_chunks(),
+            if args.verify {
+                ""
+            } else {
+                "; --verify decodes every chunk too"
+            }
+        ));
+    } else {
+        text.push_str(&format!(
+            "every checksum checked ({} chunks, each decoded once on load)\n",
+            stream.sealed_chunks()
+        ));
+    }
     if args.verify {
         let keys: Vec<String> = stream.series_keys().map(str::to_owned).collect();
         for key in &keys {

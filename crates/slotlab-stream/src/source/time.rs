@@ -81,3 +81,10 @@ mod tests {
         }
     }
 }
+
+/// Epoch milliseconds in ISO 8601 (UTC), or `None` out of range.
+pub fn format_millis(ms: i64) -> Option<String> {
+    jiff::Timestamp::from_millisecond(ms)
+        .ok()
+        .map(|t| t.to_string())
+}

@@ -73,11 +73,23 @@ pub fn inspect(stream: &Stream, file_bytes: usize) -> Result<String, StreamError
         config.chunk_len,
         fields.join(", ")
     );
+    let mut range: Option<(i64, i64)> = None;
+    for key in stream.series_keys() {
+        let Some(id) = stream.find_series(key) else {
+            continue;
+        };
+        if let Some((a, b)) = stream.series_summary(id)?.range {
+            range = Some(range.map_or((a, b), |(x, y)| (x.min(a), y.max(b))));
+        }
+    }
+    if let Some((a, b)) = range {
+        let _ = writeln!(out, "time range: {a} … {b} ({} … {})", iso(a), iso(b));
+    }
     let bytes = stream.bytes();
     let per = |b: usize| b as f64 / stream.len().max(1) as f64;
     let _ = writeln!(
         out,
-        "file {} = {:.4} B/reading; columns: timestamps {:.4}",
+        "on disk {} = {:.4} B/reading; columns: timestamps {:.4}",
         human_bytes(file_bytes as f64),
         per(file_bytes),
         per(bytes.timestamps)
@@ -109,6 +121,12 @@ pub fn inspect(stream: &Stream, file_bytes: usize) -> Result<String, StreamError
         let _ = writeln!(out, "  … and {} more series", keys.len() - 50);
     }
     Ok(out)
+}
+
+/// A timestamp read as epoch milliseconds, in ISO 8601 (UTC); `?` when
+/// it is out of range.
+fn iso(ms: i64) -> String {
+    slotlab_stream::source::time::format_millis(ms).unwrap_or_else(|| "?".to_owned())
 }
 
 fn render(format: RowFormat, header: &[String], rows: &[Vec<String>]) -> String {
