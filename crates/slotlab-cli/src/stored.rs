@@ -233,6 +233,8 @@ pub(crate) fn query_command(args: &cli::QueryArgs) -> anyhow::Result<ExitCode> {
                 cli::AggChoice::Min => Agg::Min,
                 cli::AggChoice::Max => Agg::Max,
                 cli::AggChoice::Mean => Agg::Mean,
+                cli::AggChoice::First => Agg::First,
+                cli::AggChoice::Last => Agg::Last,
             })
             .collect();
         let (text, how) =

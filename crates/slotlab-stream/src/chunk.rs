@@ -211,6 +211,7 @@ impl SealedChunk {
                 sum: f64::from_le_bytes(s[1]),
                 min: f64::from_le_bytes(s[2]),
                 max: f64::from_le_bytes(s[3]),
+                ..Aggregate::EMPTY
             })
             .collect();
         let timestamps = EncodedColumn::read_from(bytes, &mut at)?;

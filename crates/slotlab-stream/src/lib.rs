@@ -158,6 +158,9 @@ pub struct Stream {
     series: Vec<Series>,
     by_key: FxHashMap<String, SeriesId>,
     len: usize,
+    /// When set, a head is sealed before an event in another window of
+    /// this many timestamp units (chunks aligned to time).
+    span: Option<i64>,
 }
 
 impl Stream {
@@ -172,6 +175,7 @@ impl Stream {
             series: Vec::new(),
             by_key: FxHashMap::default(),
             len: 0,
+            span: None,
         }
     }
 
@@ -320,6 +324,14 @@ impl Stream {
                 accepted,
             });
         }
+        if let (Some(span), Some(&first)) = (self.span, s.head.timestamps.first())
+            && first.div_euclid(span) != timestamp.div_euclid(span)
+        {
+            self.seal_series(series)?;
+        }
+        let Some(s) = self.series.get_mut(series.index()) else {
+            return Err(StreamError::UnknownSeries(series.0));
+        };
         s.head.timestamps.push(timestamp);
         fill(&mut s.head.columns);
         s.last = Some(timestamp);
@@ -328,6 +340,15 @@ impl Stream {
             self.seal_series(series)?;
         }
         Ok(())
+    }
+
+    /// Aligns chunks to time: from now on a head is sealed before an event
+    /// that falls in another window of `span` timestamp units (windows
+    /// start at multiples of `span`), so a chunk never straddles one and
+    /// a query bucketed by a multiple of `span` answers every chunk from
+    /// its summary. `None` (the default): chunks end only when full.
+    pub fn set_chunk_span(&mut self, span: Option<i64>) {
+        self.span = span.filter(|&s| s > 0);
     }
 
     /// Seals `id`'s open head chunk now, however full (an ingesting sink

@@ -1,9 +1,12 @@
 //! Reading a stream back: the events of a series in a time range, and
 //! aggregates over a range that decode only the chunks it cuts through.
 
+use crate::chunk::SealedChunk;
 use crate::{Batch, Column, Num, Series, SeriesId, ShapeError, Stream, StreamError};
+use std::collections::BTreeMap;
 
-/// Count, sum, min, max and mean of one field's values.
+/// Count, sum, min, max and mean of one field's values, and the values
+/// at the first and last timestamps.
 #[derive(Debug, Clone, Copy, PartialEq)]
 pub struct Aggregate {
     /// Events.
@@ -14,15 +17,38 @@ pub struct Aggregate {
     pub min: f64,
     /// Largest value (`-inf` when empty).
     pub max: f64,
+    /// The earliest event's timestamp and value (of equal timestamps, the
+    /// one stored first); `None` when empty, and in a chunk's summary.
+    pub first: Option<(i64, f64)>,
+    /// The latest event's timestamp and value (of equal timestamps, the
+    /// one stored last).
+    pub last: Option<(i64, f64)>,
 }
 
 impl Aggregate {
-    const EMPTY: Aggregate = Aggregate {
+    pub(crate) const EMPTY: Aggregate = Aggregate {
         count: 0,
         sum: 0.0,
         min: f64::INFINITY,
         max: f64::NEG_INFINITY,
+        first: None,
+        last: None,
     };
+
+    /// Events `range` of a run (timestamps in order, their values).
+    fn of_run(timestamps: &[i64], column: &Column, range: std::ops::Range<usize>) -> Self {
+        let (a, b) = (range.start, range.end);
+        let mut out = match column {
+            Column::F64(v) => Self::of(v[a..b].iter().copied()),
+            Column::I64(v) => Self::of(v[a..b].iter().map(|&x| x as f64)),
+        };
+        if a < b {
+            let value = |k: usize| column.get(k).map_or(f64::NAN, Num::as_f64);
+            out.first = Some((timestamps[a], value(a)));
+            out.last = Some((timestamps[b - 1], value(b - 1)));
+        }
+        out
+    }
 
     fn of(values: impl IntoIterator<Item = f64>) -> Self {
         values.into_iter().fold(Self::EMPTY, |a, v| Aggregate {
@@ -30,9 +56,11 @@ impl Aggregate {
             sum: a.sum + v,
             min: a.min.min(v),
             max: a.max.max(v),
+            ..a
         })
     }
 
+    /// A chunk's summary (first and last are not kept in it).
     pub(crate) fn of_column(column: &Column) -> Self {
         match column {
             Column::F64(v) => Self::of(v.iter().copied()),
@@ -40,12 +68,23 @@ impl Aggregate {
         }
     }
 
+    /// Both together; `other` holds events stored after this one's.
     fn merge(self, other: Aggregate) -> Self {
+        let first = match (self.first, other.first) {
+            (Some(a), Some(b)) => Some(if b.0 < a.0 { b } else { a }),
+            (a, b) => a.or(b),
+        };
+        let last = match (self.last, other.last) {
+            (Some(a), Some(b)) => Some(if b.0 >= a.0 { b } else { a }),
+            (a, b) => a.or(b),
+        };
         Aggregate {
             count: self.count + other.count,
             sum: self.sum + other.sum,
             min: self.min.min(other.min),
             max: self.max.max(other.max),
+            first,
+            last,
         }
     }
 
@@ -89,7 +128,7 @@ impl Stream {
         to: i64,
     ) -> Result<Aggregate, StreamError> {
         // One bucket: the whole range.
-        let buckets = self.aggregate_every(series, field, from, to, None)?;
+        let buckets = self.aggregate_every(series, field, from, to, None, true)?;
         Ok(buckets
             .buckets
             .into_iter()
@@ -135,6 +174,9 @@ pub struct Buckets {
     pub from_summaries: usize,
     /// Sealed chunks decoded (the range or a bucket boundary cuts them).
     pub decoded: usize,
+    /// Chunks answered from summaries, decoded as well for a bucket's
+    /// first or last value (at most two per bucket).
+    pub ends_decoded: usize,
 }
 
 impl Stream {
@@ -160,11 +202,15 @@ impl Stream {
         })
     }
 
-    /// Count, sum, min and max of field `field` over `from <= timestamp
-    /// <= to` in buckets of `every` (aligned to 0: `t.div_euclid(every)`;
-    /// `None`: one bucket starting at `from`), in one series or all: a
-    /// chunk inside the range and inside one bucket answers from its
-    /// summary, any other is decoded.
+    /// Count, sum, min, max, first and last of field `field` over `from <=
+    /// timestamp <= to` in buckets of `every` (aligned to 0:
+    /// `t.div_euclid(every)`; `None`: one bucket starting at `from`), in
+    /// one series or all: a chunk inside the range and inside one bucket
+    /// answers from its summary, any other is decoded — and so is a
+    /// summary chunk that holds a series' first or last event in a bucket.
+    /// Across series, of equal timestamps, `first` takes the earlier series
+    /// and `last` the later. Without `ends`, nothing is decoded for them
+    /// and they are `None`.
     pub fn aggregate_every(
         &self,
         series: Option<SeriesId>,
@@ -172,6 +218,7 @@ impl Stream {
         from: i64,
         to: i64,
         every: Option<i64>,
+        ends: bool,
     ) -> Result<Buckets, StreamError> {
         if field >= self.schema.fields().len() {
             return Err(ShapeError::NoField {
@@ -188,35 +235,14 @@ impl Stream {
             Some(id) => vec![self.get(id)?],
             None => self.series.iter().collect(),
         };
-        let mut out: std::collections::BTreeMap<i64, Aggregate> = std::collections::BTreeMap::new();
-        let mut add = |start: i64, a: Aggregate| {
-            let slot = out.entry(start).or_insert(Aggregate::EMPTY);
-            *slot = slot.merge(a);
-        };
-        // Events in range, a run of one bucket at a time: each run summed on
-        // its own, then merged into its bucket (as a chunk's summary is).
-        let add_runs =
-            |add: &mut dyn FnMut(i64, Aggregate), timestamps: &[i64], column: &Column| {
-                let mut i = 0;
-                while i < timestamps.len() {
-                    if !(from..=to).contains(&timestamps[i]) {
-                        i += 1;
-                        continue;
-                    }
-                    let start = bucket(timestamps[i]);
-                    let run_end = timestamps[i..]
-                        .iter()
-                        .position(|&t| !(from..=to).contains(&t) || bucket(t) != start)
-                        .map_or(timestamps.len(), |n| i + n);
-                    add(
-                        start,
-                        Aggregate::of((i..run_end).filter_map(|k| column.get(k).map(Num::as_f64))),
-                    );
-                    i = run_end;
-                }
-            };
-        let (mut from_summaries, mut decoded) = (0, 0);
+        let mut out: BTreeMap<i64, Aggregate> = BTreeMap::new();
+        let (mut from_summaries, mut decoded, mut ends_decoded) = (0, 0, 0);
         for s in chosen {
+            // This series' buckets, in storage order (so in time order):
+            // a bucket's first event is in its first contribution, its last
+            // in its last. A chunk answered from its summary does not keep
+            // them: it is decoded for them when it comes first or last.
+            let mut mine: BTreeMap<i64, Bucket<'_>> = BTreeMap::new();
             for chunk in s
                 .sealed
                 .iter()
@@ -224,21 +250,135 @@ impl Stream {
             {
                 let inside = from <= chunk.min_ts && chunk.max_ts <= to;
                 if inside && bucket(chunk.min_ts) == bucket(chunk.max_ts) {
-                    add(bucket(chunk.min_ts), chunk.summaries[field]);
+                    mine.entry(bucket(chunk.min_ts))
+                        .or_default()
+                        .add_summary(chunk, chunk.summaries[field]);
                     from_summaries += 1;
                     continue;
                 }
                 decoded += 1;
                 let mut part = Batch::empty(&self.schema);
                 chunk.decode_into(&self.schema, &mut part)?;
-                add_runs(&mut add, &part.timestamps, &part.columns[field]);
+                add_runs(
+                    &mut mine,
+                    &bucket,
+                    (from, to),
+                    &part.timestamps,
+                    &part.columns[field],
+                );
             }
-            add_runs(&mut add, &s.head.timestamps, &s.head.columns[field]);
+            add_runs(
+                &mut mine,
+                &bucket,
+                (from, to),
+                &s.head.timestamps,
+                &s.head.columns[field],
+            );
+            for (start, b) in mine {
+                let a = if ends {
+                    b.resolve(&self.schema, field, &mut ends_decoded)?
+                } else {
+                    Aggregate {
+                        first: None,
+                        last: None,
+                        ..b.total.unwrap_or(Aggregate::EMPTY)
+                    }
+                };
+                let slot = out.entry(start).or_insert(Aggregate::EMPTY);
+                *slot = slot.merge(a);
+            }
         }
         Ok(Buckets {
             buckets: out.into_iter().filter(|(_, a)| a.count > 0).collect(),
             from_summaries,
             decoded,
+            ends_decoded,
         })
+    }
+}
+
+/// One series' bucket while it is gathered.
+#[derive(Default)]
+struct Bucket<'a> {
+    total: Option<Aggregate>,
+    /// The chunk holding the first event, when a summary answered for it.
+    first_in: Option<&'a SealedChunk>,
+    /// The chunk holding the last event, likewise.
+    last_in: Option<&'a SealedChunk>,
+}
+
+impl<'a> Bucket<'a> {
+    /// Adds the next events in storage order.
+    fn add(&mut self, a: Aggregate) {
+        self.total = Some(self.total.map_or(a, |t| t.merge(a)));
+        self.last_in = None;
+    }
+
+    /// Adds a chunk answered from its summary.
+    fn add_summary(&mut self, chunk: &'a SealedChunk, summary: Aggregate) {
+        if self.total.is_none() {
+            self.first_in = Some(chunk);
+        }
+        self.add(summary);
+        self.last_in = Some(chunk);
+    }
+
+    /// The aggregate, first and last decoded where a summary stood for them.
+    fn resolve(
+        self,
+        schema: &crate::Schema,
+        field: usize,
+        decodes: &mut usize,
+    ) -> Result<Aggregate, StreamError> {
+        let mut total = self.total.unwrap_or(Aggregate::EMPTY);
+        let mut edge =
+            |chunk: &SealedChunk, first: bool| -> Result<Option<(i64, f64)>, StreamError> {
+                *decodes += 1;
+                let mut part = Batch::empty(schema);
+                chunk.decode_into(schema, &mut part)?;
+                let n = part.len();
+                let run = if first {
+                    0..n.min(1)
+                } else {
+                    n.saturating_sub(1)..n
+                };
+                let one = Aggregate::of_run(&part.timestamps, &part.columns[field], run);
+                Ok(if first { one.first } else { one.last })
+            };
+        if let Some(chunk) = self.first_in {
+            total.first = edge(chunk, true)?;
+        }
+        if let Some(chunk) = self.last_in {
+            total.last = edge(chunk, false)?;
+        }
+        Ok(total)
+    }
+}
+
+/// The events of a run in range into their buckets, a stretch of one
+/// bucket at a time (each summed on its own, then merged, as a chunk's
+/// summary is).
+fn add_runs(
+    mine: &mut BTreeMap<i64, Bucket<'_>>,
+    bucket: &dyn Fn(i64) -> i64,
+    (from, to): (i64, i64),
+    timestamps: &[i64],
+    column: &Column,
+) {
+    let mut i = 0;
+    while i < timestamps.len() {
+        if !(from..=to).contains(&timestamps[i]) {
+            i += 1;
+            continue;
+        }
+        let start = bucket(timestamps[i]);
+        let end = timestamps[i..]
+            .iter()
+            .position(|&t| !(from..=to).contains(&t) || bucket(t) != start)
+            .map_or(timestamps.len(), |n| i + n);
+        mine.entry(start)
+            .or_default()
+            .add(Aggregate::of_run(timestamps, column, i..end));
+        i = end;
     }
 }

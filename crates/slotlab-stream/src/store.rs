@@ -69,6 +69,10 @@ pub struct StoreOptions {
     pub wal_bytes: u64,
     /// What is kept.
     pub retain: Retention,
+    /// Chunks aligned to windows of this many timestamp units (an hour:
+    /// 3,600,000 for ms), so queries bucketed by a multiple answer from
+    /// summaries ([`Stream::set_chunk_span`]); `None`: chunks end when full.
+    pub chunk_span: Option<i64>,
 }
 
 impl Default for StoreOptions {
@@ -78,6 +82,7 @@ impl Default for StoreOptions {
             segment_bytes: 64 << 20,
             wal_bytes: 64 << 20,
             retain: Retention::default(),
+            chunk_span: None,
         }
     }
 }
@@ -295,10 +300,12 @@ impl Store {
     }
 
     fn new(dir: &Path, lock: Option<File>, manifest: &Manifest, options: StoreOptions) -> Store {
+        let mut stream = Stream::new(manifest.schema.clone(), manifest.config);
+        stream.set_chunk_span(options.chunk_span);
         Store {
             dir: dir.to_owned(),
             _lock: lock,
-            stream: Stream::new(manifest.schema.clone(), manifest.config),
+            stream,
             options,
             segments: Vec::new(),
             active: None,

@@ -380,6 +380,10 @@ pub enum AggChoice {
     Max,
     /// Sum over count.
     Mean,
+    /// The value at the earliest timestamp (decodes a bucket's first chunk).
+    First,
+    /// The value at the latest timestamp (decodes a bucket's last chunk).
+    Last,
 }
 
 /// `query --format` values.

@@ -35,6 +35,13 @@ pub struct StoreArgs {
     #[arg(long, value_parser = parse_bytes, value_name = "BYTES", requires = "store")]
     pub retain_bytes: Option<u64>,
 
+    /// With --store: align chunks to windows of this span (1h, 1d; event
+    /// time): a chunk never straddles one, so `query --every` by a
+    /// multiple answers every chunk from its summary without decoding.
+    /// Costs bytes when a series has few events per window.
+    #[arg(long, value_parser = parse_age, value_name = "SPAN", requires = "store")]
+    pub chunk_span: Option<i64>,
+
     /// With --store: close a segment and begin the next past this size
     /// (retention drops whole segments) [default: 64MiB].
     #[arg(long, value_parser = parse_bytes, value_name = "BYTES", requires = "store")]
@@ -76,6 +83,7 @@ impl StoreArgs {
                 age: self.retain,
                 bytes: self.retain_bytes,
             },
+            chunk_span: self.chunk_span,
             ..defaults
         };
         Ok(Some((dir.clone(), options)))

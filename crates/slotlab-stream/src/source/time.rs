@@ -52,6 +52,13 @@ pub fn parse_timestamp_noting_zone(text: &str) -> Result<(i64, bool), TimestampE
     }
 }
 
+/// Epoch milliseconds in ISO 8601 (UTC), or `None` out of range.
+pub fn format_millis(ms: i64) -> Option<String> {
+    jiff::Timestamp::from_millisecond(ms)
+        .ok()
+        .map(|t| t.to_string())
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;
@@ -80,11 +87,4 @@ mod tests {
             );
         }
     }
-}
-
-/// Epoch milliseconds in ISO 8601 (UTC), or `None` out of range.
-pub fn format_millis(ms: i64) -> Option<String> {
-    jiff::Timestamp::from_millisecond(ms)
-        .ok()
-        .map(|t| t.to_string())
 }

@@ -21,6 +21,7 @@ fn small() -> StoreOptions {
         segment_bytes: 2048,
         wal_bytes: 16 << 10,
         retain: Retention::default(),
+        chunk_span: None,
     }
 }
 

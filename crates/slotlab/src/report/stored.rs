@@ -29,6 +29,10 @@ pub enum Agg {
     Max,
     /// Sum over count.
     Mean,
+    /// The value at the earliest timestamp.
+    First,
+    /// The value at the latest timestamp.
+    Last,
 }
 
 impl Agg {
@@ -40,6 +44,8 @@ impl Agg {
             Agg::Min => "min",
             Agg::Max => "max",
             Agg::Mean => "mean",
+            Agg::First => "first",
+            Agg::Last => "last",
         }
     }
 
@@ -50,6 +56,8 @@ impl Agg {
             Agg::Min => format!("{}", a.min),
             Agg::Max => format!("{}", a.max),
             Agg::Mean => a.mean().map_or_else(String::new, |m| format!("{m}")),
+            Agg::First => a.first.map_or_else(String::new, |(_, v)| format!("{v}")),
+            Agg::Last => a.last.map_or_else(String::new, |(_, v)| format!("{v}")),
         }
     }
 }
@@ -242,13 +250,15 @@ pub fn aggregates(
     let mut header = vec!["series".to_owned(), "bucket".to_owned(), "field".to_owned()];
     header.extend(aggs.iter().map(|a| a.name().to_owned()));
     let mut rows = Vec::new();
-    let (mut summaries, mut decoded) = (0, 0);
+    let (mut summaries, mut decoded, mut for_ends) = (0, 0, 0);
+    let ends = aggs.iter().any(|a| matches!(a, Agg::First | Agg::Last));
     for &id in series {
         let key = stream.series_summary(id)?.key;
         for &f in fields {
-            let b = stream.aggregate_every(Some(id), f, from, to, every)?;
+            let b = stream.aggregate_every(Some(id), f, from, to, every, ends)?;
             summaries += b.from_summaries;
             decoded += b.decoded;
+            for_ends += b.ends_decoded;
             for (start, a) in &b.buckets {
                 // Without --every there is one bucket: the whole range.
                 let bucket = if every.is_some() {
@@ -262,8 +272,13 @@ pub fn aggregates(
             }
         }
     }
-    let how = format!(
+    let mut how = format!(
         "{summaries} chunk(s) answered from their summaries, {decoded} decoded (the range or a bucket boundary cuts them); open heads read as they are"
     );
+    if ends {
+        how.push_str(&format!(
+            "; {for_ends} summary chunk(s) decoded as well for first/last (a bucket's first or last chunk)"
+        ));
+    }
     Ok((render(format, &header, &rows), how))
 }

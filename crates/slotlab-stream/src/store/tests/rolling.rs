@@ -9,6 +9,7 @@ fn options(segment_bytes: u64, retain: Retention) -> StoreOptions {
         segment_bytes,
         wal_bytes: 4096,
         retain,
+        chunk_span: None,
     }
 }
 
