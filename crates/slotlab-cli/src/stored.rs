@@ -157,7 +157,9 @@ pub(crate) fn export_command(args: &cli::ExportArgs, quiet: bool) -> anyhow::Res
     let (series, from, to) = selection(&stream, &args.path, &args.series, &args.from, &args.to)?;
     let started = Instant::now();
     let (bytes, events) = if ext == "parquet" {
-        let mut bytes = Vec::new();
+        // Room for about what it takes (Parquet takes ~2× the stream's
+        // bytes), so the buffer is not copied as it grows.
+        let mut bytes = Vec::with_capacity(stream.bytes().total().saturating_mul(2));
         let done = slotlab_stream::export::write_parquet(&stream, &series, from, to, &mut bytes)?;
         (bytes, done.events)
     } else {

@@ -5,14 +5,16 @@
 //! to [`ROW_GROUP_EVENTS`] events, zstd-compressed, with statistics.
 //! DuckDB, pyarrow/pandas and Spark read it.
 
-use crate::{Column, FieldKind, SeriesId, Stream, StreamError};
+use crate::{Batch, Column, FieldKind, SeriesId, Stream, StreamError};
 use parquet::basic::{
     Compression, ConvertedType, Encoding, Repetition, Type as Physical, ZstdLevel,
 };
-use parquet::data_type::{ByteArray, ByteArrayType, DoubleType, Int64Type};
-use parquet::file::properties::WriterProperties;
-use parquet::file::writer::SerializedFileWriter;
-use parquet::schema::types::{ColumnPath, Type};
+use parquet::column::writer::{ColumnCloseResult, ColumnWriter, get_column_writer};
+use parquet::data_type::ByteArray;
+use parquet::errors::ParquetError;
+use parquet::file::properties::{WriterProperties, WriterPropertiesPtr};
+use parquet::file::writer::{SerializedFileWriter, SerializedPageWriter, TrackedWrite};
+use parquet::schema::types::{ColumnDescPtr, ColumnPath, Type};
 use std::sync::Arc;
 
 /// Events per row group.
@@ -39,24 +41,23 @@ pub struct Exported {
     pub row_groups: usize,
 }
 
-/// Rows gathered for one row group.
+/// Rows gathered for row groups (the buffers kept from group to group:
+/// fresh ones each time cost more in page faults than the encoding).
 struct Rows {
     series: Vec<ByteArray>,
-    timestamps: Vec<i64>,
-    columns: Vec<Column>,
+    events: Batch,
 }
 
 impl Rows {
-    fn new(stream: &Stream) -> Self {
-        Self {
-            series: Vec::new(),
-            timestamps: Vec::new(),
-            columns: stream
-                .schema()
-                .fields()
-                .iter()
-                .map(|f| Column::new(f.kind))
-                .collect(),
+    /// Drops the first `n` rows (written).
+    fn drain(&mut self, n: usize) {
+        self.series.drain(..n);
+        self.events.timestamps.drain(..n);
+        for c in &mut self.events.columns {
+            match c {
+                Column::F64(v) => drop(v.drain(..n)),
+                Column::I64(v) => drop(v.drain(..n)),
+            }
         }
     }
 }
@@ -110,79 +111,109 @@ pub fn write_parquet(
             .build()?,
     );
     let mut writer = SerializedFileWriter::new(out, message, Arc::new(props.build()))?;
-    let mut rows = Rows::new(stream);
+    let mut rows = Rows {
+        series: Vec::new(),
+        events: Batch::empty(schema),
+    };
     let mut exported = Exported {
         events: 0,
         row_groups: 0,
     };
+    // Each series decoded straight into the rows; full groups written.
     for &id in series {
         let key = ByteArray::from(stream.series_summary(id)?.key.as_str());
-        let batch = stream.scan(id, from, to)?;
-        rows.series.extend(std::iter::repeat_n(key, batch.len()));
-        rows.timestamps.extend_from_slice(&batch.timestamps);
-        for (mine, theirs) in rows.columns.iter_mut().zip(&batch.columns) {
-            mine.extend_from(theirs);
+        stream.scan_into(id, from, to, &mut rows.events)?;
+        let added = rows.events.len() - rows.series.len();
+        rows.series.extend(std::iter::repeat_n(key, added));
+        let mut done = 0;
+        while rows.events.len() - done >= ROW_GROUP_EVENTS {
+            write_group(
+                &mut writer,
+                &rows,
+                done..done + ROW_GROUP_EVENTS,
+                &mut exported,
+            )?;
+            done += ROW_GROUP_EVENTS;
         }
-        while rows.timestamps.len() >= ROW_GROUP_EVENTS {
-            let rest = split_rows(&mut rows, ROW_GROUP_EVENTS, stream);
-            write_group(&mut writer, &rows, &mut exported)?;
-            rows = rest;
-        }
+        rows.drain(done);
     }
-    if !rows.timestamps.is_empty() || exported.row_groups == 0 {
-        write_group(&mut writer, &rows, &mut exported)?;
+    if !rows.series.is_empty() || exported.row_groups == 0 {
+        write_group(&mut writer, &rows, 0..rows.series.len(), &mut exported)?;
     }
     writer.close()?;
     Ok(exported)
 }
 
-/// Keeps the first `at` rows in `rows`; the rest returned.
-fn split_rows(rows: &mut Rows, at: usize, stream: &Stream) -> Rows {
-    let mut rest = Rows::new(stream);
-    rest.series = rows.series.split_off(at);
-    rest.timestamps = rows.timestamps.split_off(at);
-    for (mine, theirs) in rest.columns.iter_mut().zip(&mut rows.columns) {
-        *mine = match theirs {
-            Column::F64(v) => Column::F64(v.split_off(at)),
-            Column::I64(v) => Column::I64(v.split_off(at)),
-        };
-    }
-    rest
+/// One column chunk encoded on its own, into memory: its bytes and what
+/// the file's metadata says of it.
+fn encode_column(
+    descr: ColumnDescPtr,
+    props: &WriterPropertiesPtr,
+    write: impl FnOnce(&mut ColumnWriter<'_>) -> Result<(), ParquetError>,
+) -> Result<(bytes::Bytes, ColumnCloseResult), ParquetError> {
+    let mut buf = TrackedWrite::new(Vec::new());
+    let close = {
+        let pages = Box::new(SerializedPageWriter::new(&mut buf));
+        let mut writer = get_column_writer(descr, props.clone(), pages);
+        write(&mut writer)?;
+        writer.close()?
+    };
+    Ok((bytes::Bytes::from(buf.into_inner()?), close))
 }
 
+/// Writes rows `range` as a row group: the series column (a dictionary
+/// lookup per row, the slowest) encoded on a second thread while this one
+/// encodes the others; the chunks then go into the file in order.
 fn write_group(
     writer: &mut SerializedFileWriter<&mut Vec<u8>>,
     rows: &Rows,
+    range: std::ops::Range<usize>,
     exported: &mut Exported,
 ) -> Result<(), ExportError> {
-    let mut group = writer.next_row_group()?;
-    let mut index = 0;
-    while let Some(mut column) = group.next_column()? {
-        match index {
-            0 => {
-                column
-                    .typed::<ByteArrayType>()
-                    .write_batch(&rows.series, None, None)?;
-            }
-            1 => {
-                column
-                    .typed::<Int64Type>()
-                    .write_batch(&rows.timestamps, None, None)?;
-            }
-            i => match &rows.columns[i - 2] {
-                Column::F64(v) => {
-                    column.typed::<DoubleType>().write_batch(v, None, None)?;
+    let descr = writer.schema_descr().clone();
+    let props = writer.properties().clone();
+    let r = range.clone();
+    let (series, others) = std::thread::scope(|scope| {
+        let series = scope.spawn(|| {
+            encode_column(descr.column(0), &props, |w| match w {
+                ColumnWriter::ByteArrayColumnWriter(w) => {
+                    w.write_batch(&rows.series[r.clone()], None, None).map(drop)
                 }
-                Column::I64(v) => {
-                    column.typed::<Int64Type>().write_batch(v, None, None)?;
+                _ => Err(ParquetError::General("series is not a byte array".into())),
+            })
+        });
+        let mut others = Vec::new();
+        let ts = encode_column(descr.column(1), &props, |w| match w {
+            ColumnWriter::Int64ColumnWriter(w) => w
+                .write_batch(&rows.events.timestamps[r.clone()], None, None)
+                .map(drop),
+            _ => Err(ParquetError::General("timestamp is not an int64".into())),
+        });
+        others.push(ts);
+        for (i, column) in rows.events.columns.iter().enumerate() {
+            let encoded = encode_column(descr.column(i + 2), &props, |w| match (w, column) {
+                (ColumnWriter::DoubleColumnWriter(w), Column::F64(v)) => {
+                    w.write_batch(&v[r.clone()], None, None).map(drop)
                 }
-            },
+                (ColumnWriter::Int64ColumnWriter(w), Column::I64(v)) => {
+                    w.write_batch(&v[r.clone()], None, None).map(drop)
+                }
+                _ => Err(ParquetError::General("a field of another type".into())),
+            });
+            others.push(encoded);
         }
-        column.close()?;
-        index += 1;
+        let series = series
+            .join()
+            .unwrap_or_else(|_| Err(ParquetError::General("the series encoder panicked".into())));
+        (series, others)
+    });
+    let mut group = writer.next_row_group()?;
+    for encoded in std::iter::once(series).chain(others) {
+        let (bytes, close) = encoded?;
+        group.append_column(&bytes, close)?;
     }
     group.close()?;
-    exported.events += rows.timestamps.len();
+    exported.events += range.len();
     exported.row_groups += 1;
     Ok(())
 }

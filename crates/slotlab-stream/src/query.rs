@@ -98,23 +98,36 @@ impl Stream {
     /// The events of `series` with `from <= timestamp <= to`, decoded;
     /// chunks wholly outside the range are skipped without decoding.
     pub fn scan(&self, series: SeriesId, from: i64, to: i64) -> Result<Batch, StreamError> {
-        let s = self.get(series)?;
         let mut out = Batch::empty(&self.schema);
+        self.scan_into(series, from, to, &mut out)?;
+        Ok(out)
+    }
+
+    /// [`Stream::scan`], the events appended to `out` (a batch of this
+    /// stream's schema).
+    pub fn scan_into(
+        &self,
+        series: SeriesId,
+        from: i64,
+        to: i64,
+        out: &mut Batch,
+    ) -> Result<(), StreamError> {
+        let s = self.get(series)?;
         for chunk in s
             .sealed
             .iter()
             .filter(|c| c.max_ts >= from && c.min_ts <= to)
         {
             let start = out.len();
-            chunk.decode_into(&self.schema, &mut out)?;
+            chunk.decode_into(&self.schema, out)?;
             if chunk.min_ts < from || chunk.max_ts > to {
-                let mut part = split_off(&mut out, start);
+                let mut part = split_off(out, start);
                 part.keep_range(from, to);
                 out.extend_from(&part);
             }
         }
         out.extend_range(&s.head, from, to);
-        Ok(out)
+        Ok(())
     }
 
     /// Count, sum, min, max of field `field` over `from <= timestamp <= to`,
