@@ -233,6 +233,11 @@ pub struct Store {
     wal: Option<File>,
     /// Bytes in the WAL file (written or gathered).
     wal_len: u64,
+    /// The WAL's length that calls for the next checkpoint: the option,
+    /// or twice what the last checkpoint left (the open heads) when that
+    /// is more — else heads larger than the option would be checkpointed
+    /// after every batch.
+    next_checkpoint: u64,
     /// Sealed chunks in memory already in a segment, per series.
     persisted: Vec<usize>,
     /// Per series: the index after its last chunk in a segment.
@@ -251,6 +256,8 @@ pub struct Store {
     one: Batch,
     dropped: Dropped,
     broken: bool,
+    /// Checkpoints since the store was opened.
+    checkpoints: u64,
 }
 
 /// WAL bytes gathered before a write.
@@ -311,6 +318,7 @@ impl Store {
             active: None,
             wal: None,
             wal_len: 0,
+            next_checkpoint: options.wal_bytes,
             persisted: Vec::new(),
             sealed_through: Vec::new(),
             counts: Vec::new(),
@@ -323,6 +331,7 @@ impl Store {
             one: Batch::empty(&manifest.schema),
             dropped: Dropped::default(),
             broken: false,
+            checkpoints: 0,
         }
     }
 
@@ -489,7 +498,7 @@ impl Store {
             SyncPolicy::Interval(every) => self.last_sync.elapsed() >= every,
             SyncPolicy::Never => false,
         };
-        if self.wal_len >= self.options.wal_bytes {
+        if self.wal_len >= self.next_checkpoint {
             self.checkpoint()?;
         } else if due {
             self.sync()?;
@@ -586,6 +595,11 @@ impl Store {
     /// What retention dropped since the store was opened.
     pub fn dropped(&self) -> Dropped {
         self.dropped
+    }
+
+    /// WAL checkpoints since the store was opened.
+    pub fn checkpoints(&self) -> u64 {
+        self.checkpoints
     }
 
     /// How the store is kept.

@@ -68,14 +68,17 @@ pub struct IngestArgs {
     #[arg(long, value_parser = parse_count, allow_negative_numbers = true)]
     pub batch: Option<u64>,
 
-    /// The stream sink's events per sealed chunk (per series).
-    #[arg(long, default_value = "4096", value_parser = parse_count, allow_negative_numbers = true)]
-    pub chunk: u64,
+    /// The stream sink's events per sealed chunk (per series) [default:
+    /// 4096; with --store 16384: chunks kept on disk are worth making
+    /// larger].
+    #[arg(long, value_parser = parse_count, allow_negative_numbers = true)]
+    pub chunk: Option<u64>,
 
-    /// The stream sink's codecs (see `slotlab stream --help`); `hand` seals
-    /// fastest.
-    #[arg(long, value_enum, default_value_t = CodecsArg::Hand)]
-    pub codecs: CodecsArg,
+    /// The stream sink's codecs (see `slotlab stream --help`): `hand` seals
+    /// fastest [default: hand; with --store smallest: on disk, bytes count
+    /// for longer than the sealing].
+    #[arg(long, value_enum)]
+    pub codecs: Option<CodecsArg>,
 
     /// Stop intake when a sink holds more than this many bytes (4e9,
     /// 512MiB, 8GiB) [default: 70% of the memory available at the start].
@@ -216,9 +219,17 @@ impl IngestArgs {
         if let Some((dir, options)) = self.store.spec()? {
             config.store = Some(slotlab::ingest::StoreSpec { dir, options });
         }
+        let stored = self.store.store.is_some();
         config.stream = StreamConfig {
-            chunk_len: count(self.chunk),
-            codecs: self.codecs.policy(),
+            chunk_len: count(self.chunk.unwrap_or(if stored { 16_384 } else { 4096 })),
+            codecs: self
+                .codecs
+                .unwrap_or(if stored {
+                    CodecsArg::Smallest
+                } else {
+                    CodecsArg::Hand
+                })
+                .policy(),
         };
         config.store_delay = self.store_delay;
         config.huge_pages = match self.huge_pages {

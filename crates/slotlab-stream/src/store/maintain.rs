@@ -40,6 +40,8 @@ impl Store {
         segments::sync_dir(&self.dir)?;
         self.wal = Some(file);
         self.wal_len = out.len() as u64;
+        self.next_checkpoint = self.options.wal_bytes.max(2 * self.wal_len);
+        self.checkpoints += 1;
         self.pending.clear();
         self.durable = self.appended;
         self.last_sync = Instant::now();

@@ -43,6 +43,24 @@ fn segments_roll_and_the_wal_is_checkpointed_while_writing() {
     holds_prefix(&stream, 5000);
 }
 
+/// Open heads bigger than the WAL limit: a checkpoint cannot bring the
+/// WAL under it, so the next waits until the WAL has doubled — not one
+/// checkpoint per batch.
+#[test]
+fn heads_bigger_than_the_wal_limit_do_not_checkpoint_every_batch() {
+    let dir = tempfile::tempdir().unwrap();
+    let mut o = options(1 << 20, Retention::default());
+    o.wal_bytes = 512; // three heads of up to 64 events take ~3 KiB
+    let mut store = open(dir.path(), o);
+    append_sequence(&mut store, 0, 5000);
+    let n = store.checkpoints();
+    assert!((1..200).contains(&n), "{n} checkpoints for 5000 appends");
+    store.sync().unwrap();
+    drop(store);
+    let (store, _) = Store::open(dir.path(), &schema(), config(), o).unwrap();
+    holds_prefix(store.stream(), 5000);
+}
+
 #[test]
 fn retention_by_bytes_drops_whole_old_segments_and_survives_a_reopen() {
     let dir = tempfile::tempdir().unwrap();
