@@ -162,8 +162,9 @@ fn encode_column(
 }
 
 /// Writes rows `range` as a row group: the series column (a dictionary
-/// lookup per row, the slowest) encoded on a second thread while this one
-/// encodes the others; the chunks then go into the file in order.
+/// lookup per row, the slowest) and the timestamps encoded on a second
+/// thread while this one encodes the fields; the chunks then go into the
+/// file in order.
 fn write_group(
     writer: &mut SerializedFileWriter<&mut Vec<u8>>,
     rows: &Rows,
@@ -173,23 +174,24 @@ fn write_group(
     let descr = writer.schema_descr().clone();
     let props = writer.properties().clone();
     let r = range.clone();
-    let (series, others) = std::thread::scope(|scope| {
-        let series = scope.spawn(|| {
-            encode_column(descr.column(0), &props, |w| match w {
+    let (first, others) = std::thread::scope(|scope| {
+        // The series and the timestamps on a second thread; the fields here.
+        let first = scope.spawn(|| {
+            let series = encode_column(descr.column(0), &props, |w| match w {
                 ColumnWriter::ByteArrayColumnWriter(w) => {
                     w.write_batch(&rows.series[r.clone()], None, None).map(drop)
                 }
                 _ => Err(ParquetError::General("series is not a byte array".into())),
-            })
+            });
+            let timestamps = encode_column(descr.column(1), &props, |w| match w {
+                ColumnWriter::Int64ColumnWriter(w) => w
+                    .write_batch(&rows.events.timestamps[r.clone()], None, None)
+                    .map(drop),
+                _ => Err(ParquetError::General("timestamp is not an int64".into())),
+            });
+            [series, timestamps]
         });
         let mut others = Vec::new();
-        let ts = encode_column(descr.column(1), &props, |w| match w {
-            ColumnWriter::Int64ColumnWriter(w) => w
-                .write_batch(&rows.events.timestamps[r.clone()], None, None)
-                .map(drop),
-            _ => Err(ParquetError::General("timestamp is not an int64".into())),
-        });
-        others.push(ts);
         for (i, column) in rows.events.columns.iter().enumerate() {
             let encoded = encode_column(descr.column(i + 2), &props, |w| match (w, column) {
                 (ColumnWriter::DoubleColumnWriter(w), Column::F64(v)) => {
@@ -202,13 +204,14 @@ fn write_group(
             });
             others.push(encoded);
         }
-        let series = series
-            .join()
-            .unwrap_or_else(|_| Err(ParquetError::General("the series encoder panicked".into())));
-        (series, others)
+        let first = first.join().unwrap_or_else(|_| {
+            let panicked = || Err(ParquetError::General("an encoder thread panicked".into()));
+            [panicked(), panicked()]
+        });
+        (first, others)
     });
     let mut group = writer.next_row_group()?;
-    for encoded in std::iter::once(series).chain(others) {
+    for encoded in first.into_iter().chain(others) {
         let (bytes, close) = encoded?;
         group.append_column(&bytes, close)?;
     }
