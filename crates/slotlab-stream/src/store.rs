@@ -463,11 +463,7 @@ impl Store {
         let taken = self.stream.len - before;
         self.ids.clear();
         self.ids.extend(ids.iter().map(|id| id.0));
-        let result = self.log(batch, rows.start..rows.start + taken);
-        if let Err(e) = result {
-            self.broken = true;
-            return Err(e);
-        }
+        self.guarded(|s| s.log(batch, rows.start..rows.start + taken))?;
         match refused {
             Some(e) => Err(e.into()),
             None => Ok(()),
@@ -561,17 +557,14 @@ impl Store {
         if self.broken {
             return Err(StoreError::Broken);
         }
-        let result = self.flush_wal().and_then(|()| {
-            let path = self.dir.join("wal.log");
-            match self.wal.as_ref() {
+        self.guarded(|s| {
+            s.flush_wal()?;
+            let path = s.dir.join("wal.log");
+            match s.wal.as_ref() {
                 Some(wal) => wal.sync_data().map_err(io(&path)),
                 None => Ok(()),
             }
-        });
-        if let Err(e) = result {
-            self.broken = true;
-            return Err(e);
-        }
+        })?;
         self.durable = self.appended;
         self.last_sync = Instant::now();
         Ok(self.durable)

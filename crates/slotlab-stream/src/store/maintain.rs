@@ -11,18 +11,34 @@ impl Store {
     /// series and the open heads (every sealed event is in a synced
     /// segment). Every appended event is durable after it.
     pub(super) fn checkpoint(&mut self) -> Result<(), StoreError> {
-        let result = self.try_checkpoint();
+        self.guarded(Self::try_checkpoint)
+    }
+
+    /// Runs a write; a failure leaves the store broken (what is on disk
+    /// may be half written: only a reopen, which cuts a torn tail, can go
+    /// on from there).
+    pub(super) fn guarded(
+        &mut self,
+        write: impl FnOnce(&mut Self) -> Result<(), StoreError>,
+    ) -> Result<(), StoreError> {
+        let result = write(self);
         if result.is_err() {
             self.broken = true;
         }
         result
     }
 
-    fn try_checkpoint(&mut self) -> Result<(), StoreError> {
+    /// Syncs the segment being written, if there is one.
+    fn sync_active(&self) -> Result<(), StoreError> {
         if let (Some(active), Some(info)) = (self.active.as_ref(), self.segments.last()) {
             let path = segments::segment_path(&self.dir, info.number);
             active.sync_data().map_err(io(&path))?;
         }
+        Ok(())
+    }
+
+    fn try_checkpoint(&mut self) -> Result<(), StoreError> {
+        self.sync_active()?;
         let mut out = Vec::new();
         for (i, s) in self.stream.series.iter().enumerate() {
             wal::series(&mut out, i as u32, self.sealed_through[i], &s.key);
@@ -59,18 +75,11 @@ impl Store {
     /// Syncs the active segment and begins the next: its file made, then
     /// listed in the MANIFEST.
     pub(super) fn roll(&mut self) -> Result<(), StoreError> {
-        let result = self.try_roll();
-        if result.is_err() {
-            self.broken = true;
-        }
-        result
+        self.guarded(Self::try_roll)
     }
 
     fn try_roll(&mut self) -> Result<(), StoreError> {
-        if let (Some(active), Some(info)) = (self.active.as_ref(), self.segments.last()) {
-            let path = segments::segment_path(&self.dir, info.number);
-            active.sync_data().map_err(io(&path))?;
-        }
+        self.sync_active()?;
         let number = self.segments.last().map_or(1, |s| s.number + 1);
         let path = segments::segment_path(&self.dir, number);
         let file = std::fs::OpenOptions::new()
@@ -113,16 +122,10 @@ impl Store {
         }
         self.checkpoint()?;
         let gone: Vec<SegmentInfo> = self.segments.drain(..drop).collect();
-        if let Err(e) = self.manifest().write(&self.dir) {
-            self.broken = true;
-            return Err(e);
-        }
+        self.guarded(|s| s.manifest().write(&s.dir))?;
         for seg in gone {
             let path = segments::segment_path(&self.dir, seg.number);
-            if let Err(e) = std::fs::remove_file(&path) {
-                self.broken = true;
-                return Err(io(&path)(e));
-            }
+            self.guarded(|_| std::fs::remove_file(&path).map_err(io(&path)))?;
             for (&series, &n) in &seg.chunks {
                 let sum = self.stream.front_timestamp_sum(series as usize, n)?;
                 self.dropped.timestamp_sum = self.dropped.timestamp_sum.wrapping_add(sum);

@@ -25,6 +25,15 @@ fn small() -> StoreOptions {
     }
 }
 
+/// The test schema's store in `dir`, opened for writing.
+fn reopen(dir: &Path, options: StoreOptions) -> (Store, Recovery) {
+    Store::open(dir, &schema(), config(), options).unwrap()
+}
+
+fn sync(policy: SyncPolicy) -> StoreOptions {
+    StoreOptions::with_sync(policy)
+}
+
 /// Event `i` of the sequence every test writes: series `s{i%3}`, at `i`.
 fn value(i: u64) -> f64 {
     (i as f64).sqrt() * 1.5
@@ -57,49 +66,25 @@ fn holds_prefix(stream: &Stream, n: u64) {
 #[test]
 fn a_closed_store_reopens_whole_and_compact() {
     let dir = tempfile::tempdir().unwrap();
-    let (mut store, recovery) = Store::open(
-        dir.path(),
-        &schema(),
-        config(),
-        StoreOptions::with_sync(SyncPolicy::Never),
-    )
-    .unwrap();
+    let (mut store, recovery) = reopen(dir.path(), sync(SyncPolicy::Never));
     assert_eq!(recovery, Recovery::default());
     append_sequence(&mut store, 0, 1000);
     store.close().unwrap();
-    let (store, recovery) = Store::open(
-        dir.path(),
-        &schema(),
-        config(),
-        StoreOptions::with_sync(SyncPolicy::Never),
-    )
-    .unwrap();
+    let (store, recovery) = reopen(dir.path(), sync(SyncPolicy::Never));
     assert_eq!((recovery.from_segment, recovery.replayed), (1000, 0));
     holds_prefix(store.stream(), 1000);
     // Appending goes on from there.
     let mut store = store;
     append_sequence(&mut store, 1000, 1500);
     store.close().unwrap();
-    let (store, _) = Store::open(
-        dir.path(),
-        &schema(),
-        config(),
-        StoreOptions::with_sync(SyncPolicy::Never),
-    )
-    .unwrap();
+    let (store, _) = reopen(dir.path(), sync(SyncPolicy::Never));
     holds_prefix(store.stream(), 1500);
 }
 
 #[test]
 fn an_unclosed_store_replays_its_wal_and_a_torn_tail_is_cut() {
     let dir = tempfile::tempdir().unwrap();
-    let (mut store, _) = Store::open(
-        dir.path(),
-        &schema(),
-        config(),
-        StoreOptions::with_sync(SyncPolicy::Always),
-    )
-    .unwrap();
+    let (mut store, _) = reopen(dir.path(), sync(SyncPolicy::Always));
     append_sequence(&mut store, 0, 500);
     assert_eq!(store.durable(), 500);
     drop(store); // a crash: no close
@@ -108,25 +93,13 @@ fn an_unclosed_store_replays_its_wal_and_a_torn_tail_is_cut() {
     let mut f = OpenOptions::new().append(true).open(&wal).unwrap();
     f.write_all(&[40, 0, 0, 0, 1, 2, 3]).unwrap();
     drop(f);
-    let (store, recovery) = Store::open(
-        dir.path(),
-        &schema(),
-        config(),
-        StoreOptions::with_sync(SyncPolicy::Always),
-    )
-    .unwrap();
+    let (store, recovery) = reopen(dir.path(), sync(SyncPolicy::Always));
     assert_eq!(recovery.wal_cut_bytes, 7);
     assert_eq!(recovery.from_segment + recovery.replayed, 500);
     holds_prefix(store.stream(), 500);
     drop(store);
     // Recovery is idempotent.
-    let (store, recovery) = Store::open(
-        dir.path(),
-        &schema(),
-        config(),
-        StoreOptions::with_sync(SyncPolicy::Always),
-    )
-    .unwrap();
+    let (store, recovery) = reopen(dir.path(), sync(SyncPolicy::Always));
     assert_eq!(recovery.wal_cut_bytes, 0);
     holds_prefix(store.stream(), 500);
 }
@@ -134,26 +107,14 @@ fn an_unclosed_store_replays_its_wal_and_a_torn_tail_is_cut() {
 #[test]
 fn corruption_before_the_tail_stops_the_open_and_names_the_offset() {
     let dir = tempfile::tempdir().unwrap();
-    let (mut store, _) = Store::open(
-        dir.path(),
-        &schema(),
-        config(),
-        StoreOptions::with_sync(SyncPolicy::Always),
-    )
-    .unwrap();
+    let (mut store, _) = reopen(dir.path(), sync(SyncPolicy::Always));
     append_sequence(&mut store, 0, 30);
     drop(store);
     let wal = dir.path().join("wal.log");
     let mut bytes = std::fs::read(&wal).unwrap();
     bytes[20] ^= 0xff; // inside an early record
     std::fs::write(&wal, &bytes).unwrap();
-    let err = Store::open(
-        dir.path(),
-        &schema(),
-        config(),
-        StoreOptions::with_sync(SyncPolicy::Always),
-    )
-    .unwrap_err();
+    let err = Store::open(dir.path(), &schema(), config(), sync(SyncPolicy::Always)).unwrap_err();
     assert!(matches!(err, StoreError::Corrupt { .. }), "{err}");
     assert!(
         err.to_string().contains("wal.log: corrupt at byte"),
@@ -164,30 +125,12 @@ fn corruption_before_the_tail_stops_the_open_and_names_the_offset() {
 #[test]
 fn one_writer_at_a_time_and_the_schema_is_the_stores() {
     let dir = tempfile::tempdir().unwrap();
-    let (store, _) = Store::open(
-        dir.path(),
-        &schema(),
-        config(),
-        StoreOptions::with_sync(SyncPolicy::Never),
-    )
-    .unwrap();
-    let err = Store::open(
-        dir.path(),
-        &schema(),
-        config(),
-        StoreOptions::with_sync(SyncPolicy::Never),
-    )
-    .unwrap_err();
+    let (store, _) = reopen(dir.path(), sync(SyncPolicy::Never));
+    let err = Store::open(dir.path(), &schema(), config(), sync(SyncPolicy::Never)).unwrap_err();
     assert!(matches!(err, StoreError::Locked(_)), "{err}");
     store.close().unwrap();
     let other = Schema::new(vec![Field::new("w", FieldKind::I64)]).unwrap();
-    let err = Store::open(
-        dir.path(),
-        &other,
-        config(),
-        StoreOptions::with_sync(SyncPolicy::Never),
-    )
-    .unwrap_err();
+    let err = Store::open(dir.path(), &other, config(), sync(SyncPolicy::Never)).unwrap_err();
     assert!(err.to_string().contains("holds another schema"), "{err}");
 }
 
@@ -199,7 +142,7 @@ fn child_writer() {
     let Some(dir) = std::env::var_os("SLOTLAB_STORE_CHILD") else {
         return;
     };
-    let (mut store, _) = Store::open(Path::new(&dir), &schema(), config(), small()).unwrap();
+    let (mut store, _) = reopen(Path::new(&dir), small());
     let mut i = store.stream().len() as u64;
     let out = std::io::stdout();
     loop {
@@ -253,13 +196,7 @@ fn sigkill_at_random_moments_loses_nothing_durable() {
         child.wait().unwrap();
         assert!(last >= durable_total, "round {round}: durable went back");
         durable_total = last;
-        let (store, _) = Store::open(
-            dir.path(),
-            &schema(),
-            config(),
-            StoreOptions::with_sync(SyncPolicy::Never),
-        )
-        .unwrap();
+        let (store, _) = reopen(dir.path(), sync(SyncPolicy::Never));
         let held = store.stream().len() as u64;
         assert!(
             held >= durable_total,
@@ -267,13 +204,7 @@ fn sigkill_at_random_moments_loses_nothing_durable() {
         );
         holds_prefix(store.stream(), held);
         drop(store);
-        let (again, _) = Store::open(
-            dir.path(),
-            &schema(),
-            config(),
-            StoreOptions::with_sync(SyncPolicy::Never),
-        )
-        .unwrap();
+        let (again, _) = reopen(dir.path(), sync(SyncPolicy::Never));
         assert_eq!(
             again.stream().len() as u64,
             held,
@@ -292,13 +223,7 @@ fn sigkill_at_random_moments_loses_nothing_durable() {
 #[test]
 fn chunks_the_replay_seals_go_after_the_segments_own() {
     let dir = tempfile::tempdir().unwrap();
-    let (mut store, _) = Store::open(
-        dir.path(),
-        &schema(),
-        config(),
-        StoreOptions::with_sync(SyncPolicy::Always),
-    )
-    .unwrap();
+    let (mut store, _) = reopen(dir.path(), sync(SyncPolicy::Always));
     append_sequence(&mut store, 0, 600);
     drop(store); // no close: everything is still in the WAL
     let seg = dir.path().join("seg-00000001.seg");
@@ -314,23 +239,11 @@ fn chunks_the_replay_seals_go_after_the_segments_own() {
         }
     }
     std::fs::write(&seg, &bytes[..first]).unwrap(); // only the first chunk survived
-    let (store, recovery) = Store::open(
-        dir.path(),
-        &schema(),
-        config(),
-        StoreOptions::with_sync(SyncPolicy::Never),
-    )
-    .unwrap();
+    let (store, recovery) = reopen(dir.path(), sync(SyncPolicy::Never));
     assert_eq!(recovery.from_segment, 64);
     holds_prefix(store.stream(), 600);
     drop(store);
-    let (store, recovery) = Store::open(
-        dir.path(),
-        &schema(),
-        config(),
-        StoreOptions::with_sync(SyncPolicy::Never),
-    )
-    .unwrap();
+    let (store, recovery) = reopen(dir.path(), sync(SyncPolicy::Never));
     assert_eq!(recovery.segment_cut_bytes, 0);
     holds_prefix(store.stream(), 600);
 }

@@ -29,13 +29,7 @@ fn segments_roll_and_the_wal_is_checkpointed_while_writing() {
     assert!(layout.wal_bytes <= 4096 + 2048, "{layout:?}");
     store.sync().unwrap();
     drop(store); // a crash after a sync
-    let (store, recovery) = Store::open(
-        dir.path(),
-        &schema(),
-        config(),
-        options(1024, Retention::default()),
-    )
-    .unwrap();
+    let (store, recovery) = reopen(dir.path(), options(1024, Retention::default()));
     assert_eq!(recovery.segments, layout.segments.len());
     holds_prefix(store.stream(), 5000);
     store.close().unwrap();
@@ -57,7 +51,7 @@ fn heads_bigger_than_the_wal_limit_do_not_checkpoint_every_batch() {
     assert!((1..200).contains(&n), "{n} checkpoints for 5000 appends");
     store.sync().unwrap();
     drop(store);
-    let (store, _) = Store::open(dir.path(), &schema(), config(), o).unwrap();
+    let (store, _) = reopen(dir.path(), o);
     holds_prefix(store.stream(), 5000);
 }
 
@@ -92,7 +86,7 @@ fn retention_by_bytes_drops_whole_old_segments_and_survives_a_reopen() {
     let before = newest_kept(store.stream());
     store.sync().unwrap();
     drop(store); // a crash: the WAL and the segments must agree
-    let (store, _) = Store::open(dir.path(), &schema(), config(), options(1024, keep)).unwrap();
+    let (store, _) = reopen(dir.path(), options(1024, keep));
     assert_eq!(store.stream().len() as u64, held);
     assert_eq!(newest_kept(store.stream()), before);
     // Appending goes on after the retained events, and closes cleanly.
@@ -149,13 +143,7 @@ fn missing_and_unexpected_segments_are_named_and_crash_leftovers_removed() {
     let mut manifest = segments::Manifest::read(dir.path()).unwrap().unwrap();
     manifest.segments.remove(0);
     manifest.write(dir.path()).unwrap();
-    let (store, recovery) = Store::open(
-        dir.path(),
-        &schema(),
-        config(),
-        options(1024, Retention::default()),
-    )
-    .unwrap();
+    let (store, recovery) = reopen(dir.path(), options(1024, Retention::default()));
     assert_eq!(recovery.leftovers, 2);
     assert!(!next.exists() && !layout.segments[0].0.exists());
     store.close().unwrap();
