@@ -22,136 +22,22 @@
 //! offset. A clean [`Store::close`] seals the heads, syncs the segment and
 //! empties the WAL.
 
-use crate::{Batch, Num, Schema, SeriesId, Stream, StreamConfig, StreamError};
+use crate::{Batch, Num, Schema, SeriesId, Stream, StreamConfig};
 use std::fs::File;
 use std::io::Write;
 use std::path::{Path, PathBuf};
-use std::time::{Duration, Instant};
+use std::time::Instant;
 
+mod error;
+mod options;
 mod recover;
 mod segments;
 mod wal;
 
+pub use error::StoreError;
+pub use options::{Retention, StoreOptions, SyncPolicy};
 pub use segments::STORE_VERSION;
 use segments::{Manifest, SegmentInfo};
-
-/// When appended events are made durable.
-#[derive(Debug, Clone, Copy, PartialEq, Eq)]
-pub enum SyncPolicy {
-    /// fsync after every append.
-    Always,
-    /// fsync when this long has passed since the last (group commit).
-    Interval(Duration),
-    /// Only on close.
-    Never,
-}
-
-/// What retention keeps: segments are dropped whole, oldest first, never
-/// the one being written.
-#[derive(Debug, Clone, Copy, PartialEq, Eq, Default)]
-pub struct Retention {
-    /// Drop a segment once its newest event is older than the store's
-    /// newest by more than this (in timestamp units: ms for ingested
-    /// events).
-    pub age: Option<i64>,
-    /// Drop the oldest segments while the segments take more bytes.
-    pub bytes: Option<u64>,
-}
-
-/// How a writer keeps the store.
-#[derive(Debug, Clone, Copy, PartialEq, Eq)]
-pub struct StoreOptions {
-    /// When the WAL is synced.
-    pub sync: SyncPolicy,
-    /// A segment is closed, and a new one begun, past this many bytes.
-    pub segment_bytes: u64,
-    /// The WAL is checkpointed past this many bytes.
-    pub wal_bytes: u64,
-    /// What is kept.
-    pub retain: Retention,
-    /// Chunks aligned to windows of this many timestamp units (an hour:
-    /// 3,600,000 for ms), so queries bucketed by a multiple answer from
-    /// summaries ([`Stream::set_chunk_span`]); `None`: chunks end when full.
-    pub chunk_span: Option<i64>,
-}
-
-impl Default for StoreOptions {
-    fn default() -> Self {
-        Self {
-            sync: SyncPolicy::Interval(Duration::from_millis(100)),
-            segment_bytes: 64 << 20,
-            wal_bytes: 64 << 20,
-            retain: Retention::default(),
-            chunk_span: None,
-        }
-    }
-}
-
-impl StoreOptions {
-    /// The defaults with this sync policy.
-    pub fn with_sync(sync: SyncPolicy) -> Self {
-        Self {
-            sync,
-            ..Self::default()
-        }
-    }
-}
-
-/// Why a store could not be opened or written.
-#[derive(Debug, thiserror::Error)]
-#[non_exhaustive]
-pub enum StoreError {
-    /// The file system refused.
-    #[error("{path}")]
-    Io {
-        /// The file.
-        path: PathBuf,
-        /// What the system said.
-        #[source]
-        source: std::io::Error,
-    },
-    /// Another process has the store open.
-    #[error("{0} is open in another process (its LOCK is held)")]
-    Locked(PathBuf),
-    /// A store of another format version.
-    #[error("{path}: store format version {found}; this slotlab reads version {STORE_VERSION}")]
-    Version {
-        /// The manifest.
-        path: PathBuf,
-        /// Its version.
-        found: u32,
-    },
-    /// The manifest cannot be read, or says another schema than asked.
-    #[error("{path}: {problem}")]
-    Manifest {
-        /// The manifest.
-        path: PathBuf,
-        /// What is wrong.
-        problem: String,
-    },
-    /// A segment the manifest lists is not there.
-    #[error("{0}: a segment the MANIFEST lists is missing")]
-    MissingSegment(PathBuf),
-    /// A segment file the manifest does not list, and no crash explains.
-    #[error("{0}: a segment the MANIFEST does not list")]
-    UnexpectedSegment(PathBuf),
-    /// Something corrupt before the end of a file (not a torn tail).
-    #[error("{path}: corrupt at byte {offset}: {problem}")]
-    Corrupt {
-        /// The file.
-        path: PathBuf,
-        /// Where.
-        offset: u64,
-        /// What.
-        problem: String,
-    },
-    /// An earlier write failed; nothing more is taken.
-    #[error("an earlier write to the store failed; reopen it to recover")]
-    Broken,
-    /// The stream refused an event.
-    #[error(transparent)]
-    Stream(#[from] StreamError),
-}
 
 /// What opening found.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Default)]
