@@ -174,3 +174,30 @@ fn readers_work_beside_a_live_writer_and_a_second_writer_is_refused() {
     assert!(held > 0, "the reader never saw the writer's events");
     assert!(stderr.contains("is open in another process"), "{stderr}");
 }
+
+/// A store that cannot be opened is refused before anything runs: one
+/// error line naming the flag and the system's reason, nothing measured.
+#[test]
+fn a_store_that_cannot_be_opened_is_refused_before_the_run() {
+    let dir = tempfile::tempdir().unwrap();
+    let file = dir.path().join("a-file");
+    std::fs::write(&file, b"").unwrap();
+    for command in [
+        &["ingest", "--events", "10"][..],
+        &["stream", "--rust-only"],
+    ] {
+        let out = slotlab()
+            .arg("--quiet")
+            .args(command)
+            .arg("--store")
+            .arg(file.join("store"))
+            .assert()
+            .failure();
+        let output = out.get_output();
+        let stderr = String::from_utf8_lossy(&output.stderr);
+        assert!(output.stdout.is_empty(), "{command:?} ran anyway");
+        assert_eq!(stderr.lines().count(), 1, "{stderr}");
+        assert!(stderr.starts_with("error: --store"), "{stderr}");
+        assert!(stderr.contains("Not a directory"), "{stderr}");
+    }
+}

@@ -162,6 +162,24 @@ impl Store {
         Self::open(dir, &manifest.schema, manifest.config, options)
     }
 
+    /// Checks, before any work, that a writer could open the store in `dir`
+    /// now: the directory made if missing, its `LOCK` free, its MANIFEST
+    /// (if any) of this format version. Nothing is held afterwards.
+    pub fn preflight(dir: &Path) -> Result<(), StoreError> {
+        std::fs::create_dir_all(dir).map_err(io(dir))?;
+        let lock_path = dir.join("LOCK");
+        let lock = std::fs::OpenOptions::new()
+            .create(true)
+            .truncate(false)
+            .write(true)
+            .open(&lock_path)
+            .map_err(io(&lock_path))?;
+        if lock.try_lock().is_err() {
+            return Err(StoreError::Locked(dir.to_owned()));
+        }
+        Manifest::read(dir).map(drop)
+    }
+
     /// Reads the store in `dir` without writing anything or taking its
     /// lock (a writer may be at work): the stream as the files stand, a
     /// torn tail left where it is.

@@ -71,6 +71,8 @@ impl StoreArgs {
                 format!("{} is not a directory", dir.display()),
             ));
         }
+        slotlab_stream::store::Store::preflight(dir)
+            .map_err(|e| FlagError::new("--store", store_error_chain(&e)))?;
         let defaults = StoreOptions::default();
         let options = StoreOptions {
             sync: match self.sync {
@@ -88,4 +90,15 @@ impl StoreArgs {
         };
         Ok(Some((dir.clone(), options)))
     }
+}
+
+/// A store error and its causes on one line.
+fn store_error_chain(e: &slotlab_stream::store::StoreError) -> String {
+    let mut text = e.to_string();
+    let mut cause = std::error::Error::source(e);
+    while let Some(c) = cause {
+        text.push_str(&format!(": {c}"));
+        cause = c.source();
+    }
+    text
 }
