@@ -44,14 +44,26 @@ pub struct Exported {
 /// Rows gathered for row groups (the buffers kept from group to group:
 /// fresh ones each time cost more in page faults than the encoding).
 struct Rows {
-    series: Vec<ByteArray>,
+    /// The series column as runs: a key and how many rows in a row.
+    series: Vec<(ByteArray, usize)>,
     events: Batch,
 }
 
 impl Rows {
     /// Drops the first `n` rows (written).
     fn drain(&mut self, n: usize) {
-        self.series.drain(..n);
+        let mut left = n;
+        while left > 0 {
+            let Some(run) = self.series.first_mut() else {
+                break;
+            };
+            if run.1 > left {
+                run.1 -= left;
+                break;
+            }
+            left -= run.1;
+            self.series.remove(0);
+        }
         self.events.timestamps.drain(..n);
         for c in &mut self.events.columns {
             match c {
@@ -123,8 +135,8 @@ pub fn write_parquet(
     for &id in series {
         let key = ByteArray::from(stream.series_summary(id)?.key.as_str());
         stream.scan_into(id, from, to, &mut rows.events)?;
-        let added = rows.events.len() - rows.series.len();
-        rows.series.extend(std::iter::repeat_n(key, added));
+        let held: usize = rows.series.iter().map(|r| r.1).sum();
+        rows.series.push((key, rows.events.len() - held));
         let mut done = 0;
         while rows.events.len() - done >= ROW_GROUP_EVENTS {
             write_group(
@@ -137,8 +149,8 @@ pub fn write_parquet(
         }
         rows.drain(done);
     }
-    if !rows.series.is_empty() || exported.row_groups == 0 {
-        write_group(&mut writer, &rows, 0..rows.series.len(), &mut exported)?;
+    if !rows.events.is_empty() || exported.row_groups == 0 {
+        write_group(&mut writer, &rows, 0..rows.events.len(), &mut exported)?;
     }
     writer.close()?;
     Ok(exported)
@@ -161,10 +173,10 @@ fn encode_column(
     Ok((bytes::Bytes::from(buf.into_inner()?), close))
 }
 
-/// Writes rows `range` as a row group: the series column (a dictionary
-/// lookup per row, the slowest) and the timestamps encoded on a second
-/// thread while this one encodes the fields; the chunks then go into the
-/// file in order.
+/// Writes rows `range` as a row group: the series column (made from its
+/// runs, then a dictionary lookup per row: the slowest) encoded on a
+/// second thread while this one encodes the timestamps and the fields; the
+/// chunks then go into the file in order.
 fn write_group(
     writer: &mut SerializedFileWriter<&mut Vec<u8>>,
     rows: &Rows,
@@ -175,23 +187,31 @@ fn write_group(
     let props = writer.properties().clone();
     let r = range.clone();
     let (first, others) = std::thread::scope(|scope| {
-        // The series and the timestamps on a second thread; the fields here.
         let first = scope.spawn(|| {
-            let series = encode_column(descr.column(0), &props, |w| match w {
+            let mut keys = Vec::with_capacity(r.len());
+            let mut at = 0;
+            for (key, n) in &rows.series {
+                let (a, b) = (at.max(r.start), (at + n).min(r.end));
+                if a < b {
+                    keys.extend(std::iter::repeat_n(key.clone(), b - a));
+                }
+                at += n;
+            }
+            encode_column(descr.column(0), &props, |w| match w {
                 ColumnWriter::ByteArrayColumnWriter(w) => {
-                    w.write_batch(&rows.series[r.clone()], None, None).map(drop)
+                    w.write_batch(&keys, None, None).map(drop)
                 }
                 _ => Err(ParquetError::General("series is not a byte array".into())),
-            });
-            let timestamps = encode_column(descr.column(1), &props, |w| match w {
-                ColumnWriter::Int64ColumnWriter(w) => w
-                    .write_batch(&rows.events.timestamps[r.clone()], None, None)
-                    .map(drop),
-                _ => Err(ParquetError::General("timestamp is not an int64".into())),
-            });
-            [series, timestamps]
+            })
         });
         let mut others = Vec::new();
+        let timestamps = encode_column(descr.column(1), &props, |w| match w {
+            ColumnWriter::Int64ColumnWriter(w) => w
+                .write_batch(&rows.events.timestamps[r.clone()], None, None)
+                .map(drop),
+            _ => Err(ParquetError::General("timestamp is not an int64".into())),
+        });
+        others.push(timestamps);
         for (i, column) in rows.events.columns.iter().enumerate() {
             let encoded = encode_column(descr.column(i + 2), &props, |w| match (w, column) {
                 (ColumnWriter::DoubleColumnWriter(w), Column::F64(v)) => {
@@ -204,14 +224,13 @@ fn write_group(
             });
             others.push(encoded);
         }
-        let first = first.join().unwrap_or_else(|_| {
-            let panicked = || Err(ParquetError::General("an encoder thread panicked".into()));
-            [panicked(), panicked()]
-        });
+        let first = first
+            .join()
+            .unwrap_or_else(|_| Err(ParquetError::General("the series encoder panicked".into())));
         (first, others)
     });
     let mut group = writer.next_row_group()?;
-    for encoded in first.into_iter().chain(others) {
+    for encoded in std::iter::once(first).chain(others) {
         let (bytes, close) = encoded?;
         group.append_column(&bytes, close)?;
     }
