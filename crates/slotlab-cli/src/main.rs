@@ -5,6 +5,7 @@ mod cli;
 mod output;
 mod page;
 mod progress;
+mod publish;
 mod stored;
 
 use anyhow::Context as _;
@@ -86,6 +87,7 @@ fn run() -> anyhow::Result<ExitCode> {
         Command::Inspect(args) => stored::inspect_command(&args),
         Command::Query(args) => stored::query_command(&args),
         Command::Export(args) => stored::export_command(&args, quiet),
+        Command::Publish(args) => publish::publish_command(&args, quiet),
     }
 }
 

@@ -4,6 +4,7 @@
 mod commands;
 mod common;
 mod ingest;
+mod publish;
 mod store;
 mod values;
 pub use values::parse_duration;
@@ -14,6 +15,7 @@ pub use commands::{
 };
 pub use common::{OutputArgs, PythonArgs, RepeatArgs};
 pub use ingest::IngestArgs;
+pub use publish::{EncodingChoice, PublishArgs};
 pub use store::StoreArgs;
 
 use clap::{Parser, Subcommand};
@@ -183,7 +185,20 @@ pub enum Command {
     /// timestamps as stored, delta and byte-stream-split encodings, zstd,
     /// statistics; DuckDB, pyarrow and Spark read it), CSV or NDJSON.
     Export(ExportArgs),
+
+    /// Publish events to NATS JetStream for `ingest` processes to share:
+    /// the stream made if missing (subjects PREFIX.<partition>, file
+    /// storage), each series routed by a stable hash of its key to one
+    /// partition, up to --batch events of a partition per message, every
+    /// message acknowledged (a bounded number in flight).
+    #[command(after_help = PUBLISH_EXAMPLES)]
+    Publish(PublishArgs),
 }
+
+const PUBLISH_EXAMPLES: &str = "Examples:
+  nats-server -js &                                   # a local server with JetStream
+  slotlab publish --to nats://127.0.0.1:4222 --events 1e7 --partitions 8
+  slotlab publish --to nats://127.0.0.1:4222 --source events.ndjson --encoding json";
 
 const QUERY_EXAMPLES: &str = "Examples:
   slotlab stream --source data/seattle-temps-2010.csv --save temps.slotstream

@@ -1,0 +1,266 @@
+//! Publishing to NATS JetStream: a stream with one subject per partition
+//! (`PREFIX.<partition>`, file storage, the replicas asked for), messages
+//! published with acknowledgements, a bounded number in flight. The
+//! client and its runtime live on this module's own thread; callers hand
+//! it messages through a bounded channel and stay synchronous.
+
+use async_nats::jetstream::{self, stream};
+use futures_util::StreamExt as _;
+use futures_util::stream::FuturesUnordered;
+use std::time::Duration;
+
+/// The stream events go to.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct StreamSetup {
+    /// The stream's name.
+    pub name: String,
+    /// Subjects are `PREFIX.<partition>`.
+    pub prefix: String,
+    /// Partitions (subjects).
+    pub partitions: u32,
+    /// Copies the cluster keeps (1 or 3).
+    pub replicas: usize,
+}
+
+impl StreamSetup {
+    /// What the stream's description says, and is checked against.
+    fn description(&self) -> String {
+        format!("slotlab events: {} partitions", self.partitions)
+    }
+
+    /// The subject of `partition`.
+    pub fn subject(&self, partition: u32) -> String {
+        format!("{}.{partition}", self.prefix)
+    }
+}
+
+/// Why publishing failed.
+#[derive(Debug, thiserror::Error)]
+#[non_exhaustive]
+pub enum BrokerError {
+    /// The server could not be reached.
+    #[error("cannot connect to {url}")]
+    Connect {
+        /// Where.
+        url: String,
+        /// What the client said.
+        #[source]
+        source: async_nats::Error,
+    },
+    /// The stream could not be made or read.
+    #[error("stream {name}")]
+    Stream {
+        /// Its name.
+        name: String,
+        /// What the server said.
+        #[source]
+        source: async_nats::Error,
+    },
+    /// The stream exists with another configuration.
+    #[error("stream {name} exists with another configuration: {found} (asked: {asked})")]
+    Mismatch {
+        /// Its name.
+        name: String,
+        /// What it has.
+        found: String,
+        /// What was asked.
+        asked: String,
+    },
+    /// A publish or its acknowledgement failed.
+    #[error("publishing to {subject} failed after {acked} acknowledged messages")]
+    Publish {
+        /// The subject.
+        subject: String,
+        /// Messages acknowledged before.
+        acked: u64,
+        /// What the client said.
+        #[source]
+        source: async_nats::Error,
+    },
+    /// The publishing thread is gone (its error is what `finish` returns).
+    #[error("the publishing thread stopped")]
+    Stopped,
+    /// Events that do not fit a batch.
+    #[error(transparent)]
+    Wire(#[from] crate::wire::WireError),
+    /// The runtime could not start.
+    #[error("cannot start the client's runtime")]
+    Runtime(#[source] std::io::Error),
+}
+
+/// What a publisher did.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Default)]
+pub struct PublishReport {
+    /// Messages published.
+    pub published: u64,
+    /// Messages the stream acknowledged (stored).
+    pub acked: u64,
+    /// Payload bytes published.
+    pub bytes: u64,
+}
+
+/// A publisher: messages in, acknowledged by JetStream on its own thread.
+#[derive(Debug)]
+pub struct Publisher {
+    tx: Option<tokio::sync::mpsc::Sender<(u32, Vec<u8>)>>,
+    thread: Option<std::thread::JoinHandle<Result<PublishReport, BrokerError>>>,
+}
+
+fn boxed(e: impl std::error::Error + Send + Sync + 'static) -> async_nats::Error {
+    Box::new(e)
+}
+
+/// Makes the stream if it is missing; refuses one set up otherwise.
+async fn ensure_stream(js: &jetstream::Context, setup: &StreamSetup) -> Result<(), BrokerError> {
+    let bad = |e: async_nats::Error| BrokerError::Stream {
+        name: setup.name.clone(),
+        source: e,
+    };
+    let subjects = vec![format!("{}.*", setup.prefix)];
+    let config = stream::Config {
+        name: setup.name.clone(),
+        description: Some(setup.description()),
+        subjects: subjects.clone(),
+        storage: stream::StorageType::File,
+        num_replicas: setup.replicas,
+        ..Default::default()
+    };
+    let mut stream = js
+        .get_or_create_stream(config)
+        .await
+        .map_err(|e| bad(boxed(e)))?;
+    let info = stream.info().await.map_err(|e| bad(boxed(e)))?;
+    let found = &info.config;
+    let same = found.subjects == subjects
+        && found.num_replicas == setup.replicas
+        && found.description.as_deref() == Some(setup.description().as_str());
+    if !same {
+        return Err(BrokerError::Mismatch {
+            name: setup.name.clone(),
+            found: format!(
+                "subjects {:?}, {} replicas, {:?}",
+                found.subjects, found.num_replicas, found.description
+            ),
+            asked: format!(
+                "subjects {subjects:?}, {} replicas, {:?}",
+                setup.replicas,
+                setup.description()
+            ),
+        });
+    }
+    Ok(())
+}
+
+impl Publisher {
+    /// Connects to `url`, makes (or checks) the stream, and starts the
+    /// publishing thread, at most `in_flight` messages unacknowledged.
+    pub fn connect(
+        url: &str,
+        setup: &StreamSetup,
+        in_flight: usize,
+    ) -> Result<Publisher, BrokerError> {
+        let (ready_tx, ready_rx) = std::sync::mpsc::channel();
+        let (tx, mut rx) = tokio::sync::mpsc::channel::<(u32, Vec<u8>)>(64);
+        let (url, setup) = (url.to_owned(), setup.clone());
+        let thread = std::thread::Builder::new()
+            .name("nats-publish".into())
+            .spawn(move || {
+                let runtime = tokio::runtime::Builder::new_current_thread()
+                    .enable_all()
+                    .build()
+                    .map_err(BrokerError::Runtime)?;
+                runtime.block_on(async move {
+                    let connected = async {
+                        let client = async_nats::ConnectOptions::new()
+                            .connection_timeout(Duration::from_secs(5))
+                            .connect(url.as_str())
+                            .await
+                            .map_err(|e| BrokerError::Connect {
+                                url: url.clone(),
+                                source: boxed(e),
+                            })?;
+                        let js = jetstream::new(client);
+                        ensure_stream(&js, &setup).await?;
+                        Ok::<_, BrokerError>(js)
+                    }
+                    .await;
+                    let js = match connected {
+                        Ok(js) => {
+                            let _ = ready_tx.send(true);
+                            js
+                        }
+                        Err(e) => {
+                            let _ = ready_tx.send(false);
+                            return Err(e);
+                        }
+                    };
+                    let mut report = PublishReport::default();
+                    let mut pending = FuturesUnordered::new();
+                    let failed =
+                        |subject: &str, acked: u64, e: async_nats::Error| BrokerError::Publish {
+                            subject: subject.to_owned(),
+                            acked,
+                            source: e,
+                        };
+                    while let Some((partition, payload)) = rx.recv().await {
+                        let subject = setup.subject(partition);
+                        let bytes = payload.len() as u64;
+                        let ack = js
+                            .publish(subject.clone(), payload.into())
+                            .await
+                            .map_err(|e| failed(&subject, report.acked, boxed(e)))?;
+                        report.published += 1;
+                        report.bytes += bytes;
+                        pending.push(async move { (subject, ack.await) });
+                        while pending.len() >= in_flight.max(1) {
+                            if let Some((subject, ack)) = pending.next().await {
+                                ack.map_err(|e| failed(&subject, report.acked, boxed(e)))?;
+                                report.acked += 1;
+                            }
+                        }
+                    }
+                    while let Some((subject, ack)) = pending.next().await {
+                        ack.map_err(|e| failed(&subject, report.acked, boxed(e)))?;
+                        report.acked += 1;
+                    }
+                    Ok(report)
+                })
+            })
+            .map_err(BrokerError::Runtime)?;
+        let mut publisher = Publisher {
+            tx: Some(tx),
+            thread: Some(thread),
+        };
+        if ready_rx.recv() != Ok(true) {
+            return Err(publisher.join().err().unwrap_or(BrokerError::Stopped));
+        }
+        Ok(publisher)
+    }
+
+    /// Hands a message for `partition` to the publishing thread (waits
+    /// while its channel is full).
+    pub fn publish(&self, partition: u32, payload: Vec<u8>) -> Result<(), BrokerError> {
+        let tx = self.tx.as_ref().ok_or(BrokerError::Stopped)?;
+        tx.blocking_send((partition, payload))
+            .map_err(|_| BrokerError::Stopped)
+    }
+
+    fn join(&mut self) -> Result<PublishReport, BrokerError> {
+        self.tx = None;
+        match self.thread.take().map(std::thread::JoinHandle::join) {
+            Some(Ok(result)) => result,
+            _ => Err(BrokerError::Stopped),
+        }
+    }
+
+    /// Waits for every message's acknowledgement; what was published.
+    pub fn finish(mut self) -> Result<PublishReport, BrokerError> {
+        self.join()
+    }
+}
+
+impl Drop for Publisher {
+    fn drop(&mut self) {
+        let _ = self.join();
+    }
+}
