@@ -144,6 +144,8 @@ pub struct Store {
     broken: bool,
     /// Checkpoints since the store was opened.
     checkpoints: u64,
+    /// How far outside sources have been applied (name → sequence).
+    positions: std::collections::BTreeMap<String, u64>,
 }
 
 /// WAL bytes gathered before a write.
@@ -236,6 +238,7 @@ impl Store {
             dropped: Dropped::default(),
             broken: false,
             checkpoints: 0,
+            positions: std::collections::BTreeMap::new(),
         }
     }
 
@@ -359,6 +362,20 @@ impl Store {
         batch: &Batch,
         rows: std::ops::Range<usize>,
     ) -> Result<(), StoreError> {
+        self.append_batch_at(ids, batch, rows, None)
+    }
+
+    /// [`Store::append_batch`], recording in the same WAL record that an
+    /// outside source `name` (a broker partition) has been applied up to
+    /// `seq`: durable with the events, never without them
+    /// ([`Store::position`] reads it back, after a crash too).
+    pub fn append_batch_at(
+        &mut self,
+        ids: &[SeriesId],
+        batch: &Batch,
+        rows: std::ops::Range<usize>,
+        position: Option<(&str, u64)>,
+    ) -> Result<(), StoreError> {
         if self.broken {
             return Err(StoreError::Broken);
         }
@@ -367,7 +384,10 @@ impl Store {
         let taken = self.stream.len - before;
         self.ids.clear();
         self.ids.extend(ids.iter().map(|id| id.0));
-        self.guarded(|s| s.log(batch, rows.start..rows.start + taken))?;
+        if let Some((name, seq)) = position {
+            self.positions.insert(name.to_owned(), seq);
+        }
+        self.guarded(|s| s.log(batch, rows.start..rows.start + taken, position))?;
         match refused {
             Some(e) => Err(e.into()),
             None => Ok(()),
@@ -376,7 +396,12 @@ impl Store {
 
     /// Logs rows the stream took, persists chunks it sealed, and syncs,
     /// checkpoints or rolls as due.
-    fn log(&mut self, batch: &Batch, rows: std::ops::Range<usize>) -> Result<(), StoreError> {
+    fn log(
+        &mut self,
+        batch: &Batch,
+        rows: std::ops::Range<usize>,
+        position: Option<(&str, u64)>,
+    ) -> Result<(), StoreError> {
         let n = rows.len() as u64;
         let before = self.pending.len();
         wal::events(
@@ -386,6 +411,7 @@ impl Store {
             batch,
             rows,
             &mut self.counts,
+            position,
         );
         self.wal_len += (self.pending.len() - before) as u64;
         self.appended += n;
@@ -492,6 +518,12 @@ impl Store {
     /// What retention dropped since the store was opened.
     pub fn dropped(&self) -> Dropped {
         self.dropped
+    }
+
+    /// How far outside source `name` has been applied (the `seq` of the
+    /// last [`Store::append_batch_at`] naming it), if ever.
+    pub fn position(&self, name: &str) -> Option<u64> {
+        self.positions.get(name).copied()
     }
 
     /// WAL checkpoints since the store was opened.

@@ -43,6 +43,9 @@ impl Store {
         for (i, s) in self.stream.series.iter().enumerate() {
             wal::series(&mut out, i as u32, self.sealed_through[i], &s.key);
         }
+        for (name, &seq) in &self.positions {
+            wal::position(&mut out, name, seq);
+        }
         for (i, s) in self.stream.series.iter().enumerate() {
             debug_assert_eq!(self.sealed_through[i] + s.head.len() as u64, self.counts[i]);
             wal::head(&mut out, i as u32, self.sealed_through[i], &s.head);

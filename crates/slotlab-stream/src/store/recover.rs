@@ -239,7 +239,19 @@ impl Store {
         let mut values = Vec::with_capacity(self.stream.schema.fields().len());
         let mut replayed = 0;
         for (at, r) in records {
-            let Record::Events(runs) = r else { continue };
+            let runs = match r {
+                Record::Events { runs, position } => {
+                    if let Some((name, seq)) = position {
+                        self.positions.insert((*name).to_owned(), *seq);
+                    }
+                    runs
+                }
+                Record::Position { name, seq } => {
+                    self.positions.insert((*name).to_owned(), *seq);
+                    continue;
+                }
+                Record::Series { .. } => continue,
+            };
             for run in runs {
                 let i = run.series as usize;
                 if i >= self.counts.len() {

@@ -6,12 +6,19 @@
 //!   series' index of the run's first event), `n u32`; then per run its
 //!   `n` timestamps and, field by field, its `n` values (8 bytes each).
 //!   A batch's events are grouped by series, each series' in order.
+//! - position: `seq u64`, name — how far the store has applied an outside
+//!   source (a broker partition), made durable with the events it covers.
+//! - events at a position: `seq u64`, name length `u16`, name, then an
+//!   events record's body: the events and the position in one record, so
+//!   a torn tail keeps both or neither.
 
 use crate::{Batch, Column, FieldKind, Num, Schema};
 use std::ops::Range;
 
 pub(super) const SERIES: u8 = 1;
 pub(super) const EVENTS: u8 = 2;
+pub(super) const POSITION: u8 = 3;
+pub(super) const EVENTS_AT: u8 = 4;
 
 /// Frames the body `body` writes at the end of `out`.
 pub(super) fn frame(out: &mut Vec<u8>, body: impl FnOnce(&mut Vec<u8>)) {
@@ -55,8 +62,12 @@ pub(super) fn events(
     batch: &Batch,
     rows: Range<usize>,
     counts: &mut [u64],
+    position: Option<(&str, u64)>,
 ) {
     if rows.is_empty() {
+        if let Some((name, seq)) = position {
+            self::position(out, name, seq);
+        }
         return;
     }
     g.runs.clear();
@@ -87,7 +98,16 @@ pub(super) fn events(
     }
     let (runs, order) = (&g.runs, &g.order);
     frame(out, |b| {
-        b.push(EVENTS);
+        match position {
+            None => b.push(EVENTS),
+            Some((name, seq)) => {
+                let name = &name.as_bytes()[..name.len().min(u16::MAX as usize)];
+                b.push(EVENTS_AT);
+                b.extend_from_slice(&seq.to_le_bytes());
+                b.extend_from_slice(&(name.len() as u16).to_le_bytes());
+                b.extend_from_slice(name);
+            }
+        }
         b.extend_from_slice(&(runs.len() as u32).to_le_bytes());
         for &(s, n) in runs {
             b.extend_from_slice(&s.to_le_bytes());
@@ -120,6 +140,15 @@ pub(super) fn events(
     }
 }
 
+/// A position record.
+pub(super) fn position(out: &mut Vec<u8>, name: &str, seq: u64) {
+    frame(out, |b| {
+        b.push(POSITION);
+        b.extend_from_slice(&seq.to_le_bytes());
+        b.extend_from_slice(name.as_bytes());
+    });
+}
+
 /// An events record of one run: a series' open head, its first event the
 /// series' `first`.
 pub(super) fn head(out: &mut Vec<u8>, series: u32, first: u64, head: &Batch) {
@@ -147,8 +176,19 @@ pub(super) fn head(out: &mut Vec<u8>, series: u32, first: u64, head: &Batch) {
 /// A record read back.
 #[derive(Debug)]
 pub(super) enum Record<'a> {
-    Series { id: u32, base: u64, key: &'a str },
-    Events(Vec<Run<'a>>),
+    Series {
+        id: u32,
+        base: u64,
+        key: &'a str,
+    },
+    Events {
+        runs: Vec<Run<'a>>,
+        position: Option<(&'a str, u64)>,
+    },
+    Position {
+        name: &'a str,
+        seq: u64,
+    },
 }
 
 /// One series' run of events in an events record.
@@ -205,40 +245,72 @@ pub(super) fn parse<'a>(body: &'a [u8], schema: &Schema) -> Result<Record<'a>, &
             let key = std::str::from_utf8(&body[13..]).map_err(|_| "a series key not UTF-8")?;
             Ok(Record::Series { id, base, key })
         }
-        Some(&EVENTS) => {
+        Some(&EVENTS) => Ok(Record::Events {
+            runs: parse_runs(body, 1, schema)?,
+            position: None,
+        }),
+        Some(&EVENTS_AT) => {
             let short = "an events record too short";
-            let runs = word4(body, 1).ok_or(short)? as usize;
-            let fields = schema.fields().len();
-            let mut at = 5 + runs.checked_mul(16).ok_or(short)?;
-            let mut out = Vec::with_capacity(runs.min(body.len() / 16));
-            for r in 0..runs {
-                let h = 5 + 16 * r;
-                let series = word4(body, h).ok_or(short)?;
-                let first = word(body, h + 4).map(u64::from_le_bytes).ok_or(short)?;
-                let n = word4(body, h + 12).ok_or(short)? as usize * 8;
-                let mut take = || {
-                    let part = body.get(at..at.checked_add(n)?)?;
-                    at += n;
-                    Some(part)
-                };
-                let timestamps = take().ok_or(short)?;
-                let values = (0..fields)
-                    .map(|_| take().ok_or(short))
-                    .collect::<Result<_, _>>()?;
-                out.push(Run {
-                    series,
-                    first,
-                    timestamps,
-                    values,
-                });
-            }
-            if at != body.len() {
-                return Err("an events record longer than its runs");
-            }
-            Ok(Record::Events(out))
+            let seq = word(body, 1).map(u64::from_le_bytes).ok_or(short)?;
+            let len = body
+                .get(9..11)
+                .map(|b| u16::from_le_bytes([b[0], b[1]]) as usize)
+                .ok_or(short)?;
+            let name = body.get(11..11 + len).ok_or(short)?;
+            let name = std::str::from_utf8(name).map_err(|_| "a position name not UTF-8")?;
+            Ok(Record::Events {
+                runs: parse_runs(body, 11 + len, schema)?,
+                position: Some((name, seq)),
+            })
+        }
+        Some(&POSITION) => {
+            let seq = word(body, 1)
+                .map(u64::from_le_bytes)
+                .ok_or("a position record too short")?;
+            let name = std::str::from_utf8(&body[9..]).map_err(|_| "a position name not UTF-8")?;
+            Ok(Record::Position { name, seq })
         }
         _ => Err("a record of an unknown kind"),
     }
+}
+
+/// The runs of an events record whose `runs u32` starts at `start`.
+fn parse_runs<'a>(
+    body: &'a [u8],
+    start: usize,
+    schema: &Schema,
+) -> Result<Vec<Run<'a>>, &'static str> {
+    let short = "an events record too short";
+    let runs = word4(body, start).ok_or(short)? as usize;
+    let fields = schema.fields().len();
+    let head = start + 4;
+    let mut at = head + runs.checked_mul(16).ok_or(short)?;
+    let mut out = Vec::with_capacity(runs.min(body.len() / 16));
+    for r in 0..runs {
+        let h = head + 16 * r;
+        let series = word4(body, h).ok_or(short)?;
+        let first = word(body, h + 4).map(u64::from_le_bytes).ok_or(short)?;
+        let n = word4(body, h + 12).ok_or(short)? as usize * 8;
+        let mut take = || {
+            let part = body.get(at..at.checked_add(n)?)?;
+            at += n;
+            Some(part)
+        };
+        let timestamps = take().ok_or(short)?;
+        let values = (0..fields)
+            .map(|_| take().ok_or(short))
+            .collect::<Result<_, _>>()?;
+        out.push(Run {
+            series,
+            first,
+            timestamps,
+            values,
+        });
+    }
+    if at != body.len() {
+        return Err("an events record longer than its runs");
+    }
+    Ok(out)
 }
 
 /// Good records (offset, body), and where the good part ends.

@@ -204,3 +204,58 @@ fn a_newer_format_is_refused_and_a_dead_writers_lock_file_is_no_obstacle() {
         "{err}"
     );
 }
+
+/// A position recorded with a batch is durable with it — after a crash,
+/// after checkpoints, after a torn tail (both or neither) — and a position
+/// without events is kept too.
+#[test]
+fn a_position_goes_with_its_events() {
+    let dir = tempfile::tempdir().unwrap();
+    let mut store = open(dir.path(), options(1 << 20, Retention::default()));
+    let batch = |from: i64| Batch {
+        timestamps: (from..from + 10).collect(),
+        columns: vec![crate::Column::F64(
+            (from..from + 10).map(|t| t as f64).collect(),
+        )],
+    };
+    let id = store.series("p").unwrap();
+    for k in 0..100u64 {
+        let b = batch(k as i64 * 10);
+        store
+            .append_batch_at(&[id; 10], &b, 0..10, Some(("nats:events:3", k + 1)))
+            .unwrap();
+    }
+    assert!(store.checkpoints() > 0);
+    store.sync().unwrap();
+    drop(store);
+    let (store, _) = reopen(dir.path(), options(1 << 20, Retention::default()));
+    assert_eq!(store.position("nats:events:3"), Some(100));
+    assert_eq!(store.position("other"), None);
+    assert_eq!(store.stream().len(), 1000);
+    // A torn last record takes its position with it.
+    let mut store = store;
+    store
+        .append_batch_at(&[id; 10], &batch(1000), 0..10, Some(("nats:events:3", 101)))
+        .unwrap();
+    store.sync().unwrap();
+    drop(store);
+    let wal = dir.path().join("wal.log");
+    let len = std::fs::metadata(&wal).unwrap().len();
+    OpenOptions::new()
+        .write(true)
+        .open(&wal)
+        .unwrap()
+        .set_len(len - 3)
+        .unwrap();
+    let (store, recovery) = reopen(dir.path(), options(1 << 20, Retention::default()));
+    assert!(recovery.wal_cut_bytes > 0);
+    assert_eq!(store.position("nats:events:3"), Some(100));
+    assert_eq!(store.stream().len(), 1000);
+    store.close().unwrap();
+    let (store, _) = reopen(dir.path(), options(1 << 20, Retention::default()));
+    assert_eq!(
+        store.position("nats:events:3"),
+        Some(100),
+        "lost at the close"
+    );
+}
