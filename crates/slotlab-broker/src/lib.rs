@@ -4,6 +4,7 @@
 //! client runs on the broker module's own threads so callers stay
 //! synchronous.
 
+pub mod consume;
 pub mod nats;
 pub mod partition;
 pub mod publish;

@@ -1,11 +1,11 @@
 //! The `slotlab` command. Parses flags, calls the library, prints.
 
+mod broker;
 mod census;
 mod cli;
 mod output;
 mod page;
 mod progress;
-mod publish;
 mod stored;
 
 use anyhow::Context as _;
@@ -87,7 +87,7 @@ fn run() -> anyhow::Result<ExitCode> {
         Command::Inspect(args) => stored::inspect_command(&args),
         Command::Query(args) => stored::query_command(&args),
         Command::Export(args) => stored::export_command(&args, quiet),
-        Command::Publish(args) => publish::publish_command(&args, quiet),
+        Command::Publish(args) => broker::publish_command(&args, quiet),
     }
 }
 
@@ -443,6 +443,9 @@ fn stream_command(args: &StreamArgs, quiet: bool) -> anyhow::Result<ExitCode> {
 
 fn ingest_command(args: &IngestArgs, quiet: bool) -> anyhow::Result<ExitCode> {
     use signal_hook::consts::{SIGINT, SIGTERM};
+    if args.source.starts_with("nats://") {
+        return broker::nats_ingest_command(args);
+    }
     let (format, out) = destination(&args.output, Format::Table)?;
     let (config, sinks) = args.config()?;
     let rejects = Target::check_opt(args.lines.rejects.as_deref(), "--rejects")?;

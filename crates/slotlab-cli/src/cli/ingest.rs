@@ -20,10 +20,15 @@ pub struct IngestArgs {
     /// series key, numeric fields. CSV: a header row naming the same
     /// columns. The first good line (or the header) fixes the fields; a line
     /// that does not match is rejected with its line number.
+    ///
+    /// `nats://HOST:PORT`: from a NATS JetStream stream (`slotlab publish`
+    /// fills one) into the durable store --store names: one durable pull
+    /// consumer per partition, each message acknowledged once a sync
+    /// covers its events, a redelivered one skipped as duplicates.
     #[arg(
         long,
         default_value = "sensors",
-        value_name = "sensors|ticks|lesson|FILE|-"
+        value_name = "sensors|ticks|lesson|FILE|-|nats://HOST:PORT"
     )]
     pub source: String,
 
@@ -100,6 +105,9 @@ pub struct IngestArgs {
 
     #[command(flatten)]
     pub store: StoreArgs,
+
+    #[command(flatten)]
+    pub broker: super::publish::ConsumeArgs,
 
     #[command(flatten)]
     pub output: OutputArgs,

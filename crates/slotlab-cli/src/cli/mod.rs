@@ -10,12 +10,12 @@ mod values;
 pub use values::parse_duration;
 
 pub use commands::{
-    AggChoice, AtChoice, CensusArgs, CompareArgs, ExplainArgs, ExportArgs, InspectArgs, LessonArgs,
-    MeasureArgs, QueryArgs, ReportArgs, RowFormatChoice, StreamArgs, SweepArgs,
+    AggChoice, AtChoice, CensusArgs, CodecsArg, CompareArgs, ExplainArgs, ExportArgs, InspectArgs,
+    LessonArgs, MeasureArgs, QueryArgs, ReportArgs, RowFormatChoice, StreamArgs, SweepArgs,
 };
 pub use common::{OutputArgs, PythonArgs, RepeatArgs};
-pub use ingest::IngestArgs;
-pub use publish::{EncodingChoice, PublishArgs};
+pub use ingest::{IngestArgs, SinkChoice};
+pub use publish::{EncodingChoice, PublishArgs, nats_url};
 pub use store::StoreArgs;
 
 use clap::{Parser, Subcommand};

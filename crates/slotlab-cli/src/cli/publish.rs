@@ -78,48 +78,121 @@ pub enum EncodingChoice {
     Json,
 }
 
+/// A server address given with `flag`, checked: nats://HOST:PORT.
+pub fn nats_url(flag: &'static str, text: &str) -> Result<String, FlagError> {
+    let port_ok = text
+        .strip_prefix("nats://")
+        .and_then(|rest| rest.rsplit_once(':'))
+        .is_some_and(|(host, port)| !host.is_empty() && port.parse::<u16>().is_ok());
+    if !port_ok {
+        return Err(FlagError::new(
+            flag,
+            format!("{text}: expected nats://HOST:PORT"),
+        ));
+    }
+    Ok(text.to_owned())
+}
+
+/// `ingest --source nats://…` flags.
+#[derive(Debug, Clone, Args)]
+pub struct ConsumeArgs {
+    /// With --source nats://…: the JetStream stream to read.
+    #[arg(long = "stream", value_name = "NAME", default_value = "slotlab")]
+    pub nats_stream: String,
+
+    /// With --source nats://…: subjects are PREFIX.<partition>.
+    #[arg(
+        long = "subjects",
+        value_name = "PREFIX",
+        default_value = "slotlab.events"
+    )]
+    pub nats_subjects: String,
+
+    /// With --source nats://…: the partitions this process reads (0-3,7);
+    /// several processes split a stream's partitions between them.
+    #[arg(long, value_name = "LIST", default_value = "0-7")]
+    pub partitions: String,
+
+    /// With --source nats://…: consumers are named GROUP-<partition>, so a
+    /// restarted process (or another given the partitions) resumes them.
+    #[arg(long, value_name = "GROUP", default_value = "slotlab")]
+    pub consumer: String,
+
+    /// With --source nats://…: stop when no message has come for this long
+    /// (2s) [default: run until --events, --duration or Ctrl-C].
+    #[arg(long, value_parser = parse_duration, value_name = "DURATION")]
+    pub idle: Option<std::time::Duration>,
+
+    /// With --source nats://…: how long the server waits for an
+    /// acknowledgement before delivering a message again.
+    #[arg(long, value_parser = parse_duration, value_name = "DURATION", default_value = "30s")]
+    pub ack_wait: std::time::Duration,
+}
+
+impl ConsumeArgs {
+    /// The partitions, checked: numbers and ranges, each at most 4095.
+    pub fn partition_list(&self) -> Result<Vec<u32>, FlagError> {
+        let bad = || {
+            FlagError::new(
+                "--partitions",
+                format!("{:?}: expected a list such as 0-3,7", self.partitions),
+            )
+        };
+        let mut out = Vec::new();
+        for part in self.partitions.split(',') {
+            let (a, b) = part.split_once('-').unwrap_or((part, part));
+            let (a, b): (u32, u32) = (
+                a.trim().parse().map_err(|_| bad())?,
+                b.trim().parse().map_err(|_| bad())?,
+            );
+            if a > b || b > 4095 {
+                return Err(bad());
+            }
+            out.extend(a..=b);
+        }
+        out.sort_unstable();
+        out.dedup();
+        Ok(out)
+    }
+
+    /// The stream name and subject prefix, checked.
+    pub fn names(&self) -> Result<(String, String), FlagError> {
+        check_names(&self.nats_stream, &self.nats_subjects)
+    }
+}
+
 impl PublishArgs {
     /// The server address, checked: nats://HOST:PORT.
     pub fn url(&self) -> Result<String, FlagError> {
-        let rest = self.to.strip_prefix("nats://").ok_or_else(|| {
-            FlagError::new("--to", format!("{}: expected nats://HOST:PORT", self.to))
-        })?;
-        let port_ok = rest
-            .rsplit_once(':')
-            .is_some_and(|(host, port)| !host.is_empty() && port.parse::<u16>().is_ok());
-        if !port_ok {
-            return Err(FlagError::new(
-                "--to",
-                format!("{}: expected nats://HOST:PORT", self.to),
-            ));
-        }
-        Ok(self.to.clone())
+        nats_url("--to", &self.to)
     }
 
-    /// The stream name and subject prefix, checked (NATS refuses spaces,
-    /// wildcards and dots in a stream name).
+    /// The stream name and subject prefix, checked.
     pub fn names(&self) -> Result<(String, String), FlagError> {
-        let bad_name = |c: char| c.is_whitespace() || matches!(c, '.' | '*' | '>' | '/' | '\\');
-        if self.stream.is_empty() || self.stream.contains(bad_name) {
-            return Err(FlagError::new(
-                "--stream",
-                format!("{:?}: a name without spaces, dots, * or >", self.stream),
-            ));
-        }
-        let bad_subject = |c: char| c.is_whitespace() || matches!(c, '*' | '>');
-        if self.subjects.is_empty()
-            || self.subjects.contains(bad_subject)
-            || self.subjects.starts_with('.')
-            || self.subjects.ends_with('.')
-        {
-            return Err(FlagError::new(
-                "--subjects",
-                format!(
-                    "{:?}: a subject prefix such as slotlab.events",
-                    self.subjects
-                ),
-            ));
-        }
-        Ok((self.stream.clone(), self.subjects.clone()))
+        check_names(&self.stream, &self.subjects)
     }
+}
+
+/// A stream name and subject prefix, checked (NATS refuses spaces,
+/// wildcards and dots in a stream name).
+fn check_names(stream: &str, subjects: &str) -> Result<(String, String), FlagError> {
+    let bad_name = |c: char| c.is_whitespace() || matches!(c, '.' | '*' | '>' | '/' | '\\');
+    if stream.is_empty() || stream.contains(bad_name) {
+        return Err(FlagError::new(
+            "--stream",
+            format!("{stream:?}: a name without spaces, dots, * or >"),
+        ));
+    }
+    let bad_subject = |c: char| c.is_whitespace() || matches!(c, '*' | '>');
+    if subjects.is_empty()
+        || subjects.contains(bad_subject)
+        || subjects.starts_with('.')
+        || subjects.ends_with('.')
+    {
+        return Err(FlagError::new(
+            "--subjects",
+            format!("{subjects:?}: a subject prefix such as slotlab.events"),
+        ));
+    }
+    Ok((stream.to_owned(), subjects.to_owned()))
 }

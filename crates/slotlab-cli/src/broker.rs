@@ -1,4 +1,6 @@
-//! `slotlab publish`: a source's events to NATS JetStream partitions.
+//! The broker commands: `slotlab publish` (a source's events to NATS
+//! JetStream partitions) and `slotlab ingest --source nats://…` (from
+//! JetStream partitions into a durable store).
 
 use crate::cli::{EncodingChoice, PublishArgs};
 use anyhow::Context as _;
@@ -110,5 +112,109 @@ pub(crate) fn publish_command(args: &PublishArgs, quiet: bool) -> anyhow::Result
         done.bytes as f64 / done.events.max(1) as f64,
         plan.encoding
     );
+    Ok(ExitCode::SUCCESS)
+}
+
+/// Nanoseconds at quantile `q` of `sorted`, in ms.
+fn quantile_ms(sorted: &[u64], q: f64) -> f64 {
+    if sorted.is_empty() {
+        return 0.0;
+    }
+    let i = ((sorted.len() - 1) as f64 * q).round() as usize;
+    sorted[i.min(sorted.len() - 1)] as f64 / 1e6
+}
+
+/// `slotlab ingest --source nats://…`: JetStream partitions into a store.
+pub(crate) fn nats_ingest_command(args: &crate::cli::IngestArgs) -> anyhow::Result<ExitCode> {
+    use slotlab_broker::consume::{self, ConsumePlan};
+    use std::sync::Arc;
+    use std::sync::atomic::AtomicBool;
+    let url = crate::cli::nats_url("--source", &args.source)?;
+    let (name, prefix) = args.broker.names()?;
+    let partitions = args.broker.partition_list()?;
+    let Some((dir, options)) = args.store.spec()? else {
+        anyhow::bail!("--source {url}: needs --store DIR (acknowledged events must be durable)");
+    };
+    if args
+        .sink
+        .is_some_and(|s| s != crate::cli::SinkChoice::Stream)
+    {
+        anyhow::bail!("--sink: --source nats://… stores into --store's stream");
+    }
+    if args.rate.is_some() {
+        anyhow::bail!("--rate: the broker sets the pace of --source nats://…");
+    }
+    let config = slotlab_stream::StreamConfig {
+        chunk_len: usize::try_from(args.chunk.unwrap_or(16_384)).unwrap_or(usize::MAX),
+        codecs: args
+            .codecs
+            .unwrap_or(crate::cli::CodecsArg::Smallest)
+            .policy(),
+    };
+    let stop = Arc::new(AtomicBool::new(false));
+    for signal in [signal_hook::consts::SIGINT, signal_hook::consts::SIGTERM] {
+        signal_hook::flag::register(signal, Arc::clone(&stop))
+            .context("cannot install the Ctrl-C/SIGTERM handler")?;
+    }
+    let plan = ConsumePlan {
+        setup: StreamSetup {
+            name,
+            prefix,
+            partitions: partitions.len() as u32,
+            replicas: 1,
+        },
+        partitions,
+        group: args.broker.consumer.clone(),
+        fetch: 256,
+        events: args.events,
+        duration: args.duration,
+        idle: args.broker.idle,
+        sync_every: match options.sync {
+            slotlab_stream::store::SyncPolicy::Interval(d) => d,
+            _ => std::time::Duration::from_millis(100),
+        },
+        ack_wait: args.broker.ack_wait,
+    };
+    let open = |schema: &slotlab_stream::Schema| {
+        slotlab_stream::store::Store::open(&dir, schema, config, options).map(|(s, _)| s)
+    };
+    let done = consume::run(&url, &plan, open, &stop).with_context(|| format!("--source {url}"))?;
+    let mut latencies = done.latencies_ns.clone();
+    latencies.sort_unstable();
+    let pending: Vec<String> = done
+        .pending
+        .iter()
+        .map(|(p, n)| format!("{p}: {n}"))
+        .collect();
+    println!(
+        "ingested from {url} (stream {}, partitions {}) into {}: messages {}, accepted {}, \
+         stored {}, refused by the store {}, duplicates {}, redelivered {}, acked {}, rejected {}; {:.2}M events/s \
+         stored over {:.2} s; publish to durable p50 {:.1} ms, p99 {:.1} ms, max {:.1} ms; \
+         pending at the end {{{}}}; ended: {}",
+        plan.setup.name,
+        args.broker.partitions,
+        dir.display(),
+        done.messages,
+        done.accepted,
+        done.stored,
+        done.accepted - done.stored,
+        done.duplicates,
+        done.redelivered,
+        done.acked,
+        done.rejected,
+        done.stored as f64 / done.seconds.max(1e-9) / 1e6,
+        done.seconds,
+        quantile_ms(&latencies, 0.5),
+        quantile_ms(&latencies, 0.99),
+        quantile_ms(&latencies, 1.0),
+        pending.join(", "),
+        done.ended
+    );
+    for r in &done.first_rejected {
+        eprintln!(
+            "rejected: partition {} stream sequence {}: {}",
+            r.partition, r.sequence, r.reason
+        );
+    }
     Ok(ExitCode::SUCCESS)
 }

@@ -1,0 +1,271 @@
+//! `slotlab publish` and `slotlab ingest --source nats://…` against a real
+//! JetStream server started here.
+
+#[path = "../../slotlab-broker/tests/server/mod.rs"]
+mod server;
+
+use assert_cmd::Command;
+use std::collections::BTreeMap;
+use std::path::Path;
+use std::process::Stdio;
+use std::time::Duration;
+
+fn slotlab() -> Command {
+    Command::cargo_bin("slotlab").unwrap()
+}
+
+fn stdout(out: &assert_cmd::assert::Assert) -> String {
+    String::from_utf8_lossy(&out.get_output().stdout).into_owned()
+}
+
+#[test]
+fn publish_reports_what_jetstream_acknowledged_and_bad_setups_are_clear_errors() {
+    let Some(server) = server::Server::start() else {
+        return;
+    };
+    let out = slotlab()
+        .args([
+            "--quiet",
+            "publish",
+            "--to",
+            &server.url,
+            "--events",
+            "100000",
+        ])
+        .assert()
+        .success();
+    let text = stdout(&out);
+    assert!(text.starts_with("published 100000 events in "), "{text}");
+    let count = |word: &str| -> u64 {
+        text.split(word)
+            .nth(1)
+            .and_then(|r| r.split_whitespace().next())
+            .and_then(|n| n.trim_end_matches(',').parse().ok())
+            .unwrap_or_else(|| panic!("no {word:?} in {text}"))
+    };
+    let messages = count(" events in ");
+    assert!(messages >= 8, "{text}");
+    assert_eq!(count("acked "), messages, "{text}");
+    // NDJSON for other clients, into the same stream.
+    let out = slotlab()
+        .args([
+            "--quiet",
+            "publish",
+            "--to",
+            &server.url,
+            "--events",
+            "1000",
+        ])
+        .args(["--encoding", "json"])
+        .assert()
+        .success();
+    assert!(stdout(&out).contains("(Json)"), "{}", stdout(&out));
+    // The same stream asked with other partitions.
+    slotlab()
+        .args(["publish", "--to", &server.url, "--partitions", "4"])
+        .args(["--events", "10"])
+        .assert()
+        .failure()
+        .stderr(predicates::str::contains(
+            "exists with another configuration",
+        ));
+    // Bad flags before anything connects.
+    for (flag, value) in [
+        ("--to", "http://x"),
+        ("--stream", "a.b"),
+        ("--subjects", "x.>"),
+    ] {
+        let to = if flag == "--to" { value } else { &server.url };
+        let mut cmd = slotlab();
+        cmd.args(["publish", "--events", "10", "--to", to]);
+        if flag != "--to" {
+            cmd.args([flag, value]);
+        }
+        cmd.assert()
+            .failure()
+            .stderr(predicates::str::starts_with(format!("error: {flag}")));
+    }
+    // A server that is down.
+    let url = server.url.clone();
+    drop(server);
+    slotlab()
+        .args(["publish", "--to", &url, "--events", "10"])
+        .assert()
+        .failure()
+        .stderr(predicates::str::contains("cannot connect"));
+}
+
+/// Per series, its events as `query` prints them, from a store.
+fn events(store: &Path) -> BTreeMap<String, Vec<String>> {
+    let out = slotlab().arg("query").arg(store).assert().success();
+    let mut by_series: BTreeMap<String, Vec<String>> = BTreeMap::new();
+    for line in stdout(&out).lines().skip(1) {
+        let (series, rest) = line.split_once(',').unwrap();
+        by_series
+            .entry(series.to_owned())
+            .or_default()
+            .push(rest.to_owned());
+    }
+    by_series
+}
+
+/// What the sensors source's first `n` events are, stored directly.
+fn reference(dir: &Path, n: &str) -> BTreeMap<String, Vec<String>> {
+    let store = dir.join("reference");
+    slotlab()
+        .args([
+            "--quiet", "ingest", "--source", "sensors", "--events", n, "--store",
+        ])
+        .arg(&store)
+        .assert()
+        .success();
+    events(&store)
+}
+
+fn consume(url: &str, store: &Path, partitions: &str) -> std::process::Command {
+    let mut cmd = std::process::Command::new(assert_cmd::cargo::cargo_bin("slotlab"));
+    cmd.args([
+        "--quiet",
+        "ingest",
+        "--source",
+        url,
+        "--partitions",
+        partitions,
+    ])
+    .args(["--idle", "3s", "--ack-wait", "1s", "--store"])
+    .arg(store)
+    .stdout(Stdio::piped())
+    .stderr(Stdio::piped());
+    cmd
+}
+
+fn field(text: &str, word: &str) -> u64 {
+    text.split(word)
+        .nth(1)
+        .and_then(|r| r.split(|c: char| !c.is_ascii_digit()).next())
+        .and_then(|n| n.parse().ok())
+        .unwrap_or_else(|| panic!("no {word:?} in {text}"))
+}
+
+/// Two processes split eight partitions; together their stores hold
+/// exactly what was published, every series whole and in order.
+#[test]
+fn two_processes_split_the_partitions_and_store_exactly_what_was_published() {
+    let Some(server) = server::Server::start() else {
+        return;
+    };
+    let dir = tempfile::tempdir().unwrap();
+    slotlab()
+        .args([
+            "--quiet",
+            "publish",
+            "--to",
+            &server.url,
+            "--events",
+            "200000",
+        ])
+        .assert()
+        .success();
+    let (a, b) = (dir.path().join("a"), dir.path().join("b"));
+    let first = consume(&server.url, &a, "0-3").spawn().unwrap();
+    let second = consume(&server.url, &b, "4-7").spawn().unwrap();
+    let (first, second) = (
+        first.wait_with_output().unwrap(),
+        second.wait_with_output().unwrap(),
+    );
+    for out in [&first, &second] {
+        assert!(
+            out.status.success(),
+            "{}",
+            String::from_utf8_lossy(&out.stderr)
+        );
+    }
+    let texts: Vec<String> = [&first, &second]
+        .iter()
+        .map(|o| String::from_utf8_lossy(&o.stdout).into_owned())
+        .collect();
+    assert_eq!(
+        field(&texts[0], "stored ") + field(&texts[1], "stored "),
+        200_000,
+        "{texts:?}"
+    );
+    let mut union = events(&a);
+    let other = events(&b);
+    assert!(
+        union.keys().all(|k| !other.contains_key(k)),
+        "a series in both stores"
+    );
+    union.extend(other);
+    assert_eq!(union, reference(dir.path(), "200000"));
+}
+
+/// An ingest process killed with SIGKILL mid-run and restarted: the store
+/// ends with exactly the published events; what the killed run had made
+/// durable but not acknowledged comes again and is counted as duplicates.
+#[test]
+fn a_consumer_killed_mid_run_and_restarted_loses_and_doubles_nothing() {
+    let Some(server) = server::Server::start() else {
+        return;
+    };
+    let dir = tempfile::tempdir().unwrap();
+    slotlab()
+        .args([
+            "--quiet",
+            "publish",
+            "--to",
+            &server.url,
+            "--events",
+            "300000",
+        ])
+        .args(["--batch", "200"])
+        .assert()
+        .success();
+    let store = dir.path().join("store");
+    // Events in the store as a reader sees it now (0 before it exists).
+    let held = |store: &Path| -> u64 {
+        if !store.join("MANIFEST").exists() {
+            return 0;
+        }
+        let out = slotlab().arg("inspect").arg(store).output().unwrap();
+        String::from_utf8_lossy(&out.stdout)
+            .split_whitespace()
+            .next()
+            .and_then(|n| n.parse().ok())
+            .unwrap_or(0)
+    };
+    let (mut duplicates, mut killed) = (0, 0);
+    for _ in 0..3 {
+        let mut cmd = consume(&server.url, &store, "0-7");
+        cmd.args(["--sync", "always"]);
+        let mut child = cmd.spawn().unwrap();
+        // Kill it at once when it has stored more, mid-run.
+        let before = held(&store);
+        let start = std::time::Instant::now();
+        while held(&store) < before + 1000
+            && child.try_wait().unwrap().is_none()
+            && start.elapsed() < Duration::from_secs(30)
+        {
+            std::thread::sleep(Duration::from_millis(20));
+        }
+        child.kill().unwrap();
+        let out = child.wait_with_output().unwrap();
+        if out.status.success() {
+            // It finished before the kill: its report counts.
+            duplicates += field(&String::from_utf8_lossy(&out.stdout), "duplicates ");
+            break;
+        }
+        killed += 1;
+    }
+    assert!(killed > 0, "every run finished before its kill");
+    let out = consume(&server.url, &store, "0-7").output().unwrap();
+    assert!(
+        out.status.success(),
+        "{}",
+        String::from_utf8_lossy(&out.stderr)
+    );
+    let text = String::from_utf8_lossy(&out.stdout).into_owned();
+    duplicates += field(&text, "duplicates ");
+    eprintln!("{killed} kills; the last run: {text}");
+    assert!(duplicates > 0, "no duplicates seen: {text}");
+    assert_eq!(events(&store), reference(dir.path(), "300000"), "{text}");
+}
