@@ -77,10 +77,13 @@ pub struct Consumed {
     pub pending: Vec<(u32, u64)>,
     /// Publish-to-durable latency of each acknowledged message, ns.
     pub latencies_ns: Vec<u64>,
-    /// Start to the last acknowledgement.
+    /// Start to the last acknowledgement (a wait for messages that never
+    /// came, --idle, left out).
     pub seconds: f64,
     /// Why the run ended.
     pub ended: &'static str,
+    /// When the last message was acknowledged.
+    pub last_ack: Option<Instant>,
 }
 
 /// Why consuming failed.
@@ -367,7 +370,7 @@ async fn consume(
         ack_durable(&mut waiting, s.durable(), &mut out).await?;
         s.close()?;
     }
-    out.seconds = started.elapsed().as_secs_f64();
+    out.seconds = out.last_ack.map_or(0.0, |t| (t - started).as_secs_f64());
     for part in &mut parts {
         let pending = match part.consumer.info().await {
             Ok(info) => info.num_pending,
@@ -397,6 +400,7 @@ async fn ack_durable(
             source: e,
         })?;
         out.acked += 1;
+        out.last_ack = Some(Instant::now());
         if published > 0 {
             out.latencies_ns
                 .push(u64::try_from(now - published).unwrap_or(0));
