@@ -4,6 +4,8 @@
 #[path = "../../slotlab-broker/tests/server/mod.rs"]
 mod server;
 
+mod common;
+
 use assert_cmd::Command;
 use std::collections::BTreeMap;
 use std::path::Path;
@@ -95,20 +97,6 @@ fn publish_reports_what_jetstream_acknowledged_and_bad_setups_are_clear_errors()
         .stderr(predicates::str::contains("cannot connect"));
 }
 
-/// Per series, its events as `query` prints them, from a store.
-fn events(store: &Path) -> BTreeMap<String, Vec<String>> {
-    let out = slotlab().arg("query").arg(store).assert().success();
-    let mut by_series: BTreeMap<String, Vec<String>> = BTreeMap::new();
-    for line in stdout(&out).lines().skip(1) {
-        let (series, rest) = line.split_once(',').unwrap();
-        by_series
-            .entry(series.to_owned())
-            .or_default()
-            .push(rest.to_owned());
-    }
-    by_series
-}
-
 /// What the sensors source's first `n` events are, stored directly.
 fn reference(dir: &Path, n: &str) -> BTreeMap<String, Vec<String>> {
     let store = dir.join("reference");
@@ -119,7 +107,16 @@ fn reference(dir: &Path, n: &str) -> BTreeMap<String, Vec<String>> {
         .arg(&store)
         .assert()
         .success();
-    events(&store)
+    common::stored_events(&store)
+}
+
+/// `slotlab --quiet publish --to URL --events N` and more flags: succeeds.
+fn publish(url: &str, events: &str, more: &[&str]) {
+    slotlab()
+        .args(["--quiet", "publish", "--to", url, "--events", events])
+        .args(more)
+        .assert()
+        .success();
 }
 
 fn consume(url: &str, store: &Path, partitions: &str) -> std::process::Command {
@@ -155,17 +152,7 @@ fn two_processes_split_the_partitions_and_store_exactly_what_was_published() {
         return;
     };
     let dir = tempfile::tempdir().unwrap();
-    slotlab()
-        .args([
-            "--quiet",
-            "publish",
-            "--to",
-            &server.url,
-            "--events",
-            "200000",
-        ])
-        .assert()
-        .success();
+    publish(&server.url, "200000", &[]);
     let (a, b) = (dir.path().join("a"), dir.path().join("b"));
     let first = consume(&server.url, &a, "0-3").spawn().unwrap();
     let second = consume(&server.url, &b, "4-7").spawn().unwrap();
@@ -189,8 +176,8 @@ fn two_processes_split_the_partitions_and_store_exactly_what_was_published() {
         200_000,
         "{texts:?}"
     );
-    let mut union = events(&a);
-    let other = events(&b);
+    let mut union = common::stored_events(&a);
+    let other = common::stored_events(&b);
     assert!(
         union.keys().all(|k| !other.contains_key(k)),
         "a series in both stores"
@@ -208,18 +195,7 @@ fn a_consumer_killed_mid_run_and_restarted_loses_and_doubles_nothing() {
         return;
     };
     let dir = tempfile::tempdir().unwrap();
-    slotlab()
-        .args([
-            "--quiet",
-            "publish",
-            "--to",
-            &server.url,
-            "--events",
-            "300000",
-        ])
-        .args(["--batch", "200"])
-        .assert()
-        .success();
+    publish(&server.url, "300000", &["--batch", "200"]);
     let store = dir.path().join("store");
     // Events in the store as a reader sees it now (0 before it exists).
     let held = |store: &Path| -> u64 {
@@ -267,5 +243,9 @@ fn a_consumer_killed_mid_run_and_restarted_loses_and_doubles_nothing() {
     duplicates += field(&text, "duplicates ");
     eprintln!("{killed} kills; the last run: {text}");
     assert!(duplicates > 0, "no duplicates seen: {text}");
-    assert_eq!(events(&store), reference(dir.path(), "300000"), "{text}");
+    assert_eq!(
+        common::stored_events(&store),
+        reference(dir.path(), "300000"),
+        "{text}"
+    );
 }

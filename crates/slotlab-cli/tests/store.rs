@@ -1,33 +1,13 @@
 //! The durable store through the binary: a disk that fills, retention,
 //! reading while a writer is at work.
 
+mod common;
+
 use assert_cmd::Command;
-use std::collections::BTreeMap;
 use std::path::Path;
 
 fn slotlab() -> Command {
     Command::cargo_bin("slotlab").unwrap()
-}
-
-/// Per series, its events (timestamp and value as printed) from a store.
-fn events(store: &Path) -> BTreeMap<String, Vec<String>> {
-    let out = slotlab()
-        .arg("query")
-        .arg(store)
-        .assert()
-        .success()
-        .get_output()
-        .stdout
-        .clone();
-    let mut by_series: BTreeMap<String, Vec<String>> = BTreeMap::new();
-    for line in String::from_utf8(out).unwrap().lines().skip(1) {
-        let (series, rest) = line.split_once(',').unwrap();
-        by_series
-            .entry(series.to_owned())
-            .or_default()
-            .push(rest.to_owned());
-    }
-    by_series
 }
 
 fn ingest(store: &Path, events: &str) -> Command {
@@ -49,7 +29,7 @@ fn a_full_disk_stops_intake_with_an_error_and_loses_nothing_durable() {
     let dir = tempfile::tempdir().unwrap();
     let (full, limited) = (dir.path().join("full"), dir.path().join("limited"));
     ingest(&full, "300000").assert().success();
-    let reference = events(&full);
+    let reference = common::stored_events(&full);
     let bin = assert_cmd::cargo::cargo_bin("slotlab");
     // SIGXFSZ ignored (as `trap ''` leaves it across exec): the write fails
     // with EFBIG instead of killing the process.
@@ -77,7 +57,7 @@ fn a_full_disk_stops_intake_with_an_error_and_loses_nothing_durable() {
         .and_then(|n| n.parse().ok())
         .unwrap_or_else(|| panic!("no durable count in {notes}"));
     assert!(durable > 0, "{notes}");
-    let recovered = events(&limited);
+    let recovered = common::stored_events(&limited);
     let held: usize = recovered.values().map(Vec::len).sum();
     assert!(held >= durable, "{held} held < {durable} reported durable");
     assert!(held < 300_000, "the limit was never reached");
@@ -120,7 +100,7 @@ fn retention_through_the_cli_drops_old_segments() {
         segments <= 256 * 1024 + 2 * 64 * 1024 + 64 * 1024,
         "{segments}"
     );
-    let kept = events(&store);
+    let kept = common::stored_events(&store);
     let held: usize = kept.values().map(Vec::len).sum();
     assert!(held > 0 && held < 2_000_000, "{held}");
     // Every series ends at the run's last events.
@@ -161,7 +141,10 @@ fn readers_work_beside_a_live_writer_and_a_second_writer_is_refused() {
     for _ in 0..100 {
         std::thread::sleep(std::time::Duration::from_millis(100));
         if store.join("MANIFEST").exists() {
-            held = events(&store).values().map(Vec::len).sum::<usize>();
+            held = common::stored_events(&store)
+                .values()
+                .map(Vec::len)
+                .sum::<usize>();
             if held > 0 {
                 break;
             }

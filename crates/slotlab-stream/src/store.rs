@@ -91,6 +91,23 @@ pub fn disk_bytes(dir: &Path) -> u64 {
         .sum()
 }
 
+/// The directory `dir` made if missing, and its `LOCK` taken (the system
+/// drops it when the process dies).
+fn lock(dir: &Path) -> Result<File, StoreError> {
+    std::fs::create_dir_all(dir).map_err(io(dir))?;
+    let path = dir.join("LOCK");
+    let lock = std::fs::OpenOptions::new()
+        .create(true)
+        .truncate(false)
+        .write(true)
+        .open(&path)
+        .map_err(io(&path))?;
+    if lock.try_lock().is_err() {
+        return Err(StoreError::Locked(dir.to_owned()));
+    }
+    Ok(lock)
+}
+
 /// Whether `dir` holds a store (its MANIFEST).
 pub fn is_store(dir: &Path) -> bool {
     segments::manifest_path(dir).is_file()
@@ -168,17 +185,7 @@ impl Store {
     /// now: the directory made if missing, its `LOCK` free, its MANIFEST
     /// (if any) of this format version. Nothing is held afterwards.
     pub fn preflight(dir: &Path) -> Result<(), StoreError> {
-        std::fs::create_dir_all(dir).map_err(io(dir))?;
-        let lock_path = dir.join("LOCK");
-        let lock = std::fs::OpenOptions::new()
-            .create(true)
-            .truncate(false)
-            .write(true)
-            .open(&lock_path)
-            .map_err(io(&lock_path))?;
-        if lock.try_lock().is_err() {
-            return Err(StoreError::Locked(dir.to_owned()));
-        }
+        let _lock = lock(dir)?;
         Manifest::read(dir).map(drop)
     }
 
@@ -250,17 +257,7 @@ impl Store {
         config: StreamConfig,
         options: StoreOptions,
     ) -> Result<(Store, Recovery), StoreError> {
-        std::fs::create_dir_all(dir).map_err(io(dir))?;
-        let lock_path = dir.join("LOCK");
-        let lock = std::fs::OpenOptions::new()
-            .create(true)
-            .truncate(false)
-            .write(true)
-            .open(&lock_path)
-            .map_err(io(&lock_path))?;
-        if lock.try_lock().is_err() {
-            return Err(StoreError::Locked(dir.to_owned()));
-        }
+        let lock = lock(dir)?;
         let manifest = match Manifest::read(dir)? {
             Some(m) if !m.matches(schema, config) => {
                 return Err(StoreError::Manifest {
