@@ -249,3 +249,48 @@ fn a_consumer_killed_mid_run_and_restarted_loses_and_doubles_nothing() {
         "{text}"
     );
 }
+
+/// SIGTERM stops a NATS consumer cleanly: fetching stops, what it stored is
+/// synced and acknowledged, the store closed, the report printed, exit 0.
+#[test]
+fn sigterm_stops_a_consumer_cleanly() {
+    let Some(server) = server::Server::start() else {
+        return;
+    };
+    let dir = tempfile::tempdir().unwrap();
+    publish(&server.url, "20000", &[]);
+    let store = dir.path().join("store");
+    let mut cmd = std::process::Command::new(assert_cmd::cargo::cargo_bin("slotlab"));
+    cmd.args(["--quiet", "ingest", "--source", &server.url, "--store"])
+        .arg(&store)
+        .stdout(Stdio::piped())
+        .stderr(Stdio::piped());
+    let child = cmd.spawn().unwrap();
+    let start = std::time::Instant::now();
+    let held = |store: &Path| {
+        store.join("MANIFEST").exists()
+            && common::stored_events(store)
+                .values()
+                .map(Vec::len)
+                .sum::<usize>()
+                >= 20_000
+    };
+    while !held(&store) && start.elapsed() < Duration::from_secs(30) {
+        std::thread::sleep(Duration::from_millis(100));
+    }
+    let killed = std::process::Command::new("kill")
+        .args(["-TERM", &child.id().to_string()])
+        .status()
+        .unwrap();
+    assert!(killed.success());
+    let out = child.wait_with_output().unwrap();
+    let text = String::from_utf8_lossy(&out.stdout);
+    assert!(
+        out.status.success(),
+        "{}",
+        String::from_utf8_lossy(&out.stderr)
+    );
+    assert!(text.contains("ended: stopped on request"), "{text}");
+    assert_eq!(field(&text, "acked "), field(&text, "messages "), "{text}");
+    assert_eq!(field(&text, "stored "), 20_000, "{text}");
+}
