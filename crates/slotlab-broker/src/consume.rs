@@ -84,7 +84,15 @@ pub struct Consumed {
     pub ended: &'static str,
     /// When the last message was acknowledged.
     pub last_ack: Option<Instant>,
+    /// Fetches that failed and were tried again.
+    pub fetch_failures: u64,
+    /// Acknowledgements that could not be sent (their messages come again
+    /// and are skipped as duplicates).
+    pub ack_failures: u64,
 }
+
+/// How long the server may be unreachable before a run gives up.
+const OUTAGE: Duration = Duration::from_secs(30);
 
 /// Why consuming failed.
 #[derive(Debug, thiserror::Error)]
@@ -224,6 +232,7 @@ async fn consume(
             .create_consumer(config)
             .await
             .map_err(|e| stream_error(setup, e))?;
+
         parts.push(Partition {
             number: p,
             consumer,
@@ -242,6 +251,7 @@ async fn consume(
     let started = Instant::now();
     let mut last_message = Instant::now();
     let mut last_sync = Instant::now();
+    let mut failing: Option<Instant> = None;
     out.ended = "stopped on request";
     'run: while !stop.load(Ordering::Relaxed) {
         if plan.duration.is_some_and(|d| started.elapsed() >= d) {
@@ -250,20 +260,34 @@ async fn consume(
         }
         let mut got = 0;
         for part in &mut parts {
-            let mut messages = part
+            // A fetch that fails (a leader election, a node gone) is tried
+            // again; only a server gone for longer than OUTAGE ends the run.
+            let fetched = part
                 .consumer
                 .fetch()
                 .max_messages(plan.fetch.max(1))
                 .messages()
-                .await
-                .map_err(|e| stream_error(setup, e))?;
+                .await;
+            let mut messages = match fetched {
+                Ok(messages) => messages,
+                Err(e) => {
+                    if failing.get_or_insert_with(Instant::now).elapsed() > OUTAGE {
+                        return Err(stream_error(setup, e));
+                    }
+                    out.fetch_failures += 1;
+                    tokio::time::sleep(Duration::from_millis(250)).await;
+                    continue;
+                }
+            };
+            failing = None;
             while let Some(message) = messages.next().await {
-                let message = message.map_err(|e| {
-                    ConsumeError::from(BrokerError::Stream {
-                        name: setup.name.clone(),
-                        source: e,
-                    })
-                })?;
+                let message = match message {
+                    Ok(message) => message,
+                    Err(_) => {
+                        out.fetch_failures += 1;
+                        break;
+                    }
+                };
                 got += 1;
                 out.messages += 1;
                 let (sequence, delivered, published) = match message.info() {
@@ -394,11 +418,11 @@ async fn ack_durable(
             kept.push((message, upto, published));
             continue;
         }
-        message.ack().await.map_err(|e| BrokerError::Publish {
-            subject: message.subject.to_string(),
-            acked: out.acked,
-            source: e,
-        })?;
+        if message.ack().await.is_err() {
+            // It comes again after --ack-wait, and is skipped as a duplicate.
+            out.ack_failures += 1;
+            continue;
+        }
         out.acked += 1;
         out.last_ack = Some(Instant::now());
         if published > 0 {

@@ -97,7 +97,15 @@ pub struct PublishReport {
     pub acked: u64,
     /// Payload bytes published.
     pub bytes: u64,
+    /// Publishes repeated after a failed acknowledgement (same message id:
+    /// stored once).
+    pub retried: u64,
 }
+
+/// Attempts after a failed acknowledgement, and the pause before each
+/// (times the attempt): enough to outlast a leader election.
+const RETRIES: u32 = 20;
+const RETRY_PAUSE: Duration = Duration::from_millis(250);
 
 /// A publisher: messages in, acknowledged by JetStream on its own thread.
 #[derive(Debug)]
@@ -195,34 +203,105 @@ impl Publisher {
                         }
                     };
                     let mut report = PublishReport::default();
-                    let mut pending = FuturesUnordered::new();
-                    let failed =
-                        |subject: &str, acked: u64, e: async_nats::Error| BrokerError::Publish {
-                            subject: subject.to_owned(),
-                            acked,
-                            source: e,
-                        };
-                    while let Some((partition, payload)) = rx.recv().await {
-                        let subject = setup.subject(partition);
-                        let bytes = payload.len() as u64;
-                        let ack = js
-                            .publish(subject.clone(), payload.into())
-                            .await
-                            .map_err(|e| failed(&subject, report.acked, boxed(e)))?;
-                        report.published += 1;
-                        report.bytes += bytes;
-                        pending.push(async move { (subject, ack.await) });
-                        while pending.len() >= in_flight.max(1) {
-                            if let Some((subject, ack)) = pending.next().await {
-                                ack.map_err(|e| failed(&subject, report.acked, boxed(e)))?;
-                                report.acked += 1;
+                    // Every message gets an id (this run's, and its number):
+                    // a message published again after a failed
+                    // acknowledgement (a leader election, a node gone) is
+                    // stored once — JetStream drops the duplicate id.
+                    let run = format!("{:016x}", std::time::SystemTime::now()
+                        .duration_since(std::time::UNIX_EPOCH)
+                        .map_or(0, |d| d.as_nanos() as u64)
+                        ^ u64::from(std::process::id()));
+                    type Acked = (String, bytes::Bytes, String, u32, Result<(), async_nats::Error>);
+                    let mut pending: FuturesUnordered<
+                        std::pin::Pin<Box<dyn std::future::Future<Output = Acked> + Send>>,
+                    > = FuturesUnordered::new();
+                    let mut next_id = 0u64;
+                    let mut retries = 0u64;
+                    let send = |subject: String, payload: bytes::Bytes, id: String, attempt: u32| {
+                        let js = js.clone();
+                        async move {
+                            if attempt > 0 {
+                                tokio::time::sleep(RETRY_PAUSE * attempt).await;
+                            }
+                            let message = jetstream::message::PublishMessage::build()
+                                .payload(payload.clone())
+                                .message_id(&id);
+                            let acked = match js.send_publish(subject.clone(), message).await {
+                                Ok(ack) => ack.await.map(drop).map_err(boxed),
+                                Err(e) => Err(boxed(e)),
+                            };
+                            (subject, payload, id, attempt, acked)
+                        }
+                    };
+                    let mut open = true;
+                    while open || !pending.is_empty() {
+                        // Take a new message while there is room, else wait
+                        // for an acknowledgement.
+                        let room = pending.len() < in_flight.max(1);
+                        tokio::select! {
+                            message = rx.recv(), if open && room => match message {
+                                Some((partition, payload)) => {
+                                    let subject = setup.subject(partition);
+                                    report.published += 1;
+                                    report.bytes += payload.len() as u64;
+                                    let id = format!("{run}-{next_id}");
+                                    next_id += 1;
+                                    // Sent here, in order (a partition's
+                                    // messages must be stored in the order
+                                    // given); only the acknowledgements are
+                                    // awaited together.
+                                    let payload = bytes::Bytes::from(payload);
+                                    let mut attempt = 0;
+                                    let ack = loop {
+                                        let message = jetstream::message::PublishMessage::build()
+                                            .payload(payload.clone())
+                                            .message_id(&id);
+                                        match js.send_publish(subject.clone(), message).await {
+                                            Ok(ack) => break ack,
+                                            Err(_) if attempt < RETRIES => {
+                                                attempt += 1;
+                                                retries += 1;
+                                                tokio::time::sleep(RETRY_PAUSE * attempt).await;
+                                            }
+                                            Err(e) => {
+                                                return Err(BrokerError::Publish {
+                                                    subject,
+                                                    acked: report.acked,
+                                                    source: boxed(e),
+                                                });
+                                            }
+                                        }
+                                    };
+                                    pending.push(Box::pin(async move {
+                                        let acked = ack.await.map(drop).map_err(boxed);
+                                        (subject, payload, id, attempt, acked)
+                                    }));
+                                }
+                                None => open = false,
+                            },
+                            Some((subject, payload, id, attempt, acked)) = pending.next(), if !pending.is_empty() => {
+                                match acked {
+                                    Ok(()) => report.acked += 1,
+                                    // A failed acknowledgement: sent again
+                                    // with its id (stored once if it was
+                                    // stored; out of order only if it really
+                                    // was lost while a later one was not).
+                                    Err(_) if attempt < RETRIES => {
+                                        retries += 1;
+                                        pending.push(Box::pin(send(subject, payload, id, attempt + 1)));
+                                    }
+                                    Err(e) => {
+                                        return Err(BrokerError::Publish {
+                                            subject,
+                                            acked: report.acked,
+                                            source: e,
+                                        });
+                                    }
+                                }
                             }
                         }
                     }
-                    while let Some((subject, ack)) = pending.next().await {
-                        ack.map_err(|e| failed(&subject, report.acked, boxed(e)))?;
-                        report.acked += 1;
-                    }
+                    report.retried = retries;
                     Ok(report)
                 })
             })

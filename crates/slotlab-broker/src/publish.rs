@@ -48,6 +48,8 @@ pub struct Published {
     pub acked: u64,
     /// Payload bytes.
     pub bytes: u64,
+    /// Publishes repeated after a failed acknowledgement.
+    pub retried: u64,
     /// Start to the last acknowledgement.
     pub seconds: f64,
 }
@@ -118,7 +120,13 @@ pub fn run(
                     Encoding::Binary => wire::encode(&events, part, &mut buf)?,
                     Encoding::Json => json_lines(&events, part, &mut buf),
                 }
-                publisher.publish(p as u32, std::mem::take(&mut buf))?;
+                if publisher
+                    .publish(p as u32, std::mem::take(&mut buf))
+                    .is_err()
+                {
+                    // The publishing thread ended: its error says why.
+                    return Err(publisher.finish().err().unwrap_or(BrokerError::Stopped));
+                }
             }
         }
         sent += events.len() as u64;
@@ -135,6 +143,7 @@ pub fn run(
         messages: report.published,
         acked: report.acked,
         bytes: report.bytes,
+        retried: report.retried,
         seconds: started.elapsed().as_secs_f64(),
     })
 }

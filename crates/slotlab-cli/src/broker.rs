@@ -102,11 +102,13 @@ pub(crate) fn publish_command(args: &PublishArgs, quiet: bool) -> anyhow::Result
         );
     }
     println!(
-        "published {} events in {} messages, acked {} ({:.2}M events/s, start to the last \
+        "published {} events in {} messages, acked {} ({} publishes repeated after a failed \
+         acknowledgement, stored once by message id; {:.2}M events/s, start to the last \
          acknowledgement over {:.2} s); {:.2} payload bytes per event on the wire ({:?})",
         done.events,
         done.messages,
         done.acked,
+        done.retried,
         done.events as f64 / done.seconds.max(1e-9) / 1e6,
         done.seconds,
         done.bytes as f64 / done.events.max(1) as f64,
@@ -190,7 +192,7 @@ pub(crate) fn nats_ingest_command(args: &crate::cli::IngestArgs) -> anyhow::Resu
         "ingested from {url} (stream {}, partitions {}) into {}: messages {}, accepted {}, \
          stored {}, refused by the store {}, duplicates {}, redelivered {}, acked {}, rejected {}; {:.2}M events/s \
          stored over {:.2} s (start to the last acknowledgement); publish to durable p50 {:.1} ms, p99 {:.1} ms, max {:.1} ms; \
-         pending at the end {{{}}}; ended: {}",
+         pending at the end {{{}}}; fetches tried again {}, acknowledgements lost {}; ended: {}",
         plan.setup.name,
         args.broker.partitions,
         dir.display(),
@@ -208,6 +210,8 @@ pub(crate) fn nats_ingest_command(args: &crate::cli::IngestArgs) -> anyhow::Resu
         quantile_ms(&latencies, 0.99),
         quantile_ms(&latencies, 1.0),
         pending.join(", "),
+        done.fetch_failures,
+        done.ack_failures,
         done.ended
     );
     for r in &done.first_rejected {

@@ -119,7 +119,8 @@ fn publish(url: &str, events: &str, more: &[&str]) {
         .success();
 }
 
-fn consume(url: &str, store: &Path, partitions: &str) -> std::process::Command {
+/// An `ingest` from `url` that stops after `idle` without a message.
+fn consume(url: &str, store: &Path, partitions: &str, idle: &str) -> std::process::Command {
     let mut cmd = std::process::Command::new(assert_cmd::cargo::cargo_bin("slotlab"));
     cmd.args([
         "--quiet",
@@ -129,7 +130,7 @@ fn consume(url: &str, store: &Path, partitions: &str) -> std::process::Command {
         "--partitions",
         partitions,
     ])
-    .args(["--idle", "3s", "--ack-wait", "1s", "--store"])
+    .args(["--idle", idle, "--ack-wait", "1s", "--store"])
     .arg(store)
     .stdout(Stdio::piped())
     .stderr(Stdio::piped());
@@ -154,8 +155,8 @@ fn two_processes_split_the_partitions_and_store_exactly_what_was_published() {
     let dir = tempfile::tempdir().unwrap();
     publish(&server.url, "200000", &[]);
     let (a, b) = (dir.path().join("a"), dir.path().join("b"));
-    let first = consume(&server.url, &a, "0-3").spawn().unwrap();
-    let second = consume(&server.url, &b, "4-7").spawn().unwrap();
+    let first = consume(&server.url, &a, "0-3", "3s").spawn().unwrap();
+    let second = consume(&server.url, &b, "4-7", "3s").spawn().unwrap();
     let (first, second) = (
         first.wait_with_output().unwrap(),
         second.wait_with_output().unwrap(),
@@ -211,7 +212,7 @@ fn a_consumer_killed_mid_run_and_restarted_loses_and_doubles_nothing() {
     };
     let (mut duplicates, mut killed) = (0, 0);
     for _ in 0..3 {
-        let mut cmd = consume(&server.url, &store, "0-7");
+        let mut cmd = consume(&server.url, &store, "0-7", "3s");
         cmd.args(["--sync", "always"]);
         let mut child = cmd.spawn().unwrap();
         // Kill it at once when it has stored more, mid-run.
@@ -233,7 +234,7 @@ fn a_consumer_killed_mid_run_and_restarted_loses_and_doubles_nothing() {
         killed += 1;
     }
     assert!(killed > 0, "every run finished before its kill");
-    let out = consume(&server.url, &store, "0-7").output().unwrap();
+    let out = consume(&server.url, &store, "0-7", "3s").output().unwrap();
     assert!(
         out.status.success(),
         "{}",
@@ -293,4 +294,47 @@ fn sigterm_stops_a_consumer_cleanly() {
     assert!(text.contains("ended: stopped on request"), "{text}");
     assert_eq!(field(&text, "acked "), field(&text, "messages "), "{text}");
     assert_eq!(field(&text, "stored "), 20_000, "{text}");
+}
+
+/// A three-node cluster with a replicated (R3) stream: one node killed
+/// with SIGKILL while events are published and ingested (the clients on
+/// the other two); publishing and ingestion go on, and the store ends with
+/// exactly the published events.
+#[test]
+fn a_node_killed_in_a_three_node_cluster_loses_nothing() {
+    let Some(mut cluster) = server::Cluster::start() else {
+        return;
+    };
+    let dir = tempfile::tempdir().unwrap();
+    let (to, from) = (cluster.urls[0].clone(), cluster.urls[1].clone());
+    let mut publisher = std::process::Command::new(assert_cmd::cargo::cargo_bin("slotlab"))
+        .args(["--quiet", "publish", "--to", &to, "--replicas", "3"])
+        .args(["--events", "300000", "--rate", "100000"])
+        .stdout(Stdio::piped())
+        .stderr(Stdio::piped())
+        .spawn()
+        .unwrap();
+    // The consumer starts once the stream exists.
+    std::thread::sleep(Duration::from_millis(1500));
+    let store = dir.path().join("store");
+    let consumer = consume(&from, &store, "0-7", "25s").spawn().unwrap();
+    std::thread::sleep(Duration::from_millis(700));
+    cluster.kill(2);
+    let published = publisher.wait().unwrap();
+    let mut err = String::new();
+    std::io::Read::read_to_string(publisher.stderr.as_mut().unwrap(), &mut err).unwrap();
+    assert!(published.success(), "{err}");
+    let out = consumer.wait_with_output().unwrap();
+    let text = String::from_utf8_lossy(&out.stdout).into_owned();
+    assert!(
+        out.status.success(),
+        "{}",
+        String::from_utf8_lossy(&out.stderr)
+    );
+    assert_eq!(field(&text, "stored "), 300_000, "{text}");
+    assert_eq!(
+        common::stored_events(&store),
+        reference(dir.path(), "300000"),
+        "{text}"
+    );
 }

@@ -163,6 +163,8 @@ pub struct Store {
     checkpoints: u64,
     /// How far outside sources have been applied (name → sequence).
     positions: std::collections::BTreeMap<String, u64>,
+    /// Retention is at work (it is not re-entered).
+    retaining: bool,
 }
 
 /// WAL bytes gathered before a write.
@@ -246,6 +248,7 @@ impl Store {
             broken: false,
             checkpoints: 0,
             positions: std::collections::BTreeMap::new(),
+            retaining: false,
         }
     }
 
@@ -415,7 +418,6 @@ impl Store {
         if self.pending.len() >= WAL_BUFFER {
             self.flush_wal()?;
         }
-        self.persist()?;
         let due = match self.options.sync {
             SyncPolicy::Always => true,
             SyncPolicy::Interval(every) => self.last_sync.elapsed() >= every,
@@ -430,7 +432,8 @@ impl Store {
     }
 
     /// Writes chunks sealed since the last call to the active segment,
-    /// rolling to a new one when it is full.
+    /// rolling to a new one when it is full. Called once the WAL records of
+    /// their events are synced (or are being checkpointed).
     fn persist(&mut self) -> Result<(), StoreError> {
         let mut out = Vec::new();
         let Some(info) = self.segments.last_mut() else {
@@ -494,6 +497,10 @@ impl Store {
         })?;
         self.durable = self.appended;
         self.last_sync = Instant::now();
+        // Only now may sealed chunks go to the segment: a chunk there whose
+        // events' WAL record was lost would hold events ahead of the
+        // positions recorded with them.
+        self.guarded(Self::persist)?;
         Ok(self.durable)
     }
 
@@ -548,8 +555,8 @@ impl Store {
         // Retention waits for the next open: what a writer reported it
         // dropped stays what was dropped.
         self.options.retain = Retention::default();
+        self.sync()?;
         self.stream.seal()?;
-        self.persist()?;
         self.checkpoint()?;
         Ok(self.stream)
     }

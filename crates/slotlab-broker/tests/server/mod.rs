@@ -71,3 +71,88 @@ impl Drop for Server {
         let _ = self.child.wait();
     }
 }
+
+/// Three servers clustered on loopback (JetStream replicated across them);
+/// each killed when dropped, or earlier with [`Cluster::kill`].
+#[allow(dead_code)] // not every test file starts a cluster
+pub struct Cluster {
+    nodes: Vec<Option<Child>>,
+    pub urls: Vec<String>,
+    _dirs: Vec<tempfile::TempDir>,
+}
+
+#[allow(dead_code)]
+impl Cluster {
+    /// Starts three nodes, or `None` as [`Server::start`] does.
+    pub fn start() -> Option<Cluster> {
+        let Some(bin) = binary() else {
+            assert!(
+                std::env::var_os("SLOTLAB_REQUIRE_NATS").is_none(),
+                "nats-server is required here (SLOTLAB_REQUIRE_NATS is set)"
+            );
+            eprintln!("skipped: no nats-server on PATH (apt-get install nats-server)");
+            return None;
+        };
+        let free = || {
+            TcpListener::bind("127.0.0.1:0")
+                .and_then(|l| l.local_addr())
+                .map(|a| a.port())
+                .unwrap()
+        };
+        let ports: Vec<(u16, u16)> = (0..3).map(|_| (free(), free())).collect();
+        let routes: Vec<String> = ports
+            .iter()
+            .map(|(_, c)| format!("nats://127.0.0.1:{c}"))
+            .collect();
+        let mut cluster = Cluster {
+            nodes: Vec::new(),
+            urls: Vec::new(),
+            _dirs: Vec::new(),
+        };
+        for (i, (port, cport)) in ports.iter().enumerate() {
+            let dir = tempfile::tempdir().unwrap();
+            let child = Command::new(&bin)
+                .args(["-js", "-a", "127.0.0.1", "-p", &port.to_string()])
+                .args(["-n", &format!("n{i}"), "--cluster_name", "slotlab"])
+                .args(["--cluster", &format!("nats://127.0.0.1:{cport}")])
+                .args(["--routes", &routes.join(","), "-sd"])
+                .arg(dir.path())
+                .stdout(Stdio::null())
+                .stderr(Stdio::null())
+                .spawn()
+                .unwrap();
+            cluster.nodes.push(Some(child));
+            cluster.urls.push(format!("nats://127.0.0.1:{port}"));
+            cluster._dirs.push(dir);
+        }
+        let start = Instant::now();
+        for (port, _) in &ports {
+            while std::net::TcpStream::connect(("127.0.0.1", *port)).is_err() {
+                assert!(
+                    start.elapsed() < Duration::from_secs(20),
+                    "a node did not start"
+                );
+                std::thread::sleep(Duration::from_millis(50));
+            }
+        }
+        // JetStream's meta leader is elected a few seconds after routes form.
+        std::thread::sleep(Duration::from_secs(5));
+        Some(cluster)
+    }
+
+    /// Kills node `i` with SIGKILL.
+    pub fn kill(&mut self, i: usize) {
+        if let Some(mut child) = self.nodes[i].take() {
+            let _ = child.kill();
+            let _ = child.wait();
+        }
+    }
+}
+
+impl Drop for Cluster {
+    fn drop(&mut self) {
+        for i in 0..self.nodes.len() {
+            self.kill(i);
+        }
+    }
+}

@@ -24,10 +24,10 @@ fn segments_roll_and_the_wal_is_checkpointed_while_writing() {
     append_sequence(&mut store, 0, 5000);
     // Every checkpoint made everything before it durable.
     assert!(store.durable() > 0, "no checkpoint happened");
+    store.sync().unwrap();
     let layout = Store::layout(dir.path()).unwrap();
     assert!(layout.segments.len() > 3, "{layout:?}");
     assert!(layout.wal_bytes <= 4096 + 2048, "{layout:?}");
-    store.sync().unwrap();
     drop(store); // a crash after a sync
     let (store, recovery) = reopen(dir.path(), options(1024, Retention::default()));
     assert_eq!(recovery.segments, layout.segments.len());
