@@ -204,21 +204,29 @@ impl Publisher {
                     };
                     let mut report = PublishReport::default();
                     // Every message gets an id (this run's, and its number):
-                    // a message published again after a failed
-                    // acknowledgement (a leader election, a node gone) is
-                    // stored once — JetStream drops the duplicate id.
-                    let run = format!("{:016x}", std::time::SystemTime::now()
-                        .duration_since(std::time::UNIX_EPOCH)
-                        .map_or(0, |d| d.as_nanos() as u64)
-                        ^ u64::from(std::process::id()));
-                    type Acked = (String, bytes::Bytes, String, u32, Result<(), async_nats::Error>);
-                    let mut pending: FuturesUnordered<
-                        std::pin::Pin<Box<dyn std::future::Future<Output = Acked> + Send>>,
-                    > = FuturesUnordered::new();
+                    // one sent again after a failed acknowledgement (a
+                    // leader election, a node gone) is stored once.
+                    let run = format!(
+                        "{:016x}",
+                        std::time::SystemTime::now()
+                            .duration_since(std::time::UNIX_EPOCH)
+                            .map_or(0, |d| d.as_nanos() as u64)
+                            ^ u64::from(std::process::id())
+                    );
+                    // One message in flight per partition, the rest queued:
+                    // a partition's messages are stored in the order given
+                    // even when one must be sent again.
+                    let partitions = setup.partitions.max(1) as usize;
+                    let mut queues: Vec<std::collections::VecDeque<(bytes::Bytes, String)>> =
+                        vec![Default::default(); partitions];
+                    let mut busy = vec![false; partitions];
+                    let mut queued = 0usize;
+                    let mut pending = FuturesUnordered::new();
                     let mut next_id = 0u64;
                     let mut retries = 0u64;
-                    let send = |subject: String, payload: bytes::Bytes, id: String, attempt: u32| {
+                    let send = |p: usize, payload: bytes::Bytes, id: String, attempt: u32| {
                         let js = js.clone();
+                        let subject = setup.subject(p as u32);
                         async move {
                             if attempt > 0 {
                                 tokio::time::sleep(RETRY_PAUSE * attempt).await;
@@ -226,73 +234,54 @@ impl Publisher {
                             let message = jetstream::message::PublishMessage::build()
                                 .payload(payload.clone())
                                 .message_id(&id);
-                            let acked = match js.send_publish(subject.clone(), message).await {
+                            let acked = match js.send_publish(subject, message).await {
                                 Ok(ack) => ack.await.map(drop).map_err(boxed),
                                 Err(e) => Err(boxed(e)),
                             };
-                            (subject, payload, id, attempt, acked)
+                            (p, payload, id, attempt, acked)
                         }
                     };
                     let mut open = true;
                     while open || !pending.is_empty() {
-                        // Take a new message while there is room, else wait
-                        // for an acknowledgement.
-                        let room = pending.len() < in_flight.max(1);
+                        let room = queued < in_flight.max(1);
                         tokio::select! {
                             message = rx.recv(), if open && room => match message {
                                 Some((partition, payload)) => {
-                                    let subject = setup.subject(partition);
+                                    let p = (partition as usize).min(partitions - 1);
                                     report.published += 1;
                                     report.bytes += payload.len() as u64;
                                     let id = format!("{run}-{next_id}");
                                     next_id += 1;
-                                    // Sent here, in order (a partition's
-                                    // messages must be stored in the order
-                                    // given); only the acknowledgements are
-                                    // awaited together.
                                     let payload = bytes::Bytes::from(payload);
-                                    let mut attempt = 0;
-                                    let ack = loop {
-                                        let message = jetstream::message::PublishMessage::build()
-                                            .payload(payload.clone())
-                                            .message_id(&id);
-                                        match js.send_publish(subject.clone(), message).await {
-                                            Ok(ack) => break ack,
-                                            Err(_) if attempt < RETRIES => {
-                                                attempt += 1;
-                                                retries += 1;
-                                                tokio::time::sleep(RETRY_PAUSE * attempt).await;
-                                            }
-                                            Err(e) => {
-                                                return Err(BrokerError::Publish {
-                                                    subject,
-                                                    acked: report.acked,
-                                                    source: boxed(e),
-                                                });
-                                            }
-                                        }
-                                    };
-                                    pending.push(Box::pin(async move {
-                                        let acked = ack.await.map(drop).map_err(boxed);
-                                        (subject, payload, id, attempt, acked)
-                                    }));
+                                    if busy[p] {
+                                        queues[p].push_back((payload, id));
+                                        queued += 1;
+                                    } else {
+                                        busy[p] = true;
+                                        pending.push(send(p, payload, id, 0));
+                                    }
                                 }
                                 None => open = false,
                             },
-                            Some((subject, payload, id, attempt, acked)) = pending.next(), if !pending.is_empty() => {
+                            Some((p, payload, id, attempt, acked)) = pending.next(), if !pending.is_empty() => {
                                 match acked {
-                                    Ok(()) => report.acked += 1,
-                                    // A failed acknowledgement: sent again
-                                    // with its id (stored once if it was
-                                    // stored; out of order only if it really
-                                    // was lost while a later one was not).
+                                    Ok(()) => {
+                                        report.acked += 1;
+                                        match queues[p].pop_front() {
+                                            Some((payload, id)) => {
+                                                queued -= 1;
+                                                pending.push(send(p, payload, id, 0));
+                                            }
+                                            None => busy[p] = false,
+                                        }
+                                    }
                                     Err(_) if attempt < RETRIES => {
                                         retries += 1;
-                                        pending.push(Box::pin(send(subject, payload, id, attempt + 1)));
+                                        pending.push(send(p, payload, id, attempt + 1));
                                     }
                                     Err(e) => {
                                         return Err(BrokerError::Publish {
-                                            subject,
+                                            subject: setup.subject(p as u32),
                                             acked: report.acked,
                                             source: e,
                                         });
