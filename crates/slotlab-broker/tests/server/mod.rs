@@ -23,19 +23,26 @@ fn binary() -> Option<String> {
     .map(str::to_owned)
 }
 
+/// The server binary, or `None` (and a visible skip) without one — a
+/// failure instead when `SLOTLAB_REQUIRE_NATS` is set (CI installs it).
+fn available() -> Option<String> {
+    let found = binary();
+    if found.is_none() {
+        assert!(
+            std::env::var_os("SLOTLAB_REQUIRE_NATS").is_none(),
+            "nats-server is required here (SLOTLAB_REQUIRE_NATS is set)"
+        );
+        eprintln!("skipped: no nats-server on PATH (apt-get install nats-server)");
+    }
+    found
+}
+
 impl Server {
     /// Starts one, or `None` (and says so) when the machine has no
     /// `nats-server` — a failure instead when `SLOTLAB_REQUIRE_NATS` is set
     /// (CI installs it).
     pub fn start() -> Option<Server> {
-        let Some(bin) = binary() else {
-            assert!(
-                std::env::var_os("SLOTLAB_REQUIRE_NATS").is_none(),
-                "nats-server is required here (SLOTLAB_REQUIRE_NATS is set)"
-            );
-            eprintln!("skipped: no nats-server on PATH (apt-get install nats-server)");
-            return None;
-        };
+        let bin = available()?;
         let port = TcpListener::bind("127.0.0.1:0")
             .and_then(|l| l.local_addr())
             .map(|a| a.port())
@@ -85,14 +92,7 @@ pub struct Cluster {
 impl Cluster {
     /// Starts three nodes, or `None` as [`Server::start`] does.
     pub fn start() -> Option<Cluster> {
-        let Some(bin) = binary() else {
-            assert!(
-                std::env::var_os("SLOTLAB_REQUIRE_NATS").is_none(),
-                "nats-server is required here (SLOTLAB_REQUIRE_NATS is set)"
-            );
-            eprintln!("skipped: no nats-server on PATH (apt-get install nats-server)");
-            return None;
-        };
+        let bin = available()?;
         let free = || {
             TcpListener::bind("127.0.0.1:0")
                 .and_then(|l| l.local_addr())

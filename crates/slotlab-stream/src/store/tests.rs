@@ -1,5 +1,6 @@
 use super::*;
-use crate::{CodecPolicy, Field, FieldKind};
+use crate::{CodecPolicy, Field, FieldKind, Num};
+use std::io::Write as _;
 use std::fs::OpenOptions;
 
 fn schema() -> Schema {
