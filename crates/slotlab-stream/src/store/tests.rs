@@ -1,7 +1,7 @@
 use super::*;
 use crate::{CodecPolicy, Field, FieldKind, Num};
-use std::io::Write as _;
 use std::fs::OpenOptions;
+use std::io::Write as _;
 
 fn schema() -> Schema {
     Schema::new(vec![Field::new("v", FieldKind::F64)]).unwrap()
