@@ -163,8 +163,8 @@ pub struct Store {
     checkpoints: u64,
     /// How far outside sources have been applied (name → sequence).
     positions: std::collections::BTreeMap<String, u64>,
-    /// Retention is at work (it is not re-entered).
-    retaining: bool,
+    /// A segment was closed since retention last ran.
+    retention_due: bool,
 }
 
 /// WAL bytes gathered before a write.
@@ -248,7 +248,7 @@ impl Store {
             broken: false,
             checkpoints: 0,
             positions: std::collections::BTreeMap::new(),
-            retaining: false,
+            retention_due: false,
         }
     }
 
@@ -391,9 +391,8 @@ impl Store {
         if self.broken {
             return Err(StoreError::Broken);
         }
-        // Retention waits for the next open: what a writer reported it
-        // dropped stays what was dropped.
-        self.options.retain = Retention::default();
+        // No retention here (it runs on the write path and at open): what a
+        // writer reported it dropped stays what was dropped.
         self.sync()?;
         self.stream.seal()?;
         self.checkpoint()?;

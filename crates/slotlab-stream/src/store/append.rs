@@ -81,8 +81,8 @@ impl Store {
         }
     }
 
-    /// Logs rows the stream took, persists chunks it sealed, and syncs,
-    /// checkpoints or rolls as due.
+    /// Logs rows the stream took, and syncs (which persists sealed chunks,
+    /// rolling segments), checkpoints or applies retention as due.
     pub(super) fn log(
         &mut self,
         batch: &Batch,
@@ -114,6 +114,9 @@ impl Store {
             self.checkpoint()?;
         } else if due {
             self.sync()?;
+        }
+        if std::mem::take(&mut self.retention_due) {
+            self.retain()?;
         }
         Ok(())
     }
@@ -152,7 +155,9 @@ impl Store {
         }
         if full {
             self.roll()?;
-            self.retain()?;
+            // Retention runs on the write path (`log`), never from inside a
+            // sync, checkpoint or close that wrote this chunk.
+            self.retention_due = true;
         }
         Ok(())
     }

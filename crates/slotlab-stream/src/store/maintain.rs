@@ -105,18 +105,9 @@ impl Store {
     /// events, then the MANIFEST without them, then their files.
     pub(super) fn retain(&mut self) -> Result<(), StoreError> {
         let keep = self.options.retain;
-        if (keep.age.is_none() && keep.bytes.is_none()) || self.retaining {
+        if keep.age.is_none() && keep.bytes.is_none() {
             return Ok(());
         }
-        self.retaining = true;
-        let result = self.drop_old(keep);
-        self.retaining = false;
-        result
-    }
-
-    /// [`Store::retain`]'s work (not re-entered: the checkpoint it makes
-    /// may roll a segment, which asks for retention again).
-    fn drop_old(&mut self, keep: super::Retention) -> Result<(), StoreError> {
         let newest = self.stream.series.iter().filter_map(|s| s.last).max();
         let mut total: u64 = self.segments.iter().map(|s| s.bytes).sum();
         let mut drop = 0;
@@ -136,10 +127,9 @@ impl Store {
         if drop == 0 {
             return Ok(());
         }
-        // The checkpoint may roll (sealed chunks written): the count stays
-        // right, as only older segments than the active one are dropped.
+        // The checkpoint may roll (a new segment at the end): the oldest
+        // `drop` stay the ones to go.
         self.checkpoint()?;
-        let drop = drop.min(self.segments.len().saturating_sub(1));
         let gone: Vec<SegmentInfo> = self.segments.drain(..drop).collect();
         self.guarded(|s| s.manifest().write(&s.dir))?;
         for seg in gone {
