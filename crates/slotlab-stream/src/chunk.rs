@@ -77,8 +77,7 @@ impl SealedChunk {
 
     /// Every column, decoded, appended to `into`.
     pub(super) fn decode_into(&self, schema: &Schema, into: &mut Batch) -> Result<(), StreamError> {
-        codec::decode_i64(&self.timestamps, self.count, &mut into.timestamps)
-            .map_err(codec_error("timestamps"))?;
+        self.decode_timestamps(&mut into.timestamps)?;
         for ((column, out), field) in self
             .fields
             .iter()
@@ -100,6 +99,11 @@ impl SealedChunk {
             self.timestamps.len(),
             self.fields.iter().map(EncodedColumn::len),
         )
+    }
+
+    /// Appends the chunk's timestamps (its fields left encoded).
+    pub(super) fn decode_timestamps(&self, into: &mut Vec<i64>) -> Result<(), StreamError> {
+        codec::decode_i64(&self.timestamps, self.count, into).map_err(codec_error("timestamps"))
     }
 
     /// Every encoded byte.

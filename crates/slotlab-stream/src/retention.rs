@@ -43,24 +43,24 @@ impl Stream {
 
 impl Stream {
     /// The (wrapping) sum of the timestamps in series `series`' `chunks`
-    /// oldest sealed chunks, decoded.
+    /// oldest sealed chunks (their timestamp columns decoded, not their
+    /// fields).
     pub(crate) fn front_timestamp_sum(
         &self,
         series: usize,
         chunks: usize,
     ) -> Result<i64, crate::StreamError> {
         let mut sum = 0i64;
-        let mut batch = crate::Batch::empty(&self.schema);
+        let mut timestamps = Vec::new();
         for chunk in self
             .series
             .get(series)
             .into_iter()
             .flat_map(|s| s.sealed.iter().take(chunks))
         {
-            batch.timestamps.clear();
-            batch.columns.iter_mut().for_each(crate::Column::clear);
-            chunk.decode_into(&self.schema, &mut batch)?;
-            sum = batch.timestamps.iter().fold(sum, |a, &t| a.wrapping_add(t));
+            timestamps.clear();
+            chunk.decode_timestamps(&mut timestamps)?;
+            sum = timestamps.iter().fold(sum, |a, &t| a.wrapping_add(t));
         }
         Ok(sum)
     }

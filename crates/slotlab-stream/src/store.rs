@@ -154,8 +154,7 @@ pub struct Store {
     /// per sync, not per batch).
     pending: Vec<u8>,
     grouping: wal::Grouping,
-    /// Scratch: a batch's series ids; one event as a batch.
-    ids: Vec<u32>,
+    /// Scratch: one event as a batch.
     one: Batch,
     dropped: Dropped,
     broken: bool,
@@ -242,7 +241,6 @@ impl Store {
             durable: 0,
             pending: Vec::new(),
             grouping: wal::Grouping::default(),
-            ids: Vec::new(),
             one: Batch::empty(&manifest.schema),
             dropped: Dropped::default(),
             broken: false,

@@ -69,12 +69,10 @@ impl Store {
         let before = self.stream.len;
         let refused = self.stream.append_columns(ids, batch, rows.clone()).err();
         let taken = self.stream.len - before;
-        self.ids.clear();
-        self.ids.extend(ids.iter().map(|id| id.0));
         if let Some((name, seq)) = position {
             self.positions.insert(name.to_owned(), seq);
         }
-        self.guarded(|s| s.log(batch, rows.start..rows.start + taken, position))?;
+        self.guarded(|s| s.log(ids, batch, rows.start..rows.start + taken, position))?;
         match refused {
             Some(e) => Err(e.into()),
             None => Ok(()),
@@ -85,6 +83,7 @@ impl Store {
     /// rolling segments), checkpoints or applies retention as due.
     pub(super) fn log(
         &mut self,
+        ids: &[SeriesId],
         batch: &Batch,
         rows: std::ops::Range<usize>,
         position: Option<(&str, u64)>,
@@ -94,7 +93,7 @@ impl Store {
         wal::events(
             &mut self.pending,
             &mut self.grouping,
-            &self.ids,
+            ids,
             batch,
             rows,
             &mut self.counts,

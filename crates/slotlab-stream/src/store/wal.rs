@@ -12,7 +12,7 @@
 //!   events record's body: the events and the position in one record, so
 //!   a torn tail keeps both or neither.
 
-use crate::{Batch, Column, FieldKind, Num, Schema};
+use crate::{Batch, Column, FieldKind, Num, Schema, SeriesId};
 use std::ops::Range;
 
 pub(super) const SERIES: u8 = 1;
@@ -58,7 +58,7 @@ pub(super) struct Grouping {
 pub(super) fn events(
     out: &mut Vec<u8>,
     g: &mut Grouping,
-    ids: &[u32],
+    ids: &[SeriesId],
     batch: &Batch,
     rows: Range<usize>,
     counts: &mut [u64],
@@ -71,8 +71,8 @@ pub(super) fn events(
         return;
     }
     g.runs.clear();
-    for &s in &ids[rows.clone()] {
-        let s = s as usize;
+    for id in &ids[rows.clone()] {
+        let s = id.index();
         if g.slot.len() <= s {
             g.slot.resize(s + 1, u32::MAX);
         }
@@ -92,7 +92,7 @@ pub(super) fn events(
     g.order.clear();
     g.order.resize(rows.len(), 0);
     for row in rows {
-        let run = g.slot[ids[row] as usize] as usize;
+        let run = g.slot[ids[row].index()] as usize;
         g.order[next[run]] = row;
         next[run] += 1;
     }
