@@ -72,7 +72,7 @@ impl StoreArgs {
             ));
         }
         slotlab_stream::store::Store::preflight(dir)
-            .map_err(|e| FlagError::new("--store", store_error_chain(&e)))?;
+            .map_err(|e| FlagError::new("--store", format!("{:#}", anyhow::Error::new(e))))?;
         let defaults = StoreOptions::default();
         let options = StoreOptions {
             sync: match self.sync {
@@ -90,15 +90,4 @@ impl StoreArgs {
         };
         Ok(Some((dir.clone(), options)))
     }
-}
-
-/// A store error and its causes on one line.
-fn store_error_chain(e: &slotlab_stream::store::StoreError) -> String {
-    let mut text = e.to_string();
-    let mut cause = std::error::Error::source(e);
-    while let Some(c) = cause {
-        text.push_str(&format!(": {c}"));
-        cause = c.source();
-    }
-    text
 }

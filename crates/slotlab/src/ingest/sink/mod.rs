@@ -195,6 +195,20 @@ impl From<slotlab_stream::store::StoreError> for SinkError {
     }
 }
 
+/// The stream's series id of each event in `out`, from the pipeline's
+/// series numbers (`series`) and the ids given to them (`ids`).
+fn stream_ids(
+    ids: &[slotlab_stream::SeriesId],
+    series: &[u32],
+    out: &mut Vec<slotlab_stream::SeriesId>,
+) -> Result<(), SinkError> {
+    out.clear();
+    for &s in series {
+        out.push(*ids.get(s as usize).ok_or(SinkError::UnknownSeries(s))?);
+    }
+    Ok(())
+}
+
 /// The sum of the timestamps of `ids` in `stream`, each series' first
 /// `skip[i]` events left out (those a store held before this run), for the
 /// read-back check.

@@ -86,14 +86,7 @@ impl Sink for StoreSink {
         for key in &e.keys {
             self.ids.push(store.series(key)?);
         }
-        self.batch_ids.clear();
-        for &s in &e.series {
-            let id = self
-                .ids
-                .get(s as usize)
-                .ok_or(SinkError::UnknownSeries(s))?;
-            self.batch_ids.push(*id);
-        }
+        super::stream_ids(&self.ids, &e.series, &mut self.batch_ids)?;
         let result = store.append_batch(&self.batch_ids, &e.batch, 0..e.len());
         self.dropped = store.dropped();
         if let Err(slotlab_stream::store::StoreError::Stream(_)) | Ok(()) = &result {

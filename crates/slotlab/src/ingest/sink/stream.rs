@@ -51,14 +51,7 @@ impl Sink for StreamSink {
             self.pending_first += 1;
             self.ids.push(self.stream.series(key));
         }
-        self.batch_ids.clear();
-        for &s in &e.series {
-            let id = self
-                .ids
-                .get(s as usize)
-                .ok_or(SinkError::UnknownSeries(s))?;
-            self.batch_ids.push(*id);
-        }
+        super::stream_ids(&self.ids, &e.series, &mut self.batch_ids)?;
         // Events after which a series' early first chunk is complete.
         self.cuts.clear();
         if self.pending_first > 0 {
