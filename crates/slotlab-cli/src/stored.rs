@@ -106,15 +106,16 @@ fn timestamp_flag(text: &str, flag: &str) -> anyhow::Result<i64> {
 fn selection(
     stream: &slotlab_stream::Stream,
     path: &std::path::Path,
-    keys: &[String],
-    from: &Option<String>,
-    to: &Option<String>,
+    select: &cli::SelectArgs,
 ) -> anyhow::Result<(Vec<slotlab_stream::SeriesId>, i64, i64)> {
-    let from = from
+    let keys = &select.series;
+    let from = select
+        .from
         .as_deref()
         .map(|t| timestamp_flag(t, "--from"))
         .transpose()?;
-    let to = to
+    let to = select
+        .to
         .as_deref()
         .map(|t| timestamp_flag(t, "--to"))
         .transpose()?;
@@ -154,7 +155,7 @@ pub(crate) fn export_command(args: &cli::ExportArgs, quiet: bool) -> anyhow::Res
     }
     let out = Target::check(&args.out, "--out")?;
     let (stream, _) = load_stream(&args.path)?;
-    let (series, from, to) = selection(&stream, &args.path, &args.series, &args.from, &args.to)?;
+    let (series, from, to) = selection(&stream, &args.path, &args.select)?;
     let started = Instant::now();
     let (bytes, events) = if ext == "parquet" {
         // Room for about what it takes (Parquet takes ~2× the stream's
@@ -192,7 +193,7 @@ pub(crate) fn query_command(args: &cli::QueryArgs) -> anyhow::Result<ExitCode> {
     use report::stored::{Agg, RowFormat};
     let out = Target::check_opt(args.out.as_deref(), "--out")?;
     let (stream, _) = load_stream(&args.path)?;
-    let (series, from, to) = selection(&stream, &args.path, &args.series, &args.from, &args.to)?;
+    let (series, from, to) = selection(&stream, &args.path, &args.select)?;
     let names = stream.schema().fields();
     let fields: Vec<usize> = if args.fields.is_empty() {
         (0..names.len()).collect()

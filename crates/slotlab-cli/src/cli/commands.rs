@@ -323,13 +323,9 @@ pub struct InspectArgs {
     pub verify: bool,
 }
 
-/// `slotlab query` flags.
+/// The series and time range `query` and `export` read.
 #[derive(Debug, Args)]
-pub struct QueryArgs {
-    /// A saved stream (`stream --save FILE`) or a store (`stream --store DIR`).
-    #[arg(value_name = "FILE|DIR")]
-    pub path: PathBuf,
-
+pub struct SelectArgs {
     /// Only these series (repeat the flag) [default: every series].
     #[arg(long = "series", value_name = "KEY")]
     pub series: Vec<String>,
@@ -342,6 +338,17 @@ pub struct QueryArgs {
     /// Up to this timestamp (inclusive), written as --from.
     #[arg(long, value_name = "T", allow_negative_numbers = true)]
     pub to: Option<String>,
+}
+
+/// `slotlab query` flags.
+#[derive(Debug, Args)]
+pub struct QueryArgs {
+    /// A saved stream (`stream --save FILE`) or a store (`stream --store DIR`).
+    #[arg(value_name = "FILE|DIR")]
+    pub path: PathBuf,
+
+    #[command(flatten)]
+    pub select: SelectArgs,
 
     /// Only these fields (comma-separated) [default: every field].
     #[arg(long, value_delimiter = ',', value_name = "NAME,...")]
@@ -409,15 +416,6 @@ pub struct ExportArgs {
     #[arg(long, value_name = "FILE")]
     pub out: PathBuf,
 
-    /// Only these series (repeat the flag) [default: every series].
-    #[arg(long = "series", value_name = "KEY")]
-    pub series: Vec<String>,
-
-    /// From this timestamp on (an integer as stored, or ISO-8601).
-    #[arg(long, value_name = "T", allow_negative_numbers = true)]
-    pub from: Option<String>,
-
-    /// Up to this timestamp (inclusive).
-    #[arg(long, value_name = "T", allow_negative_numbers = true)]
-    pub to: Option<String>,
+    #[command(flatten)]
+    pub select: SelectArgs,
 }

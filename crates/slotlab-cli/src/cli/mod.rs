@@ -11,7 +11,8 @@ pub use values::parse_duration;
 
 pub use commands::{
     AggChoice, AtChoice, CensusArgs, CodecsArg, CompareArgs, ExplainArgs, ExportArgs, InspectArgs,
-    LessonArgs, MeasureArgs, QueryArgs, ReportArgs, RowFormatChoice, StreamArgs, SweepArgs,
+    LessonArgs, MeasureArgs, QueryArgs, ReportArgs, RowFormatChoice, SelectArgs, StreamArgs,
+    SweepArgs,
 };
 pub use common::{OutputArgs, PythonArgs, RepeatArgs};
 pub use ingest::{IngestArgs, SinkChoice};
