@@ -183,15 +183,7 @@ async fn consume(
     stop: &AtomicBool,
 ) -> Result<Consumed, ConsumeError> {
     let setup = &plan.setup;
-    let client = async_nats::ConnectOptions::new()
-        .connection_timeout(Duration::from_secs(5))
-        .connect(url)
-        .await
-        .map_err(|e| BrokerError::Connect {
-            url: url.to_owned(),
-            source: Box::new(e),
-        })?;
-    let js = jetstream::new(client);
+    let js = crate::nats::connect(url).await?;
     let stream = js
         .get_stream(&setup.name)
         .await

@@ -118,6 +118,19 @@ fn boxed(e: impl std::error::Error + Send + Sync + 'static) -> async_nats::Error
     Box::new(e)
 }
 
+/// A JetStream context on the server at `url` (5 s to connect).
+pub(crate) async fn connect(url: &str) -> Result<jetstream::Context, BrokerError> {
+    let client = async_nats::ConnectOptions::new()
+        .connection_timeout(Duration::from_secs(5))
+        .connect(url)
+        .await
+        .map_err(|e| BrokerError::Connect {
+            url: url.to_owned(),
+            source: boxed(e),
+        })?;
+    Ok(jetstream::new(client))
+}
+
 /// Makes the stream if it is missing; refuses one set up otherwise.
 async fn ensure_stream(js: &jetstream::Context, setup: &StreamSetup) -> Result<(), BrokerError> {
     let bad = |e: async_nats::Error| BrokerError::Stream {
@@ -179,15 +192,7 @@ impl Publisher {
                     .map_err(BrokerError::Runtime)?;
                 runtime.block_on(async move {
                     let connected = async {
-                        let client = async_nats::ConnectOptions::new()
-                            .connection_timeout(Duration::from_secs(5))
-                            .connect(url.as_str())
-                            .await
-                            .map_err(|e| BrokerError::Connect {
-                                url: url.clone(),
-                                source: boxed(e),
-                            })?;
-                        let js = jetstream::new(client);
+                        let js = connect(&url).await?;
                         ensure_stream(&js, &setup).await?;
                         Ok::<_, BrokerError>(js)
                     }

@@ -22,7 +22,7 @@
 //! offset. A clean [`Store::close`] seals the heads, syncs the segment and
 //! empties the WAL.
 
-use crate::{Batch, Schema, SeriesId, Stream, StreamConfig};
+use crate::{Schema, SeriesId, Stream, StreamConfig};
 use std::fs::File;
 use std::path::{Path, PathBuf};
 use std::time::Instant;
@@ -154,8 +154,6 @@ pub struct Store {
     /// per sync, not per batch).
     pending: Vec<u8>,
     grouping: wal::Grouping,
-    /// Scratch: one event as a batch.
-    one: Batch,
     dropped: Dropped,
     broken: bool,
     /// Checkpoints since the store was opened.
@@ -241,7 +239,6 @@ impl Store {
             durable: 0,
             pending: Vec::new(),
             grouping: wal::Grouping::default(),
-            one: Batch::empty(&manifest.schema),
             dropped: Dropped::default(),
             broken: false,
             checkpoints: 0,

@@ -8,34 +8,28 @@ use crate::{Batch, Num, SeriesId};
 use std::io::Write as _;
 
 impl Store {
-    /// Appends one event (as a batch of one).
+    /// Appends one event (as a batch of one; for tests and tools — a
+    /// writer of many events appends batches).
     pub fn append(
         &mut self,
         id: SeriesId,
         timestamp: i64,
         values: &[Num],
     ) -> Result<(), StoreError> {
-        let mut one = std::mem::replace(&mut self.one, Batch::empty(self.stream.schema()));
-        one.timestamps.clear();
-        one.timestamps.push(timestamp);
-        one.columns.iter_mut().for_each(crate::Column::clear);
-        if values.len() == one.columns.len() {
-            for (c, &v) in one.columns.iter_mut().zip(values) {
-                if c.kind() == v.kind() {
+        // Columns as the values come: the stream checks them against the
+        // schema, as it checks any batch.
+        let one = Batch {
+            timestamps: vec![timestamp],
+            columns: values
+                .iter()
+                .map(|&v| {
+                    let mut c = crate::Column::new(v.kind());
                     c.push(v);
-                }
-            }
-        } else {
-            one.columns.clear();
-            one.columns.extend(values.iter().map(|v| {
-                let mut c = crate::Column::new(v.kind());
-                c.push(*v);
-                c
-            }));
-        }
-        let result = self.append_batch(&[id], &one, 0..1);
-        self.one = one;
-        result
+                    c
+                })
+                .collect(),
+        };
+        self.append_batch(&[id], &one, 0..1)
     }
 
     /// Appends `rows` of a batch, row `i` of series `ids[i]`: to the stream

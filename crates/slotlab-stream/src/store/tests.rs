@@ -1,5 +1,5 @@
 use super::*;
-use crate::{CodecPolicy, Field, FieldKind, Num};
+use crate::{Batch, CodecPolicy, Field, FieldKind, Num};
 use std::fs::OpenOptions;
 use std::io::Write as _;
 
