@@ -246,11 +246,7 @@ fn sigterm_interrupts_the_program_and_its_census_is_still_taken() {
         );
         std::thread::sleep(std::time::Duration::from_millis(20));
     }
-    let sent = std::process::Command::new("kill")
-        .args(["-TERM", &run.id().to_string()])
-        .status()
-        .unwrap();
-    assert!(sent.success());
+    common::sigterm(&run);
     let out = run.wait_with_output().unwrap();
     assert_eq!(
         out.status.code(),

@@ -1,5 +1,7 @@
 //! `slotlab ingest` end to end, through the built binary.
 
+mod common;
+
 use assert_cmd::Command;
 use std::time::Duration;
 
@@ -159,11 +161,7 @@ fn sigterm_stops_intake_and_every_accepted_event_is_stored() {
         .spawn()
         .unwrap();
     std::thread::sleep(Duration::from_millis(1500));
-    let killed = std::process::Command::new("kill")
-        .args(["-TERM", &child.id().to_string()])
-        .status()
-        .unwrap();
-    assert!(killed.success());
+    common::sigterm(&child);
     let out = child.wait_with_output().unwrap();
     assert!(
         out.status.success(),
@@ -199,11 +197,7 @@ fn a_second_sigterm_quits_and_says_what_is_abandoned() {
         .unwrap();
     std::thread::sleep(Duration::from_millis(1000));
     for _ in 0..2 {
-        let sent = std::process::Command::new("kill")
-            .args(["-TERM", &child.id().to_string()])
-            .status()
-            .unwrap();
-        assert!(sent.success());
+        common::sigterm(&child);
         std::thread::sleep(Duration::from_millis(100));
     }
     let out = child.wait_with_output().unwrap();

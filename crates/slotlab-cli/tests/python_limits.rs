@@ -124,11 +124,7 @@ fn sigterm_kills_the_interpreter_and_its_group() {
         );
         std::thread::sleep(Duration::from_millis(20));
     };
-    let term = std::process::Command::new("kill")
-        .args(["-TERM", &run.id().to_string()])
-        .status()
-        .unwrap();
-    assert!(term.success());
+    common::sigterm(&run);
     let output = run.wait_with_output().unwrap();
     assert_eq!(output.status.code(), Some(143));
     let stderr = String::from_utf8_lossy(&output.stderr);

@@ -41,3 +41,13 @@ pub fn stored_events(path: &std::path::Path) -> std::collections::BTreeMap<Strin
     }
     by_series
 }
+
+/// Sends SIGTERM to `child` (as `kill -TERM` does), and checks it was sent.
+#[allow(dead_code)] // not every test file signals a child
+pub fn sigterm(child: &std::process::Child) {
+    let sent = std::process::Command::new("kill")
+        .args(["-TERM", &child.id().to_string()])
+        .status()
+        .unwrap();
+    assert!(sent.success());
+}
