@@ -32,6 +32,16 @@ fn saved(dir: &Path) -> std::path::PathBuf {
     path
 }
 
+/// `slotlab query PATH ARGS…`, which must succeed.
+fn query(path: &Path, args: &[&str]) -> assert_cmd::assert::Assert {
+    slotlab()
+        .arg("query")
+        .arg(path)
+        .args(args)
+        .assert()
+        .success()
+}
+
 fn stdout(assert: &assert_cmd::assert::Assert) -> String {
     String::from_utf8_lossy(&assert.get_output().stdout).into_owned()
 }
@@ -76,21 +86,18 @@ fn inspect_says_what_a_file_holds_and_names_a_corrupt_chunk() {
 fn query_reads_events_and_aggregates_back() {
     let dir = tempfile::tempdir().unwrap();
     let path = saved(dir.path());
-    let out = slotlab()
-        .arg("query")
-        .arg(&path)
-        .args(["--from", "2010-07-01T00:00", "--to", "2010-07-01T02:00"])
-        .assert()
-        .success();
+    let out = query(
+        &path,
+        &["--from", "2010-07-01T00:00", "--to", "2010-07-01T02:00"],
+    );
     assert_eq!(
         stdout(&out),
         "series,timestamp,temp\n,1277942400000,58.5\n,1277946000000,57.5\n,1277949600000,56.6\n"
     );
     // A day's count and mean; all 8,759 hours in yearly buckets.
-    let out = slotlab()
-        .arg("query")
-        .arg(&path)
-        .args([
+    let out = query(
+        &path,
+        &[
             "--agg",
             "count,min,max",
             "--every",
@@ -99,19 +106,13 @@ fn query_reads_events_and_aggregates_back() {
             "2010-01-01",
             "--to",
             "2010-01-01T23:00",
-        ])
-        .assert()
-        .success();
+        ],
+    );
     assert_eq!(
         stdout(&out),
         "series,bucket,field,count,min,max\n,1262304000000,temp,24,38.6,43.5\n"
     );
-    let out = slotlab()
-        .arg("query")
-        .arg(&path)
-        .args(["--agg", "count", "--format", "ndjson"])
-        .assert()
-        .success();
+    let out = query(&path, &["--agg", "count", "--format", "ndjson"]);
     assert_eq!(
         stdout(&out).trim(),
         r#"{"bucket":"all","count":8759,"field":"temp","series":""}"#
@@ -249,12 +250,10 @@ fn a_store_directory_is_written_and_read_back() {
         "{}",
         stdout(&out)
     );
-    let out = slotlab()
-        .arg("query")
-        .arg(&store)
-        .args(["--from", "2010-07-01T00:00", "--to", "2010-07-01T01:00"])
-        .assert()
-        .success();
+    let out = query(
+        &store,
+        &["--from", "2010-07-01T00:00", "--to", "2010-07-01T01:00"],
+    );
     assert_eq!(
         stdout(&out),
         "series,timestamp,temp\n,1277942400000,58.5\n,1277946000000,57.5\n"
@@ -266,12 +265,7 @@ fn a_store_directory_is_written_and_read_back() {
         stderr.contains("error: --store") && stderr.contains("must not go backwards"),
         "{stderr}"
     );
-    let out = slotlab()
-        .arg("query")
-        .arg(&store)
-        .args(["--agg", "count"])
-        .assert()
-        .success();
+    let out = query(&store, &["--agg", "count"]);
     assert!(
         stdout(&out).ends_with(",all,temp,8759\n"),
         "{}",
