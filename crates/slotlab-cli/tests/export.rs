@@ -46,7 +46,11 @@ print("same", len(rows))
 "#;
 
 fn save(dir: &Path, source: &[&str]) -> std::path::PathBuf {
-    let path = dir.join("s.slotstream");
+    save_as(&dir.join("s.slotstream"), source)
+}
+
+/// `stream --source … --save PATH` (500-event chunks, Rust only, one run).
+fn save_as(path: &Path, source: &[&str]) -> std::path::PathBuf {
     slotlab()
         .args([
             "--quiet",
@@ -61,10 +65,10 @@ fn save(dir: &Path, source: &[&str]) -> std::path::PathBuf {
         ])
         .args(source)
         .arg("--save")
-        .arg(&path)
+        .arg(path)
         .assert()
         .success();
-    path
+    path.to_owned()
 }
 
 #[test]
@@ -155,25 +159,10 @@ fn parquet_comes_back_in_as_a_source() {
         .arg(&parquet)
         .assert()
         .success();
-    let again = dir.path().join("again.slotstream");
-    slotlab()
-        .args([
-            "--quiet",
-            "stream",
-            "--rust-only",
-            "--repeat",
-            "1",
-            "--warmup",
-            "0",
-            "--chunk",
-            "500",
-        ])
-        .arg("--source")
-        .arg(&parquet)
-        .arg("--save")
-        .arg(&again)
-        .assert()
-        .success();
+    let again = save_as(
+        &dir.path().join("again.slotstream"),
+        &["--source", parquet.to_str().unwrap()],
+    );
     assert_eq!(
         std::fs::read(&saved).unwrap(),
         std::fs::read(&again).unwrap(),
