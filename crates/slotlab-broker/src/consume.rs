@@ -7,6 +7,7 @@
 //! durable position is acknowledged and skipped: its events are counted as
 //! `duplicates`, never stored twice.
 
+use crate::lease::Leases;
 use crate::nats::{BrokerError, StreamSetup};
 use crate::wire;
 use async_nats::jetstream::{self, AckKind, consumer::pull};
@@ -188,6 +189,12 @@ async fn consume(
         .get_stream(&setup.name)
         .await
         .map_err(|e| stream_error(setup, e))?;
+    // One live consumer per partition and group: taken before the
+    // consumers are touched, renewed while running, given back at the end.
+    let replicas = stream.cached_info().config.num_replicas;
+    let mut leases = Leases::take(&js, &setup.name, replicas, &plan.group, &plan.partitions)
+        .await
+        .map_err(BrokerError::from)?;
     let mut parts = Vec::new();
     for &p in &plan.partitions {
         // A consumer resumes from its acknowledgement floor, made afresh so
@@ -250,6 +257,7 @@ async fn consume(
             out.ended = "the --duration limit";
             break;
         }
+        leases.renew().await.map_err(BrokerError::from)?;
         let mut got = 0;
         for part in &mut parts {
             // A fetch that fails (a leader election, a node gone) is tried
@@ -394,6 +402,7 @@ async fn consume(
         };
         out.pending.push((part.number, pending));
     }
+    leases.release().await;
     Ok(out)
 }
 

@@ -5,6 +5,7 @@
 //! synchronous.
 
 pub mod consume;
+pub mod lease;
 pub mod nats;
 pub mod partition;
 pub mod publish;

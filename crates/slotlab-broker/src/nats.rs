@@ -86,6 +86,10 @@ pub enum BrokerError {
     /// The runtime could not start.
     #[error("cannot start the client's runtime")]
     Runtime(#[source] std::io::Error),
+    /// A partition's lease (another live consumer has it, or had to take
+    /// it).
+    #[error(transparent)]
+    Lease(Box<crate::lease::LeaseError>),
 }
 
 /// What a publisher did.
@@ -119,7 +123,7 @@ fn boxed(e: impl std::error::Error + Send + Sync + 'static) -> async_nats::Error
 }
 
 /// A JetStream context on the server at `url` (5 s to connect).
-pub(crate) async fn connect(url: &str) -> Result<jetstream::Context, BrokerError> {
+pub async fn connect(url: &str) -> Result<jetstream::Context, BrokerError> {
     let client = async_nats::ConnectOptions::new()
         .connection_timeout(Duration::from_secs(5))
         .connect(url)

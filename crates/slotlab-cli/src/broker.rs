@@ -134,6 +134,7 @@ pub(crate) fn nats_ingest_command(args: &crate::cli::IngestArgs) -> anyhow::Resu
     let url = crate::cli::nats_url("--source", &args.source)?;
     let (name, prefix) = args.broker.names()?;
     let partitions = args.broker.partition_list()?;
+    let group = args.broker.group()?;
     let Some((dir, options)) = args.store.spec()? else {
         anyhow::bail!("--source {url}: needs --store DIR (acknowledged events must be durable)");
     };
@@ -166,7 +167,7 @@ pub(crate) fn nats_ingest_command(args: &crate::cli::IngestArgs) -> anyhow::Resu
             replicas: 1,
         },
         partitions,
-        group: args.broker.consumer.clone(),
+        group,
         fetch: 256,
         events: args.events,
         duration: args.duration,

@@ -87,6 +87,21 @@ fn publish_reports_what_jetstream_acknowledged_and_bad_setups_are_clear_errors()
             .failure()
             .stderr(predicates::str::starts_with(format!("error: {flag}")));
     }
+    // Bad consumer flags, before anything connects.
+    for (flag, value) in [
+        ("--partitions", "3-1"),
+        ("--partitions", "4096"),
+        ("--consumer", "a.b"),
+        ("--consumer", ""),
+    ] {
+        slotlab()
+            .args(["ingest", "--source", &server.url, "--store", "unused"])
+            .args([flag, value])
+            .assert()
+            .failure()
+            .stderr(predicates::str::starts_with(format!("error: {flag}")));
+    }
+    assert!(!Path::new("unused").exists());
     // A server that is down.
     let url = server.url.clone();
     drop(server);
@@ -157,6 +172,21 @@ fn two_processes_split_the_partitions_and_store_exactly_what_was_published() {
     let (a, b) = (dir.path().join("a"), dir.path().join("b"));
     let first = consume(&server.url, &a, "0-3", "3s").spawn().unwrap();
     let second = consume(&server.url, &b, "4-7", "3s").spawn().unwrap();
+    // A third process asking for a partition the first holds is refused,
+    // naming the holder, and takes nothing.
+    let start = std::time::Instant::now();
+    while !a.join("MANIFEST").exists() && start.elapsed() < Duration::from_secs(30) {
+        std::thread::sleep(Duration::from_millis(20));
+    }
+    let third = consume(&server.url, &dir.path().join("c"), "3", "3s")
+        .output()
+        .unwrap();
+    let err = String::from_utf8_lossy(&third.stderr);
+    assert!(!third.status.success(), "{err}");
+    assert!(
+        err.contains("partition 3 of stream slotlab is being consumed by pid"),
+        "{err}"
+    );
     let (first, second) = (
         first.wait_with_output().unwrap(),
         second.wait_with_output().unwrap(),

@@ -109,7 +109,11 @@ pub struct ConsumeArgs {
     pub nats_subjects: String,
 
     /// With --source nats://…: the partitions this process reads (0-3,7);
-    /// several processes split a stream's partitions between them.
+    /// several processes split a stream's partitions between them. Each
+    /// partition is leased to one live process per --consumer group: a
+    /// process asking for one that another live process reads is refused,
+    /// naming it; a dead holder's lease is taken over (at once on the same
+    /// host, within 5 s elsewhere).
     #[arg(long, value_name = "LIST", default_value = "0-7")]
     pub partitions: String,
 
@@ -158,6 +162,23 @@ impl ConsumeArgs {
     /// The stream name and subject prefix, checked.
     pub fn names(&self) -> Result<(String, String), FlagError> {
         check_names(&self.nats_stream, &self.nats_subjects)
+    }
+
+    /// The consumer group, checked: it names consumers and leases.
+    pub fn group(&self) -> Result<String, FlagError> {
+        let g = &self.consumer;
+        if g.is_empty()
+            || g.len() > 64
+            || !g
+                .chars()
+                .all(|c| c.is_ascii_alphanumeric() || c == '-' || c == '_')
+        {
+            return Err(FlagError::new(
+                "--consumer",
+                format!("{g:?}: letters, digits, - and _ (at most 64)"),
+            ));
+        }
+        Ok(g.clone())
     }
 }
 
