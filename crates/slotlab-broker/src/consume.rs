@@ -1,22 +1,27 @@
-//! Ingesting from NATS JetStream into a durable store: one durable pull
-//! consumer per partition (`GROUP-<partition>`), so each partition is read
-//! in order by one process at a time; a message's events are appended to
-//! the store together with the message's stream sequence (the store's
-//! position for that partition), and the message is acknowledged only once
-//! a sync covers them. A redelivered message at or below its partition's
-//! durable position is acknowledged and skipped: its events are counted as
-//! `duplicates`, never stored twice.
+//! Ingesting from NATS JetStream into a durable store, in two stages: the
+//! broker side ([`fetch`], its own thread with the client's runtime) holds
+//! a lease and a durable pull consumer per partition (`GROUP-<partition>`,
+//! so each partition is read in order by one process at a time) and hands
+//! each message over in order; the store side (the caller's thread) parses
+//! it, appends its events with the message's stream sequence (the store's
+//! position for that partition) and syncs at least every
+//! `sync_every`, then tells the broker side which messages are settled —
+//! only those a sync covers — and the broker side acknowledges them. A
+//! redelivered message at or below its partition's durable position is
+//! skipped: its events are counted as `duplicates`, never stored twice.
 
-use crate::lease::Leases;
+mod fetch;
+
 use crate::nats::{BrokerError, StreamSetup};
 use crate::wire;
-use async_nats::jetstream::{self, AckKind, consumer::pull};
-use futures_util::StreamExt as _;
+use bytes::Bytes;
 use slotlab_stream::source::Events;
 use slotlab_stream::source::lines::{InputFormat, LineOptions, LineReader};
 use slotlab_stream::store::{Store, StoreError};
 use slotlab_stream::{Schema, SeriesId};
+use std::collections::HashMap;
 use std::sync::atomic::{AtomicBool, Ordering};
+use std::sync::mpsc::{Receiver, RecvTimeoutError};
 use std::time::{Duration, Instant};
 
 /// What to consume, and when to stop.
@@ -92,9 +97,6 @@ pub struct Consumed {
     pub ack_failures: u64,
 }
 
-/// How long the server may be unreachable before a run gives up.
-const OUTAGE: Duration = Duration::from_secs(30);
-
 /// Why consuming failed.
 #[derive(Debug, thiserror::Error)]
 #[non_exhaustive]
@@ -124,27 +126,90 @@ pub fn position_name(setup: &StreamSetup, partition: u32) -> String {
     format!("nats:{}:{partition}", setup.name)
 }
 
-/// One partition's consumer and line reader (for NDJSON messages).
-struct Partition {
-    number: u32,
-    consumer: jetstream::consumer::Consumer<pull::Config>,
-    position: String,
-    lines: Option<LineReader>,
+/// A message handed from the broker side to the store side.
+#[derive(Debug)]
+struct Delivery {
+    /// Its place in the order of hand-over (from 1).
+    token: u64,
+    partition: u32,
+    sequence: u64,
+    payload: Bytes,
+}
+
+/// The store side's word to the broker side: every message up to `through`
+/// is settled (its events durable, or skipped as duplicates); `refused`
+/// ones are terminated instead of acknowledged.
+#[derive(Debug, Default)]
+struct Settled {
+    through: u64,
+    refused: Vec<u64>,
+}
+
+/// Messages handed over and waiting on the store side at most.
+const HANDED: usize = 1024;
+
+/// Consumes as `plan` says into the store `open` opens (given the first
+/// message's schema), until `stop` is set or a limit is reached; the store
+/// is closed at the end.
+pub fn run(
+    url: &str,
+    plan: &ConsumePlan,
+    open: impl FnOnce(&Schema) -> Result<Store, StoreError>,
+    stop: &AtomicBool,
+) -> Result<Consumed, ConsumeError> {
+    let (to_store, deliveries) = std::sync::mpsc::sync_channel(HANDED);
+    let (settle, settled) = tokio::sync::mpsc::unbounded_channel();
+    let enough = AtomicBool::new(false);
+    std::thread::scope(|scope| {
+        let broker = std::thread::Builder::new()
+            .name("nats-consume".into())
+            .spawn_scoped(scope, || {
+                let runtime = tokio::runtime::Builder::new_current_thread()
+                    .enable_all()
+                    .build()
+                    .map_err(BrokerError::Runtime)?;
+                runtime.block_on(fetch::run(url, plan, to_store, settled, stop, &enough))
+            })
+            .map_err(BrokerError::Runtime)?;
+        let stored = store_side(plan, open, &deliveries, &settle, &enough);
+        drop(deliveries);
+        drop(settle);
+        let fetched = broker.join().map_err(|_| BrokerError::Stopped)??;
+        let mut out = stored?;
+        out.messages = fetched.messages;
+        out.redelivered = fetched.redelivered;
+        out.acked = fetched.acked;
+        out.pending = fetched.pending;
+        out.latencies_ns = fetched.latencies_ns;
+        out.last_ack = fetched.last_ack;
+        out.seconds = fetched.seconds;
+        out.fetch_failures = fetched.fetch_failures;
+        out.ack_failures = fetched.ack_failures;
+        out.ended = fetched.ended.unwrap_or(out.ended);
+        Ok(out)
+    })
+}
+
+/// Per partition, the reader of NDJSON messages (their line numbers run on
+/// across messages).
+#[derive(Default)]
+struct Lines {
+    reader: Option<LineReader>,
     line: u64,
 }
 
 /// A message's events, or why it has none.
-fn decode(payload: &[u8], part: &mut Partition) -> Result<Events, String> {
+fn decode(payload: &[u8], lines: &mut Lines) -> Result<Events, String> {
     if payload.first() == Some(&b'{') {
-        let reader = part
-            .lines
+        let reader = lines
+            .reader
             .get_or_insert_with(|| LineReader::new(InputFormat::Ndjson, LineOptions::default()));
         let before = reader.rejected();
         let mut events = None;
         reader
-            .read_block(part.line + 1, payload, &mut events)
+            .read_block(lines.line + 1, payload, &mut events)
             .map_err(|e| e.to_string())?;
-        part.line += payload.iter().filter(|&&b| b == b'\n').count() as u64 + 1;
+        lines.line += payload.iter().filter(|&&b| b == b'\n').count() as u64 + 1;
         let bad = reader.rejected() - before;
         return match events {
             Some(e) if bad == 0 => Ok(e),
@@ -161,309 +226,155 @@ fn decode(payload: &[u8], part: &mut Partition) -> Result<Events, String> {
     wire::decode(payload).map_err(|e| e.to_string())
 }
 
-/// Consumes as `plan` says into the store `open` opens (given the first
-/// message's schema), until `stop` is set or a limit is reached; the store
-/// is closed at the end.
-pub fn run(
-    url: &str,
-    plan: &ConsumePlan,
-    open: impl FnOnce(&Schema) -> Result<Store, StoreError>,
-    stop: &AtomicBool,
-) -> Result<Consumed, ConsumeError> {
-    let runtime = tokio::runtime::Builder::new_current_thread()
-        .enable_all()
-        .build()
-        .map_err(BrokerError::Runtime)?;
-    runtime.block_on(consume(url, plan, open, stop))
+/// Field names, for a refusal.
+fn names(schema: &Schema) -> Vec<&str> {
+    schema.fields().iter().map(|f| f.name.as_str()).collect()
 }
 
-async fn consume(
-    url: &str,
+/// The store side: parses, appends and syncs what the broker side hands
+/// over, and tells it what is settled; ends when the broker side stops
+/// handing over (after a last sync) or the store fails.
+fn store_side(
     plan: &ConsumePlan,
     open: impl FnOnce(&Schema) -> Result<Store, StoreError>,
-    stop: &AtomicBool,
+    deliveries: &Receiver<Delivery>,
+    settle: &tokio::sync::mpsc::UnboundedSender<Settled>,
+    enough: &AtomicBool,
 ) -> Result<Consumed, ConsumeError> {
-    let setup = &plan.setup;
-    let js = crate::nats::connect(url).await?;
-    let stream = js
-        .get_stream(&setup.name)
-        .await
-        .map_err(|e| stream_error(setup, e))?;
-    // One live consumer per partition and group: taken before the
-    // consumers are touched, renewed while running, given back at the end.
-    let replicas = stream.cached_info().config.num_replicas;
-    let mut leases = Leases::take(&js, &setup.name, replicas, &plan.group, &plan.partitions)
-        .await
-        .map_err(BrokerError::from)?;
-    let mut parts = Vec::new();
-    for &p in &plan.partitions {
-        // A consumer resumes from its acknowledgement floor, made afresh so
-        // the messages after it come in order: what an earlier run left
-        // unacknowledged comes first, not after newer messages (a message at
-        // or below the store's position is then a duplicate, never a gap).
-        let name = format!("{}-{p}", plan.group);
-        let floor = match stream.consumer_info(&name).await {
-            Ok(info) => {
-                stream
-                    .delete_consumer(&name)
-                    .await
-                    .map_err(|e| stream_error(setup, e))?;
-                info.ack_floor.stream_sequence
-            }
-            Err(_) => 0,
-        };
-        let config = pull::Config {
-            durable_name: Some(name.clone()),
-            filter_subject: setup.subject(p),
-            ack_policy: jetstream::consumer::AckPolicy::Explicit,
-            ack_wait: plan.ack_wait,
-            max_ack_pending: 100_000,
-            deliver_policy: if floor > 0 {
-                jetstream::consumer::DeliverPolicy::ByStartSequence {
-                    start_sequence: floor + 1,
-                }
-            } else {
-                jetstream::consumer::DeliverPolicy::All
-            },
-            ..Default::default()
-        };
-        let consumer = stream
-            .create_consumer(config)
-            .await
-            .map_err(|e| stream_error(setup, e))?;
-
-        parts.push(Partition {
-            number: p,
-            consumer,
-            position: position_name(setup, p),
-            lines: None,
-            line: 0,
-        });
-    }
     let mut open = Some(open);
     let mut store: Option<Store> = None;
+    let mut lines: HashMap<u32, Lines> = HashMap::new();
     let mut ids: Vec<SeriesId> = Vec::new();
-    let mut out = Consumed::default();
-    // Messages waiting for a sync: (message, events appended up to them,
-    // published at).
-    let mut waiting: Vec<(jetstream::Message, u64, i128)> = Vec::new();
-    let started = Instant::now();
-    let mut last_message = Instant::now();
+    let mut keys: Vec<SeriesId> = Vec::new();
+    let mut out = Consumed {
+        ended: "stopped on request",
+        ..Consumed::default()
+    };
+    // Handed-over messages not yet settled: (token, events appended up to
+    // them); and the refused among them.
+    let mut waiting: std::collections::VecDeque<(u64, u64)> = Default::default();
+    let mut refused: Vec<u64> = Vec::new();
     let mut last_sync = Instant::now();
-    let mut failing: Option<Instant> = None;
-    out.ended = "stopped on request";
-    'run: while !stop.load(Ordering::Relaxed) {
-        if plan.duration.is_some_and(|d| started.elapsed() >= d) {
-            out.ended = "the --duration limit";
-            break;
-        }
-        leases.renew().await.map_err(BrokerError::from)?;
-        let mut got = 0;
-        for part in &mut parts {
-            // A fetch that fails (a leader election, a node gone) is tried
-            // again; only a server gone for longer than OUTAGE ends the run.
-            let fetched = part
-                .consumer
-                .fetch()
-                .max_messages(plan.fetch.max(1))
-                .messages()
-                .await;
-            let mut messages = match fetched {
-                Ok(messages) => messages,
-                Err(e) => {
-                    if failing.get_or_insert_with(Instant::now).elapsed() > OUTAGE {
-                        return Err(stream_error(setup, e));
-                    }
-                    out.fetch_failures += 1;
-                    tokio::time::sleep(Duration::from_millis(250)).await;
-                    continue;
+    loop {
+        let wait = plan
+            .sync_every
+            .saturating_sub(last_sync.elapsed())
+            .max(Duration::from_millis(1));
+        let delivery = match deliveries.recv_timeout(wait) {
+            Ok(d) => Some(d),
+            Err(RecvTimeoutError::Timeout) => None,
+            Err(RecvTimeoutError::Disconnected) => break,
+        };
+        let idle = delivery.is_none();
+        if let Some(d) = delivery {
+            let appended = store.as_ref().map_or(0, Store::appended);
+            let mut refuse = |reason: String, out: &mut Consumed| {
+                refused.push(d.token);
+                out.rejected += 1;
+                if out.first_rejected.len() < 10 {
+                    out.first_rejected.push(Rejected {
+                        partition: d.partition,
+                        sequence: d.sequence,
+                        reason,
+                    });
                 }
             };
-            failing = None;
-            while let Some(message) = messages.next().await {
-                let message = match message {
-                    Ok(message) => message,
-                    Err(_) => {
-                        out.fetch_failures += 1;
-                        break;
+            match decode(&d.payload, lines.entry(d.partition).or_default()) {
+                Err(reason) => refuse(reason, &mut out),
+                Ok(events) => {
+                    if store.is_none() {
+                        let open = open.take().ok_or(BrokerError::Stopped)?;
+                        store = Some(open(&events.schema)?);
                     }
-                };
-                got += 1;
-                out.messages += 1;
-                let (sequence, delivered, published) = match message.info() {
-                    Ok(info) => (
-                        info.stream_sequence,
-                        info.delivered,
-                        info.published.unix_timestamp_nanos(),
-                    ),
-                    Err(_) => (0, 1, 0),
-                };
-                if delivered > 1 {
-                    out.redelivered += 1;
-                }
-                let events = match decode(&message.payload, part) {
-                    Ok(events) => events,
-                    Err(reason) => {
-                        reject(&mut out, &message, part.number, sequence, reason).await?;
-                        continue;
+                    let Some(s) = store.as_mut() else { break };
+                    let position = position_name(&plan.setup, d.partition);
+                    let n = events.len() as u64;
+                    if events.schema != *s.stream().schema() {
+                        let reason = format!(
+                            "fields {:?}, the store's {:?}",
+                            names(&events.schema),
+                            names(s.stream().schema())
+                        );
+                        refuse(reason, &mut out);
+                    } else if s.position(&position).is_some_and(|at| d.sequence <= at) {
+                        out.duplicates += n;
+                    } else {
+                        keys.clear();
+                        for k in &events.keys {
+                            keys.push(s.series(k)?);
+                        }
+                        ids.clear();
+                        ids.extend(events.series.iter().map(|&i| keys[i as usize]));
+                        let before = s.stream().len() as u64;
+                        let appended = s.append_batch_at(
+                            &ids,
+                            &events.batch,
+                            0..events.len(),
+                            Some((&position, d.sequence)),
+                        );
+                        match appended {
+                            Ok(()) | Err(StoreError::Stream(_)) => {}
+                            Err(e) => return Err(e.into()),
+                        }
+                        out.accepted += n;
+                        out.stored += s.stream().len() as u64 - before;
+                        if plan.events.is_some_and(|limit| out.stored >= limit) {
+                            enough.store(true, Ordering::Relaxed);
+                        }
                     }
-                };
-                if store.is_none() {
-                    let open = open.take().ok_or(BrokerError::Stopped)?;
-                    store = Some(open(&events.schema)?);
                 }
-                let Some(s) = store.as_mut() else { break 'run };
-                if events.schema != *s.stream().schema() {
-                    let reason = format!(
-                        "fields {:?}, the store's {:?}",
-                        events
-                            .schema
-                            .fields()
-                            .iter()
-                            .map(|f| &f.name)
-                            .collect::<Vec<_>>(),
-                        s.stream()
-                            .schema()
-                            .fields()
-                            .iter()
-                            .map(|f| &f.name)
-                            .collect::<Vec<_>>()
-                    );
-                    reject(&mut out, &message, part.number, sequence, reason).await?;
-                    continue;
-                }
-                let n = events.len() as u64;
-                if s.position(&part.position).is_some_and(|at| sequence <= at) {
-                    out.duplicates += n;
-                    waiting.push((message, s.appended(), published));
-                    continue;
-                }
-                ids.clear();
-                let keys: Vec<SeriesId> = events
-                    .keys
-                    .iter()
-                    .map(|k| s.series(k))
-                    .collect::<Result<_, _>>()?;
-                ids.extend(events.series.iter().map(|&i| keys[i as usize]));
-                let before = s.stream().len() as u64;
-                let appended = s.append_batch_at(
-                    &ids,
-                    &events.batch,
-                    0..events.len(),
-                    Some((&part.position, sequence)),
-                );
-                match appended {
-                    Ok(()) | Err(StoreError::Stream(_)) => {}
-                    Err(e) => return Err(e.into()),
-                }
-                out.accepted += n;
-                out.stored += s.stream().len() as u64 - before;
-                waiting.push((message, s.appended(), published));
             }
-            // After each partition's fetch: acknowledge what a sync covers,
-            // syncing first when acknowledgements have waited long enough.
-            if let Some(s) = store.as_mut() {
-                if !waiting.is_empty()
-                    && s.durable() < s.appended()
-                    && last_sync.elapsed() >= plan.sync_every
-                {
-                    s.sync()?;
-                    last_sync = Instant::now();
-                }
-                ack_durable(&mut waiting, s.durable(), &mut out).await?;
+            let upto = store.as_ref().map_or(appended, Store::appended);
+            waiting.push_back((d.token, upto));
+        }
+        let synced = match store.as_mut() {
+            Some(s) if s.durable() < s.appended() && last_sync.elapsed() >= plan.sync_every => {
+                s.sync()?;
+                last_sync = Instant::now();
+                true
             }
-        }
-        if got > 0 {
-            last_message = Instant::now();
-        }
-        if plan.events.is_some_and(|n| out.stored >= n) {
-            out.ended = "the --events limit";
-            break;
-        }
-        if got == 0 {
-            if plan.idle.is_some_and(|idle| last_message.elapsed() >= idle) {
-                out.ended = "no message for the --idle time";
-                break;
-            }
-            tokio::time::sleep(Duration::from_millis(10)).await;
+            _ => false,
+        };
+        if synced || idle {
+            let durable = store.as_ref().map_or(0, Store::durable);
+            send_settled(&mut waiting, &mut refused, durable, settle);
         }
     }
-    // Drain: make everything durable, acknowledge it, close the store.
+    // Drain: everything durable and settled, the store closed.
     if let Some(mut s) = store {
         s.sync()?;
-        ack_durable(&mut waiting, s.durable(), &mut out).await?;
+        send_settled(&mut waiting, &mut refused, s.durable(), settle);
         s.close()?;
+    } else {
+        send_settled(&mut waiting, &mut refused, 0, settle);
     }
-    out.seconds = out.last_ack.map_or(0.0, |t| (t - started).as_secs_f64());
-    for part in &mut parts {
-        let pending = match part.consumer.info().await {
-            Ok(info) => info.num_pending,
-            Err(_) => 0,
-        };
-        out.pending.push((part.number, pending));
-    }
-    leases.release().await;
     Ok(out)
 }
 
-/// Acknowledges the waiting messages whose events are durable.
-async fn ack_durable(
-    waiting: &mut Vec<(jetstream::Message, u64, i128)>,
+/// Tells the broker side which messages are settled: those whose events
+/// are all durable (a prefix, since they were appended in order).
+fn send_settled(
+    waiting: &mut std::collections::VecDeque<(u64, u64)>,
+    refused: &mut Vec<u64>,
     durable: u64,
-    out: &mut Consumed,
-) -> Result<(), ConsumeError> {
-    let now = time_now_ns();
-    let mut kept = Vec::new();
-    for (message, upto, published) in waiting.drain(..) {
+    settle: &tokio::sync::mpsc::UnboundedSender<Settled>,
+) {
+    let mut through = None;
+    while let Some(&(token, upto)) = waiting.front() {
         if upto > durable {
-            kept.push((message, upto, published));
-            continue;
+            break;
         }
-        if message.ack().await.is_err() {
-            // It comes again after --ack-wait, and is skipped as a duplicate.
-            out.ack_failures += 1;
-            continue;
-        }
-        out.acked += 1;
-        out.last_ack = Some(Instant::now());
-        if published > 0 {
-            out.latencies_ns
-                .push(u64::try_from(now - published).unwrap_or(0));
-        }
+        through = Some(token);
+        waiting.pop_front();
     }
-    *waiting = kept;
-    Ok(())
-}
-
-fn time_now_ns() -> i128 {
-    std::time::SystemTime::now()
-        .duration_since(std::time::UNIX_EPOCH)
-        .map_or(0, |d| d.as_nanos() as i128)
-}
-
-/// Refuses a message for good (terminated: not redelivered) and counts it.
-async fn reject(
-    out: &mut Consumed,
-    message: &jetstream::Message,
-    partition: u32,
-    sequence: u64,
-    reason: String,
-) -> Result<(), ConsumeError> {
-    message
-        .ack_with(AckKind::Term)
-        .await
-        .map_err(|e| BrokerError::Publish {
-            subject: message.subject.to_string(),
-            acked: out.acked,
-            source: e,
-        })?;
-    out.rejected += 1;
-    if out.first_rejected.len() < 10 {
-        out.first_rejected.push(Rejected {
-            partition,
-            sequence,
-            reason,
+    if let Some(through) = through {
+        let (now, later): (Vec<u64>, Vec<u64>) = refused.iter().partition(|&&t| t <= through);
+        *refused = later;
+        // The broker side gone: what is durable stays, and its messages
+        // come again as duplicates.
+        let _ = settle.send(Settled {
+            through,
+            refused: now,
         });
     }
-    Ok(())
 }

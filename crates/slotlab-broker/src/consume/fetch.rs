@@ -1,0 +1,292 @@
+//! The consumer's broker side, on its own thread with the client's tokio
+//! runtime: partition leases, one durable pull consumer per partition
+//! (resumed from its acknowledgement floor), fetches handed to the store
+//! side in order, and each message acknowledged — or terminated, when the
+//! store side refused it — once the store side says it is settled.
+
+use super::{ConsumeError, ConsumePlan, Delivery, Settled, stream_error};
+use crate::lease::Leases;
+use crate::nats::BrokerError;
+use async_nats::jetstream::{self, AckKind, consumer::pull};
+use futures_util::StreamExt as _;
+use std::collections::{HashSet, VecDeque};
+use std::sync::atomic::{AtomicBool, Ordering};
+use std::sync::mpsc::{SyncSender, TrySendError};
+use std::time::{Duration, Instant};
+
+/// How long the server may be unreachable before a run gives up.
+const OUTAGE: Duration = Duration::from_secs(30);
+
+/// What the broker side counted.
+#[derive(Debug, Default)]
+pub(super) struct Fetched {
+    pub messages: u64,
+    pub redelivered: u64,
+    pub acked: u64,
+    pub pending: Vec<(u32, u64)>,
+    pub latencies_ns: Vec<u64>,
+    pub last_ack: Option<Instant>,
+    /// Start to the last acknowledgement.
+    pub seconds: f64,
+    pub fetch_failures: u64,
+    pub ack_failures: u64,
+    /// Why fetching stopped (none: the store side stopped first).
+    pub ended: Option<&'static str>,
+}
+
+/// A message handed over and not yet settled.
+struct Unsettled {
+    token: u64,
+    message: jetstream::Message,
+    published_ns: i128,
+}
+
+/// The partitions' consumers, made afresh from their acknowledgement
+/// floors so the messages after it come in order: what an earlier run
+/// left unacknowledged comes first, not after newer messages (a message at
+/// or below the store's position is then a duplicate, never a gap).
+async fn consumers(
+    stream: &jetstream::stream::Stream,
+    plan: &ConsumePlan,
+) -> Result<Vec<(u32, jetstream::consumer::Consumer<pull::Config>)>, ConsumeError> {
+    let setup = &plan.setup;
+    let mut out = Vec::new();
+    for &p in &plan.partitions {
+        let name = format!("{}-{p}", plan.group);
+        let floor = match stream.consumer_info(&name).await {
+            Ok(info) => {
+                stream
+                    .delete_consumer(&name)
+                    .await
+                    .map_err(|e| stream_error(setup, e))?;
+                info.ack_floor.stream_sequence
+            }
+            Err(_) => 0,
+        };
+        let config = pull::Config {
+            durable_name: Some(name.clone()),
+            filter_subject: setup.subject(p),
+            ack_policy: jetstream::consumer::AckPolicy::Explicit,
+            ack_wait: plan.ack_wait,
+            max_ack_pending: 100_000,
+            deliver_policy: if floor > 0 {
+                jetstream::consumer::DeliverPolicy::ByStartSequence {
+                    start_sequence: floor + 1,
+                }
+            } else {
+                jetstream::consumer::DeliverPolicy::All
+            },
+            ..Default::default()
+        };
+        let consumer = stream
+            .create_consumer(config)
+            .await
+            .map_err(|e| stream_error(setup, e))?;
+        out.push((p, consumer));
+    }
+    Ok(out)
+}
+
+/// Runs the broker side until `stop`, a limit, `enough` (set by the store
+/// side) or the store side going away; then acknowledges what the store
+/// side settles until it is done.
+pub(super) async fn run(
+    url: &str,
+    plan: &ConsumePlan,
+    to_store: SyncSender<Delivery>,
+    mut settled: tokio::sync::mpsc::UnboundedReceiver<Settled>,
+    stop: &AtomicBool,
+    enough: &AtomicBool,
+) -> Result<Fetched, ConsumeError> {
+    let setup = &plan.setup;
+    let js = crate::nats::connect(url).await?;
+    let stream = js
+        .get_stream(&setup.name)
+        .await
+        .map_err(|e| stream_error(setup, e))?;
+    // One live consumer per partition and group: taken before the
+    // consumers are touched, renewed while running, given back at the end.
+    let replicas = stream.cached_info().config.num_replicas;
+    let mut leases = Leases::take(&js, &setup.name, replicas, &plan.group, &plan.partitions)
+        .await
+        .map_err(BrokerError::from)?;
+    let parts = consumers(&stream, plan).await?;
+    let mut out = Fetched::default();
+    let mut unsettled: VecDeque<Unsettled> = VecDeque::new();
+    let mut token = 0u64;
+    let started = Instant::now();
+    let mut last_message = Instant::now();
+    let mut failing: Option<Instant> = None;
+    let mut store_gone = false;
+    'run: loop {
+        if stop.load(Ordering::Relaxed) {
+            out.ended = Some("stopped on request");
+        } else if enough.load(Ordering::Relaxed) {
+            out.ended = Some("the --events limit");
+        } else if plan.duration.is_some_and(|d| started.elapsed() >= d) {
+            out.ended = Some("the --duration limit");
+        } else if plan
+            .idle
+            .is_some_and(|idle| last_message.elapsed() >= idle && unsettled.is_empty())
+        {
+            out.ended = Some("no message for the --idle time");
+        }
+        if out.ended.is_some() {
+            break;
+        }
+        if settled.is_closed() {
+            // The store side stopped (its error is what the run returns).
+            store_gone = true;
+            break;
+        }
+        leases.renew().await.map_err(BrokerError::from)?;
+        let mut got = 0;
+        for (number, consumer) in &parts {
+            // A fetch that fails (a leader election, a node gone) is tried
+            // again; only a server gone for longer than OUTAGE ends the run.
+            let fetched = consumer
+                .fetch()
+                .max_messages(plan.fetch.max(1))
+                .messages()
+                .await;
+            let mut messages = match fetched {
+                Ok(messages) => messages,
+                Err(e) => {
+                    if failing.get_or_insert_with(Instant::now).elapsed() > OUTAGE {
+                        return Err(stream_error(setup, e));
+                    }
+                    out.fetch_failures += 1;
+                    tokio::time::sleep(Duration::from_millis(250)).await;
+                    continue;
+                }
+            };
+            failing = None;
+            while let Some(message) = messages.next().await {
+                let Ok(message) = message else {
+                    out.fetch_failures += 1;
+                    break;
+                };
+                got += 1;
+                out.messages += 1;
+                let (sequence, delivered, published_ns) = match message.info() {
+                    Ok(info) => (
+                        info.stream_sequence,
+                        info.delivered,
+                        info.published.unix_timestamp_nanos(),
+                    ),
+                    Err(_) => (0, 1, 0),
+                };
+                if delivered > 1 {
+                    out.redelivered += 1;
+                }
+                token += 1;
+                let mut delivery = Delivery {
+                    token,
+                    partition: *number,
+                    sequence,
+                    payload: message.payload.clone(),
+                };
+                unsettled.push_back(Unsettled {
+                    token,
+                    message,
+                    published_ns,
+                });
+                // Handed over without blocking the runtime (the client's
+                // connection is served on this thread too).
+                loop {
+                    match to_store.try_send(delivery) {
+                        Ok(()) => break,
+                        Err(TrySendError::Full(back)) => {
+                            delivery = back;
+                            settle(&mut settled, &mut unsettled, &mut out).await?;
+                            tokio::time::sleep(Duration::from_micros(200)).await;
+                        }
+                        Err(TrySendError::Disconnected(_)) => {
+                            store_gone = true;
+                            break 'run;
+                        }
+                    }
+                }
+            }
+            settle(&mut settled, &mut unsettled, &mut out).await?;
+        }
+        if got > 0 {
+            last_message = Instant::now();
+        } else {
+            tokio::time::sleep(Duration::from_millis(10)).await;
+            settle(&mut settled, &mut unsettled, &mut out).await?;
+        }
+    }
+    // Drain: the store side syncs what it holds and settles it, then stops.
+    drop(to_store);
+    while let Some(batch) = settled.recv().await {
+        acknowledge(batch, &mut unsettled, &mut out).await?;
+    }
+    if store_gone {
+        out.ended = None;
+    }
+    for (number, mut consumer) in parts {
+        let pending = consumer.info().await.map_or(0, |info| info.num_pending);
+        out.pending.push((number, pending));
+    }
+    leases.release().await;
+    out.seconds = out.last_ack.map_or(0.0, |t| (t - started).as_secs_f64());
+    Ok(out)
+}
+
+/// Acknowledges whatever the store side has settled so far.
+async fn settle(
+    settled: &mut tokio::sync::mpsc::UnboundedReceiver<Settled>,
+    unsettled: &mut VecDeque<Unsettled>,
+    out: &mut Fetched,
+) -> Result<(), ConsumeError> {
+    while let Ok(batch) = settled.try_recv() {
+        acknowledge(batch, unsettled, out).await?;
+    }
+    Ok(())
+}
+
+/// Acknowledges the messages up to `batch.through` (in order), terminating
+/// the refused ones so they are never delivered again.
+async fn acknowledge(
+    batch: Settled,
+    unsettled: &mut VecDeque<Unsettled>,
+    out: &mut Fetched,
+) -> Result<(), ConsumeError> {
+    let refused: HashSet<u64> = batch.refused.iter().copied().collect();
+    let now = time_now_ns();
+    while unsettled.front().is_some_and(|u| u.token <= batch.through) {
+        let Some(u) = unsettled.pop_front() else {
+            break;
+        };
+        if refused.contains(&u.token) {
+            u.message
+                .ack_with(AckKind::Term)
+                .await
+                .map_err(|e| BrokerError::Publish {
+                    subject: u.message.subject.to_string(),
+                    acked: out.acked,
+                    source: e,
+                })?;
+            continue;
+        }
+        if u.message.ack().await.is_err() {
+            // It comes again after --ack-wait, and is skipped as a duplicate.
+            out.ack_failures += 1;
+            continue;
+        }
+        out.acked += 1;
+        out.last_ack = Some(Instant::now());
+        if u.published_ns > 0 {
+            out.latencies_ns
+                .push(u64::try_from(now - u.published_ns).unwrap_or(0));
+        }
+    }
+    Ok(())
+}
+
+fn time_now_ns() -> i128 {
+    std::time::SystemTime::now()
+        .duration_since(std::time::UNIX_EPOCH)
+        .map_or(0, |d| d.as_nanos() as i128)
+}
