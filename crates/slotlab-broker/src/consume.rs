@@ -146,7 +146,7 @@ struct Settled {
 }
 
 /// Messages handed over and waiting on the store side at most.
-const HANDED: usize = 1024;
+const HANDED: usize = 256;
 
 /// Consumes as `plan` says into the store `open` opens (given the first
 /// message's schema), until `stop` is set or a limit is reached; the store
