@@ -168,7 +168,7 @@ fn two_processes_split_the_partitions_and_store_exactly_what_was_published() {
         return;
     };
     let dir = tempfile::tempdir().unwrap();
-    publish(&server.url, "200000", &[]);
+    publish(&server.url, "1000000", &[]);
     let (a, b) = (dir.path().join("a"), dir.path().join("b"));
     let first = consume(&server.url, &a, "0-3", "3s").spawn().unwrap();
     let second = consume(&server.url, &b, "4-7", "3s").spawn().unwrap();
@@ -204,7 +204,7 @@ fn two_processes_split_the_partitions_and_store_exactly_what_was_published() {
         .collect();
     assert_eq!(
         field(&texts[0], "stored ") + field(&texts[1], "stored "),
-        200_000,
+        1_000_000,
         "{texts:?}"
     );
     let mut union = common::stored_events(&a);
@@ -214,7 +214,7 @@ fn two_processes_split_the_partitions_and_store_exactly_what_was_published() {
         "a series in both stores"
     );
     union.extend(other);
-    assert_eq!(union, reference(dir.path(), "200000"));
+    assert_eq!(union, reference(dir.path(), "1000000"));
 }
 
 /// An ingest process killed with SIGKILL mid-run and restarted: the store
@@ -226,7 +226,7 @@ fn a_consumer_killed_mid_run_and_restarted_loses_and_doubles_nothing() {
         return;
     };
     let dir = tempfile::tempdir().unwrap();
-    publish(&server.url, "300000", &["--batch", "200"]);
+    publish(&server.url, "1000000", &["--batch", "200"]);
     // Events in the store as a reader sees it now (0 before it exists).
     let held = |store: &Path| -> u64 {
         if !store.join("MANIFEST").exists() {
@@ -239,7 +239,7 @@ fn a_consumer_killed_mid_run_and_restarted_loses_and_doubles_nothing() {
             .and_then(|n| n.parse().ok())
             .unwrap_or(0)
     };
-    let want = reference(dir.path(), "300000");
+    let want = reference(dir.path(), "1000000");
     // Whether a kill leaves messages durable but unacknowledged depends on
     // when it lands: up to three tries, each a fresh store read by a fresh
     // consumer group from the stream's start; every try must end exact.
@@ -350,7 +350,7 @@ fn a_node_killed_in_a_three_node_cluster_loses_nothing() {
     let (to, from) = (cluster.urls[0].clone(), cluster.urls[1].clone());
     let mut publisher = std::process::Command::new(assert_cmd::cargo::cargo_bin("slotlab"))
         .args(["--quiet", "publish", "--to", &to, "--replicas", "3"])
-        .args(["--events", "300000", "--rate", "100000"])
+        .args(["--events", "1000000", "--rate", "100000"])
         .stdout(Stdio::piped())
         .stderr(Stdio::piped())
         .spawn()
@@ -358,8 +358,16 @@ fn a_node_killed_in_a_three_node_cluster_loses_nothing() {
     // The consumer starts once the stream exists.
     std::thread::sleep(Duration::from_millis(1500));
     let store = dir.path().join("store");
-    let consumer = consume(&from, &store, "0-7", "25s").spawn().unwrap();
-    std::thread::sleep(Duration::from_millis(700));
+    // It stops at the last event (or after 25 s without one).
+    let consumer = consume(&from, &store, "0-7", "25s")
+        .args(["--events", "1000000"])
+        .spawn()
+        .unwrap();
+    // Killed once the consumer is storing (mid-run for both processes).
+    let start = std::time::Instant::now();
+    while !store.join("MANIFEST").exists() && start.elapsed() < Duration::from_secs(60) {
+        std::thread::sleep(Duration::from_millis(20));
+    }
     cluster.kill(2);
     let published = publisher.wait().unwrap();
     let mut err = String::new();
@@ -372,10 +380,10 @@ fn a_node_killed_in_a_three_node_cluster_loses_nothing() {
         "{}",
         String::from_utf8_lossy(&out.stderr)
     );
-    assert_eq!(field(&text, "stored "), 300_000, "{text}");
+    assert_eq!(field(&text, "stored "), 1_000_000, "{text}");
     assert_eq!(
         common::stored_events(&store),
-        reference(dir.path(), "300000"),
+        reference(dir.path(), "1000000"),
         "{text}"
     );
 }

@@ -16,6 +16,8 @@ use std::time::{Duration, Instant};
 
 /// How long the server may be unreachable before a run gives up.
 const OUTAGE: Duration = Duration::from_secs(30);
+/// How long a fetch's next message may take before the fetch is given up.
+const FETCH_WAIT: Duration = Duration::from_secs(2);
 
 /// What the broker side counted.
 #[derive(Debug, Default)]
@@ -161,10 +163,17 @@ pub(super) async fn run(
                 }
             };
             failing = None;
-            while let Some(message) = messages.next().await {
-                let Ok(message) = message else {
-                    out.fetch_failures += 1;
-                    break;
+            loop {
+                // A fetch whose answer never comes (its consumer's leader
+                // was on a node that died) is given up; what it would have
+                // brought comes again after --ack-wait.
+                let message = match tokio::time::timeout(FETCH_WAIT, messages.next()).await {
+                    Ok(Some(Ok(message))) => message,
+                    Ok(None) => break,
+                    Ok(Some(Err(_))) | Err(_) => {
+                        out.fetch_failures += 1;
+                        break;
+                    }
                 };
                 got += 1;
                 out.messages += 1;
