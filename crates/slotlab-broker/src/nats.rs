@@ -77,6 +77,19 @@ pub enum BrokerError {
         #[source]
         source: async_nats::Error,
     },
+    /// The server stopped answering.
+    #[error(
+        "{url} has not answered for {seconds} s; {acked} messages were acknowledged before (their \
+         events are in the store), the rest come again to the next run"
+    )]
+    Gone {
+        /// Where.
+        url: String,
+        /// For how long.
+        seconds: u64,
+        /// Messages acknowledged before.
+        acked: u64,
+    },
     /// The publishing thread is gone (its error is what `finish` returns).
     #[error("the publishing thread stopped")]
     Stopped,
@@ -172,6 +185,43 @@ async fn ensure_stream(js: &jetstream::Context, setup: &StreamSetup) -> Result<(
                 setup.description()
             ),
         });
+    }
+    Ok(())
+}
+
+/// Checks that a stream found for consuming takes `PREFIX.<partition>`
+/// subjects and, when `publish` made it (its description says how many),
+/// has every partition asked for.
+pub(crate) fn check_consumable(
+    found: &stream::Config,
+    setup: &StreamSetup,
+    partitions: &[u32],
+) -> Result<(), BrokerError> {
+    let mismatch = |found: String, asked: String| BrokerError::Mismatch {
+        name: setup.name.clone(),
+        found,
+        asked,
+    };
+    let takes = [format!("{}.*", setup.prefix), format!("{}.>", setup.prefix)];
+    if !found.subjects.iter().any(|s| takes.contains(s) || s == ">") {
+        return Err(mismatch(
+            format!("subjects {:?}", found.subjects),
+            format!("subjects {}.<partition> (--subjects)", setup.prefix),
+        ));
+    }
+    let made = found
+        .description
+        .as_deref()
+        .and_then(|d| d.strip_prefix("slotlab events: "))
+        .and_then(|d| d.strip_suffix(" partitions"))
+        .and_then(|n| n.parse::<u32>().ok());
+    if let Some(count) = made
+        && let Some(&beyond) = partitions.iter().find(|&&p| p >= count)
+    {
+        return Err(mismatch(
+            format!("{count} partitions (0-{})", count.saturating_sub(1)),
+            format!("partition {beyond} (--partitions)"),
+        ));
     }
     Ok(())
 }

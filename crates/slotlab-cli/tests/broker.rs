@@ -102,6 +102,20 @@ fn publish_reports_what_jetstream_acknowledged_and_bad_setups_are_clear_errors()
             .stderr(predicates::str::starts_with(format!("error: {flag}")));
     }
     assert!(!Path::new("unused").exists());
+    // Partitions the stream does not have, subjects it does not take.
+    for (flag, value, said) in [
+        ("--partitions", "0-15", "8 partitions (0-7)"),
+        ("--subjects", "other.x", "subjects other.x.<partition>"),
+    ] {
+        let store = tempfile::tempdir().unwrap();
+        slotlab()
+            .args(["ingest", "--source", &server.url, "--idle", "1s", "--store"])
+            .arg(store.path().join("s"))
+            .args([flag, value])
+            .assert()
+            .failure()
+            .stderr(predicates::str::contains(said));
+    }
     // A server that is down.
     let url = server.url.clone();
     drop(server);
@@ -335,6 +349,48 @@ fn sigterm_stops_a_consumer_cleanly() {
     assert!(text.contains("ended: stopped on request"), "{text}");
     assert_eq!(field(&text, "acked "), field(&text, "messages "), "{text}");
     assert_eq!(field(&text, "stored "), 20_000, "{text}");
+}
+
+/// A server that goes away mid-run: after 30 s without an answer the
+/// consumer exits non-zero with one error line saying how many messages were
+/// acknowledged; what it stored is durable and whole.
+#[test]
+fn a_server_gone_mid_run_is_a_clear_error_and_the_store_keeps_what_it_took() {
+    let Some(server) = server::Server::start() else {
+        return;
+    };
+    let dir = tempfile::tempdir().unwrap();
+    publish(&server.url, "20000", &[]);
+    let store = dir.path().join("store");
+    let mut cmd = std::process::Command::new(assert_cmd::cargo::cargo_bin("slotlab"));
+    cmd.args(["--quiet", "ingest", "--source", &server.url, "--store"])
+        .arg(&store)
+        .stdout(Stdio::piped())
+        .stderr(Stdio::piped());
+    let child = cmd.spawn().unwrap();
+    let start = std::time::Instant::now();
+    while !(store.join("MANIFEST").exists()
+        && common::stored_events(&store)
+            .values()
+            .map(Vec::len)
+            .sum::<usize>()
+            >= 20_000)
+        && start.elapsed() < Duration::from_secs(30)
+    {
+        std::thread::sleep(Duration::from_millis(100));
+    }
+    drop(server);
+    let out = child.wait_with_output().unwrap();
+    let err = String::from_utf8_lossy(&out.stderr);
+    assert!(!out.status.success(), "{err}");
+    assert!(err.starts_with("error: "), "{err}");
+    assert!(err.contains("has not answered for 30 s; "), "{err}");
+    assert_eq!(err.lines().count(), 1, "{err}");
+    assert!(field(&err, "s; ") > 0, "{err}");
+    assert_eq!(
+        common::stored_events(&store),
+        reference(dir.path(), "20000")
+    );
 }
 
 /// A three-node cluster with a replicated (R3) stream: one node killed

@@ -106,6 +106,7 @@ pub(super) async fn run(
         .get_stream(&setup.name)
         .await
         .map_err(|e| stream_error(setup, e))?;
+    crate::nats::check_consumable(&stream.cached_info().config, setup, &plan.partitions)?;
     // One live consumer per partition and group: taken before the
     // consumers are touched, renewed while running, given back at the end.
     let replicas = stream.cached_info().config.num_replicas;
@@ -141,40 +142,49 @@ pub(super) async fn run(
             store_gone = true;
             break;
         }
-        leases.renew().await.map_err(BrokerError::from)?;
+        // Every call to the server is bounded: a server gone or unreachable
+        // makes the client wait (it reconnects in the background) and would
+        // otherwise hold this loop for good.
+        if let Some(renewed) = bounded(leases.renew()).await {
+            renewed.map_err(BrokerError::from)?;
+        }
+        if failing.is_some_and(|since| since.elapsed() > OUTAGE) {
+            return Err(BrokerError::Gone {
+                url: url.to_owned(),
+                seconds: OUTAGE.as_secs(),
+                acked: out.acked,
+            }
+            .into());
+        }
         let mut got = 0;
         for (number, consumer) in &parts {
             // A fetch that fails (a leader election, a node gone) is tried
             // again; only a server gone for longer than OUTAGE ends the run.
-            let fetched = consumer
-                .fetch()
-                .max_messages(plan.fetch.max(1))
-                .messages()
-                .await;
-            let mut messages = match fetched {
-                Ok(messages) => messages,
-                Err(e) => {
-                    if failing.get_or_insert_with(Instant::now).elapsed() > OUTAGE {
-                        return Err(stream_error(setup, e));
-                    }
-                    out.fetch_failures += 1;
-                    tokio::time::sleep(Duration::from_millis(250)).await;
-                    continue;
-                }
+            let fetched =
+                bounded(consumer.fetch().max_messages(plan.fetch.max(1)).messages()).await;
+            let Some(Ok(mut messages)) = fetched else {
+                failing.get_or_insert_with(Instant::now);
+                out.fetch_failures += 1;
+                tokio::time::sleep(Duration::from_millis(250)).await;
+                continue;
             };
-            failing = None;
             loop {
                 // A fetch whose answer never comes (its consumer's leader
                 // was on a node that died) is given up; what it would have
                 // brought comes again after --ack-wait.
                 let message = match tokio::time::timeout(FETCH_WAIT, messages.next()).await {
                     Ok(Some(Ok(message))) => message,
-                    Ok(None) => break,
+                    Ok(None) => {
+                        failing = None;
+                        break;
+                    }
                     Ok(Some(Err(_))) | Err(_) => {
+                        failing.get_or_insert_with(Instant::now);
                         out.fetch_failures += 1;
                         break;
                     }
                 };
+                failing = None;
                 got += 1;
                 out.messages += 1;
                 let (sequence, delivered, published_ns) = match message.info() {
@@ -235,10 +245,13 @@ pub(super) async fn run(
         out.ended = None;
     }
     for (number, mut consumer) in parts {
-        let pending = consumer.info().await.map_or(0, |info| info.num_pending);
+        let pending = match bounded(consumer.info()).await {
+            Some(Ok(info)) => info.num_pending,
+            _ => 0,
+        };
         out.pending.push((number, pending));
     }
-    leases.release().await;
+    let _ = bounded(leases.release()).await;
     out.seconds = out.last_ack.map_or(0.0, |t| (t - started).as_secs_f64());
     Ok(out)
 }
@@ -263,23 +276,29 @@ async fn acknowledge(
     out: &mut Fetched,
 ) -> Result<(), ConsumeError> {
     let refused: HashSet<u64> = batch.refused.iter().copied().collect();
+    // Once the server does not take an acknowledgement, the rest of the
+    // batch is not offered (each would wait as long).
+    let mut reachable = true;
     let now = time_now_ns();
     while unsettled.front().is_some_and(|u| u.token <= batch.through) {
         let Some(u) = unsettled.pop_front() else {
             break;
         };
         if refused.contains(&u.token) {
-            u.message
-                .ack_with(AckKind::Term)
-                .await
-                .map_err(|e| BrokerError::Publish {
-                    subject: u.message.subject.to_string(),
-                    acked: out.acked,
-                    source: e,
-                })?;
+            // Not terminated (the server gone): it comes again after
+            // --ack-wait and is refused again.
+            if reachable {
+                reachable = bounded(u.message.ack_with(AckKind::Term)).await.is_some();
+            }
             continue;
         }
-        if u.message.ack().await.is_err() {
+        let acked = if reachable {
+            bounded(u.message.ack()).await
+        } else {
+            None
+        };
+        reachable &= acked.is_some();
+        if !matches!(acked, Some(Ok(()))) {
             // It comes again after --ack-wait, and is skipped as a duplicate.
             out.ack_failures += 1;
             continue;
@@ -292,6 +311,11 @@ async fn acknowledge(
         }
     }
     Ok(())
+}
+
+/// `call`, or `None` when the server has not answered within [`FETCH_WAIT`].
+async fn bounded<T>(call: impl std::future::Future<Output = T>) -> Option<T> {
+    tokio::time::timeout(FETCH_WAIT, call).await.ok()
 }
 
 fn time_now_ns() -> i128 {
