@@ -77,6 +77,9 @@ pub struct Consumed {
     pub acked: u64,
     /// Messages refused (terminated, not redelivered), the first few kept.
     pub rejected: u64,
+    /// NDJSON lines refused in messages otherwise taken (their reasons
+    /// among the first refusals).
+    pub refused_lines: u64,
     /// The first refused messages.
     pub first_rejected: Vec<Rejected>,
     /// Per partition, messages still pending at the end (consumer info).
@@ -191,39 +194,68 @@ pub fn run(
 }
 
 /// Per partition, the reader of NDJSON messages (their line numbers run on
-/// across messages).
+/// across messages), and the series keys it has seen: a block's events name
+/// only the keys new to the reader, their series indices running on from
+/// the earlier blocks'.
 #[derive(Default)]
 struct Lines {
     reader: Option<LineReader>,
     line: u64,
+    keys: Vec<String>,
+    local: Vec<u32>,
 }
 
-/// A message's events, or why it has none.
-fn decode(payload: &[u8], lines: &mut Lines) -> Result<Events, String> {
+impl Lines {
+    /// Makes a block's events name their own keys (indices into the keys
+    /// they use), as a wire batch's do.
+    fn own_keys(&mut self, events: &mut Events) {
+        self.keys.append(&mut events.keys);
+        self.local.clear();
+        self.local.resize(self.keys.len(), u32::MAX);
+        for s in &mut events.series {
+            let at = &mut self.local[*s as usize];
+            if *at == u32::MAX {
+                *at = events.keys.len() as u32;
+                events.keys.push(self.keys[*s as usize].clone());
+            }
+            *s = *at;
+        }
+    }
+}
+
+/// A message's events, how many of its NDJSON lines were refused and the
+/// first reasons (the same line rules as files: a bad line is refused
+/// alone), or why it has no events.
+fn decode(payload: &[u8], lines: &mut Lines) -> Result<(Events, u64, Vec<String>), String> {
     if payload.first() == Some(&b'{') {
         let reader = lines
             .reader
             .get_or_insert_with(|| LineReader::new(InputFormat::Ndjson, LineOptions::default()));
-        let before = reader.rejected();
+        let (before, kept) = (reader.rejected(), reader.bad_lines().len());
         let mut events = None;
         reader
             .read_block(lines.line + 1, payload, &mut events)
             .map_err(|e| e.to_string())?;
         lines.line += payload.iter().filter(|&&b| b == b'\n').count() as u64 + 1;
         let bad = reader.rejected() - before;
-        return match events {
-            Some(e) if bad == 0 => Ok(e),
-            _ => Err(format!(
-                "{bad} NDJSON lines that are not events: {}",
-                reader
-                    .bad_lines()
-                    .last()
-                    .map(|b| b.to_string())
-                    .unwrap_or_default()
+        let reasons: Vec<String> = reader.bad_lines()[kept.min(reader.bad_lines().len())..]
+            .iter()
+            .map(ToString::to_string)
+            .collect();
+        if let Some(events) = events.as_mut() {
+            lines.own_keys(events);
+        }
+        return match events.filter(|e| !e.is_empty()) {
+            Some(e) => Ok((e, bad, reasons)),
+            None => Err(format!(
+                "{bad} NDJSON lines, none an event: {}",
+                reasons.last().cloned().unwrap_or_default()
             )),
         };
     }
-    wire::decode(payload).map_err(|e| e.to_string())
+    wire::decode(payload)
+        .map(|e| (e, 0, Vec::new()))
+        .map_err(|e| e.to_string())
 }
 
 /// Field names, for a refusal.
@@ -281,7 +313,17 @@ fn store_side(
             };
             match decode(&d.payload, lines.entry(d.partition).or_default()) {
                 Err(reason) => refuse(reason, &mut out),
-                Ok(events) => {
+                Ok((events, bad, bad_lines)) => {
+                    out.refused_lines += bad;
+                    for reason in bad_lines {
+                        if out.first_rejected.len() < 10 {
+                            out.first_rejected.push(Rejected {
+                                partition: d.partition,
+                                sequence: d.sequence,
+                                reason,
+                            });
+                        }
+                    }
                     if store.is_none() {
                         let open = open.take().ok_or(BrokerError::Stopped)?;
                         store = Some(open(&events.schema)?);
@@ -305,19 +347,26 @@ fn store_side(
                         }
                         ids.clear();
                         ids.extend(events.series.iter().map(|&i| keys[i as usize]));
-                        let before = s.stream().len() as u64;
-                        let appended = s.append_batch_at(
-                            &ids,
-                            &events.batch,
-                            0..events.len(),
-                            Some((&position, d.sequence)),
-                        );
-                        match appended {
-                            Ok(()) | Err(StoreError::Stream(_)) => {}
-                            Err(e) => return Err(e.into()),
+                        // An event older than its series' last is refused
+                        // and the rest of the message still taken.
+                        let mut start = 0;
+                        while start < events.len() {
+                            let before = s.stream().len();
+                            let appended = s.append_batch_at(
+                                &ids,
+                                &events.batch,
+                                start..events.len(),
+                                Some((&position, d.sequence)),
+                            );
+                            let taken = s.stream().len() - before;
+                            out.stored += taken as u64;
+                            match appended {
+                                Ok(()) => break,
+                                Err(StoreError::Stream(_)) => start += taken + 1,
+                                Err(e) => return Err(e.into()),
+                            }
                         }
                         out.accepted += n;
-                        out.stored += s.stream().len() as u64 - before;
                         if plan.events.is_some_and(|limit| out.stored >= limit) {
                             enough.store(true, Ordering::Relaxed);
                         }

@@ -7,7 +7,7 @@ mod server;
 use slotlab_broker::consume::{self, ConsumePlan};
 use slotlab_broker::nats::{Publisher, StreamSetup};
 use slotlab_broker::{partition, wire};
-use slotlab_stream::source::{Sensors, SyntheticSource};
+use slotlab_stream::source::{Events, Sensors, SyntheticSource};
 use slotlab_stream::store::{Store, StoreOptions};
 use slotlab_stream::{CodecPolicy, StreamConfig};
 use std::sync::atomic::AtomicBool;
@@ -65,6 +65,24 @@ fn a_bad_message_is_refused_with_its_sequence_and_json_messages_are_events() {
         ));
     }
     publisher.publish(0, lines.into_bytes()).unwrap();
+    // Sequence 5: a batch of three events of one series, the middle one
+    // older than what the store holds for it: refused alone, the other two
+    // stored.
+    let key = events.keys[0].clone();
+    let mut late = Events::with_capacity(events.schema.clone(), vec![key.clone()], 3);
+    late.series.extend([0, 0, 0]);
+    late.batch
+        .timestamps
+        .extend([1_800_000_000_001, 1_000, 1_800_000_000_002]);
+    late.batch.columns[0] = slotlab_stream::Column::F64(vec![1.5; 3]);
+    wire::encode(&late, &[0, 1, 2], &mut buf).unwrap();
+    publisher.publish(0, buf.clone()).unwrap();
+    // Sequence 6: NDJSON with a good line and a bad one: the line is
+    // refused, the message taken.
+    let good = format!("{{\"series\":{key:?},\"timestamp\":1800000000003,\"celsius\":2.5}}\n");
+    publisher
+        .publish(0, format!("{good}{{not json\n").into_bytes())
+        .unwrap();
     publisher.finish().unwrap();
     let dir = tempfile::tempdir().unwrap();
     let config = StreamConfig {
@@ -77,7 +95,7 @@ fn a_bad_message_is_refused_with_its_sequence_and_json_messages_are_events() {
     let done = consume::run(&server.url, &plan(), open, &AtomicBool::new(false)).unwrap();
     assert_eq!(
         (done.messages, done.rejected, done.acked),
-        (4, 2, 2),
+        (6, 2, 4),
         "{done:?}"
     );
     assert_eq!(
@@ -85,13 +103,15 @@ fn a_bad_message_is_refused_with_its_sequence_and_json_messages_are_events() {
             .iter()
             .map(|r| r.sequence)
             .collect::<Vec<_>>(),
-        [2, 3]
+        [2, 3, 6]
     );
+    assert_eq!(done.refused_lines, 1);
     assert_eq!(
         (done.accepted, done.stored, done.duplicates),
-        (2000, 2000, 0)
+        (2004, 2003, 0)
     );
-    // What is stored is the first 2000 events, bit for bit.
+    // What is stored is the first 2000 events, bit for bit, and the three
+    // later events taken after them.
     let (stream, _) = Store::read(dir.path()).unwrap();
     let want = Sensors::default().generate(2000);
     for key in &want.keys {
@@ -100,7 +120,13 @@ fn a_bad_message_is_refused_with_its_sequence_and_json_messages_are_events() {
         let rows: Vec<usize> = (0..2000)
             .filter(|&i| &want.keys[want.series[i] as usize] == key)
             .collect();
-        assert_eq!(got.len(), rows.len(), "{key}");
+        let extra: &[i64] = if key == &events.keys[0] {
+            &[1_800_000_000_001, 1_800_000_000_002, 1_800_000_000_003]
+        } else {
+            &[]
+        };
+        assert_eq!(got.len(), rows.len() + extra.len(), "{key}");
+        assert_eq!(&got.timestamps[rows.len()..], extra, "{key}");
         for (k, &r) in rows.iter().enumerate() {
             assert_eq!(got.timestamps[k], want.batch.timestamps[r]);
             assert!(

@@ -191,7 +191,7 @@ pub(crate) fn nats_ingest_command(args: &crate::cli::IngestArgs) -> anyhow::Resu
         .collect();
     println!(
         "ingested from {url} (stream {}, partitions {}) into {}: messages {}, accepted {}, \
-         stored {}, refused by the store {}, duplicates {}, redelivered {}, acked {}, rejected {}; {:.2}M events/s \
+         stored {}, refused by the store {}, duplicates {}, redelivered {}, acked {}, rejected {}, NDJSON lines refused {}; {:.2}M events/s \
          stored over {:.2} s (start to the last acknowledgement); publish to durable p50 {:.1} ms, p99 {:.1} ms, max {:.1} ms; \
          pending at the end {{{}}}; fetches tried again {}, acknowledgements lost {}; ended: {}",
         plan.setup.name,
@@ -205,6 +205,7 @@ pub(crate) fn nats_ingest_command(args: &crate::cli::IngestArgs) -> anyhow::Resu
         done.redelivered,
         done.acked,
         done.rejected,
+        done.refused_lines,
         done.stored as f64 / done.seconds.max(1e-9) / 1e6,
         done.seconds,
         quantile_ms(&latencies, 0.5),

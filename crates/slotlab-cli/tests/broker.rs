@@ -231,6 +231,34 @@ fn two_processes_split_the_partitions_and_store_exactly_what_was_published() {
     assert_eq!(union, reference(dir.path(), "1000000"));
 }
 
+/// NDJSON messages (as any NATS client could send them), several per
+/// partition, store exactly what a binary publish would.
+#[test]
+fn json_messages_are_stored_exactly() {
+    let Some(server) = server::Server::start() else {
+        return;
+    };
+    let dir = tempfile::tempdir().unwrap();
+    publish(
+        &server.url,
+        "50000",
+        &["--encoding", "json", "--batch", "500"],
+    );
+    let store = dir.path().join("store");
+    let out = consume(&server.url, &store, "0-7", "2s").output().unwrap();
+    let text = String::from_utf8_lossy(&out.stdout);
+    assert!(
+        out.status.success(),
+        "{}",
+        String::from_utf8_lossy(&out.stderr)
+    );
+    assert!(field(&text, "messages ") >= 100, "{text}");
+    assert_eq!(
+        common::stored_events(&store),
+        reference(dir.path(), "50000")
+    );
+}
+
 /// An ingest process killed with SIGKILL mid-run and restarted: the store
 /// ends with exactly the published events; what the killed run had made
 /// durable but not acknowledged comes again and is counted as duplicates.

@@ -37,38 +37,58 @@ fn available() -> Option<String> {
     found
 }
 
+/// A free loopback port (free now: another process may take it before the
+/// server binds it, so starts are retried).
+fn free_port() -> u16 {
+    TcpListener::bind("127.0.0.1:0")
+        .and_then(|l| l.local_addr())
+        .map(|a| a.port())
+        .unwrap()
+}
+
+/// Waits until `child` listens on `port`: `false` if it exited first (the
+/// port taken meanwhile).
+fn listening(child: &mut Child, port: u16) -> bool {
+    let start = Instant::now();
+    while std::net::TcpStream::connect(("127.0.0.1", port)).is_err() {
+        if child.try_wait().unwrap().is_some() {
+            return false;
+        }
+        assert!(
+            start.elapsed() < Duration::from_secs(20),
+            "nats-server did not start"
+        );
+        std::thread::sleep(Duration::from_millis(50));
+    }
+    true
+}
+
 impl Server {
     /// Starts one, or `None` (and says so) when the machine has no
     /// `nats-server` — a failure instead when `SLOTLAB_REQUIRE_NATS` is set
     /// (CI installs it).
     pub fn start() -> Option<Server> {
         let bin = available()?;
-        let port = TcpListener::bind("127.0.0.1:0")
-            .and_then(|l| l.local_addr())
-            .map(|a| a.port())
-            .unwrap();
-        let dir = tempfile::tempdir().unwrap();
-        let child = Command::new(bin)
-            .args(["-js", "-a", "127.0.0.1", "-p", &port.to_string(), "-sd"])
-            .arg(dir.path())
-            .stdout(Stdio::null())
-            .stderr(Stdio::null())
-            .spawn()
-            .unwrap();
-        let server = Server {
-            child,
-            url: format!("nats://127.0.0.1:{port}"),
-            _dir: dir,
-        };
-        let start = Instant::now();
-        while std::net::TcpStream::connect(("127.0.0.1", port)).is_err() {
-            assert!(
-                start.elapsed() < Duration::from_secs(15),
-                "nats-server did not start"
-            );
-            std::thread::sleep(Duration::from_millis(50));
+        for _ in 0..5 {
+            let port = free_port();
+            let dir = tempfile::tempdir().unwrap();
+            let child = Command::new(&bin)
+                .args(["-js", "-a", "127.0.0.1", "-p", &port.to_string(), "-sd"])
+                .arg(dir.path())
+                .stdout(Stdio::null())
+                .stderr(Stdio::null())
+                .spawn()
+                .unwrap();
+            let mut server = Server {
+                child,
+                url: format!("nats://127.0.0.1:{port}"),
+                _dir: dir,
+            };
+            if listening(&mut server.child, port) {
+                return Some(server);
+            }
         }
-        Some(server)
+        panic!("nats-server did not start in five tries");
     }
 }
 
@@ -93,13 +113,19 @@ impl Cluster {
     /// Starts three nodes, or `None` as [`Server::start`] does.
     pub fn start() -> Option<Cluster> {
         let bin = available()?;
-        let free = || {
-            TcpListener::bind("127.0.0.1:0")
-                .and_then(|l| l.local_addr())
-                .map(|a| a.port())
-                .unwrap()
-        };
-        let ports: Vec<(u16, u16)> = (0..3).map(|_| (free(), free())).collect();
+        for _ in 0..5 {
+            if let Some(cluster) = Self::try_start(&bin) {
+                // JetStream's meta leader is elected a few seconds after
+                // routes form.
+                std::thread::sleep(Duration::from_secs(5));
+                return Some(cluster);
+            }
+        }
+        panic!("a three-node cluster did not start in five tries");
+    }
+
+    fn try_start(bin: &str) -> Option<Cluster> {
+        let ports: Vec<(u16, u16)> = (0..3).map(|_| (free_port(), free_port())).collect();
         let routes: Vec<String> = ports
             .iter()
             .map(|(_, c)| format!("nats://127.0.0.1:{c}"))
@@ -111,7 +137,7 @@ impl Cluster {
         };
         for (i, (port, cport)) in ports.iter().enumerate() {
             let dir = tempfile::tempdir().unwrap();
-            let child = Command::new(&bin)
+            let child = Command::new(bin)
                 .args(["-js", "-a", "127.0.0.1", "-p", &port.to_string()])
                 .args(["-n", &format!("n{i}"), "--cluster_name", "slotlab"])
                 .args(["--cluster", &format!("nats://127.0.0.1:{cport}")])
@@ -125,18 +151,12 @@ impl Cluster {
             cluster.urls.push(format!("nats://127.0.0.1:{port}"));
             cluster._dirs.push(dir);
         }
-        let start = Instant::now();
-        for (port, _) in &ports {
-            while std::net::TcpStream::connect(("127.0.0.1", *port)).is_err() {
-                assert!(
-                    start.elapsed() < Duration::from_secs(20),
-                    "a node did not start"
-                );
-                std::thread::sleep(Duration::from_millis(50));
+        for (i, (port, _)) in ports.iter().enumerate() {
+            let node = cluster.nodes[i].as_mut()?;
+            if !listening(node, *port) {
+                return None;
             }
         }
-        // JetStream's meta leader is elected a few seconds after routes form.
-        std::thread::sleep(Duration::from_secs(5));
         Some(cluster)
     }
 
