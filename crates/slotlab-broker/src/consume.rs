@@ -1,5 +1,5 @@
 //! Ingesting from NATS JetStream into a durable store, in two stages: the
-//! broker side ([`fetch`], its own thread with the client's runtime) holds
+//! broker side (`consume/fetch.rs`, its own thread with the client's runtime) holds
 //! a lease and a durable pull consumer per partition (`GROUP-<partition>`,
 //! so each partition is read in order by one process at a time) and hands
 //! each message over in order; the store side (the caller's thread) parses

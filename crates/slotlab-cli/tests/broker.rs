@@ -338,6 +338,31 @@ fn kill_rounds(url: &str, store: &Path, group: &str, held: &dyn Fn(&Path) -> u64
     (killed, duplicates)
 }
 
+/// An `ingest` of everything from `url` into `store` (no stop but a
+/// signal or an error), once it has stored the `n` events published first.
+fn consumer_holding(url: &str, store: &Path, n: usize) -> std::process::Child {
+    publish(url, &n.to_string(), &[]);
+    let mut cmd = std::process::Command::new(assert_cmd::cargo::cargo_bin("slotlab"));
+    cmd.args(["--quiet", "ingest", "--source", url, "--store"])
+        .arg(store)
+        .stdout(Stdio::piped())
+        .stderr(Stdio::piped());
+    let child = cmd.spawn().unwrap();
+    let start = std::time::Instant::now();
+    let held = || {
+        store.join("MANIFEST").exists()
+            && common::stored_events(store)
+                .values()
+                .map(Vec::len)
+                .sum::<usize>()
+                >= n
+    };
+    while !held() && start.elapsed() < Duration::from_secs(30) {
+        std::thread::sleep(Duration::from_millis(100));
+    }
+    child
+}
+
 /// SIGTERM stops a NATS consumer cleanly: fetching stops, what it stored is
 /// synced and acknowledged, the store closed, the report printed, exit 0.
 #[test]
@@ -346,26 +371,7 @@ fn sigterm_stops_a_consumer_cleanly() {
         return;
     };
     let dir = tempfile::tempdir().unwrap();
-    publish(&server.url, "20000", &[]);
-    let store = dir.path().join("store");
-    let mut cmd = std::process::Command::new(assert_cmd::cargo::cargo_bin("slotlab"));
-    cmd.args(["--quiet", "ingest", "--source", &server.url, "--store"])
-        .arg(&store)
-        .stdout(Stdio::piped())
-        .stderr(Stdio::piped());
-    let child = cmd.spawn().unwrap();
-    let start = std::time::Instant::now();
-    let held = |store: &Path| {
-        store.join("MANIFEST").exists()
-            && common::stored_events(store)
-                .values()
-                .map(Vec::len)
-                .sum::<usize>()
-                >= 20_000
-    };
-    while !held(&store) && start.elapsed() < Duration::from_secs(30) {
-        std::thread::sleep(Duration::from_millis(100));
-    }
+    let child = consumer_holding(&server.url, &dir.path().join("store"), 20_000);
     common::sigterm(&child);
     let out = child.wait_with_output().unwrap();
     let text = String::from_utf8_lossy(&out.stdout);
@@ -388,25 +394,8 @@ fn a_server_gone_mid_run_is_a_clear_error_and_the_store_keeps_what_it_took() {
         return;
     };
     let dir = tempfile::tempdir().unwrap();
-    publish(&server.url, "20000", &[]);
     let store = dir.path().join("store");
-    let mut cmd = std::process::Command::new(assert_cmd::cargo::cargo_bin("slotlab"));
-    cmd.args(["--quiet", "ingest", "--source", &server.url, "--store"])
-        .arg(&store)
-        .stdout(Stdio::piped())
-        .stderr(Stdio::piped());
-    let child = cmd.spawn().unwrap();
-    let start = std::time::Instant::now();
-    while !(store.join("MANIFEST").exists()
-        && common::stored_events(&store)
-            .values()
-            .map(Vec::len)
-            .sum::<usize>()
-            >= 20_000)
-        && start.elapsed() < Duration::from_secs(30)
-    {
-        std::thread::sleep(Duration::from_millis(100));
-    }
+    let child = consumer_holding(&server.url, &store, 20_000);
     drop(server);
     let out = child.wait_with_output().unwrap();
     let err = String::from_utf8_lossy(&out.stderr);
