@@ -7,7 +7,6 @@
 //! process that is alive renews, so a second process asking for the same
 //! partition sees the revision move and is refused, naming the holder.
 
-use crate::nats::BrokerError;
 use async_nats::jetstream::{self, kv};
 use std::time::{Duration, Instant};
 
@@ -54,12 +53,6 @@ pub enum LeaseError {
     /// The bucket could not be made or read.
     #[error("the lease bucket {BUCKET}")]
     Bucket(#[source] async_nats::Error),
-}
-
-impl From<LeaseError> for BrokerError {
-    fn from(e: LeaseError) -> Self {
-        BrokerError::Lease(Box::new(e))
-    }
 }
 
 /// One held lease.

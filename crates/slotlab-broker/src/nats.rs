@@ -105,6 +105,12 @@ pub enum BrokerError {
     Lease(Box<crate::lease::LeaseError>),
 }
 
+impl From<crate::lease::LeaseError> for BrokerError {
+    fn from(e: crate::lease::LeaseError) -> Self {
+        BrokerError::Lease(Box::new(e))
+    }
+}
+
 /// What a publisher did.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Default)]
 pub struct PublishReport {
