@@ -153,12 +153,14 @@ const HANDED: usize = 256;
 
 /// Consumes as `plan` says into the store `open` opens (given the first
 /// message's schema), until `stop` is set or a limit is reached; the store
-/// is closed at the end.
+/// is closed at the end. `on_tick` sees the store side's counts (accepted,
+/// stored, duplicates, refusals) about once a second.
 pub fn run(
     url: &str,
     plan: &ConsumePlan,
     open: impl FnOnce(&Schema) -> Result<Store, StoreError>,
     stop: &AtomicBool,
+    on_tick: &mut dyn FnMut(&Consumed),
 ) -> Result<Consumed, ConsumeError> {
     let (to_store, deliveries) = std::sync::mpsc::sync_channel(HANDED);
     let (settle, settled) = tokio::sync::mpsc::unbounded_channel();
@@ -174,7 +176,7 @@ pub fn run(
                 runtime.block_on(fetch::run(url, plan, to_store, settled, stop, &enough))
             })
             .map_err(BrokerError::Runtime)?;
-        let stored = store_side(plan, open, &deliveries, &settle, &enough);
+        let stored = store_side(plan, open, &deliveries, &settle, &enough, on_tick);
         drop(deliveries);
         drop(settle);
         let fetched = broker.join().map_err(|_| BrokerError::Stopped)??;
@@ -272,7 +274,9 @@ fn store_side(
     deliveries: &Receiver<Delivery>,
     settle: &tokio::sync::mpsc::UnboundedSender<Settled>,
     enough: &AtomicBool,
+    on_tick: &mut dyn FnMut(&Consumed),
 ) -> Result<Consumed, ConsumeError> {
+    let mut next_tick = Instant::now() + Duration::from_secs(1);
     let mut open = Some(open);
     let mut store: Option<Store> = None;
     let mut lines: HashMap<u32, Lines> = HashMap::new();
@@ -384,6 +388,10 @@ fn store_side(
             }
             _ => false,
         };
+        if Instant::now() >= next_tick {
+            on_tick(&out);
+            next_tick += Duration::from_secs(1);
+        }
         if synced || idle {
             let durable = store.as_ref().map_or(0, Store::durable);
             send_settled(&mut waiting, &mut refused, durable, settle);

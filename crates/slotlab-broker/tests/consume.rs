@@ -92,7 +92,14 @@ fn a_bad_message_is_refused_with_its_sequence_and_json_messages_are_events() {
     let open = |schema: &slotlab_stream::Schema| {
         Store::open(dir.path(), schema, config, StoreOptions::default()).map(|(s, _)| s)
     };
-    let done = consume::run(&server.url, &plan(), open, &AtomicBool::new(false)).unwrap();
+    let done = consume::run(
+        &server.url,
+        &plan(),
+        open,
+        &AtomicBool::new(false),
+        &mut |_| {},
+    )
+    .unwrap();
     assert_eq!(
         (done.messages, done.rejected, done.acked),
         (6, 2, 4),
@@ -139,6 +146,13 @@ fn a_bad_message_is_refused_with_its_sequence_and_json_messages_are_events() {
     let again = |schema: &slotlab_stream::Schema| {
         Store::open(dir.path(), schema, config, StoreOptions::default()).map(|(s, _)| s)
     };
-    let rerun = consume::run(&server.url, &plan(), again, &AtomicBool::new(false)).unwrap();
+    let rerun = consume::run(
+        &server.url,
+        &plan(),
+        again,
+        &AtomicBool::new(false),
+        &mut |_| {},
+    )
+    .unwrap();
     assert_eq!((rerun.messages, rerun.rejected), (0, 0), "{rerun:?}");
 }

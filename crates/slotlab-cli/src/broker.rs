@@ -127,7 +127,10 @@ fn quantile_ms(sorted: &[u64], q: f64) -> f64 {
 }
 
 /// `slotlab ingest --source nats://…`: JetStream partitions into a store.
-pub(crate) fn nats_ingest_command(args: &crate::cli::IngestArgs) -> anyhow::Result<ExitCode> {
+pub(crate) fn nats_ingest_command(
+    args: &crate::cli::IngestArgs,
+    quiet: bool,
+) -> anyhow::Result<ExitCode> {
     use slotlab_broker::consume::{self, ConsumePlan};
     use std::sync::Arc;
     use std::sync::atomic::AtomicBool;
@@ -181,7 +184,35 @@ pub(crate) fn nats_ingest_command(args: &crate::cli::IngestArgs) -> anyhow::Resu
     let open = |schema: &slotlab_stream::Schema| {
         slotlab_stream::store::Store::open(&dir, schema, config, options).map(|(s, _)| s)
     };
-    let done = consume::run(&url, &plan, open, &stop).with_context(|| format!("--source {url}"))?;
+    // A spinner with the counts so far (none with --quiet, or when stderr is
+    // not a terminal).
+    let spinner = if quiet {
+        indicatif::ProgressBar::hidden()
+    } else {
+        indicatif::ProgressBar::new_spinner()
+    };
+    if let Ok(style) = indicatif::ProgressStyle::with_template("{spinner} {elapsed} {msg}") {
+        spinner.set_style(style);
+    }
+    let started = std::time::Instant::now();
+    let mut on_tick = |c: &consume::Consumed| {
+        spinner.set_message(format!(
+            "from {url}: stored {} ({:.2}M events/s), duplicates {}, rejected {}{}",
+            c.stored,
+            c.stored as f64 / started.elapsed().as_secs_f64().max(1e-9) / 1e6,
+            c.duplicates,
+            c.rejected,
+            if stop.load(std::sync::atomic::Ordering::Relaxed) {
+                " — stopping: syncing and acknowledging what was stored"
+            } else {
+                ""
+            }
+        ));
+        spinner.tick();
+    };
+    let done = consume::run(&url, &plan, open, &stop, &mut on_tick);
+    spinner.finish_and_clear();
+    let done = done.with_context(|| format!("--source {url}"))?;
     let mut latencies = done.latencies_ns.clone();
     latencies.sort_unstable();
     let pending: Vec<String> = done

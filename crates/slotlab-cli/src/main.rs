@@ -444,7 +444,7 @@ fn stream_command(args: &StreamArgs, quiet: bool) -> anyhow::Result<ExitCode> {
 fn ingest_command(args: &IngestArgs, quiet: bool) -> anyhow::Result<ExitCode> {
     use signal_hook::consts::{SIGINT, SIGTERM};
     if args.source.starts_with("nats://") {
-        return broker::nats_ingest_command(args);
+        return broker::nats_ingest_command(args, quiet);
     }
     let (format, out) = destination(&args.output, Format::Table)?;
     let (config, sinks) = args.config()?;
