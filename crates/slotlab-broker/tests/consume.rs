@@ -89,17 +89,21 @@ fn a_bad_message_is_refused_with_its_sequence_and_json_messages_are_events() {
         chunk_len: 512,
         codecs: CodecPolicy::HandWritten,
     };
-    let open = |schema: &slotlab_stream::Schema| {
-        Store::open(dir.path(), schema, config, StoreOptions::default()).map(|(s, _)| s)
+    // Everything there is, into the store in `dir`.
+    let consume_all = || {
+        let open = |schema: &slotlab_stream::Schema| {
+            Store::open(dir.path(), schema, config, StoreOptions::default()).map(|(s, _)| s)
+        };
+        consume::run(
+            &server.url,
+            &plan(),
+            open,
+            &AtomicBool::new(false),
+            &mut |_| {},
+        )
+        .unwrap()
     };
-    let done = consume::run(
-        &server.url,
-        &plan(),
-        open,
-        &AtomicBool::new(false),
-        &mut |_| {},
-    )
-    .unwrap();
+    let done = consume_all();
     assert_eq!(
         (done.messages, done.rejected, done.acked),
         (6, 2, 4),
@@ -143,16 +147,6 @@ fn a_bad_message_is_refused_with_its_sequence_and_json_messages_are_events() {
         }
     }
     // The refused messages are not delivered again; a rerun finds nothing.
-    let again = |schema: &slotlab_stream::Schema| {
-        Store::open(dir.path(), schema, config, StoreOptions::default()).map(|(s, _)| s)
-    };
-    let rerun = consume::run(
-        &server.url,
-        &plan(),
-        again,
-        &AtomicBool::new(false),
-        &mut |_| {},
-    )
-    .unwrap();
+    let rerun = consume_all();
     assert_eq!((rerun.messages, rerun.rejected), (0, 0), "{rerun:?}");
 }
