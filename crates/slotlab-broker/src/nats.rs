@@ -56,6 +56,17 @@ pub enum BrokerError {
         #[source]
         source: async_nats::Error,
     },
+    /// The stream to consume does not exist.
+    #[error(
+        "stream {name} does not exist on {url}: `slotlab publish --to {url}` makes it, or \
+         --stream names another"
+    )]
+    Missing {
+        /// Its name.
+        name: String,
+        /// Where.
+        url: String,
+    },
     /// The stream exists with another configuration.
     #[error("stream {name} exists with another configuration: {found} (asked: {asked})")]
     Mismatch {

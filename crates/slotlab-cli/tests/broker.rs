@@ -102,8 +102,14 @@ fn publish_reports_what_jetstream_acknowledged_and_bad_setups_are_clear_errors()
             .stderr(predicates::str::starts_with(format!("error: {flag}")));
     }
     assert!(!Path::new("unused").exists());
-    // Partitions the stream does not have, subjects it does not take.
+    // Partitions the stream does not have, subjects it does not take, a
+    // stream that does not exist.
     for (flag, value, said) in [
+        (
+            "--stream",
+            "nothing",
+            "stream nothing does not exist on nats://",
+        ),
         ("--partitions", "0-15", "8 partitions (0-7)"),
         ("--subjects", "other.x", "subjects other.x.<partition>"),
     ] {

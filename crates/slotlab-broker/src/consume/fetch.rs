@@ -102,10 +102,19 @@ pub(super) async fn run(
 ) -> Result<Fetched, ConsumeError> {
     let setup = &plan.setup;
     let js = crate::nats::connect(url).await?;
-    let stream = js
-        .get_stream(&setup.name)
-        .await
-        .map_err(|e| stream_error(setup, e))?;
+    let stream = js.get_stream(&setup.name).await.map_err(|e| {
+        use async_nats::jetstream::{ErrorCode, context::GetStreamErrorKind};
+        match e.kind() {
+            GetStreamErrorKind::JetStream(j) if j.error_code() == ErrorCode::STREAM_NOT_FOUND => {
+                BrokerError::Missing {
+                    name: setup.name.clone(),
+                    url: url.to_owned(),
+                }
+                .into()
+            }
+            _ => stream_error(setup, e),
+        }
+    })?;
     crate::nats::check_consumable(&stream.cached_info().config, setup, &plan.partitions)?;
     // One live consumer per partition and group: taken before the
     // consumers are touched, renewed while running, given back at the end.
