@@ -25,18 +25,7 @@ fn publish_reports_what_jetstream_acknowledged_and_bad_setups_are_clear_errors()
     let Some(server) = server::Server::start() else {
         return;
     };
-    let out = slotlab()
-        .args([
-            "--quiet",
-            "publish",
-            "--to",
-            &server.url,
-            "--events",
-            "100000",
-        ])
-        .assert()
-        .success();
-    let text = stdout(&out);
+    let text = publish(&server.url, "100000", &[]);
     assert!(text.starts_with("published 100000 events in "), "{text}");
     let count = |word: &str| -> u64 {
         text.split(word)
@@ -49,19 +38,8 @@ fn publish_reports_what_jetstream_acknowledged_and_bad_setups_are_clear_errors()
     assert!(messages >= 8, "{text}");
     assert_eq!(count("acked "), messages, "{text}");
     // NDJSON for other clients, into the same stream.
-    let out = slotlab()
-        .args([
-            "--quiet",
-            "publish",
-            "--to",
-            &server.url,
-            "--events",
-            "1000",
-        ])
-        .args(["--encoding", "json"])
-        .assert()
-        .success();
-    assert!(stdout(&out).contains("(Json)"), "{}", stdout(&out));
+    let text = publish(&server.url, "1000", &["--encoding", "json"]);
+    assert!(text.contains("(Json)"), "{text}");
     // The same stream asked with other partitions.
     slotlab()
         .args(["publish", "--to", &server.url, "--partitions", "4"])
@@ -145,13 +123,15 @@ fn reference(dir: &Path, n: &str) -> BTreeMap<String, Vec<String>> {
     common::stored_events(&store)
 }
 
-/// `slotlab --quiet publish --to URL --events N` and more flags: succeeds.
-fn publish(url: &str, events: &str, more: &[&str]) {
-    slotlab()
+/// `slotlab --quiet publish --to URL --events N` and more flags: succeeds;
+/// its report.
+fn publish(url: &str, events: &str, more: &[&str]) -> String {
+    let out = slotlab()
         .args(["--quiet", "publish", "--to", url, "--events", events])
         .args(more)
         .assert()
         .success();
+    stdout(&out)
 }
 
 /// An `ingest` from `url` that stops after `idle` without a message.
