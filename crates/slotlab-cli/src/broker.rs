@@ -9,7 +9,8 @@ use slotlab_broker::publish::{self, Encoding, PublishPlan};
 use slotlab_stream::source::{Events, SourceSpec, SyntheticSource};
 use std::process::ExitCode;
 
-/// The next `n` events of a synthetic source, or of a file read whole.
+/// The next `n` events of a synthetic source, or of a file read whole (none
+/// left: an empty batch).
 fn feed(spec: &SourceSpec) -> anyhow::Result<Box<dyn FnMut(usize) -> Option<Events>>> {
     fn synthetic<S: SyntheticSource + 'static>(
         mut s: S,
@@ -35,26 +36,7 @@ fn feed(spec: &SourceSpec) -> anyhow::Result<Box<dyn FnMut(usize) -> Option<Even
                     read.bad.first().map(|b| b.to_string())
                 );
             }
-            let mut events = Some(read.events);
-            let mut at = 0;
-            Box::new(move |n| {
-                let all = events.as_ref()?;
-                let end = (at + n).min(all.len());
-                if at == end {
-                    events = None;
-                    return None;
-                }
-                let mut out = Events::with_capacity(all.schema.clone(), all.keys.clone(), end - at);
-                out.series.extend_from_slice(&all.series[at..end]);
-                out.batch
-                    .timestamps
-                    .extend_from_slice(&all.batch.timestamps[at..end]);
-                for (mine, theirs) in out.batch.columns.iter_mut().zip(&all.batch.columns) {
-                    mine.extend_range(theirs, at..end);
-                }
-                at = end;
-                Some(out)
-            })
+            synthetic(slotlab_stream::source::Replay::new(read.events))
         }
         _ => anyhow::bail!("--source: publish reads sensors, ticks, lesson or a file"),
     })

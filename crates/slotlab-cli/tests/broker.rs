@@ -40,6 +40,24 @@ fn publish_reports_what_jetstream_acknowledged_and_bad_setups_are_clear_errors()
     // NDJSON for other clients, into the same stream.
     let text = publish(&server.url, "1000", &["--encoding", "json"]);
     assert!(text.contains("(Json)"), "{text}");
+    // A file's events, read whole and published in order.
+    let dir = tempfile::tempdir().unwrap();
+    let file = dir.path().join("f.ndjson");
+    std::fs::write(
+        &file,
+        "{\"series\":\"a\",\"timestamp\":1,\"v\":1.5}\n{\"series\":\"b\",\"timestamp\":2,\"v\":2.5}\n",
+    )
+    .unwrap();
+    let more = ["--source", file.to_str().unwrap(), "--stream", "file"];
+    let text = publish(
+        &server.url,
+        "10",
+        &[&more[..], &["--subjects", "file"]].concat(),
+    );
+    assert!(
+        text.starts_with("published 2 events in 2 messages"),
+        "{text}"
+    );
     // The same stream asked with other partitions.
     slotlab()
         .args(["publish", "--to", &server.url, "--partitions", "4"])
