@@ -117,11 +117,7 @@ fn stream_error(
     setup: &StreamSetup,
     e: impl std::error::Error + Send + Sync + 'static,
 ) -> ConsumeError {
-    BrokerError::Stream {
-        name: setup.name.clone(),
-        source: Box::new(e),
-    }
-    .into()
+    BrokerError::stream(&setup.name, e).into()
 }
 
 /// The store's position name for a partition.
@@ -169,11 +165,8 @@ pub fn run(
         let broker = std::thread::Builder::new()
             .name("nats-consume".into())
             .spawn_scoped(scope, || {
-                let runtime = tokio::runtime::Builder::new_current_thread()
-                    .enable_all()
-                    .build()
-                    .map_err(BrokerError::Runtime)?;
-                runtime.block_on(fetch::run(url, plan, to_store, settled, stop, &enough))
+                crate::nats::runtime()?
+                    .block_on(fetch::run(url, plan, to_store, settled, stop, &enough))
             })
             .map_err(BrokerError::Runtime)?;
         let stored = store_side(plan, open, &deliveries, &settle, &enough, on_tick);

@@ -22,10 +22,24 @@ pub struct StreamSetup {
     pub replicas: usize,
 }
 
+/// How a stream `publish` made describes itself, before and after its
+/// partition count.
+const DESCRIBED: (&str, &str) = ("slotlab events: ", " partitions");
+
 impl StreamSetup {
     /// What the stream's description says, and is checked against.
     fn description(&self) -> String {
-        format!("slotlab events: {} partitions", self.partitions)
+        format!("{}{}{}", DESCRIBED.0, self.partitions, DESCRIBED.1)
+    }
+
+    /// The partition count a stream's description gives, when `publish`
+    /// made it.
+    fn described_partitions(description: Option<&str>) -> Option<u32> {
+        description?
+            .strip_prefix(DESCRIBED.0)?
+            .strip_suffix(DESCRIBED.1)?
+            .parse()
+            .ok()
     }
 
     /// The subject of `partition`.
@@ -148,8 +162,36 @@ pub struct Publisher {
     thread: Option<std::thread::JoinHandle<Result<PublishReport, BrokerError>>>,
 }
 
-fn boxed(e: impl std::error::Error + Send + Sync + 'static) -> async_nats::Error {
+pub(crate) fn boxed(e: impl std::error::Error + Send + Sync + 'static) -> async_nats::Error {
     Box::new(e)
+}
+
+impl BrokerError {
+    /// What the server said about stream `name`.
+    pub(crate) fn stream(
+        name: &str,
+        e: impl std::error::Error + Send + Sync + 'static,
+    ) -> BrokerError {
+        BrokerError::Stream {
+            name: name.to_owned(),
+            source: boxed(e),
+        }
+    }
+}
+
+/// The client's runtime for one of this crate's threads.
+pub(crate) fn runtime() -> Result<tokio::runtime::Runtime, BrokerError> {
+    tokio::runtime::Builder::new_current_thread()
+        .enable_all()
+        .build()
+        .map_err(BrokerError::Runtime)
+}
+
+/// Now, in nanoseconds since the Unix epoch (JetStream's clock).
+pub(crate) fn unix_nanos() -> i128 {
+    std::time::SystemTime::now()
+        .duration_since(std::time::UNIX_EPOCH)
+        .map_or(0, |d| d.as_nanos() as i128)
 }
 
 /// A JetStream context on the server at `url` (5 s to connect).
@@ -167,10 +209,6 @@ pub async fn connect(url: &str) -> Result<jetstream::Context, BrokerError> {
 
 /// Makes the stream if it is missing; refuses one set up otherwise.
 async fn ensure_stream(js: &jetstream::Context, setup: &StreamSetup) -> Result<(), BrokerError> {
-    let bad = |e: async_nats::Error| BrokerError::Stream {
-        name: setup.name.clone(),
-        source: e,
-    };
     let subjects = vec![format!("{}.*", setup.prefix)];
     let config = stream::Config {
         name: setup.name.clone(),
@@ -183,8 +221,11 @@ async fn ensure_stream(js: &jetstream::Context, setup: &StreamSetup) -> Result<(
     let mut stream = js
         .get_or_create_stream(config)
         .await
-        .map_err(|e| bad(boxed(e)))?;
-    let info = stream.info().await.map_err(|e| bad(boxed(e)))?;
+        .map_err(|e| BrokerError::stream(&setup.name, e))?;
+    let info = stream
+        .info()
+        .await
+        .map_err(|e| BrokerError::stream(&setup.name, e))?;
     let found = &info.config;
     let same = found.subjects == subjects
         && found.num_replicas == setup.replicas
@@ -226,13 +267,7 @@ pub(crate) fn check_consumable(
             format!("subjects {}.<partition> (--subjects)", setup.prefix),
         ));
     }
-    let made = found
-        .description
-        .as_deref()
-        .and_then(|d| d.strip_prefix("slotlab events: "))
-        .and_then(|d| d.strip_suffix(" partitions"))
-        .and_then(|n| n.parse::<u32>().ok());
-    if let Some(count) = made
+    if let Some(count) = StreamSetup::described_partitions(found.description.as_deref())
         && let Some(&beyond) = partitions.iter().find(|&&p| p >= count)
     {
         return Err(mismatch(
@@ -257,11 +292,7 @@ impl Publisher {
         let thread = std::thread::Builder::new()
             .name("nats-publish".into())
             .spawn(move || {
-                let runtime = tokio::runtime::Builder::new_current_thread()
-                    .enable_all()
-                    .build()
-                    .map_err(BrokerError::Runtime)?;
-                runtime.block_on(async move {
+                runtime()?.block_on(async move {
                     let connected = async {
                         let js = connect(&url).await?;
                         ensure_stream(&js, &setup).await?;
@@ -284,10 +315,7 @@ impl Publisher {
                     // leader election, a node gone) is stored once.
                     let run = format!(
                         "{:016x}",
-                        std::time::SystemTime::now()
-                            .duration_since(std::time::UNIX_EPOCH)
-                            .map_or(0, |d| d.as_nanos() as u64)
-                            ^ u64::from(std::process::id())
+                        unix_nanos() as u64 ^ u64::from(std::process::id())
                     );
                     // One message in flight per partition, the rest queued:
                     // a partition's messages are stored in the order given

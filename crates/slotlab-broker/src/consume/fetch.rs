@@ -288,7 +288,7 @@ async fn acknowledge(
     // Once the server does not take an acknowledgement, the rest of the
     // batch is not offered (each would wait as long).
     let mut reachable = true;
-    let now = time_now_ns();
+    let now = crate::nats::unix_nanos();
     while unsettled.front().is_some_and(|u| u.token <= batch.through) {
         let Some(u) = unsettled.pop_front() else {
             break;
@@ -325,10 +325,4 @@ async fn acknowledge(
 /// `call`, or `None` when the server has not answered within [`FETCH_WAIT`].
 async fn bounded<T>(call: impl std::future::Future<Output = T>) -> Option<T> {
     tokio::time::timeout(FETCH_WAIT, call).await.ok()
-}
-
-fn time_now_ns() -> i128 {
-    std::time::SystemTime::now()
-        .duration_since(std::time::UNIX_EPOCH)
-        .map_or(0, |d| d.as_nanos() as i128)
 }
