@@ -80,7 +80,7 @@ pub struct Consumed {
     /// NDJSON lines refused in messages otherwise taken (their reasons
     /// among the first refusals).
     pub refused_lines: u64,
-    /// The first refused messages.
+    /// The first refusals: messages, and NDJSON lines refused alone.
     pub first_rejected: Vec<Rejected>,
     /// Per partition, messages still pending at the end (consumer info).
     pub pending: Vec<(u32, u64)>,
@@ -91,13 +91,24 @@ pub struct Consumed {
     pub seconds: f64,
     /// Why the run ended.
     pub ended: &'static str,
-    /// When the last message was acknowledged.
-    pub last_ack: Option<Instant>,
     /// Fetches that failed and were tried again.
     pub fetch_failures: u64,
     /// Acknowledgements that could not be sent (their messages come again
     /// and are skipped as duplicates).
     pub ack_failures: u64,
+}
+
+impl Consumed {
+    /// Keeps a refusal's reason among the first ten.
+    fn note_refusal(&mut self, partition: u32, sequence: u64, reason: String) {
+        if self.first_rejected.len() < 10 {
+            self.first_rejected.push(Rejected {
+                partition,
+                sequence,
+                reason,
+            });
+        }
+    }
 }
 
 /// Why consuming failed.
@@ -179,7 +190,6 @@ pub fn run(
         out.acked = fetched.acked;
         out.pending = fetched.pending;
         out.latencies_ns = fetched.latencies_ns;
-        out.last_ack = fetched.last_ack;
         out.seconds = fetched.seconds;
         out.fetch_failures = fetched.fetch_failures;
         out.ack_failures = fetched.ack_failures;
@@ -188,19 +198,30 @@ pub fn run(
     })
 }
 
-/// Per partition, the reader of NDJSON messages (their line numbers run on
-/// across messages), and the series keys it has seen: a block's events name
-/// only the keys new to the reader, their series indices running on from
-/// the earlier blocks'.
-#[derive(Default)]
-struct Lines {
+/// What the store side keeps per partition: its position's name in the
+/// store, and the reader of its NDJSON messages (their line numbers run on
+/// across messages) with the series keys it has seen — a block's events
+/// name only the keys new to the reader, their series indices running on
+/// from the earlier blocks'.
+struct Partition {
+    position: String,
     reader: Option<LineReader>,
     line: u64,
     keys: Vec<String>,
     local: Vec<u32>,
 }
 
-impl Lines {
+impl Partition {
+    fn new(position: String) -> Self {
+        Self {
+            position,
+            reader: None,
+            line: 0,
+            keys: Vec::new(),
+            local: Vec::new(),
+        }
+    }
+
     /// Makes a block's events name their own keys (indices into the keys
     /// they use), as a wire batch's do.
     fn own_keys(&mut self, events: &mut Events) {
@@ -221,24 +242,24 @@ impl Lines {
 /// A message's events, how many of its NDJSON lines were refused and the
 /// first reasons (the same line rules as files: a bad line is refused
 /// alone), or why it has no events.
-fn decode(payload: &[u8], lines: &mut Lines) -> Result<(Events, u64, Vec<String>), String> {
+fn decode(payload: &[u8], part: &mut Partition) -> Result<(Events, u64, Vec<String>), String> {
     if payload.first() == Some(&b'{') {
-        let reader = lines
+        let reader = part
             .reader
             .get_or_insert_with(|| LineReader::new(InputFormat::Ndjson, LineOptions::default()));
         let (before, kept) = (reader.rejected(), reader.bad_lines().len());
         let mut events = None;
         reader
-            .read_block(lines.line + 1, payload, &mut events)
+            .read_block(part.line + 1, payload, &mut events)
             .map_err(|e| e.to_string())?;
-        lines.line += payload.iter().filter(|&&b| b == b'\n').count() as u64 + 1;
+        part.line += payload.iter().filter(|&&b| b == b'\n').count() as u64 + 1;
         let bad = reader.rejected() - before;
         let reasons: Vec<String> = reader.bad_lines()[kept.min(reader.bad_lines().len())..]
             .iter()
             .map(ToString::to_string)
             .collect();
         if let Some(events) = events.as_mut() {
-            lines.own_keys(events);
+            part.own_keys(events);
         }
         return match events.filter(|e| !e.is_empty()) {
             Some(e) => Ok((e, bad, reasons)),
@@ -272,7 +293,7 @@ fn store_side(
     let mut next_tick = Instant::now() + Duration::from_secs(1);
     let mut open = Some(open);
     let mut store: Option<Store> = None;
-    let mut lines: HashMap<u32, Lines> = HashMap::new();
+    let mut partitions: HashMap<u32, Partition> = HashMap::new();
     let mut ids: Vec<SeriesId> = Vec::new();
     let mut keys: Vec<SeriesId> = Vec::new();
     let mut out = Consumed {
@@ -296,37 +317,27 @@ fn store_side(
         };
         let idle = delivery.is_none();
         if let Some(d) = delivery {
-            let appended = store.as_ref().map_or(0, Store::appended);
             let mut refuse = |reason: String, out: &mut Consumed| {
                 refused.push(d.token);
                 out.rejected += 1;
-                if out.first_rejected.len() < 10 {
-                    out.first_rejected.push(Rejected {
-                        partition: d.partition,
-                        sequence: d.sequence,
-                        reason,
-                    });
-                }
+                out.note_refusal(d.partition, d.sequence, reason);
             };
-            match decode(&d.payload, lines.entry(d.partition).or_default()) {
+            let part = partitions
+                .entry(d.partition)
+                .or_insert_with(|| Partition::new(position_name(&plan.setup, d.partition)));
+            match decode(&d.payload, part) {
                 Err(reason) => refuse(reason, &mut out),
                 Ok((events, bad, bad_lines)) => {
                     out.refused_lines += bad;
                     for reason in bad_lines {
-                        if out.first_rejected.len() < 10 {
-                            out.first_rejected.push(Rejected {
-                                partition: d.partition,
-                                sequence: d.sequence,
-                                reason,
-                            });
-                        }
+                        out.note_refusal(d.partition, d.sequence, reason);
                     }
                     if store.is_none() {
                         let open = open.take().ok_or(BrokerError::Stopped)?;
                         store = Some(open(&events.schema)?);
                     }
                     let Some(s) = store.as_mut() else { break };
-                    let position = position_name(&plan.setup, d.partition);
+                    let position = &part.position;
                     let n = events.len() as u64;
                     if events.schema != *s.stream().schema() {
                         let reason = format!(
@@ -335,7 +346,7 @@ fn store_side(
                             names(s.stream().schema())
                         );
                         refuse(reason, &mut out);
-                    } else if s.position(&position).is_some_and(|at| d.sequence <= at) {
+                    } else if s.position(position).is_some_and(|at| d.sequence <= at) {
                         out.duplicates += n;
                     } else {
                         keys.clear();
@@ -344,25 +355,7 @@ fn store_side(
                         }
                         ids.clear();
                         ids.extend(events.series.iter().map(|&i| keys[i as usize]));
-                        // An event older than its series' last is refused
-                        // and the rest of the message still taken.
-                        let mut start = 0;
-                        while start < events.len() {
-                            let before = s.stream().len();
-                            let appended = s.append_batch_at(
-                                &ids,
-                                &events.batch,
-                                start..events.len(),
-                                Some((&position, d.sequence)),
-                            );
-                            let taken = s.stream().len() - before;
-                            out.stored += taken as u64;
-                            match appended {
-                                Ok(()) => break,
-                                Err(StoreError::Stream(_)) => start += taken + 1,
-                                Err(e) => return Err(e.into()),
-                            }
-                        }
+                        out.stored += append_message(s, &ids, &events, position, d.sequence)?;
                         out.accepted += n;
                         if plan.events.is_some_and(|limit| out.stored >= limit) {
                             enough.store(true, Ordering::Relaxed);
@@ -370,7 +363,7 @@ fn store_side(
                     }
                 }
             }
-            let upto = store.as_ref().map_or(appended, Store::appended);
+            let upto = store.as_ref().map_or(0, Store::appended);
             waiting.push_back((d.token, upto));
         }
         let synced = match store.as_mut() {
@@ -399,6 +392,36 @@ fn store_side(
         send_settled(&mut waiting, &mut refused, 0, settle);
     }
     Ok(out)
+}
+
+/// Appends a message's events (`ids` their series in the store) with its
+/// sequence as `position`; an event older than its series' last is refused
+/// alone and the rest still taken. Events stored.
+fn append_message(
+    s: &mut Store,
+    ids: &[SeriesId],
+    events: &Events,
+    position: &str,
+    sequence: u64,
+) -> Result<u64, StoreError> {
+    let (mut start, mut stored) = (0, 0);
+    while start < events.len() {
+        let before = s.stream().len();
+        let appended = s.append_batch_at(
+            ids,
+            &events.batch,
+            start..events.len(),
+            Some((position, sequence)),
+        );
+        let taken = s.stream().len() - before;
+        stored += taken as u64;
+        match appended {
+            Ok(()) => break,
+            Err(StoreError::Stream(_)) => start += taken + 1,
+            Err(e) => return Err(e),
+        }
+    }
+    Ok(stored)
 }
 
 /// Tells the broker side which messages are settled: those whose events
