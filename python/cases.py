@@ -6,7 +6,7 @@
     python3 cases.py gc CASE N REPEAT
     python3 cases.py hold FILE
 
-CASE   dict | slots | dataclass | dataclass_slots | namedtuple | typed_namedtuple | tuple
+CASE   table | dict | slots | dataclass | dataclass_slots | namedtuple | typed_namedtuple | tuple
 MODE   tracemalloc  the lesson's protocol: tracing on, peak = tracemalloc's traced peak
        untraced     no tracing (tracemalloc slows allocation several times); memory is
                     the growth of the resident set (VmRSS) and of sys.getallocatedblocks()
@@ -28,6 +28,15 @@ import sys
 import time
 import tracemalloc
 import typing
+
+
+class ReadingTable:
+    """A dict of its own per instance: the lesson's description of __dict__.
+    Assigning __dict__ replaces CPython 3.11's shared keys and inline values
+    with a plain dict (a combined table: keys and values together)."""
+
+    def __init__(self, t, v):
+        self.__dict__ = {"timestamp": t, "value": v}
 
 
 class ReadingDict:
@@ -74,6 +83,7 @@ def reading_tuple(t, v):
 
 # case -> (constructor, reads .value by attribute?)
 CASES = {
+    "table": (ReadingTable, True),
     "dict": (ReadingDict, True),
     "slots": (ReadingSlots, True),
     "dataclass": (ReadingDataclass, True),
@@ -303,13 +313,13 @@ def main(argv):
     if len(argv) == 3 and argv[1] == "hold":
         print(json.dumps(hold(argv[2])))
         return
-    if len(argv) == 5 and argv[1] == "gc" and argv[2] in ("dict", "slots", "dataclass_slots"):
+    if len(argv) == 5 and argv[1] == "gc" and argv[2] in ("table", "dict", "slots", "dataclass_slots"):
         if argv[2] == "dataclass_slots" and ReadingDataclassSlots is None:
             print(json.dumps({"skipped": "dataclass(slots=True) needs Python 3.10 or later"}))
         else:
             print(json.dumps(gc_pauses(argv[2], int(argv[3]), int(argv[4]))))
         return
-    if len(argv) == 6 and argv[1] == "access" and argv[2] in ("dict", "slots", "dataclass_slots"):
+    if len(argv) == 6 and argv[1] == "access" and argv[2] in ("table", "dict", "slots", "dataclass_slots"):
         if argv[2] == "dataclass_slots" and ReadingDataclassSlots is None:
             print(json.dumps({"skipped": "dataclass(slots=True) needs Python 3.10 or later"}))
         else:

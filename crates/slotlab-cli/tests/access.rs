@@ -13,8 +13,8 @@ fn every_route_reads_and_writes_with_checked_sums() {
         .success();
     let value: serde_json::Value = serde_json::from_slice(&out.get_output().stdout).unwrap();
     let rows = value["measurements"].as_array().unwrap();
-    // 4 Rust routes × read/write + 3 CPython cases × read/write.
-    assert_eq!(rows.len(), 14);
+    // 5 Rust routes × read/write + 4 CPython cases × read/write.
+    assert_eq!(rows.len(), 18);
     let expected_read: f64 = (0..2000).fold(0.0, |acc, i| acc + f64::from(i) * 0.1);
     for m in rows {
         assert!(m["extra"]["ns_per_op"].as_f64().unwrap() > 0.0);
@@ -29,7 +29,7 @@ fn every_route_reads_and_writes_with_checked_sums() {
         .iter()
         .filter(|m| m["layout"].as_str().unwrap().ends_with("read"))
         .collect();
-    assert_eq!(reads.len(), 7);
+    assert_eq!(reads.len(), 9);
     for m in reads {
         let checksum = m["extra"]["checksum"].as_f64().unwrap();
         assert_eq!(checksum, expected_read, "{}", m["layout"]);

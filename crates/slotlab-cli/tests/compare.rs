@@ -33,6 +33,7 @@ fn the_table_puts_rust_and_cpython_side_by_side_with_claims() {
     let table = stdout_of(&[]);
     assert!(table.starts_with("N = 2,000 objects per row\n"), "{table}");
     for needle in [
+        "┆ table ",
         "┆ dict ",
         "┆ slots ",
         "(untraced)",
@@ -53,13 +54,13 @@ fn the_table_puts_rust_and_cpython_side_by_side_with_claims() {
 fn json_has_every_row_ratios_and_claims() {
     let value = json_of(&[]);
     let rows = value["measurements"].as_array().unwrap();
-    // 4 Rust layouts + 7 CPython cases in 2 modes (3.11 skips none).
-    assert_eq!(rows.len(), 18);
+    // 5 Rust layouts + 8 CPython cases in 2 modes (3.11 skips none).
+    assert_eq!(rows.len(), 21);
     let rust_slots = rows
         .iter()
         .find(|m| m["implementation"] == "rust" && m["layout"] == "slots")
         .unwrap();
-    assert_eq!(rust_slots["bytes_per_object"], 48.0);
+    assert_eq!(rust_slots["bytes_per_object"], 32.0);
     let ratio = rust_slots["extra"]["bytes_vs_cpython_slots"]
         .as_f64()
         .unwrap();
@@ -81,10 +82,10 @@ fn json_has_every_row_ratios_and_claims() {
 fn rust_only_and_python_only() {
     let rust = json_of(&["--rust-only"]);
     let rows = rust["measurements"].as_array().unwrap();
-    assert!(rows.iter().all(|m| m["implementation"] == "rust") && rows.len() == 4);
+    assert!(rows.iter().all(|m| m["implementation"] == "rust") && rows.len() == 5);
     let python = json_of(&["--python-only"]);
     let rows = python["measurements"].as_array().unwrap();
-    assert!(rows.iter().all(|m| m["implementation"] != "rust") && rows.len() == 14);
+    assert!(rows.iter().all(|m| m["implementation"] != "rust") && rows.len() == 16);
 }
 
 #[test]
@@ -94,7 +95,7 @@ fn csv_and_markdown() {
         csv.starts_with("experiment,implementation,layout,n,"),
         "{csv}"
     );
-    assert_eq!(csv.lines().count(), 5);
+    assert_eq!(csv.lines().count(), 6);
     let md = stdout_of(&["--rust-only", "--format", "md"]);
     assert!(md.contains("| implementation | layout |"), "{md}");
 }

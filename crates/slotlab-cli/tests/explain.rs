@@ -15,8 +15,8 @@ fn stdout_of(args: &[&str]) -> String {
 fn both_runtimes_and_every_measure() {
     let text = stdout_of(&["--layout", "slots"]);
     for needle in [
-        "ReadingSlots in rust (slots layout): 48 B per reading",
-        "@8    slot 'timestamp' (Option<Value>)",
+        "ReadingSlots in rust (slots layout): 32 B per reading",
+        "@8    slot 'timestamp' (a packed value)",
         "Instance::new: the object block",
         "in cpython-3.",
         "sys.getsizeof(obj)",
@@ -34,9 +34,9 @@ fn json_parts_add_up_and_cpython_figures_come_from_python() {
     let out = stdout_of(&["--format", "json"]);
     let anatomies: serde_json::Value = serde_json::from_str(&out).unwrap();
     let anatomies = anatomies.as_array().unwrap();
-    // Rust: dict, slots, record, columns; CPython: dict, slots,
-    // dataclass(slots) (columns have no CPython counterpart).
-    assert_eq!(anatomies.len(), 7);
+    // Rust: table, dict, slots, record, columns; CPython: table, dict,
+    // slots, dataclass(slots) (columns have no CPython counterpart).
+    assert_eq!(anatomies.len(), 9);
     for a in anatomies {
         let parts = a["parts"].as_array().unwrap();
         let total: f64 = parts.iter().map(|p| p["bytes"].as_f64().unwrap()).sum();

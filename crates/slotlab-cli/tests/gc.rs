@@ -15,8 +15,8 @@ fn rust_and_cpython_pauses_with_the_ratio_and_the_claim() {
     let rows = value["measurements"].as_array().unwrap();
     assert_eq!(
         rows.len(),
-        5,
-        "rust dict, slots; cpython dict, slots, dataclass(slots)"
+        7,
+        "rust table, dict, slots; cpython table, dict, slots, dataclass(slots)"
     );
     let rust_slots = rows
         .iter()

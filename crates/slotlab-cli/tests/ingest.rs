@@ -26,7 +26,10 @@ fn every_sink_side_by_side_on_the_same_workload() {
     let value = ingest(&["--events", "30000", "--sink", "all"], None);
     let rows = value["measurements"].as_array().unwrap();
     let layouts: Vec<&str> = rows.iter().map(|m| m["layout"].as_str().unwrap()).collect();
-    assert_eq!(layouts, ["dict", "slots", "record", "columns", "stream"]);
+    assert_eq!(
+        layouts,
+        ["table", "dict", "slots", "record", "columns", "stream"]
+    );
     for row in rows {
         assert_eq!(row["experiment"], "ingest");
         assert_eq!(extra(row, "accepted"), 30000.0);

@@ -15,7 +15,7 @@ fn prints_both_blocks_in_the_lessons_format() {
     let out = slotlab().arg("seed").args(SMALL).assert().success();
     let stdout = String::from_utf8(out.get_output().stdout.clone()).unwrap();
     let lines: Vec<&str> = stdout.lines().collect();
-    assert_eq!(lines[0], "DICT CLASS");
+    assert_eq!(lines[0], "TABLE CLASS");
     assert!(
         lines[1].starts_with("Time: ") && lines[1].ends_with(" seconds"),
         "{stdout}"
@@ -24,13 +24,14 @@ fn prints_both_blocks_in_the_lessons_format() {
         lines[2].starts_with("Peak memory: ") && lines[2].ends_with(" MB"),
         "{stdout}"
     );
-    assert_eq!(lines[4], "SLOTS CLASS");
-    // 1000 slots readings are 48,000 bytes: round(48000 / 2**20, 2) == 0.05.
-    assert_eq!(lines[6], "Peak memory: 0.05 MB");
-    assert_eq!(lines[8], "RECORD CLASS");
-    assert_eq!(lines[12], "COLUMNS CLASS");
+    assert_eq!(lines[4], "DICT CLASS");
+    assert_eq!(lines[8], "SLOTS CLASS");
+    // 1000 slots readings are 32,000 bytes: round(32000 / 2**20, 2) == 0.03.
+    assert_eq!(lines[10], "Peak memory: 0.03 MB");
+    assert_eq!(lines[12], "RECORD CLASS");
+    assert_eq!(lines[16], "COLUMNS CLASS");
     // 1000 records are 16,000 bytes: round(16000 / 2**20, 2) == 0.02.
-    assert_eq!(lines[14], "Peak memory: 0.02 MB");
+    assert_eq!(lines[18], "Peak memory: 0.02 MB");
     assert!(
         stdout.contains("Measured: one window = build N readings"),
         "{stdout}"
@@ -53,7 +54,7 @@ fn lesson_and_its_old_name_seed_run_the_same_exercise() {
     let lesson = headings("lesson");
     assert_eq!(
         lesson,
-        ("SLOTS CLASS".to_owned(), "Peak memory: 0.05 MB".to_owned())
+        ("SLOTS CLASS".to_owned(), "Peak memory: 0.03 MB".to_owned())
     );
     assert_eq!(headings("seed"), lesson);
 }
@@ -73,8 +74,8 @@ fn json_carries_the_full_measurement() {
     assert_eq!(m["implementation"], "rust");
     assert_eq!(m["n"], 1000);
     assert_eq!(m["repetitions"], 1);
-    assert_eq!(m["peak_bytes"], 48_000);
-    assert_eq!(m["bytes_per_object"], 48.0);
+    assert_eq!(m["peak_bytes"], 32_000);
+    assert_eq!(m["bytes_per_object"], 32.0);
     assert_eq!(m["allocations"], 1001);
     let expected_sum = (0..1000).fold(0.0, |acc, i| acc + f64::from(i) * 0.1);
     assert_eq!(m["extra"]["sum"], expected_sum);
@@ -96,7 +97,7 @@ fn out_writes_a_file_in_the_format_its_name_asks_for() {
         .stdout("");
     let value: serde_json::Value =
         serde_json::from_str(&std::fs::read_to_string(&path).unwrap()).unwrap();
-    assert_eq!(value["measurements"].as_array().unwrap().len(), 4);
+    assert_eq!(value["measurements"].as_array().unwrap().len(), 5);
     std::fs::remove_dir_all(dir).unwrap();
 }
 

@@ -68,7 +68,7 @@ fn an_interpreter_that_never_ends_is_killed_at_the_timeout() {
         stderr.contains("for longer than 1 s and was killed"),
         "{stderr}"
     );
-    assert!(stderr.contains("dict"), "names the case: {stderr}");
+    assert!(stderr.contains("table"), "names the case: {stderr}");
 }
 
 #[test]

@@ -21,8 +21,8 @@ fn every_layout_at_every_n_with_the_growth_verdict_and_charts() {
         .success();
     let value: serde_json::Value = serde_json::from_slice(&out.get_output().stdout).unwrap();
     let rows = value["measurements"].as_array().unwrap();
-    // 2 sizes × (4 Rust layouts + 3 CPython cases × 2 modes).
-    assert_eq!(rows.len(), 20);
+    // 2 sizes × (5 Rust layouts + 4 CPython cases × 2 modes).
+    assert_eq!(rows.len(), 26);
     assert!(rows.iter().all(|m| m["experiment"] == "sweep"));
     assert!(
         rows.iter()

@@ -5,8 +5,9 @@
 //! A Python lesson teaches that `__slots__` saves memory and time over a
 //! per-instance `__dict__`. slotlab builds that lesson for real in Rust:
 //!
-//! - [`model`]: a dynamic object model with dict and slots layouts that keeps
-//!   CPython's attribute semantics and error messages;
+//! - [`model`]: a dynamic object model with table, dict (CPython 3.11's
+//!   shared keys and inline values) and slots layouts that keeps CPython's
+//!   attribute semantics and error messages, values packed in one word;
 //! - [`measure`]: a tracking global allocator with exact byte counts, repeated
 //!   timing with spread, and the result types: [`measure::Measurement`]
 //!   (with a typed [`measure::Runtime`]), [`measure::Results`],
@@ -40,9 +41,9 @@
 //! let class = Class::builder("Reading").slots(["timestamp", "value"]).build()?;
 //! let mut r = Instance::new(&class);
 //! r.set_attr(&Str::new("timestamp"), Value::Int(1))?;
-//! assert_eq!(r.get_attr("timestamp")?, &Value::Int(1));
-//! // One pointer-sized class header plus two 16-byte slots.
-//! assert_eq!(class.instance_block_bytes(), 8 + 2 * 16);
+//! assert_eq!(r.get_attr("timestamp")?, Value::Int(1));
+//! // One pointer-sized class header plus two one-word slots.
+//! assert_eq!(class.instance_block_bytes(), 8 + 2 * 8);
 //! # Ok::<(), slotlab::model::ModelError>(())
 //! ```
 //!

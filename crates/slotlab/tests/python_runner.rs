@@ -49,7 +49,7 @@ fn every_case_runs_in_both_modes_under_python3() {
             assert!(m.extra["getsizeof_instance"] > 0.0);
             assert_eq!(
                 m.extra.contains_key("getsizeof_dict"),
-                matches!(case, PyCase::Dict | PyCase::Dataclass),
+                matches!(case, PyCase::Table | PyCase::Dict | PyCase::Dataclass),
                 "{case:?}"
             );
             if mode == PyMode::Tracemalloc {

@@ -76,25 +76,60 @@ t("mro_conflict", lambda: cls("class A: pass\nclass B(A): pass\nclass C(A, B): p
 t("duplicate_base", lambda: cls("class A: pass\nclass C(A, A): pass", "C"))
 t("diamond_mro", lambda: [k.__name__ for k in cls("class O: pass\nclass A(O): pass\nclass B(O): pass\nclass D(A, B): pass", "D").__mro__])
 
+# Every dict case runs twice on the Rust side: the dict layout (CPython
+# 3.11's shared keys) and the table layout must both behave as CPython.
+def td(label, f):
+    t(label, f)
+    t(label + "@table", f)
+
 class D:
     y = 1
 def dict_order():
     d = D(); d.b = 0; d.a = 1; d.c = 2; d.b = 9; del d.a
     return list(d.__dict__.items())
-t("dict_order", dict_order)
-t("dict_missing", lambda: D().nope)
+td("dict_order", dict_order)
+def dict_readd():
+    d = D(); d.x = 1; d.y = 2; d.z = 3; del d.y; d.y = 4
+    return list(d.__dict__)
+td("dict_readd", dict_readd)
+def dict_orders_per_instance():
+    a = D(); a.p = 1; a.q = 2
+    b = D(); b.q = 3; b.p = 4
+    return (list(a.__dict__), list(b.__dict__))
+td("dict_orders_per_instance", dict_orders_per_instance)
+def dict_after_vars():
+    d = D(); d.m = 1; v = vars(d); d.n = 2; del d.m; d.m = 3
+    return (list(v.items()), d.m)
+td("dict_after_vars", dict_after_vars)
+def dict_past_shared_keys():
+    class Wide: pass
+    w = Wide()
+    for i in range(32):
+        setattr(w, "k%d" % i, i)
+    del w.k3
+    other = Wide(); other.k31 = 1; other.k0 = 0
+    return (list(w.__dict__)[:5], len(w.__dict__), w.k31, list(other.__dict__))
+td("dict_past_shared_keys", dict_past_shared_keys)
+def dict_del_dict():
+    d = D(); d.a = 1; del d.__dict__; d.b = 2
+    return (list(d.__dict__), hasattr(d, "a"))
+td("dict_del_dict", dict_del_dict)
+td("dict_missing", lambda: D().nope)
 def dict_del_missing():
     del D().nope
-t("dict_del_missing", dict_del_missing)
+td("dict_del_missing", dict_del_missing)
+def dict_del_twice():
+    d = D(); d.a = 1; del d.a; del d.a
+td("dict_del_twice", dict_del_twice)
 def dict_del_class_var():
     del D().y
-t("dict_del_class_var", dict_del_class_var)
+td("dict_del_class_var", dict_del_class_var)
 def dict_set_dict():
     D().__dict__ = 1
-t("dict_set_dict", dict_set_dict)
+td("dict_set_dict", dict_set_dict)
 def dict_set_dict_none():
     D().__dict__ = None
-t("dict_set_dict_none", dict_set_dict_none)
+td("dict_set_dict_none", dict_set_dict_none)
 "#;
 
 fn outcome<T: std::fmt::Debug>(
@@ -132,7 +167,7 @@ fn name(s: &str) -> Str {
     Str::new(s)
 }
 
-fn rust_cases() -> BTreeMap<&'static str, String> {
+fn rust_cases() -> BTreeMap<String, String> {
     let s = Class::builder("S")
         .slots(["timestamp", "value"])
         .class_var("y", 5i64)
@@ -142,29 +177,26 @@ fn rust_cases() -> BTreeMap<&'static str, String> {
     let slots =
         |name: &str, list: &[&str]| Class::builder(name).slots(list.iter().copied()).build();
     let plain = |n: &str| Class::builder(n).build().unwrap();
-    let mut cases = BTreeMap::new();
+    let mut cases = Cases::default();
 
     cases.insert(
         "set_undeclared",
         err_only(new_s().set_attr(&name("foo"), Value::Int(1))),
     );
-    cases.insert("get_unset", err_only(new_s().get_attr("value").cloned()));
+    cases.insert("get_unset", err_only(new_s().get_attr("value")));
     cases.insert("get_deleted", {
         let mut i = new_s();
         i.set_attr(&name("value"), Value::Float(1.5)).unwrap();
         i.del_attr("value").unwrap();
-        err_only(i.get_attr("value").cloned())
+        err_only(i.get_attr("value"))
     });
     cases.insert("del_unset", err_only(new_s().del_attr("value")));
-    cases.insert("dict_of_slots", err_only(new_s().dict().map(|d| d.len())));
+    cases.insert("dict_of_slots", err_only(new_s().vars().map(|d| d.len())));
     cases.insert(
         "set_dict_of_slots",
         err_only(new_s().set_attr(&name("__dict__"), Value::None)),
     );
-    cases.insert(
-        "get_class_var",
-        outcome(new_s().get_attr("y").cloned(), |v| py(&v)),
-    );
+    cases.insert("get_class_var", outcome(new_s().get_attr("y"), |v| py(&v)));
     cases.insert(
         "set_class_var",
         err_only(new_s().set_attr(&name("y"), Value::Int(6))),
@@ -174,10 +206,7 @@ fn rust_cases() -> BTreeMap<&'static str, String> {
         let mut i = new_s();
         i.set_attr(&name("timestamp"), Value::Int(3)).unwrap();
         i.set_attr(&name("value"), Value::Float(0.25)).unwrap();
-        let pair = (
-            i.get_attr("timestamp").cloned(),
-            i.get_attr("value").cloned(),
-        );
+        let pair = (i.get_attr("timestamp"), i.get_attr("value"));
         format!("OK ({}, {})", py(&pair.0.unwrap()), py(&pair.1.unwrap()))
     });
 
@@ -187,11 +216,11 @@ fn rust_cases() -> BTreeMap<&'static str, String> {
         u.set_attr(&name("foo"), Value::Int(3)).unwrap();
         u.set_attr(&name("value"), Value::Float(1.0)).unwrap();
         u.set_attr(&name("y"), Value::Int(7)).unwrap();
-        let keys = py_list(u.dict().unwrap().keys().map(|k| k.as_str()));
+        let keys = keys(&mut u);
         format!(
             "OK ({keys}, {}, {})",
-            py(u.get_attr("value").unwrap()),
-            py(u.get_attr("y").unwrap())
+            py(&u.get_attr("value").unwrap()),
+            py(&u.get_attr("y").unwrap())
         )
     });
     cases.insert("dict_slot", {
@@ -199,10 +228,7 @@ fn rust_cases() -> BTreeMap<&'static str, String> {
         let mut o = Instance::new(&sd);
         o.set_attr(&name("a"), Value::Int(1)).unwrap();
         o.set_attr(&name("zz"), Value::Int(2)).unwrap();
-        format!(
-            "OK {}",
-            py_list(o.dict().unwrap().keys().map(|k| k.as_str()))
-        )
+        format!("OK {}", keys(&mut o))
     });
 
     cases.insert(
@@ -266,34 +292,148 @@ fn rust_cases() -> BTreeMap<&'static str, String> {
         format!("OK {}", py_list(d.mro_names()))
     });
 
-    let d = Class::builder("D").class_var("y", 1i64).build().unwrap();
-    let new_d = || Instance::new(&d);
-    cases.insert("dict_order", {
+    let dict = Class::builder("D").class_var("y", 1i64).build().unwrap();
+    dict_cases(&mut cases, "", &dict, || {
+        Class::builder("Wide").build().unwrap()
+    });
+    let table = Class::builder("D")
+        .class_var("y", 1i64)
+        .table()
+        .build()
+        .unwrap();
+    dict_cases(&mut cases, "@table", &table, || {
+        Class::builder("Wide").table().build().unwrap()
+    });
+    cases.0
+}
+
+/// Outcomes by label.
+#[derive(Default)]
+struct Cases(BTreeMap<String, String>);
+
+impl Cases {
+    fn insert(&mut self, label: &str, outcome: String) {
+        self.0.insert(label.to_owned(), outcome);
+    }
+}
+
+/// `list(o.__dict__)`, as CPython prints it (materializing, as CPython does).
+fn keys(o: &mut Instance) -> String {
+    let items = o.vars().unwrap();
+    py_list(items.iter().map(|(k, _)| k.as_str()))
+}
+
+/// The cases every `__dict__` layout must pass, labelled with `suffix`.
+fn dict_cases(cases: &mut Cases, suffix: &str, d: &Class, wide: impl Fn() -> Class) {
+    let new_d = || Instance::new(d);
+    let mut case =
+        |label: &str, outcome: String| cases.insert(&format!("{label}{suffix}"), outcome);
+    case("dict_order", {
         let mut i = new_d();
         for (k, v) in [("b", 0), ("a", 1), ("c", 2), ("b", 9)] {
             i.set_attr(&name(k), Value::Int(v)).unwrap();
         }
         i.del_attr("a").unwrap();
         let items: Vec<String> = i
-            .dict()
+            .vars()
             .unwrap()
             .iter()
             .map(|(k, v)| format!("('{k}', {})", py(v)))
             .collect();
         format!("OK [{}]", items.join(", "))
     });
-    cases.insert("dict_missing", err_only(new_d().get_attr("nope").cloned()));
-    cases.insert("dict_del_missing", err_only(new_d().del_attr("nope")));
-    cases.insert("dict_del_class_var", err_only(new_d().del_attr("y")));
-    cases.insert(
+    case("dict_readd", {
+        let mut i = new_d();
+        for (k, v) in [("x", 1), ("y", 2), ("z", 3)] {
+            i.set_attr(&name(k), Value::Int(v)).unwrap();
+        }
+        i.del_attr("y").unwrap();
+        i.set_attr(&name("y"), Value::Int(4)).unwrap();
+        format!("OK {}", keys(&mut i))
+    });
+    case("dict_orders_per_instance", {
+        let (mut a, mut b) = (new_d(), new_d());
+        a.set_attr(&name("p"), Value::Int(1)).unwrap();
+        a.set_attr(&name("q"), Value::Int(2)).unwrap();
+        b.set_attr(&name("q"), Value::Int(3)).unwrap();
+        b.set_attr(&name("p"), Value::Int(4)).unwrap();
+        format!("OK ({}, {})", keys(&mut a), keys(&mut b))
+    });
+    case("dict_after_vars", {
+        let mut i = new_d();
+        i.set_attr(&name("m"), Value::Int(1)).unwrap();
+        let before: Vec<String> = i
+            .vars()
+            .unwrap()
+            .iter()
+            .map(|(k, v)| format!("('{k}', {})", py(v)))
+            .collect();
+        // CPython's `v` is the live dict: it shows what came after.
+        i.set_attr(&name("n"), Value::Int(2)).unwrap();
+        i.del_attr("m").unwrap();
+        i.set_attr(&name("m"), Value::Int(3)).unwrap();
+        let items: Vec<String> = i
+            .vars()
+            .unwrap()
+            .iter()
+            .map(|(k, v)| format!("('{k}', {})", py(v)))
+            .collect();
+        assert_eq!(before.len(), 1);
+        format!(
+            "OK ([{}], {})",
+            items.join(", "),
+            py(&i.get_attr("m").unwrap())
+        )
+    });
+    case("dict_past_shared_keys", {
+        let class = wide();
+        let mut w = Instance::new(&class);
+        for i in 0..32 {
+            w.set_attr(&name(&format!("k{i}")), Value::Int(i)).unwrap();
+        }
+        w.del_attr("k3").unwrap();
+        let mut other = Instance::new(&class);
+        other.set_attr(&name("k31"), Value::Int(1)).unwrap();
+        other.set_attr(&name("k0"), Value::Int(0)).unwrap();
+        let items = w.vars().unwrap();
+        let first: Vec<&str> = items.iter().take(5).map(|(k, _)| k.as_str()).collect();
+        format!(
+            "OK ({}, {}, {}, {})",
+            py_list(first),
+            items.len(),
+            py(&w.get_attr("k31").unwrap()),
+            keys(&mut other)
+        )
+    });
+    case("dict_del_dict", {
+        let mut i = new_d();
+        i.set_attr(&name("a"), Value::Int(1)).unwrap();
+        i.del_attr("__dict__").unwrap();
+        i.set_attr(&name("b"), Value::Int(2)).unwrap();
+        let has_a = i.get_attr("a").is_ok();
+        format!(
+            "OK ({}, {})",
+            keys(&mut i),
+            if has_a { "True" } else { "False" }
+        )
+    });
+    case("dict_missing", err_only(new_d().get_attr("nope")));
+    case("dict_del_missing", err_only(new_d().del_attr("nope")));
+    case("dict_del_twice", {
+        let mut i = new_d();
+        i.set_attr(&name("a"), Value::Int(1)).unwrap();
+        i.del_attr("a").unwrap();
+        err_only(i.del_attr("a"))
+    });
+    case("dict_del_class_var", err_only(new_d().del_attr("y")));
+    case(
         "dict_set_dict",
         err_only(new_d().set_attr(&name("__dict__"), Value::Int(1))),
     );
-    cases.insert(
+    case(
         "dict_set_dict_none",
         err_only(new_d().set_attr(&name("__dict__"), Value::None)),
     );
-    cases
 }
 
 fn python_cases() -> BTreeMap<String, String> {
@@ -321,15 +461,15 @@ fn the_model_behaves_as_cpython() {
     let python = python_cases();
     let rust = rust_cases();
     let python_labels: Vec<&str> = python.keys().map(String::as_str).collect();
-    let rust_labels: Vec<&str> = rust.keys().copied().collect();
+    let rust_labels: Vec<&str> = rust.keys().map(String::as_str).collect();
     assert_eq!(
         python_labels, rust_labels,
         "both sides must run the same cases"
     );
     let mismatches: Vec<String> = rust
         .iter()
-        .filter(|(label, out)| python[**label] != **out)
-        .map(|(label, out)| format!("{label}:\n  cpython: {}\n  slotlab: {out}", python[*label]))
+        .filter(|(label, out)| python[*label] != **out)
+        .map(|(label, out)| format!("{label}:\n  cpython: {}\n  slotlab: {out}", python[label]))
         .collect();
     assert!(
         mismatches.is_empty(),

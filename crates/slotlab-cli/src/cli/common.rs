@@ -279,7 +279,9 @@ pub struct OutputArgs {
 /// `--layout` values.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, ValueEnum)]
 pub enum LayoutChoice {
-    /// Object model, a class without __slots__: a per-instance __dict__.
+    /// Object model, a __dict__ that is a hash table per instance (the lesson's description).
+    Table,
+    /// Object model, a class without __slots__: CPython 3.11's __dict__ (shared keys, inline values).
     Dict,
     /// Object model, __slots__ = ("timestamp", "value").
     Slots,
@@ -295,6 +297,7 @@ impl LayoutChoice {
     /// The layouts this choice stands for.
     pub fn layouts(self) -> Vec<Storage> {
         match self {
+            LayoutChoice::Table => vec![Storage::Table],
             LayoutChoice::Dict => vec![Storage::Dict],
             LayoutChoice::Slots => vec![Storage::Slots],
             LayoutChoice::Record => vec![Storage::Record],

@@ -116,7 +116,9 @@ pub struct IngestArgs {
 /// `--sink` values.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, ValueEnum)]
 pub enum SinkChoice {
-    /// Object-model instances with a per-instance __dict__.
+    /// Object-model instances with a hash table per instance.
+    Table,
+    /// Object-model instances with CPython 3.11's __dict__ (shared keys, inline values).
     Dict,
     /// Object-model instances with __slots__.
     Slots,
@@ -134,6 +136,7 @@ impl SinkChoice {
     /// The sinks this choice stands for.
     pub fn sinks(self) -> Vec<Storage> {
         match self {
+            SinkChoice::Table => vec![Storage::Table],
             SinkChoice::Dict => vec![Storage::Dict],
             SinkChoice::Slots => vec![Storage::Slots],
             SinkChoice::Record => vec![Storage::Record],

@@ -17,7 +17,10 @@ use std::time::Duration;
 /// How `.value` is reached.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub enum Route {
-    /// By name through a dict instance's own hash table.
+    /// By name through a table instance's own hash table.
+    TableByName,
+    /// By name through a dict instance's class-shared keys and its inline
+    /// values.
     DictByName,
     /// By name through the slots class's name → index table.
     SlotsByName,
@@ -30,7 +33,8 @@ pub enum Route {
 
 impl Route {
     /// Every Rust route.
-    pub const ALL: [Route; 4] = [
+    pub const ALL: [Route; 5] = [
+        Route::TableByName,
         Route::DictByName,
         Route::SlotsByName,
         Route::SlotsCachedIndex,
@@ -40,6 +44,7 @@ impl Route {
     /// `dict · by name` …
     pub fn label(self) -> &'static str {
         match self {
+            Route::TableByName => "table · by name",
             Route::DictByName => "dict · by name",
             Route::SlotsByName => "slots · by name",
             Route::SlotsCachedIndex => "slots · cached index",
@@ -103,6 +108,7 @@ enum Objects {
 
 fn build(route: Route, n: usize) -> Result<Objects, LabError> {
     let layout = match route {
+        Route::TableByName => Layout::Table,
         Route::DictByName => Layout::Dict,
         Route::SlotsByName | Route::SlotsCachedIndex => Layout::Slots,
         Route::RecordField => {
@@ -134,7 +140,7 @@ fn one_loop(route: Route, op: Op, objects: &mut Objects, pass: u32) -> Result<f6
                     (Route::SlotsCachedIndex, Some(index)) => object.slot(index),
                     _ => Some(object.get_attr(black_box(&name))?),
                 };
-                total += v.and_then(Value::as_f64).unwrap_or(0.0);
+                total += v.as_ref().and_then(Value::as_f64).unwrap_or(0.0);
             }
         }
         (Objects::Model(objects), Op::Write) => {
@@ -293,7 +299,7 @@ fn run(cx: &mut Context<'_>) -> Result<Results, LabError> {
 pub struct Read {
     /// Who ran the loop.
     pub runtime: Runtime,
-    /// `Layout::Dict` or `Layout::Slots`.
+    /// `Layout::Dict` or `Layout::Slots` (the lesson's two classes).
     pub layout: Layout,
     /// Median nanoseconds per read.
     pub ns_per_read: f64,
@@ -305,7 +311,7 @@ fn compared_layout(route: Route) -> Option<Layout> {
     match route {
         Route::DictByName => Some(Layout::Dict),
         Route::SlotsByName => Some(Layout::Slots),
-        Route::SlotsCachedIndex | Route::RecordField => None,
+        Route::TableByName | Route::SlotsCachedIndex | Route::RecordField => None,
     }
 }
 

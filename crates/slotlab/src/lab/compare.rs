@@ -307,10 +307,10 @@ mod tests {
             steps(&compare, true, false),
             Storage::LESSON.map(Step::Rust).to_vec()
         );
-        assert_eq!(steps(&compare, true, true).len(), 4 + 14);
+        assert_eq!(steps(&compare, true, true).len(), 5 + 16);
         assert_eq!(
-            steps(&compare, true, true)[4].label(),
-            "cpython dict untraced",
+            steps(&compare, true, true)[5].label(),
+            "cpython table untraced",
             "untraced first: CPython's speed before tracemalloc's"
         );
     }

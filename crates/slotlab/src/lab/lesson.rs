@@ -1,8 +1,8 @@
 //! The lesson's exercise: build N `Reading(timestamp=i, value=i*0.1)` in a
 //! list, then sum `.value`, timed and measured as one window, as the lesson
-//! does with `perf_counter` and tracemalloc. Four Rust layouts: the object
-//! model's dict and slots classes (`.value` looked up by name, as Python
-//! does), a typed record in a `Vec` (array of structs), and the same record
+//! does with `perf_counter` and tracemalloc. Five Rust layouts: the object
+//! model's table, dict and slots classes (`.value` looked up by name, as
+//! Python does), a typed record in a `Vec` (array of structs), and the same record
 //! in a [`RecordVec`] (struct of arrays).
 
 use super::LabError;
@@ -43,10 +43,13 @@ pub const PILOT_N: u64 = 10_000;
 /// (block headers, size classes) when judging whether N fits.
 pub const OVERHEAD_FACTOR: f64 = 1.25;
 
-/// The `Reading` class for a layout: `ReadingDict` (no `__slots__`) or
-/// `ReadingSlots` (`__slots__ = ("timestamp", "value")`), as in the lesson.
+/// The `Reading` class for a layout: `ReadingTable` (a hash table per
+/// instance), `ReadingDict` (no `__slots__`: CPython 3.11's shared keys)
+/// or `ReadingSlots` (`__slots__ = ("timestamp", "value")`), as in the
+/// lesson.
 pub fn reading_class(layout: Layout) -> Result<Class, ModelError> {
     match layout {
+        Layout::Table => Class::builder("ReadingTable").table().build(),
         Layout::Dict => Class::builder("ReadingDict").build(),
         Layout::Slots => Class::builder("ReadingSlots")
             .slots(["timestamp", "value"])
@@ -361,7 +364,7 @@ pub(crate) fn measure(
     extra.insert(keys::REALLOCATIONS.to_owned(), stats.reallocations as f64);
     let method = format!(
         "one window = build N readings into a list + sum .value (by attribute name for \
-             the object model's dict and slots); \
+             the object model's table, dict and slots); \
              time: monotonic clock, {}; memory: peak requested \
              heap bytes inside the window (highest run), counted by slotlab's tracking allocator \
              on the measuring thread; allocator: {}",
@@ -397,7 +400,7 @@ mod tests {
         assert!(matches!(err, LabError::NotALessonLayout(Storage::Stream)));
         assert_eq!(
             err.to_string(),
-            "the lesson's exercise has no stream layout: it builds dict, slots, record or columns"
+            "the lesson's exercise has no stream layout: it builds table, dict, slots, record or columns"
         );
     }
 }

@@ -92,7 +92,9 @@ pub enum LabError {
     NotAFileSource,
     /// The lesson's exercise builds readings one by one as objects or
     /// records; the stream is not one of its layouts.
-    #[error("the lesson's exercise has no {0} layout: it builds dict, slots, record or columns")]
+    #[error(
+        "the lesson's exercise has no {0} layout: it builds table, dict, slots, record or columns"
+    )]
     NotALessonLayout(crate::ingest::Storage),
     /// A source gave no events to measure.
     #[error("the source gave no events")]

@@ -41,7 +41,7 @@ impl Experiment for Sweep {
 }
 
 /// The CPython cases a sweep runs unless asked for all.
-pub const DEFAULT_CASES: [PyCase; 3] = PyCase::CORE;
+pub const DEFAULT_CASES: [PyCase; 4] = PyCase::CORE;
 
 /// `steps` N values from `from` to `to`, evenly spaced on a log scale,
 /// rounded to whole numbers, without repeats.
@@ -346,10 +346,10 @@ mod tests {
             sizes: vec![10, 100],
             cases: DEFAULT_CASES.to_vec(),
         };
-        assert_eq!(steps(&sweep, true, true).len(), 8 + 2 * 2 * 3);
+        assert_eq!(steps(&sweep, true, true).len(), 10 + 2 * 2 * 4);
         let steps = steps(&sweep, true, false);
-        assert_eq!(steps.len(), 8);
-        assert_eq!(steps[0], Step::Rust(Storage::Dict, 10));
-        assert_eq!(steps[4].label(), "rust dict N=100");
+        assert_eq!(steps.len(), 10);
+        assert_eq!(steps[0], Step::Rust(Storage::Table, 10));
+        assert_eq!(steps[6].label(), "rust dict N=100");
     }
 }

@@ -1,9 +1,11 @@
 //! Classes: names, bases, class variables, `__slots__`, and the instance
 //! layout that follows from them, decided by CPython 3.11's rules.
 
-use super::block::BlockLayout;
+use super::Layout;
+use super::block::{BlockLayout, DictKind};
 use super::dict::{FxIndexMap, find};
 use super::error::ModelError;
+use super::keys::SharedKeys;
 use super::value::{Str, Value};
 use std::fmt;
 
@@ -15,9 +17,13 @@ use std::fmt;
 /// pointer.
 ///
 /// Built with [`Class::builder`]. A class that declares no `__slots__`
-/// gives its instances a `__dict__` (the dict layout); one that declares
-/// them gets fixed, indexed storage (the slots layout), plus a `__dict__`
-/// only if `"__dict__"` is among its slots or a base already has one.
+/// gives its instances a `__dict__`: by default as CPython 3.11 does (the
+/// dict layout: keys shared by the class, values in each instance's block
+/// until something makes the instance a dict of its own), or, with
+/// [`ClassBuilder::table`], as a hash table per instance (the table
+/// layout). One that declares them gets fixed, indexed storage (the slots
+/// layout), plus a `__dict__` only if `"__dict__"` is among its slots or a
+/// base already has one.
 ///
 /// ```
 /// use slotlab::model::{Class, Instance, Str, Value};
@@ -25,7 +31,7 @@ use std::fmt;
 /// let reading = Class::builder("Reading").slots(["timestamp", "value"]).build()?;
 /// let mut r = Instance::new(&reading);
 /// r.set_attr(&Str::new("value"), Value::Float(0.5))?;
-/// assert_eq!(r.get_attr("value")?, &Value::Float(0.5));
+/// assert_eq!(r.get_attr("value")?, Value::Float(0.5));
 /// assert_eq!(
 ///     r.set_attr(&Str::new("foo"), Value::Int(1)).unwrap_err().to_string(),
 ///     "AttributeError: 'Reading' object has no attribute 'foo'"
@@ -62,6 +68,10 @@ struct ClassData {
     /// Every slot of an instance, inherited first.
     slot_names: Vec<Str>,
     has_dict: bool,
+    /// How the `__dict__` is held, if there is one.
+    dict_kind: DictKind,
+    /// The keys its instances share (a dict-layout class).
+    shared_keys: Option<SharedKeys>,
     has_weakref: bool,
     /// Every name the class answers, resolved along the MRO.
     attrs: FxIndexMap<Str, Attr>,
@@ -77,6 +87,7 @@ impl Class {
             bases: Vec::new(),
             slots: None,
             namespace: Vec::new(),
+            table: false,
         }
     }
 
@@ -101,6 +112,32 @@ impl Class {
     /// Whether instances have a `__dict__`.
     pub fn has_dict(&self) -> bool {
         self.0.has_dict
+    }
+
+    /// How instances hold their attributes: [`Layout::Slots`] when they
+    /// have no `__dict__`, else [`Layout::Dict`] or [`Layout::Table`].
+    pub fn layout(&self) -> Layout {
+        match self.0.dict_kind {
+            DictKind::None => Layout::Slots,
+            DictKind::Table => Layout::Table,
+            DictKind::Values => Layout::Dict,
+        }
+    }
+
+    /// The keys the class's instances share, in index order (empty unless
+    /// the class has the dict layout).
+    pub fn shared_keys(&self) -> Vec<Str> {
+        self.0
+            .shared_keys
+            .as_ref()
+            .map(|k| k.keys().cloned().collect())
+            .unwrap_or_default()
+    }
+
+    /// The shared keys' room: keys held and keys that may still be added
+    /// (`None` unless the class has the dict layout).
+    pub fn shared_keys_room(&self) -> Option<(usize, usize)> {
+        self.0.shared_keys.as_ref().map(SharedKeys::counts)
     }
 
     /// Whether instances support weak references (tracked for CPython's
@@ -137,15 +174,23 @@ impl Class {
         }
     }
 
-    /// Bytes requested for one instance's block (header, slots, inline dict
-    /// table header), before anything the dict itself allocates.
+    /// Bytes requested for the next instance's block (header, slots, the
+    /// table header or the values), before anything a table allocates. For
+    /// the dict layout it depends on the class's shared keys at the time:
+    /// [`Instance::block_bytes`](super::Instance::block_bytes) says what an
+    /// instance got.
     pub fn instance_block_bytes(&self) -> usize {
-        self.0.block.layout.size()
+        self.instance_layout().block_bytes
     }
 
-    /// Where each part of an instance's block lives.
+    /// Where each part of the next instance's block lives.
     pub fn instance_layout(&self) -> super::InstanceLayout {
-        self.0.block.describe()
+        let capacity = self
+            .0
+            .shared_keys
+            .as_ref()
+            .map_or(0, SharedKeys::next_capacity);
+        self.0.block.describe(capacity.max(1))
     }
 
     /// True if `self` is `other` or derives from it.
@@ -163,6 +208,10 @@ impl Class {
 
     pub(crate) fn block(&self) -> &BlockLayout {
         &self.0.block
+    }
+
+    pub(crate) fn shared_keys_table(&self) -> Option<&SharedKeys> {
+        self.0.shared_keys.as_ref()
     }
 
     /// The layout's solid base: the nearest class (this one included) that
@@ -194,6 +243,7 @@ pub struct ClassBuilder {
     bases: Vec<Class>,
     slots: Option<Vec<String>>,
     namespace: Vec<(String, Value)>,
+    table: bool,
 }
 
 impl ClassBuilder {
@@ -211,6 +261,15 @@ impl ClassBuilder {
         S: Into<String>,
     {
         self.slots = Some(names.into_iter().map(Into::into).collect());
+        self
+    }
+
+    /// Gives instances a `__dict__` that is a hash table of their own (the
+    /// table layout) instead of CPython 3.11's shared keys and inline
+    /// values. Applies when this class adds the `__dict__`; a class that
+    /// inherits one keeps its base's kind.
+    pub fn table(mut self) -> Self {
+        self.table = true;
         self
     }
 
@@ -284,10 +343,16 @@ impl ClassBuilder {
         let own_slots_start = slot_names.len();
         slot_names.extend(own_slots.iter().cloned());
         let has_dict = base_has(Class::has_dict) || add_dict;
+        let dict_kind = match &best_base {
+            Some(base) if base.has_dict() => base.0.dict_kind,
+            _ if !has_dict => DictKind::None,
+            _ if self.table => DictKind::Table,
+            _ => DictKind::Values,
+        };
         let block = BlockLayout::new(
             std::alloc::Layout::new::<Class>(),
             slot_names.len(),
-            has_dict,
+            dict_kind,
         )
         .ok_or_else(|| ModelError::TooManySlots {
             class: self.name.clone(),
@@ -325,6 +390,8 @@ impl ClassBuilder {
             declares_slots: self.slots.is_some(),
             slot_names,
             has_dict,
+            dict_kind,
+            shared_keys: (dict_kind == DictKind::Values).then(SharedKeys::new),
             attrs,
             block,
         }))))

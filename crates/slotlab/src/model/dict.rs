@@ -1,20 +1,82 @@
-//! The per-instance `__dict__`: a real, insertion-ordered hash table.
+//! A `__dict__` as a hash table of its own: what the **table** layout
+//! gives every instance (the lesson's description of `__dict__`, and
+//! CPython's before 3.3), and what a **dict** instance materializes when
+//! CPython 3.11 would make it a dict object.
 //!
 //! CPython's dict is a compact table: a sparse array of indices plus a
 //! dense array of `(hash, key, value)` entries in insertion order.
 //! [`indexmap::IndexMap`] is built the same way (a hashbrown table of indices
-//! plus an entries vector), so an instance dict here has the same shape and
-//! the same two heap blocks once it holds anything.
+//! plus an entries vector), so a table here has the same shape and the same
+//! two heap blocks once it holds anything; its values are one word each.
 
-use super::value::{Str, Value};
+use super::raw::packed::Packed;
+use super::value::Str;
 use indexmap::IndexMap;
 use rustc_hash::FxBuildHasher;
+use serde::{Deserialize, Serialize};
 
 /// An `IndexMap` with the Fx hasher (zero-sized state, fast on short keys).
 pub type FxIndexMap<K, V> = IndexMap<K, V, FxBuildHasher>;
 
-/// An instance's attribute dictionary, in insertion order.
-pub type Dict = FxIndexMap<Str, Value>;
+/// An instance's own attribute table, in insertion order.
+pub(crate) type Table = FxIndexMap<Str, Packed>;
+
+/// Whether a materialized table still shares its class's keys.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub(crate) enum Sharing {
+    /// CPython's split dict: a new key also goes into the class's shared
+    /// keys while they have room.
+    Shared,
+    /// A dict with keys of its own (CPython's combined table).
+    Own,
+}
+
+/// Where an instance's `__dict__` is, as [`crate::model::Instance::dict_state`]
+/// reports it. CPython 3.11 moves an instance from the first state to the
+/// second when its `__dict__` is asked for, and to the third when it sets
+/// an attribute the class's shared keys cannot take.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(rename_all = "snake_case")]
+#[non_exhaustive]
+pub enum DictState {
+    /// No dict object: values in the instance's block, one per shared key
+    /// (room for `capacity`, `len` set).
+    Inline {
+        /// Values the block has room for.
+        capacity: usize,
+        /// Attributes set.
+        len: usize,
+    },
+    /// A dict of the instance's own that still shares the class's keys
+    /// (CPython's split dict; here a table).
+    Shared {
+        /// Attributes set.
+        len: usize,
+    },
+    /// A dict with its own keys (CPython's combined table; here a table).
+    Own {
+        /// Attributes set.
+        len: usize,
+    },
+    /// The table layout's per-instance hash table.
+    Table {
+        /// Attributes set.
+        len: usize,
+    },
+}
+
+impl DictState {
+    /// The state in words: `inline values`, `dict sharing the class's
+    /// keys`, `dict with its own keys`, `table`.
+    pub fn name(&self) -> &'static str {
+        match self {
+            DictState::Inline { .. } => "inline values",
+            DictState::Shared { .. } => "dict sharing the class's keys",
+            DictState::Own { .. } => "dict with its own keys",
+            DictState::Table { .. } => "table",
+        }
+    }
+}
 
 /// Looks `name` up in a small name-keyed map: first by identity (an interned
 /// name is the very same string as the key, so one pointer comparison

@@ -38,9 +38,9 @@ pub enum ModelError {
         given: &'static str,
     },
     /// `__dict__` exists but is a mapping, not a [`crate::model::Value`]:
-    /// read it with [`crate::model::Instance::dict`].
+    /// read it with [`crate::model::Instance::vars`].
     #[error(
-        "TypeError: '__dict__' of a '{class}' object is a mapping; read it with Instance::dict"
+        "TypeError: '__dict__' of a '{class}' object is a mapping; read it with Instance::vars"
     )]
     DictIsNotAValue {
         /// The instance's class name.

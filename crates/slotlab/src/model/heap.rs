@@ -4,25 +4,7 @@
 //! the cycles among it.
 
 use super::instance::Instance;
-use std::fmt;
-
-/// A handle to an object on a [`Heap`]: what [`super::Value::Object`]
-/// holds. Four bytes, so a `Value` stays 16.
-#[derive(Clone, Copy, PartialEq, Eq, Hash, PartialOrd, Ord)]
-pub struct ObjectId(u32);
-
-impl ObjectId {
-    /// The object's slot on its heap.
-    pub fn index(self) -> usize {
-        self.0 as usize
-    }
-}
-
-impl fmt::Debug for ObjectId {
-    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
-        write!(f, "#{}", self.0)
-    }
-}
+use super::value::ObjectId;
 
 /// Objects, each at an [`ObjectId`]; freed ids are reused.
 #[derive(Debug, Default)]
@@ -84,11 +66,11 @@ impl Heap {
         self.live += 1;
         if let Some(index) = self.free.pop() {
             self.objects[index as usize] = Some(instance);
-            return ObjectId(index);
+            return ObjectId::from_raw(index);
         }
         let index = u32::try_from(self.objects.len()).expect("at most 2^32 objects per heap");
         self.objects.push(Some(instance));
-        ObjectId(index)
+        ObjectId::from_raw(index)
     }
 
     /// The object at `id`, if it is live.
@@ -116,7 +98,7 @@ impl Heap {
     pub fn remove(&mut self, id: ObjectId) -> Option<Instance> {
         let taken = self.objects.get_mut(id.index())?.take()?;
         self.live -= 1;
-        self.free.push(id.0);
+        self.free.push(id.raw());
         Some(taken)
     }
 
@@ -152,7 +134,7 @@ impl Heap {
             .iter()
             .enumerate()
             .filter(|(i, o)| o.is_some() && !marked[*i])
-            .map(|(i, _)| ObjectId(i as u32))
+            .map(|(i, _)| ObjectId::from_raw(i as u32))
             .collect();
         Trace {
             reachable,
@@ -339,15 +321,32 @@ mod tests {
     }
 
     #[test]
-    fn dict_objects_count_their_tables_as_blocks() {
-        let class = Class::builder("D").build().unwrap();
+    fn tables_count_as_blocks_and_inline_values_do_not() {
         let mut heap = Heap::new();
-        let empty = heap.insert(Instance::new(&class));
-        let mut full = Instance::new(&class);
-        full.set_attr(&Str::intern("x"), Value::Int(1)).unwrap();
-        let full = heap.insert(full);
-        assert_eq!(heap.trace(&[empty]).blocks_visited, 1);
-        assert_eq!(heap.trace(&[full]).blocks_visited, 3);
+        let mut visited = |class: &Class, vars: bool| {
+            let empty = heap.insert(Instance::new(class));
+            let mut full = Instance::new(class);
+            full.set_attr(&Str::intern("x"), Value::Object(empty))
+                .unwrap();
+            if vars {
+                full.vars().unwrap();
+            }
+            let full = heap.insert(full);
+            let trace = heap.trace(&[full]);
+            (
+                heap.trace(&[empty]).blocks_visited,
+                trace.blocks_visited,
+                trace.reachable,
+            )
+        };
+        let table = Class::builder("T").table().build().unwrap();
+        let dict = Class::builder("D").build().unwrap();
+        // A table: its entries and index are two more blocks once it holds anything.
+        assert_eq!(visited(&table, false), (1, 4, 2));
+        // A dict instance's values are in its own block, until it materializes a
+        // table (its box, entries and index).
+        assert_eq!(visited(&dict, false), (1, 2, 2));
+        assert_eq!(visited(&dict, true), (1, 5, 2));
     }
 
     #[test]

@@ -3,9 +3,21 @@
 //! - [`Class`]: a name, bases, class variables and optional `__slots__`,
 //!   checked by CPython 3.11's rules at build time.
 //! - [`Instance`]: one heap block per object with get/set/del by name.
-//! - Layouts: **dict** (no `__slots__`: a real per-instance, insertion-ordered
-//!   hash table, any name allowed) and **slots** (names resolved to indexes
-//!   once per class; values in fixed storage, no per-instance name table).
+//! - Layouts, by how an instance holds its attributes:
+//!   - **table**: a hash table of its own per instance, insertion-ordered,
+//!     any name allowed — the lesson's description of `__dict__`, and what
+//!     CPython did before 3.3 ([`ClassBuilder::table`]);
+//!   - **dict**: CPython 3.11's `__dict__` — keys shared by the class
+//!     (PEP 412), values in the instance's own block with its own insertion
+//!     order, and a table of the instance's own only when CPython would
+//!     make it a dict object (its `__dict__` asked for, or a key the shared
+//!     keys cannot take); see [`DictState`];
+//!   - **slots**: names resolved to indexes once per class; values in fixed
+//!     storage, no per-instance name table.
+//! - Values are held packed in one 8-byte word inside instances and tables
+//!   (NaN-boxing: floats as themselves, small ints, `None`, booleans, strings
+//!   and object references in the NaN space, ints past 48 bits boxed); the
+//!   [`Value`] enum is what goes in and comes out.
 //! - [`ModelError`]: each error prints what CPython 3.11 prints.
 //! - [`Heap`]: instances that refer to each other ([`Value::Object`]) and a
 //!   tracing collector over them (mark from roots, free the rest, report
@@ -21,17 +33,20 @@ mod dict;
 mod error;
 mod heap;
 mod instance;
+mod keys;
 mod raw;
 mod repr;
 mod value;
+mod values;
 
 pub use class::{Class, ClassBuilder};
-pub use dict::{Dict, FxIndexMap};
+pub use dict::{DictState, FxIndexMap};
 pub use error::ModelError;
-pub use heap::{Collection, Heap, ObjectId, Trace};
+pub use heap::{Collection, Heap, Trace};
 pub use instance::Instance;
+pub use keys::SHARED_KEYS_MAX_SIZE;
 pub use repr::{float_repr, round_repr, str_repr};
-pub use value::{Str, Value};
+pub use value::{ObjectId, Str, Value};
 
 use serde::{Deserialize, Serialize};
 use std::fmt;
@@ -48,15 +63,21 @@ pub struct InstanceLayout {
     pub header_bytes: usize,
     /// Where the slot values start.
     pub slots_offset: usize,
-    /// Bytes per slot (`Option<Value>`).
+    /// Bytes per slot (one packed value).
     pub slot_bytes: usize,
     /// Slots per instance.
     pub slot_count: usize,
-    /// Where the inline `__dict__` table header starts, if any.
+    /// Where the `__dict__`'s part starts, if any: a table header (table
+    /// layout) or the values' header (dict layout).
     pub dict_offset: Option<usize>,
-    /// The inline `__dict__` table header's size (its entries and index
-    /// table are separate heap blocks, allocated on first use).
+    /// That part's size: a table header's (its entries and index are
+    /// separate heap blocks, allocated on first use), or the values' header
+    /// and values together.
     pub dict_bytes: usize,
+    /// Where the values start (dict layout).
+    pub values_offset: Option<usize>,
+    /// Values the block has room for (dict layout).
+    pub values_capacity: Option<usize>,
 }
 
 /// How a class stores its instances' attributes.
@@ -64,7 +85,9 @@ pub struct InstanceLayout {
 #[serde(rename_all = "lowercase")]
 #[non_exhaustive]
 pub enum Layout {
-    /// A per-instance `__dict__` (a class without `__slots__`).
+    /// A hash table per instance (the lesson's description of `__dict__`).
+    Table,
+    /// CPython 3.11's `__dict__`: shared keys, values in the instance.
     Dict,
     /// Fixed, indexed storage (`__slots__`), no `__dict__`.
     Slots,
@@ -72,11 +95,12 @@ pub enum Layout {
 
 impl Layout {
     /// Every layout, in the order reports list them.
-    pub const ALL: [Layout; 2] = [Layout::Dict, Layout::Slots];
+    pub const ALL: [Layout; 3] = [Layout::Table, Layout::Dict, Layout::Slots];
 
-    /// The layout's lower-case name: `dict`, `slots`.
+    /// The layout's lower-case name: `table`, `dict`, `slots`.
     pub fn name(self) -> &'static str {
         match self {
+            Layout::Table => "table",
             Layout::Dict => "dict",
             Layout::Slots => "slots",
         }

@@ -46,6 +46,22 @@ impl Str {
     pub fn as_str(&self) -> &str {
         &self.0
     }
+
+    /// The shared string inside (a packed value holds its pointer).
+    pub(super) fn into_arcstr(self) -> ArcStr {
+        self.0
+    }
+
+    /// A `Str` around a shared string a packed value held.
+    pub(super) fn from_arcstr(inner: ArcStr) -> Self {
+        Self(inner)
+    }
+
+    /// The shared string, borrowed (tests count its references).
+    #[cfg(test)]
+    pub(super) fn as_arcstr(&self) -> &ArcStr {
+        &self.0
+    }
 }
 
 impl From<&str> for Str {
@@ -87,6 +103,34 @@ impl fmt::Display for Str {
     }
 }
 
+/// A handle to an object on a [`Heap`](super::Heap): what [`super::Value::Object`]
+/// holds. Four bytes: it fits a packed value's payload.
+#[derive(Clone, Copy, PartialEq, Eq, Hash, PartialOrd, Ord)]
+pub struct ObjectId(u32);
+
+impl ObjectId {
+    /// The object's slot on its heap.
+    pub fn index(self) -> usize {
+        self.0 as usize
+    }
+
+    /// The id's number, as a packed value holds it.
+    pub(crate) fn raw(self) -> u32 {
+        self.0
+    }
+
+    /// The id a packed value held.
+    pub(crate) fn from_raw(raw: u32) -> Self {
+        Self(raw)
+    }
+}
+
+impl fmt::Debug for ObjectId {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        write!(f, "#{}", self.0)
+    }
+}
+
 /// A Python value as the object model holds it: 16 bytes, no heap block
 /// except for strings.
 ///
@@ -104,7 +148,7 @@ pub enum Value {
     /// A `str`.
     Str(Str),
     /// A reference to another object on a [`crate::model::Heap`].
-    Object(crate::model::ObjectId),
+    Object(ObjectId),
 }
 
 impl Value {

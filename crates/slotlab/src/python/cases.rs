@@ -11,7 +11,11 @@ use std::collections::BTreeMap;
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Hash)]
 #[non_exhaustive]
 pub enum PyCase {
-    /// A normal class: attributes in a per-instance `__dict__`.
+    /// A class whose instances assign `self.__dict__ = {...}`: a dict of
+    /// their own per instance (a combined table), the lesson's description.
+    Table,
+    /// A normal class: attributes in its `__dict__` (in 3.11: keys shared
+    /// by the class, values inline until a dict is asked for).
     Dict,
     /// `__slots__ = ("timestamp", "value")`.
     Slots,
@@ -29,7 +33,8 @@ pub enum PyCase {
 
 impl PyCase {
     /// Every case, in the order reports list them.
-    pub const ALL: [PyCase; 7] = [
+    pub const ALL: [PyCase; 8] = [
+        PyCase::Table,
         PyCase::Dict,
         PyCase::Slots,
         PyCase::Dataclass,
@@ -39,13 +44,19 @@ impl PyCase {
         PyCase::Tuple,
     ];
 
-    /// The lesson's two classes and their dataclass counterpart, the
-    /// cases `sweep`, `access` and `gc` run (all three can be written to).
-    pub const CORE: [PyCase; 3] = [PyCase::Dict, PyCase::Slots, PyCase::DataclassSlots];
+    /// The lesson's two classes, the table counterpart and the dataclass
+    /// one: the cases `sweep`, `access` and `gc` run (all can be written to).
+    pub const CORE: [PyCase; 4] = [
+        PyCase::Table,
+        PyCase::Dict,
+        PyCase::Slots,
+        PyCase::DataclassSlots,
+    ];
 
     /// The name `cases.py` takes.
     pub fn script_name(self) -> &'static str {
         match self {
+            PyCase::Table => "table",
             PyCase::Dict => "dict",
             PyCase::Slots => "slots",
             PyCase::Dataclass => "dataclass",
@@ -56,10 +67,11 @@ impl PyCase {
         }
     }
 
-    /// The layout as reports name it (`dict` and `slots` match the Rust
-    /// layouts' names, so rows line up).
+    /// The layout as reports name it (`table`, `dict` and `slots` match
+    /// the Rust layouts' names, so rows line up).
     pub fn layout(self) -> &'static str {
         match self {
+            PyCase::Table => "table",
             PyCase::Dict => "dict",
             PyCase::Slots => "slots",
             PyCase::Dataclass => "dataclass",
@@ -224,6 +236,6 @@ mod tests {
     fn cases_and_versions() {
         assert_eq!(PyCase::DataclassSlots.min_version(), (3, 10));
         assert_eq!(PyCase::Dict.layout(), "dict");
-        assert_eq!(PyCase::ALL.len(), 7);
+        assert_eq!(PyCase::ALL.len(), 8);
     }
 }

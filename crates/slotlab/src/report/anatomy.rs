@@ -58,16 +58,37 @@ fn text(anatomies: &[Anatomy]) -> String {
                     out,
                     "    @{:<4} {:<34} {:>4} B",
                     block.slots_offset + i * block.slot_bytes,
-                    format!("slot '{name}' (Option<Value>)"),
+                    format!("slot '{name}' (a packed value)"),
                     block.slot_bytes
                 );
             }
-            if let Some(offset) = block.dict_offset {
-                let _ = writeln!(
-                    out,
-                    "    @{offset:<4} {:<34} {:>4} B (entries and index table: separate blocks)",
-                    "__dict__ table header", block.dict_bytes
-                );
+            match (
+                block.dict_offset,
+                block.values_offset,
+                block.values_capacity,
+            ) {
+                (Some(offset), Some(values), Some(capacity)) => {
+                    let _ = writeln!(
+                        out,
+                        "    @{offset:<4} {:<34} {:>4} B",
+                        "values header (room, count, state, order)",
+                        values - offset
+                    );
+                    let _ = writeln!(
+                        out,
+                        "    @{values:<4} {:<34} {:>4} B (keys: the class's shared table)",
+                        format!("{capacity} values, one per shared key"),
+                        capacity * block.slot_bytes
+                    );
+                }
+                (Some(offset), ..) => {
+                    let _ = writeln!(
+                        out,
+                        "    @{offset:<4} {:<34} {:>4} B (entries and index table: separate blocks)",
+                        "__dict__ table header", block.dict_bytes
+                    );
+                }
+                _ => {}
             }
         }
         if !a.fields.is_empty() {
@@ -187,14 +208,16 @@ mod tests {
             layout: "slots".into(),
             class: "ReadingSlots".into(),
             block: Some(InstanceLayout {
-                block_bytes: 40,
+                block_bytes: 24,
                 align: 8,
                 header_bytes: 8,
                 slots_offset: 8,
-                slot_bytes: 16,
+                slot_bytes: 8,
                 slot_count: 2,
                 dict_offset: None,
-                dict_bytes: 56,
+                dict_bytes: 0,
+                values_offset: None,
+                values_capacity: None,
             }),
             slot_names: vec!["timestamp".into(), "value".into()],
             fields: Vec::new(),

@@ -8,7 +8,7 @@ mod stored;
 mod stream;
 
 use super::EventBatch;
-use crate::model::{Class, ModelError, Str};
+use crate::model::{Class, Layout, ModelError, Str};
 use columns::Columns;
 use objects::Objects;
 pub use objects::event_object;
@@ -19,13 +19,17 @@ pub use stored::{StoreSpec, sync_words};
 use stream::StreamSink;
 
 /// How readings or events are held: the layouts slotlab compares. The
-/// lesson's exercise builds its readings in the first four
-/// ([`Storage::LESSON`]); ingestion stores events in all five.
+/// lesson's exercise builds its readings in the first five
+/// ([`Storage::LESSON`]); ingestion stores events in all six.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Hash)]
 #[non_exhaustive]
 pub enum Storage {
-    /// One object-model instance per event, attributes in a per-instance
-    /// `__dict__`.
+    /// One object-model instance per event, attributes in a hash table of
+    /// its own (the lesson's description of `__dict__`).
+    Table,
+    /// One object-model instance per event, attributes in a `__dict__` as
+    /// CPython 3.11 keeps it: keys shared by the class, values in the
+    /// instance.
     Dict,
     /// One object-model instance per event with `__slots__`.
     Slots,
@@ -42,7 +46,8 @@ impl Storage {
     /// The layouts of the lesson's exercise, in the order of its story:
     /// objects and records (the stream holds events, not readings one by
     /// one).
-    pub const LESSON: [Storage; 4] = [
+    pub const LESSON: [Storage; 5] = [
+        Storage::Table,
         Storage::Dict,
         Storage::Slots,
         Storage::Record,
@@ -50,7 +55,8 @@ impl Storage {
     ];
 
     /// Every sink, in the order `--sink all` runs them.
-    pub const ALL: [Storage; 5] = [
+    pub const ALL: [Storage; 6] = [
+        Storage::Table,
         Storage::Dict,
         Storage::Slots,
         Storage::Record,
@@ -58,10 +64,11 @@ impl Storage {
         Storage::Stream,
     ];
 
-    /// Its name on the command line and in reports: `dict`, `slots`,
-    /// `record`, `columns`, `stream`.
+    /// Its name on the command line and in reports: `table`, `dict`,
+    /// `slots`, `record`, `columns`, `stream`.
     pub fn name(self) -> &'static str {
         match self {
+            Storage::Table => "table",
             Storage::Dict => "dict",
             Storage::Slots => "slots",
             Storage::Record => "record",
@@ -70,9 +77,10 @@ impl Storage {
         }
     }
 
-    /// The object-model layout, for the first two.
+    /// The object-model layout, for the first three.
     pub fn model(self) -> Option<crate::model::Layout> {
         match self {
+            Storage::Table => Some(crate::model::Layout::Table),
             Storage::Dict => Some(crate::model::Layout::Dict),
             Storage::Slots => Some(crate::model::Layout::Slots),
             Storage::Record | Storage::Columns | Storage::Stream => None,
@@ -82,7 +90,12 @@ impl Storage {
     /// How it holds an event, in words.
     pub fn describe(self) -> &'static str {
         match self {
-            Storage::Dict => "an object-model instance per event, attributes in its __dict__",
+            Storage::Table => {
+                "an object-model instance per event, attributes in a hash table of its own"
+            }
+            Storage::Dict => {
+                "an object-model instance per event, attributes in a CPython 3.11 __dict__ (keys shared by the class, values in the instance)"
+            }
             Storage::Slots => "an object-model instance per event with __slots__",
             Storage::Record => {
                 "a fixed-width record per event (series id, timestamp, 8 bytes per field) in one vector"
@@ -240,8 +253,9 @@ pub fn open_sink(
         return Ok(Box::new(StoreSink::open(spec, schema, stream)?));
     }
     Ok(match kind {
-        Storage::Dict | Storage::Slots => {
-            Box::new(Objects::new(schema, keyed, kind == Storage::Slots)?)
+        Storage::Table | Storage::Dict | Storage::Slots => {
+            let layout = kind.model().unwrap_or(Layout::Slots);
+            Box::new(Objects::new(schema, keyed, layout)?)
         }
         Storage::Record => Box::new(Records::new(schema, keyed)),
         Storage::Columns => Box::new(Columns::new(schema)),
@@ -249,14 +263,15 @@ pub fn open_sink(
     })
 }
 
-/// The object model's class for events: attributes `series` (when keyed),
-/// `timestamp`, then the fields — with `__slots__` when `slots` — and the
-/// attribute names, interned. Field names that are not identifiers (or
-/// clash) are replaced by `f0`, `f1`… for slots, which need identifiers.
+/// The object model's class for events, of `layout`: attributes `series`
+/// (when keyed), `timestamp`, then the fields — as `__slots__` for the
+/// slots layout — and the attribute names, interned. Field names that are
+/// not identifiers (or clash) are replaced by `f0`, `f1`… for slots, which
+/// need identifiers.
 pub fn event_class(
     schema: &Schema,
     keyed: bool,
-    slots: bool,
+    layout: Layout,
 ) -> Result<(Class, Vec<Str>), ModelError> {
     let named = |generic: bool| -> Vec<String> {
         keyed
@@ -274,10 +289,10 @@ pub fn event_class(
     };
     let build = |names: &[String]| {
         let builder = Class::builder("Event");
-        if slots {
-            builder.slots(names.iter().map(String::as_str)).build()
-        } else {
-            builder.build()
+        match layout {
+            Layout::Slots => builder.slots(names.iter().map(String::as_str)).build(),
+            Layout::Table => builder.table().build(),
+            Layout::Dict => builder.build(),
         }
     };
     let mut names = named(false);

@@ -1,12 +1,13 @@
-//! Dict or slots objects of the model: one instance per event.
+//! Objects of the model (table, dict or slots layout): one instance per
+//! event.
 
 use super::{BLOCK_EVENTS, Blocks, Sink, SinkError, event_class};
 use crate::ingest::EventBatch;
-use crate::model::{Class, Instance, ModelError, Str, Value};
+use crate::model::{Class, Instance, Layout, ModelError, Str, Value};
 use slotlab_stream::source::Events;
 use slotlab_stream::{Num, Schema};
 
-/// Dict or slots objects.
+/// Objects of one layout.
 pub(super) struct Objects {
     class: Class,
     names: Vec<Str>,
@@ -17,8 +18,8 @@ pub(super) struct Objects {
 }
 
 impl Objects {
-    pub(super) fn new(schema: &Schema, keyed: bool, slots: bool) -> Result<Self, ModelError> {
-        let (class, names) = event_class(schema, keyed, slots)?;
+    pub(super) fn new(schema: &Schema, keyed: bool, layout: Layout) -> Result<Self, ModelError> {
+        let (class, names) = event_class(schema, keyed, layout)?;
         Ok(Self {
             class,
             names,
@@ -90,7 +91,7 @@ impl Sink for Objects {
         self.objects
             .iter()
             .try_fold(0i64, |sum, o| match o.get_attr(name)? {
-                Value::Int(t) => Ok(sum.wrapping_add(*t)),
+                Value::Int(t) => Ok(sum.wrapping_add(t)),
                 other => Err(SinkError::NotATimestamp(other.type_name())),
             })
     }

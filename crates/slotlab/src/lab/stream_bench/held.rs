@@ -136,7 +136,11 @@ pub(super) fn records_row(
 /// The slots class for `events` and its attribute names.
 fn event_class(events: &Events) -> Result<(Class, Vec<Str>), LabError> {
     let keyed = events.keys.len() > 1;
-    Ok(crate::ingest::event_class(&events.schema, keyed, true)?)
+    Ok(crate::ingest::event_class(
+        &events.schema,
+        keyed,
+        crate::model::Layout::Slots,
+    )?)
 }
 
 pub(super) fn slots_row(

@@ -1,7 +1,6 @@
 //! Unit tests of `class.rs`.
 
 use super::*;
-use crate::model::Dict;
 
 fn slots(name: &str, names: &[&str]) -> Class {
     Class::builder(name)
@@ -170,13 +169,24 @@ fn class_vars_resolve_along_the_mro() {
 #[test]
 fn instance_block_sizes() {
     let word = std::mem::size_of::<usize>();
-    let value = std::mem::size_of::<Option<Value>>();
+    // Slots: the class pointer and one word per slot.
+    assert_eq!(slots("S", &["a", "b"]).instance_block_bytes(), 3 * word);
+    // Table: the class pointer and the table's header (an IndexMap).
+    let table = Class::builder("T").table().build().unwrap();
+    assert_eq!(table.instance_block_bytes(), word + 56);
+    assert_eq!(table.layout(), crate::model::Layout::Table);
+    // Dict: the class pointer, the values' header (3 bytes and one order byte per
+    // value, rounded to a word), then the values: the first instance gets 29.
+    let dict = Class::builder("D").build().unwrap();
+    assert_eq!(dict.layout(), crate::model::Layout::Dict);
+    assert_eq!(dict.instance_block_bytes(), word + 32 + 29 * word);
+    let layout = dict.instance_layout();
     assert_eq!(
-        slots("S", &["a", "b"]).instance_block_bytes(),
-        word + 2 * value
-    );
-    assert_eq!(
-        Class::builder("D").build().unwrap().instance_block_bytes(),
-        word + std::mem::size_of::<Dict>()
+        (
+            layout.dict_offset,
+            layout.values_offset,
+            layout.values_capacity
+        ),
+        (Some(8), Some(40), Some(29))
     );
 }
