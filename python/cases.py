@@ -4,6 +4,7 @@
     python3 cases.py explain CASE
     python3 cases.py access CASE N WARMUP REPEAT
     python3 cases.py gc CASE N REPEAT
+    python3 cases.py states dict N SCENARIOS
     python3 cases.py hold FILE
 
 CASE   table | dict | slots | dataclass | dataclass_slots | namedtuple | typed_namedtuple | tuple
@@ -11,8 +12,9 @@ MODE   tracemalloc  the lesson's protocol: tracing on, peak = tracemalloc's trac
        untraced     no tracing (tracemalloc slows allocation several times); memory is
                     the growth of the resident set (VmRSS) and of sys.getallocatedblocks()
 
-`explain` prints where one reading's bytes go instead (see explain()); `hold` builds one
-slotted object per event of a file slotlab wrote (see hold()).
+`explain` prints where one reading's bytes go instead (see explain()); `states` runs
+slotlab's __dict__ demonstrations and reads each object's state from the interpreter (see
+states()); `hold` builds one slotted object per event of a file slotlab wrote (see hold()).
 
 Each repetition: build N readings (timestamp=i, value=i*0.1) in a list, then sum .value,
 timed with perf_counter as one window, exactly as the lesson does. slotlab runs every case
@@ -193,6 +195,84 @@ def explain(case, n=10_000):
     return out
 
 
+MANAGED_DICT = 1 << 4  # Py_TPFLAGS_MANAGED_DICT (3.11)
+
+
+def dict_state(obj):
+    """Where CPython 3.11 keeps obj's attributes now, read where the interpreter keeps them
+    (Include/internal/pycore_object.h: the values pointer 4 words before the object, the dict
+    pointer 3 words before it; Include/cpython/dictobject.h: a dict's ma_values, 5 words in,
+    is NULL for a combined table). None where the layout is not 3.11's."""
+    if sys.version_info[:2] != (3, 11) or not type(obj).__flags__ & MANAGED_DICT:
+        return None
+    import ctypes
+
+    word = ctypes.sizeof(ctypes.c_void_p)
+
+    def at(address):
+        return ctypes.c_void_p.from_address(address).value
+
+    if at(id(obj) - 4 * word):
+        return "inline"
+    d = at(id(obj) - 3 * word)
+    if not d:
+        return "absent"
+    return "shared" if at(d + 5 * word) else "own"
+
+
+def states(n, scenarios):
+    """Each scenario on N objects of a fresh plain class: after each step, how many objects
+    are in each state and tracemalloc's bytes per object since the scenario began."""
+    out = []
+    for scenario in scenarios:
+        Reading = type("Reading", (), {})
+        gc.collect()
+        tracemalloc.start()
+        start = tracemalloc.get_traced_memory()[0]
+        objs = [None] * n
+        steps = []
+        for step in scenario["steps"]:
+            kind, arg = (step, None) if isinstance(step, str) else next(iter(step.items()))
+            if kind == "build":
+                for i in range(n):
+                    r = Reading()
+                    r.timestamp = i
+                    r.value = i * 0.1
+                    objs[i] = r
+            elif kind == "new":
+                for i in range(n):
+                    objs[i] = Reading()
+            elif kind == "new_wide":
+                names = ["k%d" % k for k in range(arg)]
+                for i in range(n):
+                    r = Reading()
+                    for name in names:
+                        setattr(r, name, None)
+                    objs[i] = r
+            elif kind == "set":
+                for r in objs:
+                    setattr(r, arg, None)
+            elif kind == "del":
+                for r in objs:
+                    delattr(r, arg)
+            elif kind == "vars":
+                for r in objs:
+                    vars(r)
+            else:
+                sys.exit(f"unknown step: {step}")
+            held = (tracemalloc.get_traced_memory()[0] - start) / n
+            counts = {}
+            for r in objs:
+                state = dict_state(r)
+                if state is not None:
+                    counts[state] = counts.get(state, 0) + 1
+            steps.append({"states": counts, "bytes_per_object": held})
+        tracemalloc.stop()
+        del objs
+        out.append(steps)
+    return out
+
+
 def access(case, n, warmup, repeat):
     """Times reading and writing r.value over N objects, and an empty loop."""
     data = build(case, n)
@@ -324,6 +404,9 @@ def main(argv):
             print(json.dumps({"skipped": "dataclass(slots=True) needs Python 3.10 or later"}))
         else:
             print(json.dumps(access(argv[2], int(argv[3]), int(argv[4]), int(argv[5]))))
+        return
+    if len(argv) == 5 and argv[1] == "states" and argv[2] == "dict":
+        print(json.dumps(states(int(argv[3]), json.loads(argv[4]))))
         return
     if len(argv) == 3 and argv[1] == "explain" and argv[2] in CASES:
         if argv[2] == "dataclass_slots" and ReadingDataclassSlots is None:

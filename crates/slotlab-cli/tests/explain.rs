@@ -78,3 +78,36 @@ fn rust_only_needs_no_python_and_a_missing_one_is_an_error() {
         "{stderr}"
     );
 }
+
+#[test]
+fn the_dict_layout_shows_what_moves_it_in_both_runtimes() {
+    let text = stdout_of(&["--layout", "dict"]);
+    for needle in [
+        "what moves a __dict__",
+        "vars(r)",
+        "dict sharing the class's keys ×10000",
+        "dict with its own keys ×10000",
+        "values header",
+    ] {
+        assert!(text.contains(needle), "missing {needle:?} in\n{text}");
+    }
+    let out = stdout_of(&["--layout", "dict", "--format", "json"]);
+    let anatomies: serde_json::Value = serde_json::from_str(&out).unwrap();
+    let steps = |rust: bool| -> Vec<serde_json::Value> {
+        let a = anatomies
+            .as_array()
+            .unwrap()
+            .iter()
+            .find(|a| (a["runtime"] == "rust") == rust)
+            .unwrap();
+        a["dict_steps"]
+            .as_array()
+            .unwrap()
+            .iter()
+            .map(|s| serde_json::json!([s["scenario"], s["action"], s["states"]]))
+            .collect()
+    };
+    let rust = steps(true);
+    assert!(rust.len() >= 10, "{rust:?}");
+    assert_eq!(rust, steps(false), "the same states after every step");
+}

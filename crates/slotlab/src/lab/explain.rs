@@ -16,6 +16,8 @@ use crate::model::{Instance, Layout, Str, Value};
 use crate::python::{PyAnatomy, PyCase, Python};
 use crate::record::{Record, RecordVec, padding_bytes};
 
+pub mod states;
+
 /// Readings built to measure the list slot's share.
 const LIST_PROBE: usize = 1024;
 
@@ -63,14 +65,26 @@ impl Experiment for Explain {
 
     fn run(&mut self, cx: &mut Context<'_>) -> Result<Results, LabError> {
         let mut anatomies = Vec::new();
+        let scenarios = states::scenarios();
         for &layout in &self.layouts {
+            // The dict layout's anatomy also shows what moves it between states.
+            let demo = layout == Storage::Dict;
             if cx.rust {
                 cx.step(&format!("rust {layout}"));
-                anatomies.push(rust(layout)?);
+                let mut anatomy = rust(layout)?;
+                if demo {
+                    anatomy.dict_steps = states::rust(states::DEMO_N, &scenarios)?;
+                }
+                anatomies.push(anatomy);
             }
             if let (Some(case), Some(python)) = (counterpart(layout), cx.python.clone()) {
                 cx.step(&format!("cpython {}", case.script_name()));
-                anatomies.extend(cpython(&python, case)?);
+                if let Some(mut anatomy) = cpython(&python, case)? {
+                    if demo {
+                        anatomy.dict_steps = states::cpython(&python, states::DEMO_N, &scenarios)?;
+                    }
+                    anatomies.push(anatomy);
+                }
             }
         }
         Ok(Results {
@@ -197,6 +211,7 @@ fn rust_record(layout: Storage) -> Anatomy {
         padding_bytes: Some(padding_bytes::<Reading>()),
         parts,
         measures,
+        dict_steps: Vec::new(),
     }
 }
 
@@ -270,6 +285,7 @@ fn rust_object(layout: Layout) -> Result<Anatomy, LabError> {
         padding_bytes: None,
         parts,
         measures,
+        dict_steps: Vec::new(),
     })
 }
 
@@ -398,6 +414,7 @@ fn cpython_anatomy(runtime: &str, case: PyCase, a: &PyAnatomy) -> Anatomy {
         padding_bytes: None,
         parts,
         measures,
+        dict_steps: Vec::new(),
     }
 }
 

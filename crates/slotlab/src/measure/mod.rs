@@ -14,7 +14,7 @@ pub mod system;
 pub mod timing;
 
 pub use alloc::{AllocScope, AllocStats, BackingAllocator, TrackingAllocator};
-pub use anatomy::{Anatomy, FieldLine, Part, SizeMeasure};
+pub use anatomy::{Anatomy, DictAction, DictScenario, DictStep, FieldLine, Part, SizeMeasure};
 pub use measurement::{Claim, Measurement, Results, Section, Suite, Verdict};
 pub use runtime::{PyMode, Runtime, RuntimeParseError};
 pub use timing::{Clock, FakeClock, MonotonicClock, RepeatPlan, RunKind, Stopwatch, TimeStats};

@@ -66,14 +66,45 @@ pub enum DictState {
 }
 
 impl DictState {
-    /// The state in words: `inline values`, `dict sharing the class's
-    /// keys`, `dict with its own keys`, `table`.
-    pub fn name(&self) -> &'static str {
+    /// Which of the states it is, without its figures.
+    pub fn place(&self) -> DictPlace {
         match self {
-            DictState::Inline { .. } => "inline values",
-            DictState::Shared { .. } => "dict sharing the class's keys",
-            DictState::Own { .. } => "dict with its own keys",
-            DictState::Table { .. } => "table",
+            DictState::Inline { .. } => DictPlace::Inline,
+            DictState::Shared { .. } => DictPlace::Shared,
+            DictState::Own { .. } => DictPlace::Own,
+            DictState::Table { .. } => DictPlace::Table,
+        }
+    }
+}
+
+/// Where an instance's attributes are, named the same for both runtimes
+/// (CPython 3.11's states are read from the interpreter by `cases.py`).
+#[derive(Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord, Hash, Serialize, Deserialize)]
+#[serde(rename_all = "snake_case")]
+#[non_exhaustive]
+pub enum DictPlace {
+    /// Values in the instance, keys shared by the class (no dict object).
+    Inline,
+    /// A dict of the instance's own that shares the class's keys.
+    Shared,
+    /// A dict with keys of its own.
+    Own,
+    /// The table layout's hash table.
+    Table,
+    /// Neither values nor a dict (CPython after `del obj.__dict__`, until
+    /// the next attribute).
+    Absent,
+}
+
+impl DictPlace {
+    /// The state in words.
+    pub fn name(self) -> &'static str {
+        match self {
+            DictPlace::Inline => "inline values",
+            DictPlace::Shared => "dict sharing the class's keys",
+            DictPlace::Own => "dict with its own keys",
+            DictPlace::Table => "table",
+            DictPlace::Absent => "no dict",
         }
     }
 }

@@ -40,7 +40,7 @@ mod value;
 mod values;
 
 pub use class::{Class, ClassBuilder};
-pub use dict::{DictState, FxIndexMap};
+pub use dict::{DictPlace, DictState, FxIndexMap};
 pub use error::ModelError;
 pub use heap::{Collection, Heap, Trace};
 pub use instance::Instance;

@@ -23,7 +23,7 @@ pub use child::{
     ChildLimits, children_alive, interrupt_children, kill_children, snapshot_children,
     snapshots_asked,
 };
-pub use protocol::{PyAccess, PyAnatomy, PyGc, PyHold};
+pub use protocol::{PyAccess, PyAnatomy, PyDictStep, PyGc, PyHold};
 
 /// The case script (`python/cases.py`).
 pub const CASES_SCRIPT: &str = include_str!("../../../../python/cases.py");
@@ -174,6 +174,9 @@ pub enum OutputProblem {
     /// The lesson's output without its two lines.
     #[error("no 'Time:' and 'Peak memory:' lines")]
     NoLessonLines,
+    /// JSON of another shape than asked for.
+    #[error("{0}")]
+    WrongShape(String),
 }
 
 /// One interpreter, probed.

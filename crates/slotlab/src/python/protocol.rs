@@ -3,10 +3,12 @@
 //! written here next to the code that reads it back.
 
 use super::{PyCase, Python, PythonError, parse, run};
-use crate::measure::RepeatPlan;
+use crate::measure::{DictScenario, RepeatPlan};
+use crate::model::DictPlace;
 use serde::Deserialize;
 use slotlab_stream::source::Events;
 use slotlab_stream::{Column, FieldKind};
+use std::collections::BTreeMap;
 
 /// Where one reading's bytes go in CPython, by every measure: what
 /// `cases.py explain CASE` prints.
@@ -41,6 +43,39 @@ impl Python {
         self.run_json("explain", case, &[])
     }
 
+    /// Runs `cases.py states dict N SCENARIOS` in a fresh interpreter: each
+    /// scenario on `n` objects of a fresh plain class, with every object's
+    /// `__dict__` state read from the interpreter after each step (on
+    /// CPython 3.11; other versions report no states). One list of steps per
+    /// scenario.
+    pub fn dict_states(
+        &self,
+        n: u64,
+        scenarios: &[DictScenario],
+    ) -> Result<Vec<Vec<PyDictStep>>, PythonError> {
+        let steps: Vec<_> = scenarios
+            .iter()
+            .map(|s| serde_json::json!({"steps": s.steps}))
+            .collect();
+        let json = serde_json::Value::Array(steps).to_string();
+        let out: Vec<Vec<PyDictStep>> = self
+            .run_json("states", PyCase::Dict, &[n.to_string(), json])?
+            .unwrap_or_default();
+        let asked: Vec<usize> = scenarios.iter().map(|s| s.steps.len()).collect();
+        let got: Vec<usize> = out.iter().map(Vec::len).collect();
+        if asked != got {
+            return Err(PythonError::Malformed {
+                interpreter: self.interpreter.clone(),
+                case: "dict (states)".to_owned(),
+                problem: super::OutputProblem::WrongShape(format!(
+                    "steps per scenario {got:?}, asked {asked:?}"
+                )),
+                output: String::new(),
+            });
+        }
+        Ok(out)
+    }
+
     /// Runs `cases.py COMMAND CASE ARGS...` in a fresh interpreter and
     /// parses the JSON it prints; `None` when the interpreter is too old for
     /// the case.
@@ -60,6 +95,16 @@ impl Python {
         let stdout = run(&self.interpreter, &label, &argv, self.limits)?;
         parse(&self.interpreter, &label, &stdout).map(Some)
     }
+}
+
+/// One step of a `cases.py states` scenario, as CPython ran it.
+#[derive(Debug, Clone, PartialEq, Deserialize)]
+pub struct PyDictStep {
+    /// Objects in each state after the step, read from the interpreter
+    /// (empty unless it is CPython 3.11).
+    pub states: BTreeMap<DictPlace, u64>,
+    /// tracemalloc's bytes per object since the scenario began.
+    pub bytes_per_object: f64,
 }
 
 /// What `cases.py access CASE ...` prints: seconds per full loop.

@@ -1,7 +1,7 @@
 //! Renders `explain`'s anatomies: where one reading's bytes go.
 
 use super::Format;
-use crate::measure::Anatomy;
+use crate::measure::{Anatomy, DictStep};
 use std::fmt::Write;
 
 /// Renders anatomies in `format` (table reads as text).
@@ -71,7 +71,7 @@ fn text(anatomies: &[Anatomy]) -> String {
                     let _ = writeln!(
                         out,
                         "    @{offset:<4} {:<34} {:>4} B",
-                        "values header (room, count, state, order)",
+                        "values header (room, len, order)",
                         values - offset
                     );
                     let _ = writeln!(
@@ -127,9 +127,66 @@ fn text(anatomies: &[Anatomy]) -> String {
             let _ = writeln!(out, "        counts: {}", m.counts);
             let _ = writeln!(out, "        leaves out: {}", m.leaves_out);
         }
+        dict_steps_text(&mut out, &a.dict_steps);
         out.push('\n');
     }
     out
+}
+
+/// "inline values ×10,000", several joined by commas; what to say when the
+/// runtime's states could not be read.
+fn states_phrase(step: &DictStep) -> String {
+    if step.states.is_empty() {
+        return "(state not read: CPython 3.11 only)".to_owned();
+    }
+    step.states
+        .iter()
+        .map(|(place, count)| format!("{} ×{count}", place.name()))
+        .collect::<Vec<_>>()
+        .join(", ")
+}
+
+/// Each step's bytes per reading, and the change from the step before in
+/// the same scenario.
+fn steps_with_change(steps: &[DictStep]) -> Vec<(&DictStep, Option<f64>)> {
+    let mut out = Vec::new();
+    let mut before: Option<&DictStep> = None;
+    for step in steps {
+        let change = before
+            .filter(|b| b.scenario == step.scenario)
+            .map(|b| step.bytes_per_object - b.bytes_per_object);
+        out.push((step, change));
+        before = Some(step);
+    }
+    out
+}
+
+fn change_phrase(change: Option<f64>) -> String {
+    change.map_or_else(String::new, |c| format!(" ({c:+.1})"))
+}
+
+fn dict_steps_text(out: &mut String, steps: &[DictStep]) {
+    if steps.is_empty() {
+        return;
+    }
+    let _ = writeln!(
+        out,
+        "  what moves a __dict__ (each step on every reading of a fresh class; the state read from \
+         the runtime after it; bytes per reading held since the scenario began):"
+    );
+    for (step, change) in steps_with_change(steps) {
+        if change.is_none() {
+            let _ = writeln!(out, "    {}", step.scenario);
+        }
+        let _ = writeln!(
+            out,
+            "      {:<52} {:<44} {:>9}{}",
+            step.action.code(),
+            states_phrase(step),
+            bytes(step.bytes_per_object),
+            change_phrase(change)
+        );
+    }
 }
 
 fn md(anatomies: &[Anatomy]) -> String {
@@ -162,6 +219,22 @@ fn md(anatomies: &[Anatomy]) -> String {
                 "| {} | {said} | {} | {} |",
                 m.name, m.counts, m.leaves_out
             );
+        }
+        if !a.dict_steps.is_empty() {
+            out.push_str(
+                "\n| scenario | step | state after it | bytes per reading |\n| --- | --- | --- | ---: |\n",
+            );
+            for (step, change) in steps_with_change(&a.dict_steps) {
+                let _ = writeln!(
+                    out,
+                    "| {} | `{}` | {} | {}{} |",
+                    step.scenario,
+                    step.action.code(),
+                    states_phrase(step),
+                    bytes(step.bytes_per_object),
+                    change_phrase(change)
+                );
+            }
         }
         out.push('\n');
     }
@@ -199,8 +272,8 @@ fn csv(anatomies: &[Anatomy]) -> String {
 #[cfg(test)]
 mod tests {
     use super::*;
-    use crate::measure::{Part, SizeMeasure};
-    use crate::model::InstanceLayout;
+    use crate::measure::{DictAction, DictStep, Part, SizeMeasure};
+    use crate::model::{DictPlace, InstanceLayout};
 
     fn fixture() -> Vec<Anatomy> {
         vec![Anatomy {
@@ -244,6 +317,20 @@ mod tests {
                 counts: "the pointer".into(),
                 leaves_out: "the block".into(),
             }],
+            dict_steps: vec![
+                DictStep {
+                    scenario: "one attribute too many".into(),
+                    action: DictAction::Build,
+                    states: [(DictPlace::Inline, 1000)].into(),
+                    bytes_per_object: 48.0,
+                },
+                DictStep {
+                    scenario: "one attribute too many".into(),
+                    action: DictAction::Set("tag".into()),
+                    states: [(DictPlace::Inline, 10), (DictPlace::Own, 990)].into(),
+                    bytes_per_object: 212.5,
+                },
+            ],
         }]
     }
 
