@@ -85,6 +85,7 @@ impl BlockLayout {
 
     /// The block of an instance with room for `capacity` values (the
     /// capacity counts only for a dict block), and where its values start.
+    #[inline]
     pub(crate) fn with_values(&self, capacity: usize) -> (Layout, Option<usize>) {
         let DictPart::Values { offset } = self.dict else {
             return (self.fixed, None);

@@ -3,7 +3,7 @@
 
 use super::Layout;
 use super::block::{BlockLayout, DictKind};
-use super::dict::{FxIndexMap, find};
+use super::dict::FxIndexMap;
 use super::error::ModelError;
 use super::keys::SharedKeys;
 use super::value::{Str, Value};
@@ -75,6 +75,10 @@ struct ClassData {
     has_weakref: bool,
     /// Every name the class answers, resolved along the MRO.
     attrs: FxIndexMap<Str, Attr>,
+    /// Each name of `attrs`, in order, as the address and length of its
+    /// text: an interned name is found by comparing pairs in one array,
+    /// without reading each key's header.
+    identities: Box<[(usize, usize)]>,
     block: BlockLayout,
 }
 
@@ -202,14 +206,28 @@ impl Class {
         std::ptr::eq(self.0, other.0)
     }
 
+    #[inline]
     pub(crate) fn lookup(&self, name: &str) -> Option<&Attr> {
-        find(&self.0.attrs, name).map(|(_, attr)| attr)
+        const SCAN_LIMIT: usize = 16;
+        let data = &self.0;
+        if data.identities.len() <= SCAN_LIMIT {
+            let identity = (name.as_ptr() as usize, name.len());
+            if let Some(i) = data.identities.iter().position(|p| *p == identity) {
+                return data.attrs.get_index(i).map(|(_, attr)| attr);
+            }
+            if data.identities.is_empty() {
+                return None;
+            }
+        }
+        data.attrs.get(name)
     }
 
+    #[inline]
     pub(crate) fn block(&self) -> &BlockLayout {
         &self.0.block
     }
 
+    #[inline]
     pub(crate) fn shared_keys_table(&self) -> Option<&SharedKeys> {
         self.0.shared_keys.as_ref()
     }
@@ -392,6 +410,10 @@ impl ClassBuilder {
             has_dict,
             dict_kind,
             shared_keys: (dict_kind == DictKind::Values).then(SharedKeys::new),
+            identities: attrs
+                .keys()
+                .map(|k| (k.as_str().as_ptr() as usize, k.len()))
+                .collect(),
             attrs,
             block,
         }))))

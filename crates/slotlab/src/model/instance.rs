@@ -31,6 +31,7 @@ impl Instance {
     /// A new instance with no attributes set (`object.__new__(class)`). A
     /// dict-layout instance takes its room for values from the class's
     /// shared keys, as CPython 3.11's `init_inline_values` does.
+    #[inline]
     pub fn new(class: &Class) -> Self {
         Self {
             raw: RawObject::new(class),
@@ -42,6 +43,7 @@ impl Instance {
         self.raw.class()
     }
 
+    #[inline]
     fn find(&self, name: &str) -> Found {
         match self.class().lookup(name) {
             Some(Attr::Slot(i)) => Found::Slot(*i),
@@ -109,12 +111,18 @@ impl Instance {
     /// key, adding the key while the shared keys have room; a key they
     /// cannot take makes the instance a dict with its own keys, as CPython
     /// 3.11 does.
+    #[inline(always)]
     pub fn set_attr(&mut self, name: &Str, value: Value) -> Result<(), ModelError> {
         let found = self.find(name);
         if let Found::Slot(i) = found {
             self.raw.slots_mut()[i] = Packed::new(value);
             return Ok(());
         }
+        self.set_in_dict(name, value, found)
+    }
+
+    /// `set_attr` for a name that is not a slot: into the `__dict__`.
+    fn set_in_dict(&mut self, name: &Str, value: Value, found: Found) -> Result<(), ModelError> {
         let class = *self.class();
         if !matches!(self.raw.dict(), DictRef::Absent) && name.as_str() == "__dict__" {
             return Err(ModelError::DictMustBeDict {

@@ -51,6 +51,7 @@ impl RawObject {
     /// A new block for `class`: every slot unset, an empty `__dict__` if
     /// the class gives one (values with room for what the class's shared
     /// keys grant the new instance).
+    #[inline]
     pub(crate) fn new(class: &Class) -> Self {
         let block = *class.block();
         let capacity = match block.dict {
@@ -99,6 +100,7 @@ impl RawObject {
     }
 
     /// The instance's class (the block's header).
+    #[inline]
     pub(crate) fn class(&self) -> &Class {
         // SAFETY: contract 1.
         unsafe { &*self.ptr.as_ptr().cast::<Class>() }

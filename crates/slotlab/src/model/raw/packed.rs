@@ -48,6 +48,9 @@ impl Packed {
     pub(crate) const UNSET: Packed = Packed(UNSET);
 
     /// Packs `value`, taking over its string's count.
+    // Always inlined: a caller that knows the variant (a float, an int) packs
+    // it without the match.
+    #[inline(always)]
     pub(crate) fn new(value: Value) -> Self {
         match value {
             Value::None => Packed(NONE),
@@ -136,6 +139,7 @@ impl Clone for Packed {
 }
 
 impl Drop for Packed {
+    #[inline]
     fn drop(&mut self) {
         let payload = self.0 & PAYLOAD;
         match self.0 >> PAYLOAD_BITS {
@@ -165,10 +169,12 @@ unsafe impl Send for Packed {}
 // SAFETY: `&Packed` only reads (`get` bumps an atomic count), as `&Value` does.
 unsafe impl Sync for Packed {}
 
+#[inline]
 fn fits_48(i: i64) -> bool {
     (i << 16) >> 16 == i
 }
 
+#[inline]
 fn tagged(tag: u64, payload: u64) -> u64 {
     debug_assert_eq!(payload & !PAYLOAD, 0);
     (tag << PAYLOAD_BITS) | payload
