@@ -101,10 +101,10 @@ impl Sink for Objects {
             "{} objects of class Event ({}), attributes {}, referenced from blocks of {} \
              pointers",
             self.objects.len(),
-            if self.class.has_dict() {
-                "__dict__"
-            } else {
-                "__slots__"
+            match self.class.layout() {
+                Layout::Table => "__dict__ as a hash table per instance",
+                Layout::Dict => "__dict__ as CPython 3.11 keeps it: keys shared, values inline",
+                Layout::Slots => "__slots__",
             },
             self.names
                 .iter()
