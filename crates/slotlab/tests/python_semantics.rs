@@ -317,6 +317,17 @@ impl Cases {
     }
 }
 
+/// `list(o.__dict__.items())`, as CPython prints it.
+fn items(o: &mut Instance) -> String {
+    let items: Vec<String> = o
+        .vars()
+        .unwrap()
+        .iter()
+        .map(|(k, v)| format!("('{k}', {})", py(v)))
+        .collect();
+    format!("[{}]", items.join(", "))
+}
+
 /// `list(o.__dict__)`, as CPython prints it (materializing, as CPython does).
 fn keys(o: &mut Instance) -> String {
     let items = o.vars().unwrap();
@@ -334,13 +345,7 @@ fn dict_cases(cases: &mut Cases, suffix: &str, d: &Class, wide: impl Fn() -> Cla
             i.set_attr(&name(k), Value::Int(v)).unwrap();
         }
         i.del_attr("a").unwrap();
-        let items: Vec<String> = i
-            .vars()
-            .unwrap()
-            .iter()
-            .map(|(k, v)| format!("('{k}', {})", py(v)))
-            .collect();
-        format!("OK [{}]", items.join(", "))
+        format!("OK {}", items(&mut i))
     });
     case("dict_readd", {
         let mut i = new_d();
@@ -362,28 +367,12 @@ fn dict_cases(cases: &mut Cases, suffix: &str, d: &Class, wide: impl Fn() -> Cla
     case("dict_after_vars", {
         let mut i = new_d();
         i.set_attr(&name("m"), Value::Int(1)).unwrap();
-        let before: Vec<String> = i
-            .vars()
-            .unwrap()
-            .iter()
-            .map(|(k, v)| format!("('{k}', {})", py(v)))
-            .collect();
+        assert_eq!(items(&mut i), "[('m', 1)]");
         // CPython's `v` is the live dict: it shows what came after.
         i.set_attr(&name("n"), Value::Int(2)).unwrap();
         i.del_attr("m").unwrap();
         i.set_attr(&name("m"), Value::Int(3)).unwrap();
-        let items: Vec<String> = i
-            .vars()
-            .unwrap()
-            .iter()
-            .map(|(k, v)| format!("('{k}', {})", py(v)))
-            .collect();
-        assert_eq!(before.len(), 1);
-        format!(
-            "OK ([{}], {})",
-            items.join(", "),
-            py(&i.get_attr("m").unwrap())
-        )
+        format!("OK ({}, {})", items(&mut i), py(&i.get_attr("m").unwrap()))
     });
     case("dict_past_shared_keys", {
         let class = wide();
