@@ -266,7 +266,8 @@ def states(n, scenarios):
                 state = dict_state(r)
                 if state is not None:
                     counts[state] = counts.get(state, 0) + 1
-            steps.append({"states": counts, "bytes_per_object": held})
+            size = sys.getsizeof(objs[-1]) if objs else None
+            steps.append({"states": counts, "bytes_per_object": held, "getsizeof": size})
         tracemalloc.stop()
         del objs
         out.append(steps)

@@ -68,6 +68,16 @@ fn every_step_leaves_each_object_in_the_state_cpython_3_11_leaves_it_in() {
     // Every object of a step in one state, on both sides.
     assert!(rust.iter().all(|s| s.states.values().sum::<u64>() == N));
     assert_eq!(states_of(&rust), states_of(&cpython));
+    // Sizing one object alone sees no state: sys.getsizeof(r) counts neither
+    // the values nor a dict, the model's block never moves.
+    for side in [&rust, &cpython] {
+        for pair in side.windows(2) {
+            if pair[0].scenario == pair[1].scenario {
+                assert_eq!(pair[0].getsizeof, pair[1].getsizeof, "{pair:?}");
+            }
+        }
+    }
+    assert!(cpython.iter().all(|s| s.getsizeof.is_some()));
     // Sharing breaks where CPython's memory jumps: each own dict costs
     // CPython at least a dict object (48 bytes) per reading.
     for (i, step) in cpython.iter().enumerate().skip(1) {
@@ -98,19 +108,15 @@ fn each_state_costs_exactly_its_blocks() {
         name: "bytes".to_owned(),
         steps,
     };
-    let steps = states::rust(
-        N,
-        &[scenario(vec![
-            DictAction::Build,
-            DictAction::Set("note".to_owned()),
-            DictAction::Vars,
-        ])],
-    )
-    .unwrap();
-    let bytes: Vec<f64> = steps
-        .iter()
-        .map(|s| s.bytes_per_object * N as f64)
-        .collect();
+    let run = |steps| -> Vec<f64> {
+        let steps = states::rust(N, &[scenario(steps)]).unwrap();
+        steps
+            .iter()
+            .map(|s| s.bytes_per_object * N as f64)
+            .collect()
+    };
+    let set = |name: &str| DictAction::Set(name.to_owned());
+    let bytes = run(vec![DictAction::Build, set("note"), DictAction::Vars]);
     // The list, one block per reading (the first readings with more room).
     let built = 8 * N + (0..N).map(block).sum::<u64>();
     assert_eq!(bytes[0], built as f64);
@@ -119,6 +125,11 @@ fn each_state_costs_exactly_its_blocks() {
     // vars(r): a table of its own per reading: its box (an IndexMap header,
     // 56), its index (4 × 8 + 4 + 16) and entries (3 of 24, room for 3).
     assert_eq!(bytes[2], (built + N * (56 + 52 + 72)) as f64);
+    // A fourth key the class cannot take: a table with its own keys, grown
+    // for the fourth entry: the box, an index of 8 buckets (8 × 8 + 8 + 16)
+    // and entries with room for 7 (the index's capacity).
+    let bytes = run(vec![DictAction::Build, set("note"), set("tag")]);
+    assert_eq!(bytes[2], (built + N * (56 + 88 + 7 * 24)) as f64);
 }
 
 /// The `__dict__`'s keys in the instance's order.

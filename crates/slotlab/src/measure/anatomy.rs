@@ -98,6 +98,10 @@ pub struct DictStep {
     /// Bytes per reading held since the scenario began (its list slot
     /// included): the allocator's count in Rust, tracemalloc's in CPython.
     pub bytes_per_object: f64,
+    /// What sizing the last reading alone says: `sys.getsizeof(r)` in
+    /// CPython, its block's bytes in Rust (neither counts a table it owns).
+    #[serde(default)]
+    pub getsizeof: Option<u64>,
 }
 
 /// One field of a record struct.

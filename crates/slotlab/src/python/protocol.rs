@@ -105,6 +105,9 @@ pub struct PyDictStep {
     pub states: BTreeMap<DictPlace, u64>,
     /// tracemalloc's bytes per object since the scenario began.
     pub bytes_per_object: f64,
+    /// `sys.getsizeof` of the last object.
+    #[serde(default)]
+    pub getsizeof: Option<u64>,
 }
 
 /// What `cases.py access CASE ...` prints: seconds per full loop.

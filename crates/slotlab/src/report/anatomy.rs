@@ -178,9 +178,12 @@ fn dict_steps_text(out: &mut String, steps: &[DictStep]) {
         if change.is_none() {
             let _ = writeln!(out, "    {}", step.scenario);
         }
+        let getsizeof = step
+            .getsizeof
+            .map_or_else(String::new, |g| format!("  [one object alone: {g} B]"));
         let _ = writeln!(
             out,
-            "      {:<52} {:<44} {:>9}{}",
+            "      {:<52} {:<44} {:>9}{:<10}{getsizeof}",
             step.action.code(),
             states_phrase(step),
             bytes(step.bytes_per_object),
@@ -323,12 +326,14 @@ mod tests {
                     action: DictAction::Build,
                     states: [(DictPlace::Inline, 1000)].into(),
                     bytes_per_object: 48.0,
+                    getsizeof: Some(40),
                 },
                 DictStep {
                     scenario: "one attribute too many".into(),
                     action: DictAction::Set("tag".into()),
                     states: [(DictPlace::Inline, 10), (DictPlace::Own, 990)].into(),
                     bytes_per_object: 212.5,
+                    getsizeof: None,
                 },
             ],
         }]

@@ -120,7 +120,8 @@ pub fn rust(n: u64, scenarios: &[DictScenario]) -> Result<Vec<DictStep>, LabErro
     for scenario in scenarios {
         let class = Class::builder("Reading").build()?;
         let names: Vec<Vec<Str>> = scenario.steps.iter().map(names).collect();
-        let mut figures: Vec<(i64, [u64; PLACES.len()])> = Vec::with_capacity(names.len());
+        let mut figures: Vec<(i64, [u64; PLACES.len()], Option<u64>)> =
+            Vec::with_capacity(names.len());
         let scope = AllocScope::start();
         let mut objects: Vec<Instance> = Vec::with_capacity(n as usize);
         for (action, names) in scenario.steps.iter().zip(&names) {
@@ -133,11 +134,15 @@ pub fn rust(n: u64, scenarios: &[DictScenario]) -> Result<Vec<DictStep>, LabErro
                     counts[i] += 1;
                 }
             }
-            figures.push((bytes, counts));
+            figures.push((
+                bytes,
+                counts,
+                objects.last().map(|r| r.block_bytes() as u64),
+            ));
         }
         drop(objects);
         drop(scope);
-        for (action, (bytes, counts)) in scenario.steps.iter().zip(figures) {
+        for (action, (bytes, counts, getsizeof)) in scenario.steps.iter().zip(figures) {
             let states = PLACES
                 .iter()
                 .zip(counts)
@@ -149,6 +154,7 @@ pub fn rust(n: u64, scenarios: &[DictScenario]) -> Result<Vec<DictStep>, LabErro
                 action: action.clone(),
                 states,
                 bytes_per_object: bytes as f64 / n as f64,
+                getsizeof,
             });
         }
     }
@@ -170,6 +176,7 @@ pub fn cpython(
                 action: action.clone(),
                 states: step.states,
                 bytes_per_object: step.bytes_per_object,
+                getsizeof: step.getsizeof,
             });
         }
     }
