@@ -263,6 +263,26 @@ impl Stream {
         batch: &Batch,
         rows: std::ops::Range<usize>,
     ) -> Result<(), StreamError> {
+        self.check_batch(series.len(), batch)?;
+        let (timestamps, columns) = (&batch.timestamps, &batch.columns);
+        let n = timestamps.len();
+        if rows.start > rows.end || rows.end > n {
+            return Err(ShapeError::Rows { rows, events: n }.into());
+        }
+        for i in rows {
+            let (id, t) = (series[i], timestamps[i]);
+            self.push(id, t, |head| {
+                for (column, values) in head.iter_mut().zip(columns) {
+                    column.extend_range(values, i..i + 1);
+                }
+            })?;
+        }
+        Ok(())
+    }
+
+    /// Checks that `batch` has the schema's columns, of its kinds, and as
+    /// many events in each as `series` (one series id per event).
+    pub(crate) fn check_batch(&self, series: usize, batch: &Batch) -> Result<(), StreamError> {
         let (timestamps, columns) = (&batch.timestamps, &batch.columns);
         let fields = self.schema.fields();
         if columns.len() != fields.len() {
@@ -282,24 +302,71 @@ impl Stream {
             .into());
         }
         let n = timestamps.len();
-        if series.len() != n || columns.iter().any(|c| c.len() != n) {
+        if series != n || columns.iter().any(|c| c.len() != n) {
             return Err(ShapeError::Ragged {
                 timestamps: n,
-                series: series.len(),
+                series,
                 columns: columns.iter().map(Column::len).collect(),
             }
             .into());
         }
-        if rows.start > rows.end || rows.end > n {
-            return Err(ShapeError::Rows { rows, events: n }.into());
-        }
-        for i in rows {
-            let (id, t) = (series[i], timestamps[i]);
-            self.push(id, t, |head| {
-                for (column, values) in head.iter_mut().zip(columns) {
-                    column.extend_range(values, i..i + 1);
+        Ok(())
+    }
+
+    /// Appends the events `rows` of `batch` (indices, in order) to one
+    /// series, in runs: the result is what appending them one by one gives
+    /// (the same heads, sealed at the same points), at a fraction of the
+    /// cost. The batch's shape must be the schema's (checked by the
+    /// caller); an event older than the one before is refused, and the
+    /// events before it are kept.
+    pub(crate) fn append_rows(
+        &mut self,
+        series: SeriesId,
+        batch: &Batch,
+        rows: &[usize],
+    ) -> Result<(), StreamError> {
+        debug_assert!(self.span.is_none(), "chunk spans seal per event");
+        let mut rest = rows;
+        while !rest.is_empty() {
+            let accepted = self.len;
+            let Some(s) = self.series.get_mut(series.index()) else {
+                return Err(StreamError::UnknownSeries(series.0));
+            };
+            let room = self.config.chunk_len.saturating_sub(s.head.len()).max(1);
+            let (run, after) = rest.split_at(room.min(rest.len()));
+            // The longest in-order prefix of the run.
+            let mut last = s.last;
+            let mut good = 0;
+            for &r in run {
+                let t = batch.timestamps[r];
+                if last.is_some_and(|last| t < last) {
+                    break;
                 }
-            })?;
+                last = Some(t);
+                good += 1;
+            }
+            let (ok, _) = run.split_at(good);
+            s.head
+                .timestamps
+                .extend(ok.iter().map(|&r| batch.timestamps[r]));
+            for (head, column) in s.head.columns.iter_mut().zip(&batch.columns) {
+                head.extend_gathered(column, ok);
+            }
+            s.last = last;
+            self.len += good;
+            if good < run.len() {
+                let timestamp = batch.timestamps[run[good]];
+                return Err(StreamError::Backwards {
+                    series: s.key.clone(),
+                    timestamp,
+                    last: last.unwrap_or(i64::MIN),
+                    accepted: accepted + good,
+                });
+            }
+            if s.head.len() >= self.config.chunk_len {
+                self.seal_series(series)?;
+            }
+            rest = after;
         }
         Ok(())
     }

@@ -131,19 +131,22 @@ impl Events {
         self.batch.is_empty()
     }
 
-    /// Appends every event into a new stream, in order.
+    /// Appends every event into a new stream, series by series in runs
+    /// (the same stream as appending them one by one in order: each
+    /// series' events keep their order, and its chunks seal at the same
+    /// points).
     pub fn to_stream(&self, config: StreamConfig) -> Result<Stream, StreamError> {
         let mut stream = Stream::new(self.schema.clone(), config);
         let ids: Vec<_> = self.keys.iter().map(|k| stream.series(k)).collect();
-        let mut row = Vec::with_capacity(self.batch.columns.len());
-        for (i, (&series, &t)) in self.series.iter().zip(&self.batch.timestamps).enumerate() {
-            row.clear();
-            row.extend(self.batch.columns.iter().filter_map(|c| c.get(i)));
-            let id = ids
-                .get(series as usize)
-                .copied()
-                .ok_or(StreamError::UnknownSeries(series))?;
-            stream.append(id, t, &row)?;
+        stream.check_batch(self.series.len(), &self.batch)?;
+        let mut rows: Vec<Vec<usize>> = vec![Vec::new(); ids.len()];
+        for (i, &series) in self.series.iter().enumerate() {
+            rows.get_mut(series as usize)
+                .ok_or(StreamError::UnknownSeries(series))?
+                .push(i);
+        }
+        for (id, rows) in ids.into_iter().zip(&rows) {
+            stream.append_rows(id, &self.batch, rows)?;
         }
         stream.seal()?;
         Ok(stream)
@@ -261,5 +264,61 @@ mod tests {
         let stream = other.to_stream(StreamConfig::default()).unwrap();
         assert!(!events.matches(&stream).unwrap());
         assert_eq!(events.raw_records().len(), 5000 * (4 + 8 + 16));
+    }
+
+    /// What `to_stream` must equal: every event appended one by one.
+    fn one_by_one(events: &Events, config: StreamConfig) -> Result<Stream, StreamError> {
+        let mut stream = Stream::new(events.schema.clone(), config);
+        let ids: Vec<_> = events.keys.iter().map(|k| stream.series(k)).collect();
+        for (i, (&series, &t)) in events
+            .series
+            .iter()
+            .zip(&events.batch.timestamps)
+            .enumerate()
+        {
+            let row: Vec<Num> = events
+                .batch
+                .columns
+                .iter()
+                .filter_map(|c| c.get(i))
+                .collect();
+            stream.append(ids[series as usize], t, &row)?;
+        }
+        stream.seal()?;
+        Ok(stream)
+    }
+
+    #[test]
+    fn runs_per_series_build_the_stream_one_by_one_appends_build() {
+        let sensors = Sensors::default().generate(7_001);
+        let ticks = Ticks::default().generate(5_003);
+        for events in [&sensors, &ticks] {
+            for chunk_len in [1, 7, 256, 65_536] {
+                let config = StreamConfig {
+                    chunk_len,
+                    codecs: CodecPolicy::HandWritten,
+                };
+                let runs = events.to_stream(config).unwrap();
+                let single = one_by_one(events, config).unwrap();
+                assert_eq!(runs.sealed_chunks(), single.sealed_chunks(), "{chunk_len}");
+                assert_eq!(runs.save().unwrap(), single.save().unwrap(), "{chunk_len}");
+            }
+        }
+        // An event older than its series' last is refused either way.
+        let mut backwards = sensors.clone();
+        let last = backwards.len() - 1;
+        backwards.batch.timestamps[last] = i64::MIN;
+        let err = backwards.to_stream(StreamConfig::default()).unwrap_err();
+        assert!(
+            matches!(
+                err,
+                StreamError::Backwards {
+                    timestamp: i64::MIN,
+                    ..
+                }
+            ),
+            "{err}"
+        );
+        assert!(one_by_one(&backwards, StreamConfig::default()).is_err());
     }
 }
