@@ -140,14 +140,31 @@ fn packed_size(grains: &[(i64, i64)], count: usize, block_len: usize) -> usize {
 
 /// Per-grain (min, max) of `residuals`.
 fn grains(residuals: &[i64]) -> Vec<(i64, i64)> {
-    residuals
-        .chunks(GRAIN)
-        .map(|g| {
-            let min = g.iter().copied().fold(i64::MAX, i64::min);
-            let max = g.iter().copied().fold(i64::MIN, i64::max);
-            (min, max)
-        })
-        .collect()
+    residuals.chunks(GRAIN).map(min_max).collect()
+}
+
+/// The least and greatest of `values` (`(i64::MAX, i64::MIN)` when empty),
+/// in four independent lanes: baseline x86-64 has no 64-bit vector
+/// min/max, and one compare-and-select chain per value waits on the last.
+#[inline]
+fn min_max(values: &[i64]) -> (i64, i64) {
+    const LANES: usize = 4;
+    let mut mins = [i64::MAX; LANES];
+    let mut maxs = [i64::MIN; LANES];
+    let mut quads = values.chunks_exact(LANES);
+    for quad in &mut quads {
+        for lane in 0..LANES {
+            mins[lane] = mins[lane].min(quad[lane]);
+            maxs[lane] = maxs[lane].max(quad[lane]);
+        }
+    }
+    for (lane, &v) in quads.remainder().iter().enumerate() {
+        mins[lane] = mins[lane].min(v);
+        maxs[lane] = maxs[lane].max(v);
+    }
+    let min = mins.into_iter().min().unwrap_or(i64::MAX);
+    let max = maxs.into_iter().max().unwrap_or(i64::MIN);
+    (min, max)
 }
 
 /// Encodes an integer column with the smallest transform and block length.
@@ -205,8 +222,11 @@ fn write(transform: Transform, block_len: usize, residuals: &[i64]) -> Vec<u8> {
     let mut bits = BitWriter::default();
     let mut prev_min = 0i64;
     for block in body.chunks(block_len) {
-        let min = block.iter().copied().min().unwrap_or(0);
-        let max = block.iter().copied().max().unwrap_or(0);
+        let (min, max) = if block.is_empty() {
+            (0, 0)
+        } else {
+            min_max(block)
+        };
         let w = width(min, max);
         put_varint(&mut out, zigzag(min.wrapping_sub(prev_min)));
         out.push(w as u8);
