@@ -42,24 +42,21 @@ impl BitWriter {
     }
 }
 
-/// Reads what [`BitWriter`] wrote. Reading past the end yields zero bits
-/// and sets [`BitReader::overran`], so a corrupt column decodes to garbage
-/// that the caller rejects, never to a panic.
+/// Reads what [`BitWriter`] wrote, straight from the column's bytes (no
+/// copy). Reading past the end yields zero bits and sets
+/// [`BitReader::overran`], so a corrupt column decodes to garbage that the
+/// caller rejects, never to a panic.
 #[derive(Debug)]
-pub(super) struct BitReader {
-    /// The bytes, then 16 zero bytes so every read is two plain loads.
-    padded: Vec<u8>,
+pub(super) struct BitReader<'a> {
+    bytes: &'a [u8],
     len_bits: usize,
     bit: usize,
 }
 
-impl BitReader {
-    pub(super) fn new(bytes: &[u8]) -> Self {
-        let mut padded = Vec::with_capacity(bytes.len() + 16);
-        padded.extend_from_slice(bytes);
-        padded.extend_from_slice(&[0; 16]);
+impl<'a> BitReader<'a> {
+    pub(super) fn new(bytes: &'a [u8]) -> Self {
         Self {
-            padded,
+            bytes,
             len_bits: bytes.len() * 8,
             bit: 0,
         }
@@ -72,20 +69,24 @@ impl BitReader {
         let byte = self.bit / 8;
         let shift = (self.bit % 8) as u32;
         self.bit += width as usize;
-        let (Some(low), Some(&high)) = (
-            self.padded
-                .get(byte..byte + 8)
-                .and_then(|b| <[u8; 8]>::try_from(b).ok()),
-            self.padded.get(byte + 8),
-        ) else {
-            return 0;
+        // Nine bytes hold any 64 bits at any shift; near the end they are
+        // the bytes left, then zeros.
+        let window = match self.bytes.get(byte..byte + 9) {
+            Some(nine) => <[u8; 9]>::try_from(nine).unwrap_or([0; 9]),
+            None => {
+                let mut tail = [0u8; 9];
+                let left = self.bytes.get(byte..).unwrap_or_default();
+                tail[..left.len().min(9)].copy_from_slice(&left[..left.len().min(9)]);
+                tail
+            }
         };
+        let mut low = [0u8; 8];
+        low.copy_from_slice(&window[..8]);
         let low = u64::from_le_bytes(low);
-        // Up to 64 + 7 bits straddle at most 9 bytes.
         let joined = if shift == 0 {
             low
         } else {
-            (low >> shift) | (u64::from(high) << (64 - shift))
+            (low >> shift) | (u64::from(window[8]) << (64 - shift))
         };
         if width >= 64 {
             joined
@@ -94,7 +95,6 @@ impl BitReader {
         }
     }
 
-    /// Whether a read went past the last byte.
     pub(super) fn overran(&self) -> bool {
         self.bit > self.len_bits
     }

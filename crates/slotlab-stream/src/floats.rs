@@ -264,14 +264,22 @@ pub(super) fn decimal_decode(
         at += 8;
         exceptions.push((index, f64::from_bits(u64::from_le_bytes(raw))));
     }
-    let mut digits = Vec::new();
-    ints::decode(&rest[at..], expected, &mut digits)?;
-    let start = out.len();
-    out.extend(digits.iter().map(|&d| scale.decode(d, e)));
-    for (i, v) in exceptions {
-        out[start + i] = v;
+    // The digits go through one buffer per thread, kept between columns: a
+    // fresh one per chunk was an allocation (and, past the allocator's mmap
+    // threshold, fresh pages) per column decoded.
+    thread_local! {
+        static DIGITS: std::cell::RefCell<Vec<i64>> = const { std::cell::RefCell::new(Vec::new()) };
     }
-    Ok(())
+    DIGITS.with_borrow_mut(|digits| {
+        digits.clear();
+        ints::decode(&rest[at..], expected, digits)?;
+        let start = out.len();
+        out.extend(digits.iter().map(|&d| scale.decode(d, e)));
+        for (i, v) in exceptions {
+            out[start + i] = v;
+        }
+        Ok(())
+    })
 }
 
 #[cfg(test)]

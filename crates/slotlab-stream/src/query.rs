@@ -123,11 +123,18 @@ impl Stream {
         out: &mut Batch,
     ) -> Result<(), StreamError> {
         let s = self.get(series)?;
-        for chunk in s
-            .sealed
-            .iter()
-            .filter(|c| c.max_ts >= from && c.min_ts <= to)
-        {
+        let touched = |c: &&crate::chunk::SealedChunk| c.max_ts >= from && c.min_ts <= to;
+        // Room for every chunk the range touches, at once: growing the
+        // output chunk by chunk copied it over and over.
+        out.reserve(
+            s.sealed
+                .iter()
+                .filter(touched)
+                .map(|c| c.count)
+                .sum::<usize>()
+                + s.head.len(),
+        );
+        for chunk in s.sealed.iter().filter(touched) {
             let start = out.len();
             chunk.decode_into(&self.schema, out)?;
             if chunk.min_ts < from || chunk.max_ts > to {

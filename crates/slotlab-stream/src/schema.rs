@@ -368,6 +368,24 @@ pub struct Batch {
 }
 
 impl Batch {
+    /// Removes every event, keeping the allocations (a reader refilling
+    /// one batch allocates once).
+    pub fn clear(&mut self) {
+        self.timestamps.clear();
+        self.columns.iter_mut().for_each(Column::clear);
+    }
+
+    /// Makes room for `additional` more events in every column.
+    pub(crate) fn reserve(&mut self, additional: usize) {
+        self.timestamps.reserve(additional);
+        for column in &mut self.columns {
+            match column {
+                Column::F64(v) => v.reserve(additional),
+                Column::I64(v) => v.reserve(additional),
+            }
+        }
+    }
+
     /// An empty batch for `schema`.
     pub fn empty(schema: &Schema) -> Self {
         Self::with_capacity(schema, 0)

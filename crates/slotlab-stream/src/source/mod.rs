@@ -139,7 +139,15 @@ impl Events {
         let mut stream = Stream::new(self.schema.clone(), config);
         let ids: Vec<_> = self.keys.iter().map(|k| stream.series(k)).collect();
         stream.check_batch(self.series.len(), &self.batch)?;
-        let mut rows: Vec<Vec<usize>> = vec![Vec::new(); ids.len()];
+        // Each series' list sized first: grown push by push, the lists were
+        // copied over and over.
+        let mut counts = vec![0usize; ids.len()];
+        for &series in &self.series {
+            *counts
+                .get_mut(series as usize)
+                .ok_or(StreamError::UnknownSeries(series))? += 1;
+        }
+        let mut rows: Vec<Vec<usize>> = counts.into_iter().map(Vec::with_capacity).collect();
         for (i, &series) in self.series.iter().enumerate() {
             rows.get_mut(series as usize)
                 .ok_or(StreamError::UnknownSeries(series))?
