@@ -95,6 +95,32 @@ impl<'a> BitReader<'a> {
         }
     }
 
+    /// Appends `count` values of `width` bits (≤ 64), each added (wrapping)
+    /// to `base`: one block of frame-of-reference offsets. Where the block
+    /// lies wholly inside the bytes and `width` ≤ 56, each value is one
+    /// unaligned 8-byte load, a shift and a mask.
+    pub(super) fn read_block(&mut self, width: u32, count: usize, base: i64, out: &mut Vec<i64>) {
+        let end_bit = self.bit + width as usize * count;
+        // The last value's load reads 8 bytes from its first byte.
+        let inside = count > 0 && (end_bit - width as usize) / 8 + 8 <= self.bytes.len();
+        if width > 56 || !inside {
+            out.extend((0..count).map(|_| base.wrapping_add(self.read(width) as i64)));
+            return;
+        }
+        let mask = (1u64 << width) - 1;
+        let bytes = self.bytes;
+        let start = self.bit;
+        out.extend((0..count).map(|k| {
+            let bit = start + k * width as usize;
+            let at = bit / 8;
+            let mut word = [0u8; 8];
+            word.copy_from_slice(&bytes[at..at + 8]);
+            let value = (u64::from_le_bytes(word) >> (bit % 8)) & mask;
+            base.wrapping_add(value as i64)
+        }));
+        self.bit = end_bit;
+    }
+
     pub(super) fn overran(&self) -> bool {
         self.bit > self.len_bits
     }
@@ -145,6 +171,42 @@ pub(super) fn get_varint(bytes: &[u8], at: &mut usize) -> Option<u64> {
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn blocks_read_back_at_every_width_inside_and_at_the_end() {
+        for width in 1..=64u32 {
+            for count in [1usize, 3, 17, 130] {
+                let mut w = BitWriter::default();
+                let mask = if width == 64 {
+                    u64::MAX
+                } else {
+                    (1u64 << width) - 1
+                };
+                let values: Vec<u64> = (0..count as u64)
+                    .map(|k| 0x9E37_79B9_7F4A_7C15u64.wrapping_mul(k + 1) & mask)
+                    .collect();
+                // A lead-in of 3 bits so blocks start mid-byte.
+                w.write(0b101, 3);
+                for &v in &values {
+                    w.write(v, width);
+                }
+                let bytes = w.finish();
+                let mut r = BitReader::new(&bytes);
+                assert_eq!(r.read(3), 0b101);
+                let mut out = Vec::new();
+                r.read_block(width, count, -7, &mut out);
+                let want: Vec<i64> = values
+                    .iter()
+                    .map(|&v| (-7i64).wrapping_add(v as i64))
+                    .collect();
+                assert_eq!(out, want, "width {width}, count {count}");
+                assert!(!r.overran());
+                // One value past the end: zeros, and the overrun is noticed.
+                r.read_block(width, 1, 0, &mut out);
+                assert!(r.overran() || width * (count as u32 + 1) + 3 <= bytes.len() as u32 * 8);
+            }
+        }
+    }
 
     #[test]
     fn bits_round_trip_at_every_width_and_alignment() {

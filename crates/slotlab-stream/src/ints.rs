@@ -289,7 +289,7 @@ pub(super) fn decode(bytes: &[u8], expected: usize, out: &mut Vec<i64>) -> Resul
         if w == 0 {
             out.extend(std::iter::repeat_n(min, len));
         } else {
-            out.extend((0..len).map(|_| min.wrapping_add(reader.read(w) as i64)));
+            reader.read_block(w, len, min, out);
         }
     }
     if reader.overran() {
