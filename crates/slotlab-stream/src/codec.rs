@@ -3,7 +3,7 @@
 
 use super::{floats, ints};
 use pco::ChunkConfig;
-use pco::standalone::{simple_compress, simple_decompress};
+use pco::standalone::{simple_compress, simple_decompress_into};
 
 /// Which codecs a sealed chunk may choose from.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Default)]
@@ -206,7 +206,7 @@ pub(super) fn decode_i64(
 ) -> Result<(), String> {
     match column.codec {
         Codec::Ints => ints::decode(&column.bytes, expected, out),
-        Codec::Pco => extend_checked(simple_decompress(&column.bytes), expected, out),
+        Codec::Pco => pco_into(&column.bytes, expected, out),
         other => Err(format!("an integer column cannot be {other}")),
     }
 }
@@ -220,27 +220,34 @@ pub(super) fn decode_f64(
     match column.codec {
         Codec::Gorilla => floats::gorilla_decode(&column.bytes, expected, out),
         Codec::Decimal => floats::decimal_decode(&column.bytes, expected, out),
-        Codec::Pco => extend_checked(simple_decompress(&column.bytes), expected, out),
+        Codec::Pco => pco_into(&column.bytes, expected, out),
         Codec::Ints => Err("a float column cannot be int packing".to_owned()),
     }
 }
 
-fn extend_checked<T>(
-    decoded: Result<Vec<T>, pco::errors::PcoError>,
+/// Decodes a pco column straight into `out` (no intermediate vector):
+/// it must hold exactly `expected` values; on an error `out` is as it was.
+fn pco_into<T: pco::data_types::Number + Default>(
+    bytes: &[u8],
     expected: usize,
     out: &mut Vec<T>,
 ) -> Result<(), String> {
-    let decoded = decoded.map_err(pco_error)?;
-    if decoded.len() != expected {
+    let start = out.len();
+    out.resize(start + expected, T::default());
+    let progress = match simple_decompress_into(bytes, &mut out[start..]) {
+        Ok(progress) => progress,
+        Err(e) => {
+            out.truncate(start);
+            return Err(pco_error(e));
+        }
+    };
+    if !progress.finished || progress.n_processed != expected {
+        out.truncate(start);
         return Err(format!(
-            "pco column: holds {} values, the chunk says {expected}",
-            decoded.len()
+            "pco column: does not hold the {expected} values the chunk says ({} read{})",
+            progress.n_processed,
+            if progress.finished { "" } else { ", more left" }
         ));
-    }
-    if out.is_empty() {
-        *out = decoded;
-    } else {
-        out.extend(decoded);
     }
     Ok(())
 }
@@ -275,6 +282,31 @@ mod tests {
         assert_eq!(back, ints);
         assert!(decode_i64(&column, 4095, &mut Vec::new()).is_err());
         assert!(decode_f64(&column, 4096, &mut Vec::new()).is_err() || column.codec == Codec::Pco);
+    }
+
+    #[test]
+    fn a_pco_column_decodes_in_place_and_a_wrong_count_changes_nothing() {
+        let values: Vec<i64> = (0..1000).map(|i| i * i % 977).collect();
+        let column = EncodedColumn {
+            codec: Codec::Pco,
+            bytes: pco_bytes(&values).unwrap(),
+        };
+        let mut out = vec![7i64];
+        decode_i64(&column, 1000, &mut out).unwrap();
+        assert_eq!(out[0], 7);
+        assert_eq!(&out[1..], &values[..]);
+        for wrong in [999, 1001, 0] {
+            let mut out = vec![7i64];
+            let err = decode_i64(&column, wrong, &mut out).unwrap_err();
+            assert!(err.contains(&format!("the {wrong} values")), "{err}");
+            assert_eq!(out, [7]);
+        }
+        let mut out = vec![1.5f64];
+        assert!(
+            decode_f64(&column, 1000, &mut out).is_err(),
+            "an i64 pco column is not floats"
+        );
+        assert_eq!(out, [1.5]);
     }
 
     mod props {
