@@ -25,7 +25,8 @@ pub enum CodecPolicy {
 pub enum Codec {
     /// pco (pcodec), the crate.
     Pco,
-    /// Integers: none/delta/delta-of-delta, zig-zag, block bit packing.
+    /// Integers: none/delta/delta-of-delta/distance from a line, zig-zag,
+    /// block bit packing.
     Ints,
     /// Floats: Gorilla XOR.
     Gorilla,

@@ -10,8 +10,8 @@
 //! names, in a series (a sensor id, a symbol; one unnamed series when there
 //! is no key). Each series appends into an open head chunk; a full chunk is
 //! sealed column by column, each column with the codec that measured
-//! smallest for it ([`CodecPolicy`]): integer packing after delta or
-//! delta-of-delta (timestamps, counts), a decimal codec (`i*0.1`, readings
+//! smallest for it ([`CodecPolicy`]): integer packing after delta,
+//! delta-of-delta or distance from a line (timestamps, counts), a decimal codec (`i*0.1`, readings
 //! in tenths become small integers), Gorilla XOR, or [pco](https://docs.rs/pco).
 //! Every chunk keeps a summary per field (count, sum, min, max) and its time
 //! range, so range queries skip chunks and aggregates decode only the

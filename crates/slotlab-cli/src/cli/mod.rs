@@ -122,8 +122,8 @@ pub enum Command {
     ///
     /// Events are appended to an open chunk per series; full chunks are
     /// sealed column by column, each column with the codec that measures
-    /// smallest for it (--codecs: int packing after delta or
-    /// delta-of-delta, a decimal codec, Gorilla XOR, or pco). --verify decodes everything and checks it bit for
+    /// smallest for it (--codecs: int packing after delta,
+    /// delta-of-delta or distance from a line, a decimal codec, Gorilla XOR, or pco). --verify decodes everything and checks it bit for
     /// bit against the input.
     Stream(StreamArgs),
 
