@@ -25,6 +25,10 @@ use slotlab_stream::{CodecPolicy, Stream, StreamConfig};
 use std::path::Path;
 use std::time::{Duration, Instant};
 
+#[path = "common/goal.rs"]
+mod goal;
+use goal::goal;
+
 fn env_usize(name: &str, default: usize) -> usize {
     std::env::var(name)
         .ok()
@@ -74,23 +78,6 @@ fn measure(events: &Events, config: StreamConfig, runs: usize) -> (Duration, Dur
         assert_eq!(decoded, events.len());
     }
     (median(seal), median(decode), stream)
-}
-
-fn goal(what: &str, measured: f64, target: f64, at_least: bool) {
-    let met = if at_least {
-        measured >= target
-    } else {
-        measured <= target
-    };
-    let verdict = if met {
-        "met".to_owned()
-    } else {
-        format!(
-            "MISSED by {:.0}%",
-            ((measured - target) / target * 100.0).abs()
-        )
-    };
-    println!("  goal: {what}: measured {measured:.2} -> {verdict}");
 }
 
 fn main() {

@@ -25,6 +25,10 @@ use slotlab::python::lesson::{self, LessonCase};
 use std::path::PathBuf;
 use std::time::Duration;
 
+#[path = "../../slotlab-stream/benches/common/goal.rs"]
+mod goal;
+use goal::goal;
+
 // The same allocator as the `slotlab` binary.
 #[global_allocator]
 static ALLOC: TrackingAllocator<PreferredBacking> = TrackingAllocator::preferred();
@@ -245,21 +249,4 @@ fn main() {
             _ => {}
         }
     }
-}
-
-fn goal(what: &str, measured: f64, target: f64, at_least: bool) {
-    let met = if at_least {
-        measured >= target
-    } else {
-        measured <= target
-    };
-    let verdict = if met {
-        "met".to_owned()
-    } else {
-        format!(
-            "MISSED by {:.0}%",
-            ((measured - target) / target * 100.0).abs()
-        )
-    };
-    println!("  goal: {what}: measured {measured:.1} -> {verdict}");
 }
