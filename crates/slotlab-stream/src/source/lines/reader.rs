@@ -30,6 +30,9 @@ struct Shape {
     columns: usize,
     /// Every name of the line, sorted (for finding an extra field).
     sorted_names: Vec<String>,
+    /// Every name, in the order the line wrote them (an NDJSON line with
+    /// the same keys in the same order is read by position).
+    written: Vec<String>,
 }
 
 impl Shape {
@@ -92,6 +95,7 @@ impl Shape {
             field_at,
             columns: names.len(),
             sorted_names,
+            written: names.iter().map(|s| (*s).to_owned()).collect(),
         })
     }
 }
@@ -262,10 +266,18 @@ impl LineReader {
             .shape
             .is_none()
             .then(|| fields.iter().map(|(k, _)| k.to_string()).collect());
-        // Sorted once: every lookup below is a binary search.
-        fields.sort_by(|a, b| a.0.cmp(&b.0));
-        if let Some(w) = fields.windows(2).find(|w| w[0].0 == w[1].0) {
-            return Ok(Err(LineProblem::Twice(w[0].0.clone().into_owned())));
+        // A line with the first line's keys in the first line's order (the
+        // usual line) is read by position; any other is sorted once, and
+        // every lookup below is a binary search.
+        let in_order = self.shape.as_ref().is_some_and(|shape| {
+            fields.len() == shape.written.len()
+                && fields.iter().zip(&shape.written).all(|((k, _), w)| k == w)
+        });
+        if !in_order {
+            fields.sort_by(|a, b| a.0.cmp(&b.0));
+            if let Some(w) = fields.windows(2).find(|w| w[0].0 == w[1].0) {
+                return Ok(Err(LineProblem::Twice(w[0].0.clone().into_owned())));
+            }
         }
         if let Some(written) = written {
             let names: Vec<&str> = written.iter().map(String::as_str).collect();
@@ -276,14 +288,19 @@ impl LineReader {
             self.shape = Some(shape);
         }
         let shape = self.shape.as_ref().expect("fixed above");
-        let get = |name: &str| {
+        // `at`: the name's place in the written order (the shape's `ts_at`,
+        // `series_at`, `field_at`), where an in-order line holds it.
+        let get = |name: &str, at: usize| {
+            if in_order {
+                return fields.get(at).map(|(_, value)| value);
+            }
             fields
                 .binary_search_by(|(k, _)| k.as_ref().cmp(name))
                 .ok()
                 .map(|i| &fields[i].1)
         };
         let mut naive_time = false;
-        let ts = match get(&shape.ts_name) {
+        let ts = match get(&shape.ts_name, shape.ts_at) {
             None => return Ok(Err(LineProblem::Missing(shape.ts_name.clone()))),
             Some(Scalar::Number(text)) if !text.contains(['.', 'e', 'E']) => {
                 match text.parse::<i64>() {
@@ -300,9 +317,8 @@ impl LineReader {
             },
             Some(other) => return Ok(Err(LineProblem::TimestampKind(other.to_string()))),
         };
-        let key = match &shape.series_name {
-            None => None,
-            Some(name) => match get(name) {
+        let key = match (&shape.series_name, shape.series_at) {
+            (Some(name), Some(at)) => match get(name, at) {
                 None => return Ok(Err(LineProblem::Missing(name.clone()))),
                 Some(Scalar::Str(s)) => Some(s.clone()),
                 Some(Scalar::Number(n)) if !n.contains(['.', 'e', 'E']) => {
@@ -315,6 +331,7 @@ impl LineReader {
                     }));
                 }
             },
+            _ => None,
         };
         let expected = shape.columns;
         if fields.len() != expected {
@@ -329,8 +346,8 @@ impl LineReader {
             }
         }
         self.values.clear();
-        for field in shape.schema.fields() {
-            let value = match get(&field.name) {
+        for (field, &at) in shape.schema.fields().iter().zip(&shape.field_at) {
+            let value = match get(&field.name, at) {
                 None => return Ok(Err(LineProblem::Missing(field.name.clone()))),
                 Some(Scalar::Number(text)) => parse_value(text, field.kind),
                 Some(Scalar::Str(text)) => parse_value(text, field.kind),

@@ -63,6 +63,38 @@ fn ndjson_lines_fix_the_fields_and_bad_ones_are_named_by_line() {
 }
 
 #[test]
+fn ndjson_lines_in_the_first_lines_order_or_any_other_read_alike() {
+    // Lines 1, 2 and 4 keep the first line's key order (read by position);
+    // line 3 writes the same keys in another order (read by name).
+    let text = "{\"time\": 1, \"sensor\": \"s1\", \"a\": 0.5, \"b\": 2}\n\
+                {\"time\": 2, \"sensor\": \"s2\", \"a\": 1.5, \"b\": 3}\n\
+                {\"b\": 4, \"a\": 2.5, \"time\": 3, \"sensor\": \"s1\"}\n\
+                {\"time\": 4, \"sensor\": 7, \"a\": 3.5, \"b\": 5}\n";
+    let options = LineOptions {
+        series_field: "sensor".to_owned(),
+        ..LineOptions::default()
+    };
+    let (reader, out, end) = read(InputFormat::Ndjson, options, text);
+    assert_eq!(end, Ok(()));
+    assert!(problems(&reader).is_empty(), "{:?}", problems(&reader));
+    let events = out.unwrap();
+    assert_eq!(events.batch.timestamps, [1, 2, 3, 4]);
+    assert_eq!(events.keys, ["s1", "s2", "7"]);
+    assert_eq!(events.series, [0, 1, 0, 2]);
+    for (i, (a, b)) in [(0.5, 2.0), (1.5, 3.0), (2.5, 4.0), (3.5, 5.0)]
+        .into_iter()
+        .enumerate()
+    {
+        assert_eq!(
+            events.batch.row(i),
+            [Num::F64(a), Num::F64(b)],
+            "line {}",
+            i + 1
+        );
+    }
+}
+
+#[test]
 fn csv_and_ndjson_read_the_same_events_the_same_way() {
     let csv = "Time,series,temp,count\n\
                2010-01-01T00:00,a,1.5,3\n\
