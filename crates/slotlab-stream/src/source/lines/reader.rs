@@ -368,7 +368,7 @@ impl LineReader {
                 }
             }
         }
-        let key = key.as_deref().unwrap_or("").to_owned();
+        let key = key.unwrap_or(std::borrow::Cow::Borrowed(""));
         self.saw_naive_time |= naive_time;
         Ok(self.accept(&key, ts, out))
     }

@@ -110,8 +110,8 @@ impl LineReader {
         };
         let ts_text = cell(shape.ts_at)?;
         let key = match shape.series_at {
-            Some(at) => cell(at)?.to_owned(),
-            None => String::new(),
+            Some(at) => cell(at)?,
+            None => "",
         };
         let mut values = std::mem::take(&mut self.values);
         values.clear();
@@ -131,6 +131,6 @@ impl LineReader {
         self.values = values;
         let (ts, naive) = parse_timestamp_noting_zone(ts_text)?;
         self.saw_naive_time |= naive;
-        self.accept(&key, ts, out)
+        self.accept(key, ts, out)
     }
 }
