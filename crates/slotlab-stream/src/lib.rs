@@ -273,7 +273,7 @@ impl Stream {
             let (id, t) = (series[i], timestamps[i]);
             self.push(id, t, |head| {
                 for (column, values) in head.iter_mut().zip(columns) {
-                    column.extend_range(values, i..i + 1);
+                    column.push_from(values, i);
                 }
             })?;
         }

@@ -329,6 +329,17 @@ impl Column {
         }
     }
 
+    /// Appends `other`'s value at `i` (same kind, as
+    /// [`Column::extend_range`]).
+    #[inline]
+    pub(crate) fn push_from(&mut self, other: &Column, i: usize) {
+        match (self, other) {
+            (Column::F64(v), Column::F64(o)) => v.push(o[i]),
+            (Column::I64(v), Column::I64(o)) => v.push(o[i]),
+            _ => debug_assert!(false, "columns of one schema share kinds"),
+        }
+    }
+
     /// Appends `other`'s values at `rows`, in that order (same kind, as
     /// [`Column::extend_range`]).
     pub(crate) fn extend_gathered(&mut self, other: &Column, rows: &[usize]) {
