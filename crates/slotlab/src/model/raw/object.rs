@@ -68,9 +68,9 @@ impl RawObject {
         };
         let base = ptr.as_ptr();
         debug_assert!(block.slots_offset + block.slot_count * size_of::<Packed>() <= layout.size());
-        // SAFETY: `base` is a fresh block of `layout`; `Layout::extend` put each part in
-        // bounds and aligned (`with_values` for the values); nothing lives there yet, so
-        // `write` (no drop) is right. This establishes contracts 1–5.
+        // Nothing lives in the fresh block yet, so `write` (no drop) is right.
+        // SAFETY: `base` is a fresh block of `layout`, each part in bounds and aligned
+        // (`Layout::extend`, `with_values`); the writes establish contracts 1–5.
         unsafe {
             base.cast::<Class>().write(*class);
             let slots = base.add(block.slots_offset).cast::<Packed>();
@@ -213,9 +213,8 @@ impl RawObject {
                 // SAFETY: contract 4: the state byte is initialised.
                 let state = unsafe { header.add(STATE).read() };
                 if state == INLINE {
-                    // SAFETY: contract 4 (inline): the length byte, `capacity` order bytes
-                    // and `capacity` values are initialised, in bounds and disjoint; `&mut
-                    // self` makes these the only references.
+                    // SAFETY: contract 4 (inline): length byte, order bytes and values initialised,
+                    // in bounds and disjoint; `&mut self` makes these the only references.
                     unsafe {
                         DictMut::Inline(InlineValuesMut {
                             len: &mut *header.add(LEN),
@@ -259,9 +258,9 @@ impl RawObject {
         }
         let values = self.values_ptr(capacity);
         let table = Box::into_raw(Box::new(table));
-        // SAFETY: contract 4: `take_in_order` left every value unset (they own nothing,
-        // so overwriting the first word leaks nothing) and the length 0; the first word
-        // now holds the owned table's pointer and the state says so.
+        // `take_in_order` left every value unset (owning nothing) and the length 0.
+        // SAFETY: contract 4: overwriting the first (unset) word leaks nothing; it now
+        // holds the owned table's pointer and the state byte says so.
         unsafe {
             values.cast::<*mut Table>().write(table);
             header.add(STATE).write(state_byte(sharing));
@@ -308,9 +307,9 @@ impl Drop for RawObject {
         let capacity = self.values_capacity();
         let (layout, _) = block.with_values(capacity);
         let base = self.ptr.as_ptr();
-        // SAFETY: contracts 1–5: each part was initialised by `new` (or replaced by
-        // `materialize`) and is dropped exactly once here (the class is a plain `Copy`
-        // pointer); the block is freed with the layout it was allocated with.
+        // The class is a plain `Copy` pointer: nothing to drop at offset 0.
+        // SAFETY: contracts 1–5: each part (from `new` or `materialize`) is dropped once
+        // here, and the block freed with the layout it was allocated with.
         unsafe {
             std::ptr::drop_in_place(std::ptr::slice_from_raw_parts_mut(
                 base.add(block.slots_offset).cast::<Packed>(),

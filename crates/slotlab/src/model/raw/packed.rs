@@ -122,10 +122,11 @@ impl Packed {
     /// gave `new`, whose count `self` still holds (released only in `drop`).
     unsafe fn str_ref(&self, payload: u64) -> ManuallyDrop<ArcStr> {
         debug_assert_eq!(self.0 >> PAYLOAD_BITS, TAG_STR);
-        // SAFETY: by the caller's contract the pointer came from `ArcStr::into_raw` and is
-        // live (non-null: it was a `NonNull`); the `ManuallyDrop` keeps this borrow from
-        // releasing `self`'s count.
-        ManuallyDrop::new(unsafe { ArcStr::from_raw(NonNull::new_unchecked(payload as *mut ())) })
+        // The `ManuallyDrop` keeps this borrow from releasing `self`'s count.
+        // SAFETY: by the caller's contract the pointer came from `ArcStr::into_raw` (a
+        // `NonNull`, so non-null) and is live.
+        let arc = unsafe { ArcStr::from_raw(NonNull::new_unchecked(payload as *mut ())) };
+        ManuallyDrop::new(arc)
     }
 }
 
