@@ -1,6 +1,7 @@
 //! Unit tests of `class.rs`.
 
 use super::*;
+use crate::model::ModelError;
 
 fn slots(name: &str, names: &[&str]) -> Class {
     Class::builder(name)
