@@ -21,7 +21,8 @@
 //! 4. A dict class's block holds, at its offset, the values header: byte 0
 //!    the capacity `c` the block was allocated for (≥ 1), byte 1 the
 //!    order's length `n ≤ c`, byte 2 the state, then `c` order bytes; the
-//!    values start at `BlockLayout::with_values(c)`'s offset. In the
+//!    values start `values_prefix_bytes(c)` bytes after the header (where
+//!    `BlockLayout::with_values(c)` puts them). In the
 //!    inline state they are `c` initialised `Packed`s, the first `n` order
 //!    bytes naming distinct set ones; in the materialized states the first
 //!    word instead holds a `Box<Table>` pointer (owned) and `n` is 0.

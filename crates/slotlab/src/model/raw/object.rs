@@ -144,12 +144,12 @@ impl RawObject {
         Some((header, capacity))
     }
 
-    /// Where the values (or the materialized table's pointer) start.
-    fn values_ptr(&self, capacity: usize) -> *mut Packed {
-        let (_, offset) = self.class().block().with_values(capacity);
-        let offset = offset.expect("called for dict blocks only");
-        // SAFETY: contract 4: the values start at this offset, inside the block.
-        unsafe { self.ptr.as_ptr().add(offset).cast() }
+    /// Where the values (or the materialized table's pointer) start, given
+    /// the header `values_header` found: no layout computed on the hot path.
+    fn values_ptr(header: *mut u8, capacity: usize) -> *mut Packed {
+        // SAFETY: contract 4: the values start right after the header's
+        // `values_prefix_bytes(capacity)` bytes, inside the block.
+        unsafe { header.add(values_prefix_bytes(capacity)).cast() }
     }
 
     /// The instance's `__dict__`, as its block holds it.
@@ -168,7 +168,7 @@ impl RawObject {
                 let Some((header, capacity)) = self.values_header() else {
                     return DictRef::Absent;
                 };
-                let values = self.values_ptr(capacity);
+                let values = Self::values_ptr(header, capacity);
                 // SAFETY: contract 4: the state and length bytes are initialised.
                 let (state, len) = unsafe {
                     (
@@ -209,7 +209,7 @@ impl RawObject {
                 let Some((header, capacity)) = self.values_header() else {
                     return DictMut::Absent;
                 };
-                let values = self.values_ptr(capacity);
+                let values = Self::values_ptr(header, capacity);
                 // SAFETY: contract 4: the state byte is initialised.
                 let state = unsafe { header.add(STATE).read() };
                 if state == INLINE {
@@ -256,7 +256,7 @@ impl RawObject {
                 }
             }
         }
-        let values = self.values_ptr(capacity);
+        let values = Self::values_ptr(header, capacity);
         let table = Box::into_raw(Box::new(table));
         // `take_in_order` left every value unset (owning nothing) and the length 0.
         // SAFETY: contract 4: overwriting the first (unset) word leaks nothing; it now
@@ -283,7 +283,7 @@ impl RawObject {
 
     /// The bytes of this instance's block.
     pub(crate) fn block_bytes(&self) -> usize {
-        let capacity = self.values_header().map_or(0, |(_, c)| c);
+        let capacity = self.values_capacity();
         self.class().block().with_values(capacity).0.size()
     }
 
@@ -304,7 +304,8 @@ fn sharing_of(state: u8) -> Sharing {
 impl Drop for RawObject {
     fn drop(&mut self) {
         let block = *self.class().block();
-        let capacity = self.values_capacity();
+        let header = self.values_header();
+        let capacity = header.map_or(0, |(_, c)| c);
         let (layout, _) = block.with_values(capacity);
         let base = self.ptr.as_ptr();
         // The class is a plain `Copy` pointer: nothing to drop at offset 0.
@@ -321,7 +322,7 @@ impl Drop for RawObject {
                     std::ptr::drop_in_place(base.add(offset).cast::<Table>())
                 }
                 DictPart::Values { .. } => {
-                    let values = self.values_ptr(capacity);
+                    let values = Self::values_ptr(header.map_or(base, |(h, _)| h), capacity);
                     match self.dict() {
                         DictRef::Inline(_) => std::ptr::drop_in_place(
                             std::ptr::slice_from_raw_parts_mut(values, capacity),
