@@ -98,7 +98,7 @@ impl<R: Read> LineBlocks<R> {
                 }
                 return Ok(Some(self.block(text, 1)));
             }
-            let Some(last_newline) = buf.iter().rposition(|&b| b == b'\n') else {
+            let Some(last_newline) = memchr::memrchr(b'\n', buf) else {
                 let len = buf.len();
                 self.partial.extend_from_slice(buf);
                 self.reader.consume(len);
@@ -120,7 +120,7 @@ impl<R: Read> LineBlocks<R> {
     /// A block of `text`: its newlines, plus `unterminated` (1 for a last
     /// line without one).
     fn block(&mut self, text: Vec<u8>, unterminated: u64) -> Block {
-        let lines = text.iter().filter(|&&b| b == b'\n').count() as u64 + unterminated;
+        let lines = memchr::memchr_iter(b'\n', &text).count() as u64 + unterminated;
         let block = Block {
             text,
             first_line: self.lines_read + 1,

@@ -81,6 +81,141 @@ pub fn get<'f, 'a>(fields: &'f Fields<'a>, name: &str) -> Option<&'f Scalar<'a>>
     fields.iter().find(|(k, _)| k == name).map(|(_, v)| v)
 }
 
+/// The keys of a line, in the order written, for reading the lines that
+/// repeat them (the usual line of a file) without a general JSON parser:
+/// [`Template::read`] walks such a line once, checking every token, and
+/// gives up — the caller then reads the line with [`read_line`] — at the
+/// first thing it does not expect: another key or order, an escape, a
+/// value that is not a plain number or string. What it does read, it reads
+/// exactly as [`read_line`] would.
+#[derive(Debug, Clone)]
+pub struct Template {
+    keys: Vec<String>,
+    /// Whether the keys can be matched byte for byte (none holds a quote,
+    /// a backslash or a control character, which a line must escape).
+    plain: bool,
+}
+
+impl Template {
+    /// The template of `keys`, in the order written.
+    pub fn new(keys: &[&str]) -> Self {
+        let plain = keys
+            .iter()
+            .all(|k| k.bytes().all(|b| b >= 0x20 && b != b'"' && b != b'\\'));
+        Self {
+            keys: keys.iter().map(|k| (*k).to_owned()).collect(),
+            plain,
+        }
+    }
+
+    /// The keys, in the order written.
+    pub fn keys(&self) -> &[String] {
+        &self.keys
+    }
+
+    /// `line`'s fields, when it is an object with exactly these keys in
+    /// this order, each a plain number or a string without escapes;
+    /// `None` when it is anything else (valid or not).
+    pub fn read<'a>(&self, line: &'a [u8]) -> Option<Fields<'a>> {
+        if !self.plain {
+            return None;
+        }
+        // Checked whole once: every slice below is cut at an ASCII byte.
+        let text = std::str::from_utf8(line).ok()?;
+        let line = text.as_bytes();
+        let mut at = skip_space(line, 0);
+        at = expect(line, at, b'{')?;
+        let mut fields = Vec::with_capacity(self.keys.len());
+        for (i, key) in self.keys.iter().enumerate() {
+            if i > 0 {
+                at = expect(line, skip_space(line, at), b',')?;
+            }
+            at = expect(line, skip_space(line, at), b'"')?;
+            let key_at = at;
+            at += key.len();
+            if line.get(key_at..at)? != key.as_bytes() {
+                return None;
+            }
+            at = expect(line, at, b'"')?;
+            at = expect(line, skip_space(line, at), b':')?;
+            at = skip_space(line, at);
+            let (value, next) = match *line.get(at)? {
+                b'"' => {
+                    let len = line[at + 1..]
+                        .iter()
+                        .position(|&b| b == b'"' || b == b'\\' || b < 0x20)?;
+                    let end = at + 1 + len;
+                    if line[end] != b'"' {
+                        return None;
+                    }
+                    (Scalar::Str(Cow::Borrowed(text.get(at + 1..end)?)), end + 1)
+                }
+                b'-' | b'0'..=b'9' => {
+                    let end = number_end(line, at)?;
+                    (Scalar::Number(text.get(at..end)?), end)
+                }
+                _ => return None,
+            };
+            let key = text.get(key_at..key_at + key.len())?;
+            fields.push((Cow::Borrowed(key), value));
+            at = next;
+        }
+        at = expect(line, skip_space(line, at), b'}')?;
+        (skip_space(line, at) == line.len()).then_some(fields)
+    }
+}
+
+/// The first place at or after `at` that is not JSON whitespace.
+fn skip_space(line: &[u8], mut at: usize) -> usize {
+    while let Some(b' ' | b'\t' | b'\n' | b'\r') = line.get(at) {
+        at += 1;
+    }
+    at
+}
+
+/// The place after `byte`, if `byte` is at `at`.
+fn expect(line: &[u8], at: usize, byte: u8) -> Option<usize> {
+    (line.get(at) == Some(&byte)).then_some(at + 1)
+}
+
+/// Where the JSON number starting at `at` ends (`None` if it is not one):
+/// `-?(0|[1-9][0-9]*)(.[0-9]+)?([eE][+-]?[0-9]+)?`.
+fn number_end(line: &[u8], mut at: usize) -> Option<usize> {
+    let digits = |at: usize| {
+        at + line[at.min(line.len())..]
+            .iter()
+            .take_while(|b| b.is_ascii_digit())
+            .count()
+    };
+    if line.get(at) == Some(&b'-') {
+        at += 1;
+    }
+    match line.get(at) {
+        Some(b'0') => at += 1,
+        Some(b'1'..=b'9') => at = digits(at),
+        _ => return None,
+    }
+    if line.get(at) == Some(&b'.') {
+        let end = digits(at + 1);
+        if end == at + 1 {
+            return None;
+        }
+        at = end;
+    }
+    if let Some(b'e' | b'E') = line.get(at) {
+        at += 1;
+        if let Some(b'+' | b'-') = line.get(at) {
+            at += 1;
+        }
+        let end = digits(at);
+        if end == at {
+            return None;
+        }
+        at = end;
+    }
+    Some(at)
+}
+
 /// A whole line: an object's fields, or the kind of what it was instead.
 enum Top<'a> {
     Object(Fields<'a>),
@@ -233,5 +368,64 @@ mod tests {
             assert!(matches!(err, LineError::NotJson(_)), "{err}");
             assert!(err.to_string().starts_with("not JSON: "), "{err}");
         }
+    }
+
+    #[test]
+    fn a_template_reads_what_read_line_reads_or_gives_up() {
+        let template = Template::new(&["time", "sensor", "temp"]);
+        let reads = [
+            &br#"{"time": 1767225600002, "sensor": "s-1", "temp": 21.39}"#[..],
+            b"{\"time\":-0.5e+3,\"sensor\":\"\xc3\xa9t\xc3\xa9\",\"temp\":0}   ",
+            b"\t{ \"time\" :1E5 ,\r\"sensor\": 7, \"temp\"\n: \"x\" }",
+        ];
+        for line in reads {
+            let fields = template.read(line).expect("a line in the template's order");
+            assert_eq!(fields, read_line(line).unwrap());
+        }
+        let gives_up = [
+            &br#"{"time": 1, "temp": 2, "sensor": "s"}"#[..],
+            br#"{"time": 1, "sensor": "s"}"#,
+            br#"{"time": 1, "sensor": "s", "temp": 2, "x": 3}"#,
+            br#"{"time": 1, "sensor": "s\"q", "temp": 2}"#,
+            br#"{"time": 1, "sensor": "s", "temp": null}"#,
+            br#"{"time": [1], "sensor": "s", "temp": 2}"#,
+            br#"{"ti\u006de": 1, "sensor": "s", "temp": 2}"#,
+        ];
+        for line in gives_up {
+            assert!(
+                template.read(line).is_none(),
+                "{}",
+                String::from_utf8_lossy(line)
+            );
+        }
+        // Every one-byte change of a good line: whatever the template still
+        // reads, read_line reads the same (and whatever it refuses as JSON,
+        // the template refuses too).
+        let base = reads[0];
+        let bytes = b" \t\"\\{}[],:-+.eE0159xu\x01\x7f\xc3\xff";
+        let mut checked = 0;
+        for at in 0..base.len() {
+            let mut lines: Vec<Vec<u8>> = vec![[&base[..at], &base[at + 1..]].concat()];
+            for &b in bytes {
+                let mut changed = base.to_vec();
+                changed[at] = b;
+                lines.push(changed);
+                lines.push([&base[..at], &[b][..], &base[at..]].concat());
+            }
+            for line in lines {
+                if let Some(fields) = template.read(&line) {
+                    let general = read_line(&line);
+                    assert!(
+                        general.as_ref().is_ok_and(|g| *g == fields),
+                        "{}: {general:?}",
+                        String::from_utf8_lossy(&line)
+                    );
+                    checked += 1;
+                }
+            }
+        }
+        assert!(checked > 400, "only {checked} changed lines read");
+        // Keys that a line must escape are never matched byte for byte.
+        assert!(Template::new(&["a\"b"]).read(br#"{"a"b": 1}"#).is_none());
     }
 }

@@ -85,8 +85,13 @@ pub fn parse_value(text: &str, kind: FieldKind) -> Result<Num, ValueProblem> {
                     Err(ValueProblem::NotExact { text: owned() })
                 };
             }
-            let lower = text.to_ascii_lowercase();
-            if lower.contains("inf") || lower.contains("nan") {
+            // Only a text with an `i` or an `n` can spell either (most
+            // texts have neither, and are not copied to find out).
+            let spelled = text.bytes().any(|b| matches!(b, b'i' | b'I' | b'n' | b'N')) && {
+                let lower = text.to_ascii_lowercase();
+                lower.contains("inf") || lower.contains("nan")
+            };
+            if spelled {
                 return Err(ValueProblem::NotANumber { text: owned() });
             }
             match text.parse::<f64>() {

@@ -32,7 +32,7 @@ struct Shape {
     sorted_names: Vec<String>,
     /// Every name, in the order the line wrote them (an NDJSON line with
     /// the same keys in the same order is read by position).
-    written: Vec<String>,
+    written: ndjson::Template,
 }
 
 impl Shape {
@@ -95,7 +95,7 @@ impl Shape {
             field_at,
             columns: names.len(),
             sorted_names,
-            written: names.iter().map(|s| (*s).to_owned()).collect(),
+            written: ndjson::Template::new(names),
         })
     }
 }
@@ -190,7 +190,11 @@ impl LineReader {
         };
         match self.format {
             InputFormat::Ndjson => {
-                for (i, line) in text.split(|&b| b == b'\n').enumerate() {
+                let mut start = 0;
+                let ends = memchr::memchr_iter(b'\n', text).chain(std::iter::once(text.len()));
+                for (i, end) in ends.enumerate() {
+                    let line = &text[start..end];
+                    start = end + 1;
                     let number = first_line + i as u64;
                     let line = line.strip_suffix(b"\r").unwrap_or(line);
                     if line.iter().all(u8::is_ascii_whitespace) {
@@ -243,7 +247,10 @@ impl LineReader {
         if line.len() > MAX_LINE_BYTES {
             return Ok(Err(LineProblem::TooLong { bytes: line.len() }));
         }
-        let mut fields = match ndjson::read_line(line) {
+        let template = self.shape.as_ref().map(|s| &s.written);
+        let fast = template.and_then(|t| t.read(line));
+        let in_order = fast.is_some();
+        let mut fields = match fast.map_or_else(|| ndjson::read_line(line), Ok) {
             Ok(fields) => fields,
             Err(ndjson::LineError::NotAnObject(kind)) => {
                 return Ok(Err(LineProblem::NotAnObject(kind)));
@@ -269,10 +276,11 @@ impl LineReader {
         // A line with the first line's keys in the first line's order (the
         // usual line) is read by position; any other is sorted once, and
         // every lookup below is a binary search.
-        let in_order = self.shape.as_ref().is_some_and(|shape| {
-            fields.len() == shape.written.len()
-                && fields.iter().zip(&shape.written).all(|((k, _), w)| k == w)
-        });
+        let in_order = in_order
+            || template.is_some_and(|t| {
+                fields.len() == t.keys().len()
+                    && fields.iter().zip(t.keys()).all(|((k, _), w)| k == w)
+            });
         if !in_order {
             fields.sort_by(|a, b| a.0.cmp(&b.0));
             if let Some(w) = fields.windows(2).find(|w| w[0].0 == w[1].0) {
