@@ -211,3 +211,24 @@ fn a_bare_carriage_return_does_not_split_a_line() {
         ["line 3: \"v\": \"3\\r4\" is not a finite number"]
     );
 }
+
+/// Cells, quoted or not, and the header's names are read without the
+/// white space around them.
+#[test]
+fn csv_cells_are_trimmed_quoted_or_not() {
+    let (reader, out, end) = read(
+        InputFormat::Csv,
+        LineOptions {
+            series_field: "key".into(),
+            ..LineOptions::default()
+        },
+        " time ,\tv , key\r\n 1 , 2.5 ,a\r\n\"\t2 \",\" -3\",\" b \" \n",
+    );
+    assert_eq!(end, Ok(()));
+    assert!(problems(&reader).is_empty(), "{:?}", problems(&reader));
+    let events = out.unwrap();
+    assert_eq!(events.schema.fields()[0].name, "v");
+    assert_eq!(events.batch.timestamps, [1, 2]);
+    assert_eq!(events.batch.columns[0].get(1), Some(Num::F64(-3.0)));
+    assert_eq!(events.keys, ["a", "b"]);
+}

@@ -14,13 +14,14 @@ impl LineReader {
         text: &[u8],
         out: &mut Option<Events>,
     ) -> Result<(), LineStop> {
+        // Cells are trimmed of ASCII white space where they are read (the
+        // csv crate's own trimming copies every record into a new one).
         // Records end at `\n` only (a `\r` before it is trimmed as white
         // space): a bare `\r` inside a line must not split it in two, or
         // the line count and the record count part ways.
         let mut reader = ::csv::ReaderBuilder::new()
             .has_headers(false)
             .flexible(true)
-            .trim(::csv::Trim::All)
             .terminator(::csv::Terminator::Any(b'\n'))
             .from_reader(text);
         let mut record = ::csv::ByteRecord::new();
@@ -34,10 +35,7 @@ impl LineReader {
                 byte += 1;
             }
             let (from, line) = counted;
-            let more = text[from.min(byte)..byte]
-                .iter()
-                .filter(|&&b| b == b'\n')
-                .count();
+            let more = memchr::memchr_iter(b'\n', &text[from.min(byte)..byte]).count();
             counted = (byte, line + more as u64);
             counted.1
         };
@@ -80,7 +78,7 @@ impl LineReader {
         let stop = |problem| LineStop::Header { line, problem };
         let names: Vec<&str> = record
             .iter()
-            .map(std::str::from_utf8)
+            .map(|name| std::str::from_utf8(name.trim_ascii()))
             .collect::<Result<_, _>>()
             .map_err(|_| stop(HeaderProblem::NotUtf8))?;
         self.shape = Some(Shape::fix(&names, &self.options).map_err(stop)?);
@@ -105,7 +103,7 @@ impl LineReader {
             });
         }
         let cell = |i: usize| -> Result<&str, LineProblem> {
-            std::str::from_utf8(record.get(i).unwrap_or_default())
+            std::str::from_utf8(record.get(i).unwrap_or_default().trim_ascii())
                 .map_err(|e| LineProblem::UnreadableRow(format!("column {}: {e}", i + 1)))
         };
         let ts_text = cell(shape.ts_at)?;
