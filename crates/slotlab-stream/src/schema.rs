@@ -386,6 +386,14 @@ impl Batch {
         self.columns.iter_mut().for_each(Column::clear);
     }
 
+    /// Keeps the events whose index passes `keep`.
+    pub(crate) fn retain_indices(&mut self, keep: &[bool]) {
+        retain_indices(&mut self.timestamps, keep);
+        for column in &mut self.columns {
+            column.retain_indices(keep);
+        }
+    }
+
     /// Makes room for `additional` more events in every column.
     pub(crate) fn reserve(&mut self, additional: usize) {
         self.timestamps.reserve(additional);

@@ -2,7 +2,7 @@
 
 use super::commands::CodecsArg;
 use super::common::{LineArgs, OutputArgs, SyntheticArgs};
-use super::values::{parse_bytes, parse_count, parse_duration, parse_rate};
+use super::values::{parse_bytes, parse_count, parse_duration, parse_rate, parse_threads};
 use super::{FlagError, StoreArgs};
 use clap::{Args, ValueEnum};
 use slotlab::ingest::{HugePages, IngestConfig, OnFull, SourceSpec, Storage};
@@ -62,6 +62,13 @@ pub struct IngestArgs {
 
     #[command(flatten)]
     pub synthetic: SyntheticArgs,
+
+    /// Threads parsing a file's or stdin's lines (1 to 64) [default: one
+    /// per CPU]. Blocks of lines are parsed side by side and settled in
+    /// the order read: the events, rejections and line numbers are those
+    /// of one thread.
+    #[arg(long, value_parser = parse_threads, value_name = "N")]
+    pub parse_threads: Option<u32>,
 
     /// Batches each channel holds: with --batch, what bounds the memory
     /// in flight.
@@ -227,6 +234,9 @@ impl IngestArgs {
         config.queue = count(self.queue);
         config.batch = count(self.batch.unwrap_or(DEFAULT_BATCH));
         config.parse = self.lines.options()?;
+        if let Some(threads) = self.parse_threads {
+            config.parse_threads = threads as usize;
+        }
         if let Some((dir, options)) = self.store.spec()? {
             config.store = Some(slotlab::ingest::StoreSpec { dir, options });
         }

@@ -141,6 +141,11 @@ pub fn parse_repeat(text: &str) -> Result<u32, String> {
     parse_count_in(text, 1, 10_000)
 }
 
+/// `--parse-threads`: 1 to 64.
+pub fn parse_threads(text: &str) -> Result<u32, String> {
+    parse_count_in(text, 1, 64)
+}
+
 /// `--warmup`: 0 to 1,000.
 pub fn parse_warmup(text: &str) -> Result<u32, String> {
     parse_count_in(text, 0, 1_000)

@@ -266,7 +266,10 @@ pub struct FileEvents {
     pub rejects: Vec<Reject>,
 }
 
+mod parser;
 mod reader;
+mod shape;
+pub use parser::{BlockParser, ParsedBlock};
 pub use reader::LineReader;
 
 #[cfg(test)]

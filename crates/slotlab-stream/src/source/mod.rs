@@ -126,6 +126,27 @@ impl Events {
         self.batch.len()
     }
 
+    /// Keeps the events whose index passes `keep` (every key stays).
+    pub(crate) fn retain_indices(&mut self, keep: &[bool]) {
+        let mut i = 0;
+        self.series.retain(|_| {
+            i += 1;
+            keep[i - 1]
+        });
+        self.batch.retain_indices(keep);
+    }
+
+    /// Appends `more`: its keys after these, its events after these (its
+    /// series numbered as these are).
+    pub(crate) fn append(&mut self, mut more: Events) {
+        self.keys.append(&mut more.keys);
+        self.series.append(&mut more.series);
+        self.batch.timestamps.append(&mut more.batch.timestamps);
+        for (column, other) in self.batch.columns.iter_mut().zip(&more.batch.columns) {
+            column.extend_from(other);
+        }
+    }
+
     /// True when empty.
     pub fn is_empty(&self) -> bool {
         self.batch.is_empty()

@@ -66,6 +66,10 @@ pub struct IngestConfig {
     pub batch: usize,
     /// How lines are parsed.
     pub parse: ParseOptions,
+    /// Threads parsing lines (files and stdin; at least 1): with more
+    /// than one, blocks of lines are parsed side by side and settled in
+    /// the order read.
+    pub parse_threads: usize,
     /// The stream sink's chunking and codecs.
     pub stream: StreamConfig,
     /// Keep the stream sink's events in a durable store (`--store`).
@@ -126,6 +130,7 @@ impl IngestConfig {
             queue: 16,
             batch: 4096,
             parse: ParseOptions::default(),
+            parse_threads: default_parse_threads(),
             stream: StreamConfig {
                 chunk_len: 4096,
                 codecs: CodecPolicy::HandWritten,
@@ -137,6 +142,11 @@ impl IngestConfig {
             huge_pages: HugePages::Auto,
         }
     }
+}
+
+/// Parse threads by default: one per CPU this process may use.
+pub fn default_parse_threads() -> usize {
+    std::thread::available_parallelism().map_or(1, usize::from)
 }
 
 /// The sink's default memory budget: 70 % of the memory available now

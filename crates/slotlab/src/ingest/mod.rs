@@ -34,7 +34,9 @@ mod pipeline;
 mod shared;
 mod sink;
 
-pub use config::{HugePages, IngestConfig, OnFull, default_memory_budget, describe_source};
+pub use config::{
+    HugePages, IngestConfig, OnFull, default_memory_budget, default_parse_threads, describe_source,
+};
 pub use outcome::{Ended, IngestError, IngestRun, SourceFailure};
 pub use pipeline::run;
 pub use slotlab_stream::source::SourceSpec;

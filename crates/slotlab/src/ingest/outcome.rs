@@ -35,6 +35,10 @@ pub enum SourceFailure {
         /// What is wrong with it.
         problem: slotlab_stream::source::lines::HeaderProblem,
     },
+    /// A parse thread ended with a block unparsed (it panicked): the run
+    /// stops rather than skip the block's lines.
+    #[error("a parse thread failed")]
+    ParserFailed,
 }
 
 impl PartialEq for SourceFailure {
@@ -63,6 +67,7 @@ impl PartialEq for SourceFailure {
                     problem: p,
                 },
             ) => line == l && problem == p,
+            (SourceFailure::ParserFailed, SourceFailure::ParserFailed) => true,
             _ => false,
         }
     }

@@ -57,7 +57,7 @@ pub fn run(
     let (source_tx, source_rx) = crossbeam_channel::bounded::<Packet>(config.queue);
     let (parse_tx, parse_rx) = crossbeam_channel::bounded::<EventBatch>(config.queue);
     let latency = Latency::new();
-    let parser = parse::LineParser::new(config.parse.clone(), input.format());
+    let parser = parse::LineParser::new(config.parse.clone(), input.format(), config.parse_threads);
 
     let scope = AllocScope::start();
     let epoch = Instant::now();
@@ -214,20 +214,61 @@ fn parse_stage(
     shared: &Shared,
 ) -> Parsed {
     let mut queue = QueueSampler::default();
-    let mut timestamp_sum = 0i64;
-    let mut schema = None;
-    let mut series = 0usize;
+    let mut forward = Forward {
+        output,
+        on_full,
+        shared,
+        timestamp_sum: 0,
+        schema: None,
+        series: 0,
+        unsent_keys: Vec::new(),
+    };
     let mut failure = None;
     let mut rejects = Vec::new();
-    // Keys of new series in shed batches go with the next batch sent.
-    let mut unsent_keys: Vec<String> = Vec::new();
     let mut quiet_since: Option<Instant> = None;
-    loop {
-        let packet = match receive(&input, Duration::from_millis(50)) {
+    // Each outcome of a block of lines, in the order read: false when the
+    // stage must stop.
+    let mut hand_on = |outcome: parse::BlockOutcome,
+                       parser: &mut parse::LineParser,
+                       forward: &mut Forward<'_>,
+                       failure: &mut Option<Ended>| {
+        shared.rejected.store(parser.rejected(), Relaxed);
+        rejects.append(&mut parser.take_rejects());
+        let go_on = forward.send(outcome.batch, true, failure);
+        if let Some(why) = outcome.stop {
+            shared.end(why.clone());
+            *failure = Some(why);
+            return false;
+        }
+        go_on
+    };
+    'stage: loop {
+        // Blocks the workers have finished go on in order; while they hold
+        // as many as they should, wait for the oldest.
+        while let Some(outcome) = parser.next(parser.full()) {
+            if !hand_on(outcome, &mut parser, &mut forward, &mut failure) {
+                break 'stage;
+            }
+        }
+        // With blocks at the workers, come back soon for them.
+        let wait = if parser.in_flight() > 0 {
+            Duration::from_millis(1)
+        } else {
+            Duration::from_millis(50)
+        };
+        let packet = match receive(&input, wait) {
             Ok(packet) => packet,
-            Err(RecvTimeoutError::Disconnected) => break,
+            Err(RecvTimeoutError::Disconnected) => {
+                // The input is over: what the workers hold goes on.
+                while let Some(outcome) = parser.next(true) {
+                    if !hand_on(outcome, &mut parser, &mut forward, &mut failure) {
+                        break;
+                    }
+                }
+                break;
+            }
             Err(RecvTimeoutError::Timeout) => {
-                if shared.halted() {
+                if shared.halted() && parser.in_flight() == 0 {
                     let since = *quiet_since.get_or_insert_with(Instant::now);
                     if since.elapsed() >= STOP_GRACE {
                         break;
@@ -240,74 +281,94 @@ fn parse_stage(
         let waiting = input.len();
         queue.sample(waiting);
         shared.queued[0].store(waiting, Relaxed);
-        let (batch, stop, parsed_here) = match packet {
-            Packet::Events(batch) => (Some(batch), None, false),
-            Packet::Lines(block) => {
-                let parsed = parser.parse(&block);
-                shared.rejected.store(parser.rejected(), Relaxed);
-                rejects.append(&mut parser.take_rejects());
-                (parsed.batch, parsed.stop, true)
-            }
-        };
-        if let Some(mut batch) = batch.filter(|b| !b.is_empty()) {
-            if schema.is_none() {
-                schema = Some(batch.events.schema.clone());
-            }
-            if !unsent_keys.is_empty() {
-                unsent_keys.append(&mut batch.events.keys);
-                batch.events.keys = std::mem::take(&mut unsent_keys);
-            }
-            let (events, new_keys) = (batch.len() as u64, batch.events.keys.len());
-            let batch_sum = batch
-                .events
-                .batch
-                .timestamps
-                .iter()
-                .fold(0i64, |sum, &t| sum.wrapping_add(t));
-            // Parsed lines are shed here under --on-full drop (the source
-            // never sheds them, so a bad line is rejected in either mode);
-            // accepted events are never shed after this point.
-            let sent = if parsed_here && on_full == OnFull::Drop {
-                match output.try_send(batch) {
-                    Ok(()) => Ok(true),
-                    Err(crossbeam_channel::TrySendError::Full(shed)) => {
-                        shared.dropped.fetch_add(events, Relaxed);
-                        unsent_keys = shed.events.keys;
-                        Ok(false)
-                    }
-                    Err(crossbeam_channel::TrySendError::Disconnected(_)) => Err(()),
-                }
-            } else {
-                output.send(batch).map(|()| true).map_err(|_| ())
-            };
-            match sent {
-                Ok(true) => {
-                    series += new_keys;
-                    timestamp_sum = timestamp_sum.wrapping_add(batch_sum);
-                    shared.accepted.fetch_add(events, Relaxed);
-                }
-                Ok(false) => {}
-                Err(()) => {
-                    failure = Some(Ended::SinkFailed(SinkError::StoppedEarly));
+        match packet {
+            Packet::Events(batch) => {
+                if !forward.send(Some(batch), false, &mut failure) {
                     break;
                 }
             }
-        }
-        if let Some(why) = stop {
-            shared.end(why.clone());
-            failure = Some(why);
-            break;
+            Packet::Lines(block) => parser.submit(block),
         }
     }
     Parsed {
-        schema,
-        series,
+        schema: forward.schema,
+        series: forward.series,
         bad: parser.bad_lines(),
         rejects,
         naive_times_as_utc: parser.saw_naive_time(),
-        timestamp_sum,
+        timestamp_sum: forward.timestamp_sum,
         queue,
         failure,
+    }
+}
+
+/// The parse stage's hand-over to the store stage, and its tallies.
+struct Forward<'s> {
+    output: Sender<EventBatch>,
+    on_full: OnFull,
+    shared: &'s Shared,
+    timestamp_sum: i64,
+    schema: Option<Schema>,
+    series: usize,
+    /// Keys of new series in shed batches go with the next batch sent.
+    unsent_keys: Vec<String>,
+}
+
+impl Forward<'_> {
+    /// Hands `batch` on (`parsed_here`: made from lines, which
+    /// `--on-full drop` may shed); false when the store stage is gone.
+    fn send(
+        &mut self,
+        batch: Option<EventBatch>,
+        parsed_here: bool,
+        failure: &mut Option<Ended>,
+    ) -> bool {
+        let Some(mut batch) = batch.filter(|b| !b.is_empty()) else {
+            return true;
+        };
+        if self.schema.is_none() {
+            self.schema = Some(batch.events.schema.clone());
+        }
+        if !self.unsent_keys.is_empty() {
+            self.unsent_keys.append(&mut batch.events.keys);
+            batch.events.keys = std::mem::take(&mut self.unsent_keys);
+        }
+        let (events, new_keys) = (batch.len() as u64, batch.events.keys.len());
+        let batch_sum = batch
+            .events
+            .batch
+            .timestamps
+            .iter()
+            .fold(0i64, |sum, &t| sum.wrapping_add(t));
+        // Parsed lines are shed here under --on-full drop (the source
+        // never sheds them, so a bad line is rejected in either mode);
+        // accepted events are never shed after this point.
+        let sent = if parsed_here && self.on_full == OnFull::Drop {
+            match self.output.try_send(batch) {
+                Ok(()) => Ok(true),
+                Err(crossbeam_channel::TrySendError::Full(shed)) => {
+                    self.shared.dropped.fetch_add(events, Relaxed);
+                    self.unsent_keys = shed.events.keys;
+                    Ok(false)
+                }
+                Err(crossbeam_channel::TrySendError::Disconnected(_)) => Err(()),
+            }
+        } else {
+            self.output.send(batch).map(|()| true).map_err(|_| ())
+        };
+        match sent {
+            Ok(true) => {
+                self.series += new_keys;
+                self.timestamp_sum = self.timestamp_sum.wrapping_add(batch_sum);
+                self.shared.accepted.fetch_add(events, Relaxed);
+                true
+            }
+            Ok(false) => true,
+            Err(()) => {
+                *failure = Some(Ended::SinkFailed(SinkError::StoppedEarly));
+                false
+            }
+        }
     }
 }
 

@@ -169,8 +169,15 @@ fn measurement(config: &IngestConfig, run: &IngestRun) -> Measurement {
         extra.insert(format!("{name}_mean"), q.mean());
         extra.insert(format!("{name}_max"), q.max as f64);
     }
+    let parse = match &config.source {
+        SourceSpec::File(_) | SourceSpec::Stdin if config.parse_threads > 1 => format!(
+            "parse ({} threads, blocks settled in the order read)",
+            config.parse_threads
+        ),
+        _ => "parse".to_owned(),
+    };
     let method = format!(
-        "{} from {}: source → parse → store threads, channels of {} batches of up to {} \
+        "{} from {}: source → {parse} → store threads, channels of {} batches of up to {} \
          events, on full: {}; time = start until the last accepted event was stored{}; \
          events/s = stored ÷ time; held B/event = bytes the sink allocated and kept, counted \
          exactly by the tracking allocator on the store thread; peak = process-wide peak of \

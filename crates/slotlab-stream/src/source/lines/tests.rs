@@ -232,3 +232,118 @@ fn csv_cells_are_trimmed_quoted_or_not() {
     assert_eq!(events.batch.columns[0].get(1), Some(Num::F64(-3.0)));
     assert_eq!(events.keys, ["a", "b"]);
 }
+
+/// Everything a reader ends with, for comparing two ways of reading.
+fn outcome(
+    reader: &mut LineReader,
+    out: Option<Events>,
+    end: Result<(), LineStop>,
+) -> (
+    String,
+    Vec<BadLine>,
+    Vec<Reject>,
+    u64,
+    bool,
+    Result<(), LineStop>,
+) {
+    (
+        format!("{out:?}"),
+        reader.bad_lines().to_vec(),
+        reader.take_rejects(),
+        reader.rejected(),
+        reader.saw_naive_time(),
+        end,
+    )
+}
+
+/// Lines of every kind: good ones in five series, series going back in
+/// time, lines that are not JSON or miss a field, naive date-times.
+fn mixed_lines(format: InputFormat, seed: u64) -> Vec<String> {
+    let mut rng = fastrand::Rng::with_seed(seed);
+    let mut lines = vec![match format {
+        InputFormat::Ndjson => r#"{"ts": 1767225600000, "series": "s0", "v": 0.5}"#.to_owned(),
+        InputFormat::Csv => "ts,series,v".to_owned(),
+    }];
+    // Seconds into 2026, written as epoch milliseconds or, now and then,
+    // as a date-time without an offset.
+    let mut time = 10i64;
+    for _ in 0..400 {
+        time += rng.i64(-3..6);
+        let series = format!("s{}", rng.u32(0..5));
+        let v = rng.u32(0..1000) as f64 / 8.0;
+        let ts = if rng.u8(0..20) == 0 {
+            format!("\"2026-01-01T00:{:02}:{:02}\"", time / 60, time % 60)
+        } else {
+            (1_767_225_600_000 + time * 1000).to_string()
+        };
+        lines.push(match (format, rng.u8(0..25)) {
+            (_, 0) => String::new(),
+            (InputFormat::Ndjson, 1) => "{not json".to_owned(),
+            (InputFormat::Ndjson, 2) => format!(r#"{{"ts": {ts}, "v": {v}}}"#),
+            (InputFormat::Ndjson, 3) => {
+                format!(r#"{{"v": {v}, "series": "{series}", "ts": {ts}}}"#)
+            }
+            (InputFormat::Ndjson, _) => {
+                format!(r#"{{"ts": {ts}, "series": "{series}", "v": {v}}}"#)
+            }
+            (InputFormat::Csv, 1) => format!("{ts},{series}"),
+            (InputFormat::Csv, 2) => format!("{ts},{series},warm"),
+            (InputFormat::Csv, _) => format!("{ts},\"{series}\",{v}"),
+        });
+    }
+    lines
+}
+
+/// Reading a text at once, in blocks, or in blocks parsed by forks and
+/// settled in order gives the same events, rejections, counts and stop.
+#[test]
+fn blocks_parsed_apart_and_settled_in_order_read_as_one() {
+    for format in [InputFormat::Ndjson, InputFormat::Csv] {
+        for strict in [false, true] {
+            for seed in 0..6 {
+                let lines = mixed_lines(format, seed);
+                let text = lines.join("\n") + "\n";
+                let options = LineOptions {
+                    strict,
+                    keep_rejects: true,
+                    ..LineOptions::default()
+                };
+                let (mut whole, out, end) = read(format, options.clone(), &text);
+                let expected = outcome(&mut whole, out, end);
+                assert!(expected.3 > 0, "some lines are rejected");
+                // Blocks of 1 to 40 lines; the first read by the reader
+                // (it fixes the fields), the rest by two forks in turn.
+                let mut rng = fastrand::Rng::with_seed(seed + 100);
+                let mut reader = LineReader::new(format, options.clone());
+                let mut forks: Vec<BlockParser> = Vec::new();
+                let (mut out, mut end, mut first) = (None, Ok(()), 0usize);
+                while first < lines.len() && end.is_ok() {
+                    let count = rng.usize(1..=40).min(lines.len() - first);
+                    let block = lines[first..first + count].join("\n") + "\n";
+                    let number = first as u64 + 1;
+                    end = match forks.len() {
+                        0 => {
+                            let end = reader.read_block(number, block.as_bytes(), &mut out);
+                            forks.extend(reader.fork());
+                            forks.extend(reader.fork());
+                            end
+                        }
+                        n => {
+                            let parsed = forks[first % n].parse(number, block.as_bytes());
+                            reader.settle(block.as_bytes(), parsed, &mut out)
+                        }
+                    };
+                    first += count;
+                }
+                let got = outcome(&mut reader, out, end);
+                let case = format!("{format} strict={strict} seed={seed}");
+                assert_eq!(got.0, expected.0, "{case}: events");
+                assert_eq!(got.1, expected.1, "{case}: bad lines");
+                for (a, b) in got.2.iter().zip(&expected.2) {
+                    assert_eq!(a, b, "{case}: rejects");
+                }
+                assert_eq!(got, expected, "{case}");
+            }
+        }
+    }
+}

@@ -1,18 +1,19 @@
-//! The line reader's CSV side: records split by the csv crate, line
-//! numbers kept from byte offsets, the header fixing the fields.
+//! The parser's CSV side: records split by the csv crate, line numbers
+//! kept from byte offsets, the header fixing the fields.
 
-use super::{LineReader, Shape};
-use crate::source::Events;
+use super::{At, BlockParser, Event, ParsedBlock};
+use crate::source::lines::shape::Shape;
 use crate::source::lines::{HeaderProblem, LineProblem, LineStop, MAX_FIELDS, MAX_LINE_BYTES};
 use crate::source::time::parse_timestamp_noting_zone;
 use crate::source::value::parse_value;
+use std::sync::Arc;
 
-impl LineReader {
+impl BlockParser {
     pub(super) fn csv_block(
         &mut self,
-        first_line: u64,
+        block: &mut ParsedBlock,
         text: &[u8],
-        out: &mut Option<Events>,
+        skipped: usize,
     ) -> Result<(), LineStop> {
         // Cells are trimmed of ASCII white space where they are read (the
         // csv crate's own trimming copies every record into a new one).
@@ -27,7 +28,7 @@ impl LineReader {
         let mut record = ::csv::ByteRecord::new();
         // Line numbers from byte offsets (the csv crate's own count skips
         // blank lines), counted forward from the last record.
-        let mut counted = (0usize, first_line);
+        let mut counted = (0usize, block.first_line);
         let mut line_at = |byte: usize| {
             let mut byte = byte.min(text.len());
             // A record's position can be that of the blank lines before it.
@@ -41,36 +42,55 @@ impl LineReader {
         };
         loop {
             let start = reader.position().byte() as usize;
-            let (line, verdict, raw) = match reader.read_byte_record(&mut record) {
+            let (line, verdict, from, raw) = match reader.read_byte_record(&mut record) {
                 Ok(false) => return Ok(()),
                 Ok(true) => {
                     let at = record.position().map_or(start, |p| p.byte() as usize);
                     let number = line_at(at);
                     let end = (reader.position().byte() as usize).min(text.len());
-                    let raw = &text[at.min(end)..end];
+                    let from = after_blank_lines(text, at.min(end), end);
+                    let raw = &text[from..end];
                     if self.shape.is_none() {
                         self.csv_header(number, &record)?;
                         continue;
                     }
-                    let verdict = if raw.len() > MAX_LINE_BYTES {
-                        Err(LineProblem::TooLong { bytes: raw.len() })
-                    } else {
-                        self.csv_row(&record, out)
+                    let bytes = raw.len();
+                    let raw = raw.strip_suffix(b"\n").unwrap_or(raw);
+                    let raw = raw.strip_suffix(b"\r").unwrap_or(raw);
+                    let at = At {
+                        line: number,
+                        text: raw,
+                        offset: from + skipped,
                     };
-                    (number, verdict, raw)
+                    let verdict = if bytes > MAX_LINE_BYTES {
+                        Err(LineProblem::TooLong { bytes })
+                    } else {
+                        self.csv_row(block, &at, &record)
+                    };
+                    (number, verdict, from, raw)
                 }
                 Err(e) => {
                     let at = e.position().map_or(start, |p| p.byte() as usize);
                     let end = (reader.position().byte() as usize).min(text.len());
+                    let from = after_blank_lines(text, at.min(end), end);
+                    let raw = &text[from..end];
+                    let raw = raw.strip_suffix(b"\n").unwrap_or(raw);
                     (
                         line_at(at),
                         Err(LineProblem::UnreadableRow(e.to_string())),
-                        &text[at.min(end)..end],
+                        from,
+                        raw.strip_suffix(b"\r").unwrap_or(raw),
                     )
                 }
             };
-            let raw = raw.strip_suffix(b"\n").unwrap_or(raw);
-            self.judge(line, raw.strip_suffix(b"\r").unwrap_or(raw), verdict)?;
+            let at = At {
+                line,
+                text: raw,
+                offset: from + skipped,
+            };
+            if !self.judge(block, &at, verdict) {
+                return Ok(());
+            }
         }
     }
 
@@ -81,16 +101,24 @@ impl LineReader {
             .map(|name| std::str::from_utf8(name.trim_ascii()))
             .collect::<Result<_, _>>()
             .map_err(|_| stop(HeaderProblem::NotUtf8))?;
-        self.shape = Some(Shape::fix(&names, &self.options).map_err(stop)?);
+        self.shape = Some(Arc::new(Shape::fix(&names, &self.options).map_err(stop)?));
         Ok(())
     }
 
     fn csv_row(
         &mut self,
+        block: &mut ParsedBlock,
+        at: &At<'_>,
         record: &::csv::ByteRecord,
-        out: &mut Option<Events>,
     ) -> Result<(), LineProblem> {
-        let shape = self.shape.as_ref().expect("the header comes first");
+        let Self {
+            shape,
+            values,
+            local,
+            options,
+            ..
+        } = self;
+        let shape = shape.as_deref().expect("the header comes first");
         if record.len() > MAX_FIELDS {
             return Err(LineProblem::TooManyFields {
                 fields: record.len(),
@@ -111,24 +139,30 @@ impl LineReader {
             Some(at) => cell(at)?,
             None => "",
         };
-        let mut values = std::mem::take(&mut self.values);
         values.clear();
-        for (field, &at) in shape.schema.fields().iter().zip(&shape.field_at) {
-            let value = parse_value(cell(at)?, field.kind).map_err(|problem| LineProblem::Value {
-                field: field.name.clone(),
-                problem,
-            });
-            match value {
-                Ok(v) => values.push(v),
-                Err(e) => {
-                    self.values = values;
-                    return Err(e);
-                }
-            }
+        for (field, &place) in shape.schema.fields().iter().zip(&shape.field_at) {
+            let value =
+                parse_value(cell(place)?, field.kind).map_err(|problem| LineProblem::Value {
+                    field: field.name.clone(),
+                    problem,
+                })?;
+            values.push(value);
         }
-        self.values = values;
         let (ts, naive) = parse_timestamp_noting_zone(ts_text)?;
-        self.saw_naive_time |= naive;
-        self.accept(key, ts, out)
+        if naive {
+            block.first_naive.get_or_insert(at.line);
+        }
+        let event = Event { key, ts, values };
+        block.push(at, &shape.schema, local, &event, options.keep_rejects);
+        Ok(())
     }
+}
+
+/// Where the record at `from` really starts: the csv crate places a record
+/// at the blank lines before it.
+fn after_blank_lines(text: &[u8], from: usize, end: usize) -> usize {
+    from + text[from..end]
+        .iter()
+        .take_while(|&&b| b == b'\n' || b == b'\r')
+        .count()
 }

@@ -1,0 +1,392 @@
+//! A block's lines parsed on their own: every line checked against the
+//! shape and turned into an event or a problem, with series numbered
+//! within the block. What needs every earlier block — the series' global
+//! numbers, timestamps going back, counts, a strict stop — is settled
+//! afterwards, in order, by [`LineReader::settle`](super::LineReader::settle);
+//! so blocks can be parsed on several threads at once.
+
+use super::shape::Shape;
+use super::{InputFormat, LineOptions, LineProblem, LineStop, MAX_FIELDS, MAX_LINE_BYTES};
+use crate::Num;
+use crate::source::Events;
+use crate::source::ndjson::{self, Scalar};
+use crate::source::time::parse_timestamp_noting_zone;
+use crate::source::value::parse_value;
+use rustc_hash::FxHashMap;
+use std::borrow::Cow;
+use std::ops::Range;
+use std::sync::Arc;
+
+mod csv;
+
+/// Parses blocks of whole lines into events, each block on its own. A
+/// reader's own parser fixes the shape on the first line;
+/// [`LineReader::fork`](super::LineReader::fork) hands out copies that
+/// share it, for other threads.
+#[derive(Debug)]
+pub struct BlockParser {
+    format: InputFormat,
+    options: Arc<LineOptions>,
+    shape: Option<Arc<Shape>>,
+    /// The block's series, numbered in order of first appearance.
+    local: FxHashMap<String, u32>,
+    values: Vec<Num>,
+}
+
+/// A rejected line, as parsing found it.
+#[derive(Debug)]
+pub(super) struct Problem {
+    pub(super) line: u64,
+    pub(super) problem: LineProblem,
+    /// Its text, with [`LineOptions::keep_rejects`].
+    pub(super) text: Option<String>,
+}
+
+/// One block's lines, parsed and not yet settled.
+#[derive(Debug)]
+pub struct ParsedBlock {
+    pub(super) first_line: u64,
+    /// The good lines' events; `series` numbers `keys`, the block's own.
+    pub(super) events: Option<Events>,
+    /// Each event's line, from the block's first.
+    pub(super) lines: Vec<u32>,
+    /// Each event's bytes in the block (with
+    /// [`LineOptions::keep_rejects`], for a line settling rejects).
+    pub(super) spans: Vec<Range<u32>>,
+    /// The rejected lines, in order.
+    pub(super) problems: Vec<Problem>,
+    /// The first line with a date-time without an offset.
+    pub(super) first_naive: Option<u64>,
+    /// Why parsing stopped early (the line fixing the fields cannot);
+    /// strict parsing stops after its first problem, without one.
+    pub(super) stop: Option<LineStop>,
+}
+
+impl ParsedBlock {
+    /// Events parsed (before settling).
+    pub fn len(&self) -> usize {
+        self.lines.len()
+    }
+
+    /// True when no line gave an event.
+    pub fn is_empty(&self) -> bool {
+        self.lines.is_empty()
+    }
+}
+
+/// Where an event came from in its block.
+struct At<'t> {
+    line: u64,
+    text: &'t [u8],
+    /// Where `text` starts in the block.
+    offset: usize,
+}
+
+impl BlockParser {
+    pub(super) fn new(format: InputFormat, options: LineOptions) -> Self {
+        Self {
+            format,
+            options: Arc::new(options),
+            shape: None,
+            local: FxHashMap::default(),
+            values: Vec::new(),
+        }
+    }
+
+    /// A parser sharing this one's shape and options.
+    pub(super) fn fork(&self) -> Self {
+        Self {
+            format: self.format,
+            options: Arc::clone(&self.options),
+            shape: self.shape.clone(),
+            local: FxHashMap::default(),
+            values: Vec::new(),
+        }
+    }
+
+    pub(super) fn shape(&self) -> Option<&Shape> {
+        self.shape.as_deref()
+    }
+
+    pub(super) fn options(&self) -> &LineOptions {
+        &self.options
+    }
+
+    /// Parses `text` — whole lines, the first numbered `first_line`.
+    pub fn parse(&mut self, first_line: u64, text: &[u8]) -> ParsedBlock {
+        self.local.clear();
+        let mut block = ParsedBlock {
+            first_line,
+            events: None,
+            lines: Vec::new(),
+            spans: Vec::new(),
+            problems: Vec::new(),
+            first_naive: None,
+            stop: None,
+        };
+        let (text, skipped) = match text.strip_prefix(b"\xEF\xBB\xBF") {
+            Some(rest) if first_line == 1 => (rest, 3),
+            _ => (text, 0),
+        };
+        let end = match self.format {
+            InputFormat::Ndjson => self.json_block(&mut block, text, skipped),
+            InputFormat::Csv => self.csv_block(&mut block, text, skipped),
+        };
+        block.stop = end.err();
+        block
+    }
+
+    fn json_block(
+        &mut self,
+        block: &mut ParsedBlock,
+        text: &[u8],
+        skipped: usize,
+    ) -> Result<(), LineStop> {
+        let mut start = 0;
+        let ends = memchr::memchr_iter(b'\n', text).chain(std::iter::once(text.len()));
+        for (i, end) in ends.enumerate() {
+            let line = &text[start..end];
+            let offset = start + skipped;
+            start = end + 1;
+            let line = line.strip_suffix(b"\r").unwrap_or(line);
+            if line.iter().all(u8::is_ascii_whitespace) {
+                continue;
+            }
+            let at = At {
+                line: block.first_line + i as u64,
+                text: line,
+                offset,
+            };
+            let verdict = self.json_line(block, &at)?;
+            if !self.judge(block, &at, verdict) {
+                break;
+            }
+        }
+        Ok(())
+    }
+
+    /// Notes a rejected line; false when parsing should stop (strict).
+    fn judge(
+        &self,
+        block: &mut ParsedBlock,
+        at: &At<'_>,
+        verdict: Result<(), LineProblem>,
+    ) -> bool {
+        let Err(problem) = verdict else {
+            return true;
+        };
+        let text = self
+            .options
+            .keep_rejects
+            .then(|| String::from_utf8_lossy(at.text).into_owned());
+        block.problems.push(Problem {
+            line: at.line,
+            problem,
+            text,
+        });
+        !self.options.strict
+    }
+
+    /// One NDJSON line: `Err` stops reading (the line that fixes the
+    /// fields cannot), `Ok(Err)` rejects the line.
+    fn json_line(
+        &mut self,
+        block: &mut ParsedBlock,
+        at: &At<'_>,
+    ) -> Result<Result<(), LineProblem>, LineStop> {
+        let line = at.text;
+        if line.len() > MAX_LINE_BYTES {
+            return Ok(Err(LineProblem::TooLong { bytes: line.len() }));
+        }
+        let template = self.shape.as_ref().map(|s| &s.written);
+        let fast = template.and_then(|t| t.read(line));
+        let in_order = fast.is_some();
+        let mut fields = match fast.map_or_else(|| ndjson::read_line(line), Ok) {
+            Ok(fields) => fields,
+            Err(ndjson::LineError::NotAnObject(kind)) => {
+                return Ok(Err(LineProblem::NotAnObject(kind)));
+            }
+            Err(e) => {
+                let message = match e {
+                    ndjson::LineError::NotJson(inner) => inner.to_string(),
+                    other => other.to_string(),
+                };
+                return Ok(Err(LineProblem::NotJson(message)));
+            }
+        };
+        if fields.len() > MAX_FIELDS {
+            return Ok(Err(LineProblem::TooManyFields {
+                fields: fields.len(),
+            }));
+        }
+        // The first object fixes the fields in the order written.
+        let written: Option<Vec<String>> = self
+            .shape
+            .is_none()
+            .then(|| fields.iter().map(|(k, _)| k.to_string()).collect());
+        // A line with the first line's keys in the first line's order (the
+        // usual line) is read by position; any other is sorted once, and
+        // every lookup below is a binary search.
+        let in_order = in_order
+            || template.is_some_and(|t| {
+                fields.len() == t.keys().len()
+                    && fields.iter().zip(t.keys()).all(|((k, _), w)| k == w)
+            });
+        if !in_order {
+            fields.sort_by(|a, b| a.0.cmp(&b.0));
+            if let Some(w) = fields.windows(2).find(|w| w[0].0 == w[1].0) {
+                return Ok(Err(LineProblem::Twice(w[0].0.clone().into_owned())));
+            }
+        }
+        if let Some(written) = written {
+            let names: Vec<&str> = written.iter().map(String::as_str).collect();
+            let shape = Shape::fix(&names, &self.options).map_err(|problem| LineStop::Header {
+                line: at.line,
+                problem,
+            })?;
+            self.shape = Some(Arc::new(shape));
+        }
+        // Borrowed apart: the shape is read while the values are written
+        // (an `Arc` clone per line would bounce its count between threads).
+        let Self {
+            shape,
+            values,
+            local,
+            options,
+            ..
+        } = self;
+        let shape = shape.as_deref().expect("fixed above");
+        // `at`: the name's place in the written order (the shape's `ts_at`,
+        // `series_at`, `field_at`), where an in-order line holds it.
+        let get = |name: &str, at: usize| {
+            if in_order {
+                return fields.get(at).map(|(_, value)| value);
+            }
+            fields
+                .binary_search_by(|(k, _)| k.as_ref().cmp(name))
+                .ok()
+                .map(|i| &fields[i].1)
+        };
+        let mut naive_time = false;
+        let ts = match get(&shape.ts_name, shape.ts_at) {
+            None => return Ok(Err(LineProblem::Missing(shape.ts_name.clone()))),
+            Some(Scalar::Number(text)) if !text.contains(['.', 'e', 'E']) => {
+                match text.parse::<i64>() {
+                    Ok(t) => t,
+                    Err(_) => return Ok(Err(LineProblem::TimestampKind((*text).to_owned()))),
+                }
+            }
+            Some(Scalar::Str(text)) => match parse_timestamp_noting_zone(text) {
+                Ok((t, naive)) => {
+                    naive_time = naive;
+                    t
+                }
+                Err(e) => return Ok(Err(e.into())),
+            },
+            Some(other) => return Ok(Err(LineProblem::TimestampKind(other.to_string()))),
+        };
+        let key = match (&shape.series_name, shape.series_at) {
+            (Some(name), Some(at)) => match get(name, at) {
+                None => return Ok(Err(LineProblem::Missing(name.clone()))),
+                Some(Scalar::Str(s)) => Some(s.clone()),
+                Some(Scalar::Number(n)) if !n.contains(['.', 'e', 'E']) => Some(Cow::Borrowed(*n)),
+                Some(other) => {
+                    return Ok(Err(LineProblem::SeriesKind {
+                        field: name.clone(),
+                        kind: other.kind(),
+                    }));
+                }
+            },
+            _ => None,
+        };
+        let expected = shape.columns;
+        if fields.len() != expected {
+            // A field missing, or one the first line did not have.
+            if let Some((extra, _)) = fields.iter().find(|(k, _)| {
+                shape
+                    .sorted_names
+                    .binary_search_by(|n| n.as_str().cmp(k))
+                    .is_err()
+            }) {
+                return Ok(Err(LineProblem::Unexpected(extra.clone().into_owned())));
+            }
+        }
+        values.clear();
+        for (field, &place) in shape.schema.fields().iter().zip(&shape.field_at) {
+            let value = match get(&field.name, place) {
+                None => return Ok(Err(LineProblem::Missing(field.name.clone()))),
+                Some(Scalar::Number(text)) => parse_value(text, field.kind),
+                Some(Scalar::Str(text)) => parse_value(text, field.kind),
+                Some(other) => {
+                    return Ok(Err(LineProblem::NotANumber {
+                        field: field.name.clone(),
+                        kind: other.kind(),
+                    }));
+                }
+            };
+            match value {
+                Ok(v) => values.push(v),
+                Err(problem) => {
+                    return Ok(Err(LineProblem::Value {
+                        field: field.name.clone(),
+                        problem,
+                    }));
+                }
+            }
+        }
+        let key = key.unwrap_or(Cow::Borrowed(""));
+        if naive_time {
+            block.first_naive.get_or_insert(at.line);
+        }
+        let event = Event {
+            key: &key,
+            ts,
+            values,
+        };
+        block.push(at, &shape.schema, local, &event, options.keep_rejects);
+        Ok(Ok(()))
+    }
+}
+
+/// A good line's event.
+struct Event<'a> {
+    key: &'a str,
+    ts: i64,
+    values: &'a [Num],
+}
+
+impl ParsedBlock {
+    /// Adds `event`, read at `at`, its series numbered within the block
+    /// through `local`; with `spans`, notes where its line lies.
+    fn push(
+        &mut self,
+        at: &At<'_>,
+        schema: &crate::Schema,
+        local: &mut FxHashMap<String, u32>,
+        event: &Event<'_>,
+        spans: bool,
+    ) {
+        let events = self
+            .events
+            .get_or_insert_with(|| Events::with_capacity(schema.clone(), Vec::new(), 1024));
+        let series = match local.get(event.key) {
+            Some(&s) => s,
+            None => {
+                let s = events.keys.len() as u32;
+                local.insert(event.key.to_owned(), s);
+                events.keys.push(event.key.to_owned());
+                s
+            }
+        };
+        events.series.push(series);
+        events.batch.timestamps.push(event.ts);
+        for (column, &value) in events.batch.columns.iter_mut().zip(event.values) {
+            column.push(value);
+        }
+        self.lines.push((at.line - self.first_line) as u32);
+        if spans {
+            let start = at.offset as u32;
+            self.spans.push(start..start + at.text.len() as u32);
+        }
+    }
+}
