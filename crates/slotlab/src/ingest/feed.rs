@@ -4,7 +4,7 @@
 use super::shared::{Shared, nanos_since};
 use super::{Ended, SourceFailure};
 use super::{EventBatch, IngestError, InputFormat, OnFull};
-use crossbeam_channel::{Sender, TrySendError};
+use crossbeam_channel::{Receiver, Sender, TrySendError};
 use slotlab_stream::source::blocks::{BlockError, LineBlocks, MAX_BLOCK_LINE_BYTES};
 use slotlab_stream::source::{Lesson, Replay, Sensors, SourceSpec, SyntheticSource, Ticks};
 use std::fs::File;
@@ -116,15 +116,16 @@ impl Input {
         }
     }
 
-    /// Feeds the pipeline until the input ends, the plan's limit or a stop.
-    pub fn run(self, out: Sender<Packet>, plan: &Plan, shared: &Shared) {
+    /// Feeds the pipeline until the input ends, the plan's limit or a stop;
+    /// lines are read into the buffers `spare` brings back where it can.
+    pub fn run(self, out: Sender<Packet>, spare: Receiver<Vec<u8>>, plan: &Plan, shared: &Shared) {
         match self {
             Input::Lesson(l) => generate(l, &out, plan, shared),
             Input::Sensors(s) => generate(s, &out, plan, shared),
             Input::Ticks(t) => generate(t, &out, plan, shared),
             Input::Replay(r) => generate(r, &out, plan, shared),
-            Input::File(file, _) => read_lines(file, &out, plan, shared),
-            Input::Stdin(_) => read_lines(std::io::stdin().lock(), &out, plan, shared),
+            Input::File(file, _) => read_lines(file, &out, &spare, plan, shared),
+            Input::Stdin(_) => read_lines(std::io::stdin().lock(), &out, &spare, plan, shared),
         }
     }
 }
@@ -241,11 +242,21 @@ fn generate<S: SyntheticSource>(mut source: S, out: &Sender<Packet>, plan: &Plan
 /// [`LineBlocks`]: the one way a file or stdin is read). Blocks are never
 /// shed here: with `--on-full drop` the parse stage sheds parsed events,
 /// so a bad line is counted as rejected whatever the mode.
-fn read_lines(input: impl Read, out: &Sender<Packet>, plan: &Plan, shared: &Shared) {
+fn read_lines(
+    input: impl Read,
+    out: &Sender<Packet>,
+    spare: &Receiver<Vec<u8>>,
+    plan: &Plan,
+    shared: &Shared,
+) {
     let mut blocks = LineBlocks::new(input);
     loop {
         if shared.halted() || plan.expired() {
             return;
+        }
+        // Buffers the parse stage is done with hold the next blocks.
+        while let Ok(buffer) = spare.try_recv() {
+            blocks.recycle(buffer);
         }
         let lines_before = blocks.lines_read();
         let mut block = match blocks.next_block() {

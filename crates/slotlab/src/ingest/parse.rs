@@ -68,6 +68,8 @@ pub(super) struct LineParser {
     threads: usize,
     pool: Option<Pool>,
     pending: VecDeque<Pending>,
+    /// Where the buffers of blocks done with go back to.
+    recycle: Option<Sender<Vec<u8>>>,
 }
 
 impl std::fmt::Debug for LineParser {
@@ -86,6 +88,20 @@ impl LineParser {
             threads: threads.max(1),
             pool: None,
             pending: VecDeque::new(),
+            recycle: None,
+        }
+    }
+
+    /// Sends the buffer of every block done with to `spare` (dropped when
+    /// it is full).
+    pub(super) fn recycling_into(mut self, spare: Sender<Vec<u8>>) -> Self {
+        self.recycle = Some(spare);
+        self
+    }
+
+    fn done_with(&self, block: LineBlock) {
+        if let Some(spare) = &self.recycle {
+            let _ = spare.try_send(block.text);
         }
     }
 
@@ -109,6 +125,7 @@ impl LineParser {
         let Some(jobs) = self.pool.as_ref().and_then(|p| p.jobs.as_ref()) else {
             let parsed = read_here(&mut self.reader, &block);
             self.pending.push_back(Pending::Settled(Box::new(parsed)));
+            self.done_with(block);
             return;
         };
         let (reply, parsed) = crossbeam_channel::bounded(1);
@@ -143,7 +160,9 @@ impl LineParser {
             (Pending::Parsing(_), Some(Ok((block, parsed)))) => {
                 let mut events = None;
                 let end = self.reader.settle(&block.text, parsed, &mut events);
-                outcome(&self.reader, &block, events, end)
+                let outcome = outcome(&self.reader, &block, events, end);
+                self.done_with(block);
+                outcome
             }
             // The worker died with the block (a panic in parsing): end
             // the run rather than skip lines.

@@ -57,7 +57,10 @@ pub fn run(
     let (source_tx, source_rx) = crossbeam_channel::bounded::<Packet>(config.queue);
     let (parse_tx, parse_rx) = crossbeam_channel::bounded::<EventBatch>(config.queue);
     let latency = Latency::new();
-    let parser = parse::LineParser::new(config.parse.clone(), input.format(), config.parse_threads);
+    // Buffers of blocks parsed go back to the source for later blocks.
+    let (spare_tx, spare_rx) = crossbeam_channel::bounded::<Vec<u8>>(config.queue + 8);
+    let parser = parse::LineParser::new(config.parse.clone(), input.format(), config.parse_threads)
+        .recycling_into(spare_tx);
 
     let scope = AllocScope::start();
     let epoch = Instant::now();
@@ -74,7 +77,7 @@ pub fn run(
         let shared = Arc::clone(&shared);
         spawn("source")
             .spawn(move || {
-                input.run(source_tx, &plan, &shared);
+                input.run(source_tx, spare_rx, &plan, &shared);
                 shared.intake_ended.store(true, Relaxed);
                 alloc::publish_pending();
             })
