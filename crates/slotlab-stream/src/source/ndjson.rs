@@ -28,6 +28,18 @@ pub enum Scalar<'a> {
 }
 
 impl Scalar<'_> {
+    /// The same value, borrowed from this one (no copy of a string).
+    pub fn view(&self) -> Scalar<'_> {
+        match self {
+            Scalar::Number(text) => Scalar::Number(text),
+            Scalar::Str(s) => Scalar::Str(Cow::Borrowed(s.as_ref())),
+            Scalar::Null => Scalar::Null,
+            Scalar::Bool => Scalar::Bool,
+            Scalar::Array => Scalar::Array,
+            Scalar::Object => Scalar::Object,
+        }
+    }
+
     /// What kind of value it is, for messages.
     pub fn kind(&self) -> &'static str {
         match self {
@@ -117,15 +129,30 @@ impl Template {
     /// this order, each a plain number or a string without escapes;
     /// `None` when it is anything else (valid or not).
     pub fn read<'a>(&self, line: &'a [u8]) -> Option<Fields<'a>> {
-        if !self.plain {
+        let mut spans = Vec::new();
+        let text = self.read_spans(line, &mut spans)?;
+        Some(
+            self.keys
+                .iter()
+                .zip(spans)
+                .map(|(key, span)| (Cow::Owned(key.clone()), span.scalar(text)))
+                .collect(),
+        )
+    }
+
+    /// [`Template::read`] without building the fields: where each value
+    /// lies goes to `spans` (one per key, in order), and the line comes
+    /// back as text for [`Span::scalar`].
+    pub fn read_spans<'a>(&self, line: &'a [u8], spans: &mut Vec<Span>) -> Option<&'a str> {
+        if !self.plain || line.len() > u32::MAX as usize {
             return None;
         }
         // Checked whole once: every slice below is cut at an ASCII byte.
         let text = std::str::from_utf8(line).ok()?;
         let line = text.as_bytes();
+        spans.clear();
         let mut at = skip_space(line, 0);
         at = expect(line, at, b'{')?;
-        let mut fields = Vec::with_capacity(self.keys.len());
         for (i, key) in self.keys.iter().enumerate() {
             if i > 0 {
                 at = expect(line, skip_space(line, at), b',')?;
@@ -139,7 +166,7 @@ impl Template {
             at = expect(line, at, b'"')?;
             at = expect(line, skip_space(line, at), b':')?;
             at = skip_space(line, at);
-            let (value, next) = match *line.get(at)? {
+            let (span, next) = match *line.get(at)? {
                 b'"' => {
                     let len = line[at + 1..]
                         .iter()
@@ -148,20 +175,50 @@ impl Template {
                     if line[end] != b'"' {
                         return None;
                     }
-                    (Scalar::Str(Cow::Borrowed(text.get(at + 1..end)?)), end + 1)
+                    (Span::new(at + 1, end, true), end + 1)
                 }
                 b'-' | b'0'..=b'9' => {
                     let end = number_end(line, at)?;
-                    (Scalar::Number(text.get(at..end)?), end)
+                    (Span::new(at, end, false), end)
                 }
                 _ => return None,
             };
-            let key = text.get(key_at..key_at + key.len())?;
-            fields.push((Cow::Borrowed(key), value));
+            spans.push(span);
             at = next;
         }
         at = expect(line, skip_space(line, at), b'}')?;
-        (skip_space(line, at) == line.len()).then_some(fields)
+        (skip_space(line, at) == line.len()).then_some(text)
+    }
+}
+
+/// Where a value lies in a line [`Template::read_spans`] read.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub struct Span {
+    start: u32,
+    end: u32,
+    string: bool,
+}
+
+impl Span {
+    fn new(start: usize, end: usize, string: bool) -> Self {
+        // Lines are at most u32::MAX bytes (checked before).
+        Self {
+            start: start as u32,
+            end: end as u32,
+            string,
+        }
+    }
+
+    /// The value, in `text` (the line it was read from).
+    pub fn scalar(self, text: &str) -> Scalar<'_> {
+        let value = text
+            .get(self.start as usize..self.end as usize)
+            .unwrap_or_default();
+        if self.string {
+            Scalar::Str(Cow::Borrowed(value))
+        } else {
+            Scalar::Number(value)
+        }
     }
 }
 

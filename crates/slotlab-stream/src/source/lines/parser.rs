@@ -31,6 +31,8 @@ pub struct BlockParser {
     /// The block's series, numbered in order of first appearance.
     local: FxHashMap<String, u32>,
     values: Vec<Num>,
+    /// Where a template found a line's values.
+    spans: Vec<ndjson::Span>,
 }
 
 /// A rejected line, as parsing found it.
@@ -90,6 +92,7 @@ impl BlockParser {
             shape: None,
             local: FxHashMap::default(),
             values: Vec::new(),
+            spans: Vec::new(),
         }
     }
 
@@ -101,6 +104,7 @@ impl BlockParser {
             shape: self.shape.clone(),
             local: FxHashMap::default(),
             values: Vec::new(),
+            spans: Vec::new(),
         }
     }
 
@@ -198,10 +202,21 @@ impl BlockParser {
         if line.len() > MAX_LINE_BYTES {
             return Ok(Err(LineProblem::TooLong { bytes: line.len() }));
         }
-        let template = self.shape.as_ref().map(|s| &s.written);
-        let fast = template.and_then(|t| t.read(line));
-        let in_order = fast.is_some();
-        let mut fields = match fast.map_or_else(|| ndjson::read_line(line), Ok) {
+        let mut scratch = Scratch {
+            values: &mut self.values,
+            local: &mut self.local,
+            spans: self.options.keep_rejects,
+        };
+        // The usual line: the first line's keys in its order, each value
+        // found where the template says (no fields built).
+        if let Some(shape) = self.shape.as_deref()
+            && let Some(text) = shape.written.read_spans(line, &mut self.spans)
+        {
+            let spans = &self.spans;
+            let get = |_: &str, place: usize| spans.get(place).map(|span| span.scalar(text));
+            return Ok(scratch.event(shape, get, None, block, at));
+        }
+        let mut fields = match ndjson::read_line(line) {
             Ok(fields) => fields,
             Err(ndjson::LineError::NotAnObject(kind)) => {
                 return Ok(Err(LineProblem::NotAnObject(kind)));
@@ -220,131 +235,151 @@ impl BlockParser {
             }));
         }
         // The first object fixes the fields in the order written.
-        let written: Option<Vec<String>> = self
+        let first_names: Option<Vec<String>> = self
             .shape
             .is_none()
             .then(|| fields.iter().map(|(k, _)| k.to_string()).collect());
-        // A line with the first line's keys in the first line's order (the
-        // usual line) is read by position; any other is sorted once, and
-        // every lookup below is a binary search.
-        let in_order = in_order
-            || template.is_some_and(|t| {
-                fields.len() == t.keys().len()
-                    && fields.iter().zip(t.keys()).all(|((k, _), w)| k == w)
-            });
+        let written = self.shape.as_ref().map(|s| &s.written);
+        // A line with the first line's keys in the first line's order is
+        // read by position; any other is sorted once, and every lookup
+        // below is a binary search.
+        let in_order = written.is_some_and(|t| {
+            fields.len() == t.keys().len() && fields.iter().zip(t.keys()).all(|((k, _), w)| k == w)
+        });
         if !in_order {
             fields.sort_by(|a, b| a.0.cmp(&b.0));
             if let Some(w) = fields.windows(2).find(|w| w[0].0 == w[1].0) {
                 return Ok(Err(LineProblem::Twice(w[0].0.clone().into_owned())));
             }
         }
-        if let Some(written) = written {
-            let names: Vec<&str> = written.iter().map(String::as_str).collect();
+        if let Some(names) = first_names {
+            let names: Vec<&str> = names.iter().map(String::as_str).collect();
             let shape = Shape::fix(&names, &self.options).map_err(|problem| LineStop::Header {
                 line: at.line,
                 problem,
             })?;
             self.shape = Some(Arc::new(shape));
+            return self.json_line(block, at);
         }
-        // Borrowed apart: the shape is read while the values are written
-        // (an `Arc` clone per line would bounce its count between threads).
-        let Self {
-            shape,
-            values,
-            local,
-            options,
-            ..
-        } = self;
-        let shape = shape.as_deref().expect("fixed above");
-        // `at`: the name's place in the written order (the shape's `ts_at`,
-        // `series_at`, `field_at`), where an in-order line holds it.
-        let get = |name: &str, at: usize| {
+        let shape = self.shape.as_deref().expect("fixed above");
+        // A field missing, or one the first line did not have.
+        let extra = (fields.len() != shape.columns)
+            .then(|| {
+                fields.iter().find(|(k, _)| {
+                    shape
+                        .sorted_names
+                        .binary_search_by(|n| n.as_str().cmp(k))
+                        .is_err()
+                })
+            })
+            .flatten()
+            .map(|(k, _)| k.as_ref());
+        // `place`: the name's place in the written order (the shape's
+        // `ts_at`, `series_at`, `field_at`), where an in-order line holds it.
+        let get = |name: &str, place: usize| {
             if in_order {
-                return fields.get(at).map(|(_, value)| value);
+                return fields.get(place).map(|(_, value)| value.view());
             }
             fields
                 .binary_search_by(|(k, _)| k.as_ref().cmp(name))
                 .ok()
-                .map(|i| &fields[i].1)
+                .map(|i| fields[i].1.view())
         };
+        let mut scratch = Scratch {
+            values: &mut self.values,
+            local: &mut self.local,
+            spans: self.options.keep_rejects,
+        };
+        Ok(scratch.event(shape, get, extra, block, at))
+    }
+}
+
+/// What a line's event is built with.
+struct Scratch<'p> {
+    values: &'p mut Vec<Num>,
+    local: &'p mut FxHashMap<String, u32>,
+    /// Whether events note where their line lies.
+    spans: bool,
+}
+
+impl Scratch<'_> {
+    /// The event of an NDJSON line whose values `get` finds by name and
+    /// place, `extra` a field the first line did not have: added to
+    /// `block`, or why the line is rejected.
+    fn event<'t>(
+        &mut self,
+        shape: &Shape,
+        get: impl Fn(&str, usize) -> Option<Scalar<'t>>,
+        extra: Option<&str>,
+        block: &mut ParsedBlock,
+        at: &At<'_>,
+    ) -> Result<(), LineProblem> {
         let mut naive_time = false;
         let ts = match get(&shape.ts_name, shape.ts_at) {
-            None => return Ok(Err(LineProblem::Missing(shape.ts_name.clone()))),
+            None => return Err(LineProblem::Missing(shape.ts_name.clone())),
             Some(Scalar::Number(text)) if !text.contains(['.', 'e', 'E']) => {
                 match text.parse::<i64>() {
                     Ok(t) => t,
-                    Err(_) => return Ok(Err(LineProblem::TimestampKind((*text).to_owned()))),
+                    Err(_) => return Err(LineProblem::TimestampKind(text.to_owned())),
                 }
             }
-            Some(Scalar::Str(text)) => match parse_timestamp_noting_zone(text) {
-                Ok((t, naive)) => {
-                    naive_time = naive;
-                    t
-                }
-                Err(e) => return Ok(Err(e.into())),
-            },
-            Some(other) => return Ok(Err(LineProblem::TimestampKind(other.to_string()))),
+            Some(Scalar::Str(text)) => {
+                let (t, naive) = parse_timestamp_noting_zone(&text)?;
+                naive_time = naive;
+                t
+            }
+            Some(other) => return Err(LineProblem::TimestampKind(other.to_string())),
         };
         let key = match (&shape.series_name, shape.series_at) {
-            (Some(name), Some(at)) => match get(name, at) {
-                None => return Ok(Err(LineProblem::Missing(name.clone()))),
-                Some(Scalar::Str(s)) => Some(s.clone()),
-                Some(Scalar::Number(n)) if !n.contains(['.', 'e', 'E']) => Some(Cow::Borrowed(*n)),
+            (Some(name), Some(place)) => match get(name, place) {
+                None => return Err(LineProblem::Missing(name.clone())),
+                Some(Scalar::Str(s)) => s,
+                Some(Scalar::Number(n)) if !n.contains(['.', 'e', 'E']) => Cow::Borrowed(n),
                 Some(other) => {
-                    return Ok(Err(LineProblem::SeriesKind {
+                    return Err(LineProblem::SeriesKind {
                         field: name.clone(),
                         kind: other.kind(),
-                    }));
+                    });
                 }
             },
-            _ => None,
+            _ => Cow::Borrowed(""),
         };
-        let expected = shape.columns;
-        if fields.len() != expected {
-            // A field missing, or one the first line did not have.
-            if let Some((extra, _)) = fields.iter().find(|(k, _)| {
-                shape
-                    .sorted_names
-                    .binary_search_by(|n| n.as_str().cmp(k))
-                    .is_err()
-            }) {
-                return Ok(Err(LineProblem::Unexpected(extra.clone().into_owned())));
-            }
+        if let Some(extra) = extra {
+            return Err(LineProblem::Unexpected(extra.to_owned()));
         }
-        values.clear();
+        self.values.clear();
         for (field, &place) in shape.schema.fields().iter().zip(&shape.field_at) {
             let value = match get(&field.name, place) {
-                None => return Ok(Err(LineProblem::Missing(field.name.clone()))),
+                None => return Err(LineProblem::Missing(field.name.clone())),
                 Some(Scalar::Number(text)) => parse_value(text, field.kind),
-                Some(Scalar::Str(text)) => parse_value(text, field.kind),
+                Some(Scalar::Str(text)) => parse_value(&text, field.kind),
                 Some(other) => {
-                    return Ok(Err(LineProblem::NotANumber {
+                    return Err(LineProblem::NotANumber {
                         field: field.name.clone(),
                         kind: other.kind(),
-                    }));
+                    });
                 }
             };
             match value {
-                Ok(v) => values.push(v),
+                Ok(v) => self.values.push(v),
                 Err(problem) => {
-                    return Ok(Err(LineProblem::Value {
+                    return Err(LineProblem::Value {
                         field: field.name.clone(),
                         problem,
-                    }));
+                    });
                 }
             }
         }
-        let key = key.unwrap_or(Cow::Borrowed(""));
         if naive_time {
             block.first_naive.get_or_insert(at.line);
         }
         let event = Event {
             key: &key,
             ts,
-            values,
+            values: self.values,
         };
-        block.push(at, &shape.schema, local, &event, options.keep_rejects);
-        Ok(Ok(()))
+        block.push(at, &shape.schema, self.local, &event, self.spans);
+        Ok(())
     }
 }
 
