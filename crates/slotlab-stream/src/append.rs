@@ -97,6 +97,15 @@ impl Stream {
         Ok(())
     }
 
+    /// Makes room in `series`' head for `events` more (at most a chunk's
+    /// worth), so appending them grows it once.
+    pub(crate) fn reserve_head(&mut self, series: SeriesId, events: usize) {
+        let room = events.min(self.config.chunk_len);
+        if let Some(s) = self.series.get_mut(series.index()) {
+            s.head.reserve(room.saturating_sub(s.head.len()));
+        }
+    }
+
     /// Appends the events `rows` of `batch` (indices, in order) to one
     /// series, in runs: the result is what appending them one by one gives
     /// (the same heads, sealed at the same points), at a fraction of the

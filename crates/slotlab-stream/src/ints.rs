@@ -4,10 +4,16 @@
 //! offset above it). The transform and block length are chosen per column
 //! by computing the exact encoded size of each candidate.
 //!
+//! A block whose offsets take few values, not a power of two of them, is
+//! packed in mixed radix instead ([`super::radix`]) when that is smaller.
+//!
 //! Layout: `transform u8`, `count varint`, `block_len varint`, for the
 //! linear transform its step as a zig-zag varint, the first one or two
-//! values as zig-zag varints (what the transform cannot make small), per block `zigzag(min - previous min) varint` and `width u8`,
-//! then every block's offsets as one bit stream.
+//! values as zig-zag varints (what the transform cannot make small), per
+//! block `zigzag(min - previous min) varint` and its packing `u8` (a bit
+//! width 0–64, or 128 + a radix range 3–64: columns with radix blocks need
+//! this version to be read), then every block's offsets as one bit
+//! stream.
 
 use super::bits::{BitReader, BitWriter, get_varint, put_varint, unzigzag, varint_len, zigzag};
 
@@ -141,6 +147,52 @@ fn width(min: i64, max: i64) -> u32 {
     64 - (max.wrapping_sub(min) as u64).leading_zeros()
 }
 
+/// How a block's offsets are packed.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+enum Packing {
+    /// Each offset in this many bits (0 to 64).
+    Bits(u32),
+    /// Offsets below this range, packed as mixed-radix numbers
+    /// ([`super::radix`]).
+    Radix(u64),
+}
+
+/// The tag byte of a radix block is this plus its range (bit widths are
+/// 0 to 64).
+const RADIX_TAG: u8 = 128;
+
+impl Packing {
+    /// The cheaper packing of `len` values between `min` and `max`, and
+    /// its bits.
+    #[inline]
+    fn of(min: i64, max: i64, len: usize) -> (Self, usize) {
+        let w = width(min, max);
+        let bits = len * w as usize;
+        let range = (max.wrapping_sub(min) as u64).wrapping_add(1);
+        match super::radix::packed_bits(range, len) {
+            Some(radix) if radix < bits => (Packing::Radix(range), radix),
+            _ => (Packing::Bits(w), bits),
+        }
+    }
+
+    fn tag(self) -> u8 {
+        match self {
+            Packing::Bits(w) => w as u8,
+            Packing::Radix(range) => RADIX_TAG + range as u8,
+        }
+    }
+
+    fn from_tag(tag: u8) -> Option<Self> {
+        match tag {
+            0..=64 => Some(Packing::Bits(u32::from(tag))),
+            _ => {
+                let range = u64::from(tag.checked_sub(RADIX_TAG)?);
+                super::radix::packed_bits(range, 0).map(|_| Packing::Radix(range))
+            }
+        }
+    }
+}
+
 /// Exact encoded size of the packed part of `residuals` with blocks of
 /// `block_len`, from per-grain (min, max) pairs.
 fn packed_size(grains: &[(i64, i64)], count: usize, block_len: usize) -> usize {
@@ -157,7 +209,7 @@ fn packed_size(grains: &[(i64, i64)], count: usize, block_len: usize) -> usize {
         let max = block.iter().map(|g| g.1).max().unwrap_or(0);
         let len = (count - b * per_block * GRAIN).min(per_block * GRAIN);
         bytes += varint_len(zigzag(min.wrapping_sub(prev_min))) + 1;
-        bits += len * width(min, max) as usize;
+        bits += Packing::of(min, max, len).1;
         prev_min = min;
     }
     bytes + bits.div_ceil(8)
@@ -281,14 +333,18 @@ fn write(transform: Transform, block_len: usize, step: i64, residuals: &[i64]) -
         } else {
             min_max(block)
         };
-        let w = width(min, max);
+        let (packing, _) = Packing::of(min, max, block.len());
         put_varint(&mut out, zigzag(min.wrapping_sub(prev_min)));
-        out.push(w as u8);
+        out.push(packing.tag());
         prev_min = min;
-        if w > 0 {
-            for &v in block {
-                bits.write(v.wrapping_sub(min) as u64, w);
+        match packing {
+            Packing::Bits(0) => {}
+            Packing::Bits(w) => {
+                for &v in block {
+                    bits.write(v.wrapping_sub(min) as u64, w);
+                }
             }
+            Packing::Radix(range) => super::radix::write(&mut bits, block, min, range),
         }
     }
     out.extend_from_slice(&bits.finish());
@@ -334,21 +390,23 @@ pub(super) fn decode(bytes: &[u8], expected: usize, out: &mut Vec<i64>) -> Resul
     let mut prev_min = 0i64;
     for _ in 0..blocks {
         let min = prev_min.wrapping_add(unzigzag(varint(&mut at)?));
-        let w = u32::from(*bytes.get(at).ok_or_else(|| bad("cut short"))?);
+        let tag = *bytes.get(at).ok_or_else(|| bad("cut short"))?;
         at += 1;
-        if w > 64 {
-            return Err(bad("bit width over 64"));
-        }
-        headers.push((min, w));
+        let packing = Packing::from_tag(tag).ok_or_else(|| bad("unknown block packing"))?;
+        headers.push((min, packing));
         prev_min = min;
     }
     let mut reader = BitReader::new(&bytes[at..]);
-    for (b, (min, w)) in headers.into_iter().enumerate() {
+    for (b, (min, packing)) in headers.into_iter().enumerate() {
         let len = (body - b * block_len).min(block_len);
-        if w == 0 {
-            out.extend(std::iter::repeat_n(min, len));
-        } else {
-            reader.read_block(w, len, min, out);
+        match packing {
+            Packing::Bits(0) => out.extend(std::iter::repeat_n(min, len)),
+            Packing::Bits(w) => reader.read_block(w, len, min, out),
+            Packing::Radix(range) => {
+                if !super::radix::read(&mut reader, range, len, min, out) {
+                    return Err(bad("a radix group out of range"));
+                }
+            }
         }
     }
     if reader.overran() {

@@ -46,6 +46,7 @@ mod floats;
 mod ints;
 pub mod output;
 mod query;
+mod radix;
 mod retention;
 mod schema;
 pub mod source;

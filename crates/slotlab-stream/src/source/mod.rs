@@ -175,6 +175,8 @@ impl Events {
                 .push(i);
         }
         for (id, rows) in ids.into_iter().zip(&rows) {
+            // The head made once as large as it will grow.
+            stream.reserve_head(id, rows.len());
             stream.append_rows(id, &self.batch, rows)?;
         }
         stream.seal()?;
