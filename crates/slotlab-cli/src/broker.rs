@@ -136,7 +136,7 @@ pub(crate) fn nats_ingest_command(
         chunk_len: usize::try_from(args.chunk.unwrap_or(16_384)).unwrap_or(usize::MAX),
         codecs: args
             .codecs
-            .unwrap_or(crate::cli::CodecsArg::Smallest)
+            .unwrap_or(crate::cli::CodecsArg::Sampled)
             .policy(),
     };
     let stop = Arc::new(AtomicBool::new(false));

@@ -18,7 +18,10 @@ fn bytes_per_reading_speeds_and_a_verified_round_trip() {
     let value = stream(&["--n", "20000", "--chunk", "4096", "--verify"]);
     let rows = value["measurements"].as_array().unwrap();
     let stream = &rows[0];
-    assert_eq!(stream["layout"], "stream (smallest codec per chunk)");
+    assert_eq!(
+        stream["layout"],
+        "stream (hand-written codecs, pco where it pays)"
+    );
     assert_eq!(stream["extra"]["verified"], 1.0);
     assert_eq!(stream["extra"]["sealed_chunks"], 5.0);
     let per_reading = stream["extra"]["bytes_per_reading"].as_f64().unwrap();
@@ -30,7 +33,7 @@ fn bytes_per_reading_speeds_and_a_verified_round_trip() {
     assert_eq!(
         layouts,
         [
-            "stream (smallest codec per chunk)",
+            "stream (hand-written codecs, pco where it pays)",
             "pco, whole series",
             "gorilla xor, whole series",
             "zstd-3, raw records",

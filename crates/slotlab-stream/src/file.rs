@@ -88,15 +88,11 @@ fn put_str(out: &mut Vec<u8>, s: &str) {
     out.extend_from_slice(s.as_bytes());
 }
 
-/// Codec policies by their tag in the header.
-const POLICIES: [CodecPolicy; 3] = [
-    CodecPolicy::Smallest,
-    CodecPolicy::HandWritten,
-    CodecPolicy::Pco,
-];
-
 fn policy_tag(policy: CodecPolicy) -> u8 {
-    POLICIES.iter().position(|&p| p == policy).unwrap_or(0) as u8
+    CodecPolicy::ALL
+        .iter()
+        .position(|&p| p == policy)
+        .unwrap_or(0) as u8
 }
 
 impl Stream {
@@ -256,7 +252,7 @@ fn read_header(header: &[u8]) -> Result<(Stream, usize), HeaderFault> {
     };
     let chunk_len = u64::from_le_bytes(r.array()?);
     let tag = r.array::<1>()?[0];
-    let codecs = *POLICIES
+    let codecs = *CodecPolicy::ALL
         .get(usize::from(tag))
         .ok_or(HeaderFault::Invalid("unknown codec policy"))?;
     let fields = u32::from_le_bytes(r.array()?);

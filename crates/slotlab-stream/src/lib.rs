@@ -52,7 +52,7 @@ mod schema;
 pub mod source;
 pub mod store;
 
-pub use codec::{Codec, CodecPolicy, encode_column};
+pub use codec::{Codec, CodecPolicy, PCO_MARGIN, encode_column};
 pub use file::{ChunkProblem, HeaderFault, LoadError};
 pub use query::{Aggregate, Buckets, SeriesSummary};
 pub use schema::{Batch, Column, Field, FieldKind, Num, Schema, SchemaError, ShapeError};

@@ -87,7 +87,7 @@ pub struct IngestArgs {
     pub chunk: Option<u64>,
 
     /// The stream sink's codecs (see `slotlab stream --help`): `hand` seals
-    /// fastest [default: hand; with --store smallest: on disk, bytes count
+    /// fastest [default: hand; with --store sampled: on disk, bytes count
     /// for longer than the sealing].
     #[arg(long, value_enum)]
     pub codecs: Option<CodecsArg>,
@@ -246,7 +246,7 @@ impl IngestArgs {
             codecs: self
                 .codecs
                 .unwrap_or(if stored {
-                    CodecsArg::Smallest
+                    CodecsArg::Sampled
                 } else {
                     CodecsArg::Hand
                 })

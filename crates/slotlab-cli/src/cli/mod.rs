@@ -121,10 +121,12 @@ pub enum Command {
     /// slots objects, side by side.
     ///
     /// Events are appended to an open chunk per series; full chunks are
-    /// sealed column by column, each column with the codec that measures
-    /// smallest for it (--codecs: int packing after delta,
-    /// delta-of-delta or distance from a line, a decimal codec, Gorilla XOR, or pco). --verify decodes everything and checks it bit for
-    /// bit against the input.
+    /// sealed column by column, each column with the hand-written codec
+    /// that measures smallest for it (int packing after delta,
+    /// delta-of-delta or distance from a line, in bits or mixed radix; a
+    /// decimal codec; Gorilla XOR), or pco where it saves at least 5%
+    /// (--codecs). --verify decodes everything and checks it bit for bit
+    /// against the input.
     Stream(StreamArgs),
 
     /// High-volume ingestion: events flow source → parse → store, each

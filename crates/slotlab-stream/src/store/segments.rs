@@ -101,14 +101,10 @@ impl Manifest {
             .and_then(|n| usize::try_from(n).ok())
             .filter(|&n| n > 0)
             .ok_or_else(|| bad("no chunk length".into()))?;
-        let codecs = [
-            CodecPolicy::Smallest,
-            CodecPolicy::HandWritten,
-            CodecPolicy::Pco,
-        ]
-        .into_iter()
-        .find(|p| value["codecs"].as_str() == Some(&policy_name(*p)))
-        .ok_or_else(|| bad(format!("unknown codec policy {}", value["codecs"])))?;
+        let codecs = CodecPolicy::ALL
+            .into_iter()
+            .find(|p| value["codecs"].as_str() == Some(&policy_name(*p)))
+            .ok_or_else(|| bad(format!("unknown codec policy {}", value["codecs"])))?;
         let mut segments = Vec::new();
         for n in value["segments"].as_array().into_iter().flatten() {
             let n = n
