@@ -20,8 +20,10 @@ pub enum CodecPolicy {
     Pco,
     /// The hand-written codecs, and pco where it saves at least
     /// [`PCO_MARGIN`] of their bytes: pco encodes a sample of the column
-    /// first, and the whole column only when the sample promises that
-    /// much (then the whole column must deliver it). Nearly the bytes of
+    /// (an eighth, from its middle) first, and the whole column only when
+    /// the sample promises that much (then the whole column must deliver
+    /// it). The hand-written codecs' own choices — an integer column's
+    /// transform, XOR or decimal — are made on the same sample. Nearly the bytes of
     /// [`CodecPolicy::Smallest`] at nearly the speed of the hand-written
     /// codecs, and pco's slower decoding only where it pays.
     #[default]
@@ -43,12 +45,6 @@ impl CodecPolicy {
 /// more than its bytes save.
 pub const PCO_MARGIN: f64 = 0.05;
 
-/// Values of a column pco encodes to judge it: an eighth, at least 1,024
-/// (pco's own headers weigh too much in less).
-fn sample_len(count: usize) -> usize {
-    (count / 8).max(1024).min(count)
-}
-
 /// Under [`CodecPolicy::Sampled`]: `hand`, unless pco saves at least
 /// [`PCO_MARGIN`] of its bytes — judged on a stretch from the column's
 /// middle first (scaled to the whole column: pco's headers make the
@@ -58,16 +54,15 @@ fn sampled<T: pco::data_types::Number>(
     values: &[T],
 ) -> Result<EncodedColumn, String> {
     let wanted = hand.bytes.len() as f64 * (1.0 - PCO_MARGIN);
-    let count = values.len();
-    let len = sample_len(count);
-    let from = (count - len) / 2;
-    let sample = pco_bytes(&values[from..from + len])?;
-    let estimate = sample.len() as f64 * count as f64 / len.max(1) as f64;
+    // A column too short to sample is judged whole.
+    let sample = ints::sample(values).unwrap_or(values);
+    let sample_bytes = pco_bytes(sample)?;
+    let estimate = sample_bytes.len() as f64 * values.len() as f64 / sample.len().max(1) as f64;
     if estimate >= wanted {
         return Ok(hand);
     }
-    let bytes = if len == count {
-        sample
+    let bytes = if sample.len() == values.len() {
+        sample_bytes
     } else {
         pco_bytes(values)?
     };
@@ -227,7 +222,13 @@ pub(super) fn encode_i64(values: &[i64], policy: CodecPolicy) -> Result<EncodedC
         CodecPolicy::Pco => pco()?,
         CodecPolicy::HandWritten => hand(),
         CodecPolicy::Smallest => smallest([hand(), pco()?]),
-        CodecPolicy::Sampled => sampled(hand(), values)?,
+        CodecPolicy::Sampled => {
+            let hand = EncodedColumn {
+                codec: Codec::Ints,
+                bytes: ints::encode_sampled(values),
+            };
+            sampled(hand, values)?
+        }
     })
 }
 
@@ -240,10 +241,22 @@ pub(super) fn encode_f64(values: &[f64], policy: CodecPolicy) -> Result<EncodedC
         })
     };
     // XOR's size is counted without writing it: it is written only when
-    // it wins.
-    let hand = || {
-        let decimal = floats::decimal_encode(values);
-        if floats::gorilla_size(values) < decimal.len() {
+    // it wins. Sampled, the digits' transform is chosen on a sample, and
+    // XOR is counted whole only when a sample of it comes within half
+    // again of decimal's size (it is usually far larger, or far smaller).
+    let hand = |sampling: bool| {
+        let pack = if sampling {
+            ints::encode_sampled
+        } else {
+            ints::encode
+        };
+        let decimal = floats::decimal_encode_with(values, pack);
+        let hopeless = sampling
+            && ints::sample(values).is_some_and(|sample| {
+                let estimate = floats::gorilla_size(sample) * values.len() / sample.len();
+                estimate > decimal.len() + decimal.len() / 2
+            });
+        if !hopeless && floats::gorilla_size(values) < decimal.len() {
             EncodedColumn {
                 codec: Codec::Gorilla,
                 bytes: floats::gorilla_encode(values),
@@ -257,9 +270,9 @@ pub(super) fn encode_f64(values: &[f64], policy: CodecPolicy) -> Result<EncodedC
     };
     Ok(match policy {
         CodecPolicy::Pco => pco()?,
-        CodecPolicy::HandWritten => hand(),
-        CodecPolicy::Smallest => smallest([hand(), pco()?]),
-        CodecPolicy::Sampled => sampled(hand(), values)?,
+        CodecPolicy::HandWritten => hand(false),
+        CodecPolicy::Smallest => smallest([hand(false), pco()?]),
+        CodecPolicy::Sampled => sampled(hand(true), values)?,
     })
 }
 

@@ -201,6 +201,11 @@ fn choose(values: &[f64]) -> (Scale, usize) {
 /// `index gap varint` and its 8 raw bytes, then the digits as an integer
 /// column (an exception repeats the digits before it, keeping deltas small).
 pub(super) fn decimal_encode(values: &[f64]) -> Vec<u8> {
+    decimal_encode_with(values, ints::encode)
+}
+
+/// [`decimal_encode`], its digits packed by `pack` (an [`ints`] encoder).
+pub(super) fn decimal_encode_with(values: &[f64], pack: fn(&[i64]) -> Vec<u8>) -> Vec<u8> {
     let (scale, e) = choose(values);
     let mut digits = Vec::with_capacity(values.len());
     let mut exceptions = Vec::new();
@@ -220,7 +225,7 @@ pub(super) fn decimal_encode(values: &[f64]) -> Vec<u8> {
         out.extend_from_slice(&v.to_bits().to_le_bytes());
         last = i;
     }
-    out.extend_from_slice(&ints::encode(&digits));
+    out.extend_from_slice(&pack(&digits));
     out
 }
 
