@@ -1,6 +1,6 @@
-//! Appending events to a stream: one by one, a batch's rows in order, or
-//! one series' rows in runs; every path checks the shape, refuses an event
-//! older than its series' last, and seals a head when it is full.
+//! Appending events to a stream: one by one, or a batch's rows in order;
+//! every path checks the shape, refuses an event older than its series'
+//! last, and seals a head when it is full.
 
 use crate::{Batch, Column, Num, SeriesId, ShapeError, Stream, StreamError};
 
@@ -104,64 +104,6 @@ impl Stream {
         if let Some(s) = self.series.get_mut(series.index()) {
             s.head.reserve(room.saturating_sub(s.head.len()));
         }
-    }
-
-    /// Appends the events `rows` of `batch` (indices, in order) to one
-    /// series, in runs: the result is what appending them one by one gives
-    /// (the same heads, sealed at the same points), at a fraction of the
-    /// cost. The batch's shape must be the schema's (checked by the
-    /// caller); an event older than the one before is refused, and the
-    /// events before it are kept.
-    pub(crate) fn append_rows(
-        &mut self,
-        series: SeriesId,
-        batch: &Batch,
-        rows: &[usize],
-    ) -> Result<(), StreamError> {
-        debug_assert!(self.span.is_none(), "chunk spans seal per event");
-        let mut rest = rows;
-        while !rest.is_empty() {
-            let accepted = self.len;
-            let Some(s) = self.series.get_mut(series.index()) else {
-                return Err(StreamError::UnknownSeries(series.0));
-            };
-            let room = self.config.chunk_len.saturating_sub(s.head.len()).max(1);
-            let (run, after) = rest.split_at(room.min(rest.len()));
-            // The longest in-order prefix of the run.
-            let mut last = s.last;
-            let mut good = 0;
-            for &r in run {
-                let t = batch.timestamps[r];
-                if last.is_some_and(|last| t < last) {
-                    break;
-                }
-                last = Some(t);
-                good += 1;
-            }
-            let (ok, _) = run.split_at(good);
-            s.head
-                .timestamps
-                .extend(ok.iter().map(|&r| batch.timestamps[r]));
-            for (head, column) in s.head.columns.iter_mut().zip(&batch.columns) {
-                head.extend_gathered(column, ok);
-            }
-            s.last = last;
-            self.len += good;
-            if good < run.len() {
-                let timestamp = batch.timestamps[run[good]];
-                return Err(StreamError::Backwards {
-                    series: s.key.clone(),
-                    timestamp,
-                    last: last.unwrap_or(i64::MIN),
-                    accepted: accepted + good,
-                });
-            }
-            if s.head.len() >= self.config.chunk_len {
-                self.seal_series(series)?;
-            }
-            rest = after;
-        }
-        Ok(())
     }
 
     /// Appends one event whose values `fill` pushes onto the head's

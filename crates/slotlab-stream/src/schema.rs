@@ -340,16 +340,6 @@ impl Column {
         }
     }
 
-    /// Appends `other`'s values at `rows`, in that order (same kind, as
-    /// [`Column::extend_range`]).
-    pub(crate) fn extend_gathered(&mut self, other: &Column, rows: &[usize]) {
-        match (self, other) {
-            (Column::F64(v), Column::F64(o)) => v.extend(rows.iter().map(|&r| o[r])),
-            (Column::I64(v), Column::I64(o)) => v.extend(rows.iter().map(|&r| o[r])),
-            _ => debug_assert!(false, "columns of one schema share kinds"),
-        }
-    }
-
     /// Every value as a float.
     pub fn to_f64(&self) -> Vec<f64> {
         match self {

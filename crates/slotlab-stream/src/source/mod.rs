@@ -152,33 +152,31 @@ impl Events {
         self.batch.is_empty()
     }
 
-    /// Appends every event into a new stream, series by series in runs
-    /// (the same stream as appending them one by one in order: each
-    /// series' events keep their order, and its chunks seal at the same
-    /// points).
+    /// Appends every event, in order, into a new stream (each series'
+    /// head sized once for its events), and seals it.
     pub fn to_stream(&self, config: StreamConfig) -> Result<Stream, StreamError> {
         let mut stream = Stream::new(self.schema.clone(), config);
         let ids: Vec<_> = self.keys.iter().map(|k| stream.series(k)).collect();
         stream.check_batch(self.series.len(), &self.batch)?;
-        // Each series' list sized first: grown push by push, the lists were
-        // copied over and over.
         let mut counts = vec![0usize; ids.len()];
-        for &series in &self.series {
-            *counts
-                .get_mut(series as usize)
-                .ok_or(StreamError::UnknownSeries(series))? += 1;
+        let mut series = Vec::with_capacity(self.series.len());
+        for &s in &self.series {
+            match (counts.get_mut(s as usize), ids.get(s as usize)) {
+                (Some(count), Some(&id)) => {
+                    *count += 1;
+                    series.push(id);
+                }
+                _ => return Err(StreamError::UnknownSeries(s)),
+            }
         }
-        let mut rows: Vec<Vec<usize>> = counts.into_iter().map(Vec::with_capacity).collect();
-        for (i, &series) in self.series.iter().enumerate() {
-            rows.get_mut(series as usize)
-                .ok_or(StreamError::UnknownSeries(series))?
-                .push(i);
+        // Each head made once as large as it will grow.
+        for (&id, &count) in ids.iter().zip(&counts) {
+            stream.reserve_head(id, count);
         }
-        for (id, rows) in ids.into_iter().zip(&rows) {
-            // The head made once as large as it will grow.
-            stream.reserve_head(id, rows.len());
-            stream.append_rows(id, &self.batch, rows)?;
-        }
+        // One pass in order, each event onto its series' head: reads go
+        // straight through the batch (gathering each series' events
+        // instead strode across it, a cache line per value).
+        stream.append_columns(&series, &self.batch, 0..self.len())?;
         stream.seal()?;
         Ok(stream)
     }
