@@ -67,7 +67,7 @@ pub struct IngestArgs {
     /// per CPU]. Blocks of lines are parsed side by side and settled in
     /// the order read: the events, rejections and line numbers are those
     /// of one thread.
-    #[arg(long, value_parser = parse_threads, value_name = "N")]
+    #[arg(long, value_parser = parse_threads, value_name = "N", allow_negative_numbers = true)]
     pub parse_threads: Option<u32>,
 
     /// Batches each channel holds: with --batch, what bounds the memory
@@ -309,5 +309,33 @@ mod tests {
             parse(&["--source", "-", "--sink", "all"]).unwrap_err().flag,
             "--sink"
         );
+    }
+
+    #[test]
+    fn parse_threads_and_codecs_are_bounded_and_defaulted() {
+        let config = |args: &[&str]| {
+            let mut argv = vec!["slotlab", "ingest", "--source", "x.ndjson"];
+            argv.extend(args);
+            Cli::try_parse_from(argv).map(|cli| match cli.command {
+                Command::Ingest(a) => a.config().unwrap().0,
+                other => panic!("{other:?}"),
+            })
+        };
+        let default = config(&[]).unwrap();
+        assert_eq!(
+            default.parse_threads,
+            slotlab::ingest::default_parse_threads()
+        );
+        assert_eq!(
+            default.stream.codecs,
+            slotlab_stream::CodecPolicy::HandWritten
+        );
+        assert_eq!(config(&["--parse-threads", "3"]).unwrap().parse_threads, 3);
+        for bad in ["0", "65", "-1", "two"] {
+            let err = config(&["--parse-threads", bad]).unwrap_err().to_string();
+            assert!(err.contains("--parse-threads"), "{bad}: {err}");
+        }
+        let stored = config(&["--store", "events/"]).unwrap();
+        assert_eq!(stored.stream.codecs, slotlab_stream::CodecPolicy::Sampled);
     }
 }
