@@ -26,8 +26,18 @@ fn small() -> StoreOptions {
     }
 }
 
-/// The test schema's store in `dir`, opened for writing.
+/// The test schema's store in `dir`, opened for writing. A lock still
+/// held is waited for (up to 2 s): a test in this process that starts a
+/// child process (the kill tests) shares every open file with it from its
+/// fork to its exec, the `LOCK` of a store another test just dropped
+/// included.
 fn reopen(dir: &Path, options: StoreOptions) -> (Store, Recovery) {
+    for _ in 0..200 {
+        match Store::open(dir, &schema(), config(), options) {
+            Err(StoreError::Locked(_)) => std::thread::sleep(std::time::Duration::from_millis(10)),
+            opened => return opened.unwrap(),
+        }
+    }
     Store::open(dir, &schema(), config(), options).unwrap()
 }
 

@@ -14,7 +14,7 @@ fn options(segment_bytes: u64, retain: Retention) -> StoreOptions {
 }
 
 fn open(dir: &Path, options: StoreOptions) -> Store {
-    Store::open(dir, &schema(), config(), options).unwrap().0
+    reopen(dir, options).0
 }
 
 #[test]
