@@ -20,7 +20,7 @@ pub enum CodecPolicy {
     Pco,
     /// The hand-written codecs, and pco where it saves at least
     /// [`PCO_MARGIN`] of their bytes: pco encodes a sample of the column
-    /// (an eighth, from its middle) first, and the whole column only when
+    /// (a sixteenth, from its middle) first, and the whole column only when
     /// the sample promises that much (then the whole column must deliver
     /// it). The hand-written codecs' own choices — an integer column's
     /// transform, XOR or decimal — are made on the same sample. Nearly the bytes of

@@ -293,10 +293,10 @@ pub(super) fn encode(values: &[i64]) -> Vec<u8> {
     write(transform, block_len, step, residuals)
 }
 
-/// The values a sample holds: an eighth of the column, from its middle.
+/// The values a sample holds: a sixteenth of the column, from its middle.
 /// Below [`MIN_SAMPLE`] a column is judged whole.
 pub(super) fn sample<T>(values: &[T]) -> Option<&[T]> {
-    let len = values.len() / 8;
+    let len = values.len() / 16;
     let from = (values.len() - len) / 2;
     (len >= MIN_SAMPLE).then(|| &values[from..from + len])
 }
