@@ -30,6 +30,16 @@ fn fold(sum: &mut f64, time: i64, sensor: &str, a: f64, b: f64) {
     *sum += time as f64 * 1e-12 + sensor.len() as f64 + a + b;
 }
 
+/// Every line through `parse`, folded.
+fn typed<'a>(lines: &[&'a [u8]], parse: impl Fn(&'a [u8]) -> Line<'a>) -> f64 {
+    let mut sum = 0.0;
+    for &line in lines {
+        let l = parse(line);
+        fold(&mut sum, l.time, l.sensor, l.temperature, l.humidity);
+    }
+    sum
+}
+
 fn main() {
     let path = std::env::args()
         .nth(1)
@@ -87,20 +97,10 @@ fn main() {
     });
     let others = [
         measure("serde_json into a borrowed struct", &|| {
-            let mut sum = 0.0;
-            for line in &lines {
-                let l: Line<'_> = serde_json::from_slice(line).expect("json");
-                fold(&mut sum, l.time, l.sensor, l.temperature, l.humidity);
-            }
-            sum
+            typed(&lines, |line| serde_json::from_slice(line).expect("json"))
         }),
         measure("sonic-rs into a borrowed struct", &|| {
-            let mut sum = 0.0;
-            for line in &lines {
-                let l: Line<'_> = sonic_rs::from_slice(line).expect("json");
-                fold(&mut sum, l.time, l.sensor, l.temperature, l.humidity);
-            }
-            sum
+            typed(&lines, |line| sonic_rs::from_slice(line).expect("json"))
         }),
         measure("sonic-rs object iterator (keys found at run time)", &|| {
             use sonic_rs::JsonValueTrait;
