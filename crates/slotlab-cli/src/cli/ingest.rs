@@ -335,7 +335,9 @@ mod tests {
             let err = config(&["--parse-threads", bad]).unwrap_err().to_string();
             assert!(err.contains("--parse-threads"), "{bad}: {err}");
         }
-        let stored = config(&["--store", "events/"]).unwrap();
+        let dir = tempfile::tempdir().unwrap();
+        let store = dir.path().join("events");
+        let stored = config(&["--store", store.to_str().unwrap()]).unwrap();
         assert_eq!(stored.stream.codecs, slotlab_stream::CodecPolicy::Sampled);
     }
 }
