@@ -266,6 +266,11 @@ pub struct FileEvents {
     pub rejects: Vec<Reject>,
 }
 
+/// A line's text as a reject keeps it.
+fn lossy(text: &[u8]) -> String {
+    String::from_utf8_lossy(text).into_owned()
+}
+
 mod parser;
 mod reader;
 mod shape;

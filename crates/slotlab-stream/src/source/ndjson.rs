@@ -95,7 +95,7 @@ pub fn get<'f, 'a>(fields: &'f Fields<'a>, name: &str) -> Option<&'f Scalar<'a>>
 
 /// The keys of a line, in the order written, for reading the lines that
 /// repeat them (the usual line of a file) without a general JSON parser:
-/// [`Template::read`] walks such a line once, checking every token, and
+/// [`Template::read_spans`] walks such a line once, checking every token, and
 /// gives up — the caller then reads the line with [`read_line`] — at the
 /// first thing it does not expect: another key or order, an escape, a
 /// value that is not a plain number or string. What it does read, it reads
@@ -125,24 +125,11 @@ impl Template {
         &self.keys
     }
 
-    /// `line`'s fields, when it is an object with exactly these keys in
-    /// this order, each a plain number or a string without escapes;
-    /// `None` when it is anything else (valid or not).
-    pub fn read<'a>(&self, line: &'a [u8]) -> Option<Fields<'a>> {
-        let mut spans = Vec::new();
-        let text = self.read_spans(line, &mut spans)?;
-        Some(
-            self.keys
-                .iter()
-                .zip(spans)
-                .map(|(key, span)| (Cow::Owned(key.clone()), span.scalar(text)))
-                .collect(),
-        )
-    }
-
-    /// [`Template::read`] without building the fields: where each value
-    /// lies goes to `spans` (one per key, in order), and the line comes
-    /// back as text for [`Span::scalar`].
+    /// Where each value of `line` lies (into `spans`, one per key, in
+    /// order), when it is an object with exactly these keys in this order,
+    /// each a plain number or a string without escapes; the line comes back
+    /// as text for [`Span::scalar`]. `None` when it is anything else (valid
+    /// or not).
     pub fn read_spans<'a>(&self, line: &'a [u8], spans: &mut Vec<Span>) -> Option<&'a str> {
         if !self.plain || line.len() > u32::MAX as usize {
             return None;
@@ -427,6 +414,18 @@ mod tests {
         }
     }
 
+    /// `line`'s fields as `template` reads them.
+    fn read<'a>(template: &Template, line: &'a [u8]) -> Option<Fields<'a>> {
+        let mut spans = Vec::new();
+        let text = template.read_spans(line, &mut spans)?;
+        let keys = template.keys().iter();
+        Some(
+            keys.zip(spans)
+                .map(|(key, span)| (Cow::Owned(key.clone()), span.scalar(text)))
+                .collect(),
+        )
+    }
+
     #[test]
     fn a_template_reads_what_read_line_reads_or_gives_up() {
         let template = Template::new(&["time", "sensor", "temp"]);
@@ -436,7 +435,7 @@ mod tests {
             b"\t{ \"time\" :1E5 ,\r\"sensor\": 7, \"temp\"\n: \"x\" }",
         ];
         for line in reads {
-            let fields = template.read(line).expect("a line in the template's order");
+            let fields = read(&template, line).expect("a line in the template's order");
             assert_eq!(fields, read_line(line).unwrap());
         }
         let gives_up = [
@@ -450,7 +449,7 @@ mod tests {
         ];
         for line in gives_up {
             assert!(
-                template.read(line).is_none(),
+                read(&template, line).is_none(),
                 "{}",
                 String::from_utf8_lossy(line)
             );
@@ -470,7 +469,7 @@ mod tests {
                 lines.push([&base[..at], &[b][..], &base[at..]].concat());
             }
             for line in lines {
-                if let Some(fields) = template.read(&line) {
+                if let Some(fields) = read(&template, &line) {
                     let general = read_line(&line);
                     assert!(
                         general.as_ref().is_ok_and(|g| *g == fields),
@@ -483,6 +482,6 @@ mod tests {
         }
         assert!(checked > 400, "only {checked} changed lines read");
         // Keys that a line must escape are never matched byte for byte.
-        assert!(Template::new(&["a\"b"]).read(br#"{"a"b": 1}"#).is_none());
+        assert!(read(&Template::new(&["a\"b"]), br#"{"a"b": 1}"#).is_none());
     }
 }

@@ -28,9 +28,7 @@ pub struct BlockParser {
     format: InputFormat,
     options: Arc<LineOptions>,
     shape: Option<Arc<Shape>>,
-    /// The block's series, numbered in order of first appearance.
-    local: FxHashMap<String, u32>,
-    values: Vec<Num>,
+    scratch: Scratch,
     /// Where a template found a line's values.
     spans: Vec<ndjson::Span>,
 }
@@ -62,18 +60,8 @@ pub struct ParsedBlock {
     /// Why parsing stopped early (the line fixing the fields cannot);
     /// strict parsing stops after its first problem, without one.
     pub(super) stop: Option<LineStop>,
-}
-
-impl ParsedBlock {
-    /// Events parsed (before settling).
-    pub fn len(&self) -> usize {
-        self.lines.len()
-    }
-
-    /// True when no line gave an event.
-    pub fn is_empty(&self) -> bool {
-        self.lines.is_empty()
-    }
+    /// Whether rejected lines keep their text (and events their `spans`).
+    keep_rejects: bool,
 }
 
 /// Where an event came from in its block.
@@ -86,26 +74,22 @@ struct At<'t> {
 
 impl BlockParser {
     pub(super) fn new(format: InputFormat, options: LineOptions) -> Self {
+        Self::with(format, Arc::new(options), None)
+    }
+
+    fn with(format: InputFormat, options: Arc<LineOptions>, shape: Option<Arc<Shape>>) -> Self {
         Self {
             format,
-            options: Arc::new(options),
-            shape: None,
-            local: FxHashMap::default(),
-            values: Vec::new(),
+            options,
+            shape,
+            scratch: Scratch::default(),
             spans: Vec::new(),
         }
     }
 
     /// A parser sharing this one's shape and options.
     pub(super) fn fork(&self) -> Self {
-        Self {
-            format: self.format,
-            options: Arc::clone(&self.options),
-            shape: self.shape.clone(),
-            local: FxHashMap::default(),
-            values: Vec::new(),
-            spans: Vec::new(),
-        }
+        Self::with(self.format, Arc::clone(&self.options), self.shape.clone())
     }
 
     pub(super) fn shape(&self) -> Option<&Shape> {
@@ -118,7 +102,7 @@ impl BlockParser {
 
     /// Parses `text` — whole lines, the first numbered `first_line`.
     pub fn parse(&mut self, first_line: u64, text: &[u8]) -> ParsedBlock {
-        self.local.clear();
+        self.scratch.local.clear();
         let mut block = ParsedBlock {
             first_line,
             events: None,
@@ -127,6 +111,7 @@ impl BlockParser {
             problems: Vec::new(),
             first_naive: None,
             stop: None,
+            keep_rejects: self.options.keep_rejects,
         };
         let (text, skipped) = match text.strip_prefix(b"\xEF\xBB\xBF") {
             Some(rest) if first_line == 1 => (rest, 3),
@@ -179,10 +164,7 @@ impl BlockParser {
         let Err(problem) = verdict else {
             return true;
         };
-        let text = self
-            .options
-            .keep_rejects
-            .then(|| String::from_utf8_lossy(at.text).into_owned());
+        let text = block.keep_rejects.then(|| super::lossy(at.text));
         block.problems.push(Problem {
             line: at.line,
             problem,
@@ -202,11 +184,6 @@ impl BlockParser {
         if line.len() > MAX_LINE_BYTES {
             return Ok(Err(LineProblem::TooLong { bytes: line.len() }));
         }
-        let mut scratch = Scratch {
-            values: &mut self.values,
-            local: &mut self.local,
-            spans: self.options.keep_rejects,
-        };
         // The usual line: the first line's keys in its order, each value
         // found where the template says (no fields built).
         if let Some(shape) = self.shape.as_deref()
@@ -214,7 +191,7 @@ impl BlockParser {
         {
             let spans = &self.spans;
             let get = |_: &str, place: usize| spans.get(place).map(|span| span.scalar(text));
-            return Ok(scratch.event(shape, get, None, block, at));
+            return Ok(self.scratch.json_event(shape, get, None, block, at));
         }
         let mut fields = match ndjson::read_line(line) {
             Ok(fields) => fields,
@@ -285,28 +262,24 @@ impl BlockParser {
                 .ok()
                 .map(|i| fields[i].1.view())
         };
-        let mut scratch = Scratch {
-            values: &mut self.values,
-            local: &mut self.local,
-            spans: self.options.keep_rejects,
-        };
-        Ok(scratch.event(shape, get, extra, block, at))
+        Ok(self.scratch.json_event(shape, get, extra, block, at))
     }
 }
 
-/// What a line's event is built with.
-struct Scratch<'p> {
-    values: &'p mut Vec<Num>,
-    local: &'p mut FxHashMap<String, u32>,
-    /// Whether events note where their line lies.
-    spans: bool,
+/// What a line's event is built with, kept from line to line.
+#[derive(Debug, Default)]
+struct Scratch {
+    /// The line's values, in the schema's order.
+    values: Vec<Num>,
+    /// The block's series, numbered in order of first appearance.
+    local: FxHashMap<String, u32>,
 }
 
-impl Scratch<'_> {
+impl Scratch {
     /// The event of an NDJSON line whose values `get` finds by name and
     /// place, `extra` a field the first line did not have: added to
     /// `block`, or why the line is rejected.
-    fn event<'t>(
+    fn json_event<'t>(
         &mut self,
         shape: &Shape,
         get: impl Fn(&str, usize) -> Option<Scalar<'t>>,
@@ -370,58 +343,45 @@ impl Scratch<'_> {
                 }
             }
         }
-        if naive_time {
-            block.first_naive.get_or_insert(at.line);
-        }
-        let event = Event {
-            key: &key,
-            ts,
-            values: self.values,
-        };
-        block.push(at, &shape.schema, self.local, &event, self.spans);
+        self.add(block, at, &shape.schema, &key, ts, naive_time);
         Ok(())
     }
-}
 
-/// A good line's event.
-struct Event<'a> {
-    key: &'a str,
-    ts: i64,
-    values: &'a [Num],
-}
-
-impl ParsedBlock {
-    /// Adds `event`, read at `at`, its series numbered within the block
-    /// through `local`; with `spans`, notes where its line lies.
-    fn push(
+    /// Adds the event of `self.values` at `ts` in series `key`, read at
+    /// `at`, to `block`, its series numbered within the block.
+    fn add(
         &mut self,
+        block: &mut ParsedBlock,
         at: &At<'_>,
         schema: &crate::Schema,
-        local: &mut FxHashMap<String, u32>,
-        event: &Event<'_>,
-        spans: bool,
+        key: &str,
+        ts: i64,
+        naive_time: bool,
     ) {
-        let events = self
+        let events = block
             .events
             .get_or_insert_with(|| Events::with_capacity(schema.clone(), Vec::new(), 1024));
-        let series = match local.get(event.key) {
+        let series = match self.local.get(key) {
             Some(&s) => s,
             None => {
                 let s = events.keys.len() as u32;
-                local.insert(event.key.to_owned(), s);
-                events.keys.push(event.key.to_owned());
+                self.local.insert(key.to_owned(), s);
+                events.keys.push(key.to_owned());
                 s
             }
         };
         events.series.push(series);
-        events.batch.timestamps.push(event.ts);
-        for (column, &value) in events.batch.columns.iter_mut().zip(event.values) {
+        events.batch.timestamps.push(ts);
+        for (column, &value) in events.batch.columns.iter_mut().zip(&self.values) {
             column.push(value);
         }
-        self.lines.push((at.line - self.first_line) as u32);
-        if spans {
+        block.lines.push((at.line - block.first_line) as u32);
+        if block.keep_rejects {
             let start = at.offset as u32;
-            self.spans.push(start..start + at.text.len() as u32);
+            block.spans.push(start..start + at.text.len() as u32);
+        }
+        if naive_time {
+            block.first_naive.get_or_insert(at.line);
         }
     }
 }

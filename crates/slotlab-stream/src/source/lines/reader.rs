@@ -121,6 +121,7 @@ impl LineReader {
             problems,
             first_naive,
             stop,
+            ..
         } = parsed;
         let mut problems = problems.into_iter().peekable();
         let mut stopped = None;
@@ -162,7 +163,7 @@ impl LineReader {
                     let text = spans
                         .get(i)
                         .and_then(|span| text.get(span.start as usize..span.end as usize))
-                        .map(lossy);
+                        .map(super::lossy);
                     dropped.push(i);
                     if let Err(why) = self.judge(line, problem, text) {
                         (stopped, cut) = (Some(why), i);
@@ -218,7 +219,8 @@ impl LineReader {
         if self.bad.len() < BAD_LINES_KEPT {
             self.bad.push(bad.clone());
         }
-        if let Some(text) = text.filter(|_| self.parser.options().keep_rejects) {
+        // Only a reader keeping rejects has their text.
+        if let Some(text) = text {
             self.rejects.push(Reject {
                 bad: bad.clone(),
                 text,
@@ -229,11 +231,6 @@ impl LineReader {
         }
         Ok(())
     }
-}
-
-/// A line's text as a reject keeps it.
-fn lossy(text: &[u8]) -> String {
-    String::from_utf8_lossy(text).into_owned()
 }
 
 /// Keeps `events`' first `cut`, less the `dropped`.

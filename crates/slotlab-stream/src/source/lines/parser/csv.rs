@@ -2,7 +2,7 @@
 //! by the csv crate (line numbers kept from byte offsets), the header
 //! fixing the fields.
 
-use super::{At, BlockParser, Event, ParsedBlock};
+use super::{At, BlockParser, ParsedBlock};
 use crate::source::lines::shape::Shape;
 use crate::source::lines::{HeaderProblem, LineProblem, LineStop, MAX_FIELDS, MAX_LINE_BYTES};
 use crate::source::time::parse_timestamp_noting_zone;
@@ -228,14 +228,8 @@ impl BlockParser {
         at: &At<'_>,
         record: &impl Row,
     ) -> Result<(), LineProblem> {
-        let Self {
-            shape,
-            values,
-            local,
-            options,
-            ..
-        } = self;
-        let shape = shape.as_deref().expect("the header comes first");
+        let shape = self.shape.as_deref().expect("the header comes first");
+        let scratch = &mut self.scratch;
         if record.len() > MAX_FIELDS {
             return Err(LineProblem::TooManyFields {
                 fields: record.len(),
@@ -257,21 +251,17 @@ impl BlockParser {
             Some(at) => cell(at)?,
             None => "",
         };
-        values.clear();
+        scratch.values.clear();
         for (field, &place) in shape.schema.fields().iter().zip(&shape.field_at) {
             let value =
                 parse_value(cell(place)?, field.kind).map_err(|problem| LineProblem::Value {
                     field: field.name.clone(),
                     problem,
                 })?;
-            values.push(value);
+            scratch.values.push(value);
         }
         let (ts, naive) = parse_timestamp_noting_zone(ts_text)?;
-        if naive {
-            block.first_naive.get_or_insert(at.line);
-        }
-        let event = Event { key, ts, values };
-        block.push(at, &shape.schema, local, &event, options.keep_rejects);
+        scratch.add(block, at, &shape.schema, key, ts, naive);
         Ok(())
     }
 }
