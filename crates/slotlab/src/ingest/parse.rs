@@ -119,14 +119,15 @@ impl LineParser {
     /// Takes `block`: parsed here while the fields are not fixed (or with
     /// one thread), else handed to a worker.
     pub(super) fn submit(&mut self, block: LineBlock) {
-        if self.pool.is_none() && self.threads > 1 {
+        if self.pool.is_none() && self.threads > 1 && self.reader.schema().is_some() {
             self.pool = self.start_pool();
+            if self.pool.is_none() {
+                // No thread could be started: parse here from now on.
+                self.threads = 1;
+            }
         }
         let Some(jobs) = self.pool.as_ref().and_then(|p| p.jobs.as_ref()) else {
-            let parsed = read_here(&mut self.reader, &block);
-            self.pending.push_back(Pending::Settled(Box::new(parsed)));
-            self.done_with(block);
-            return;
+            return self.read_here(block);
         };
         let (reply, parsed) = crossbeam_channel::bounded(1);
         match jobs.send(Job { block, reply }) {
@@ -135,10 +136,20 @@ impl LineParser {
                 // Every worker is gone (a panic): parse here from now on.
                 self.pool = None;
                 self.threads = 1;
-                let parsed = read_here(&mut self.reader, &job.block);
-                self.pending.push_back(Pending::Settled(Box::new(parsed)));
+                self.read_here(job.block);
             }
         }
+    }
+
+    /// Reads and settles `block` on the stage's own thread.
+    fn read_here(&mut self, block: LineBlock) {
+        let mut events = None;
+        let end = self
+            .reader
+            .read_block(block.first_line, &block.text, &mut events);
+        let parsed = outcome(&self.reader, &block, events, end);
+        self.pending.push_back(Pending::Settled(Box::new(parsed)));
+        self.done_with(block);
     }
 
     /// The oldest block's outcome, if it is ready (or, with `wait`, once
@@ -175,9 +186,8 @@ impl LineParser {
     }
 
     /// The workers, once the fields are fixed (`None` before, or when no
-    /// thread can be started: parsing stays here).
+    /// thread can be started).
     fn start_pool(&self) -> Option<Pool> {
-        self.reader.fork()?;
         let (jobs, queue) = crossbeam_channel::bounded::<Job>(2 * self.threads);
         let mut workers = Vec::new();
         for i in 0..self.threads {
@@ -222,13 +232,6 @@ impl LineParser {
     pub(super) fn saw_naive_time(&self) -> bool {
         self.reader.saw_naive_time()
     }
-}
-
-/// Reads `block` on the stage's own thread.
-fn read_here(reader: &mut LineReader, block: &LineBlock) -> BlockOutcome {
-    let mut events = None;
-    let end = reader.read_block(block.first_line, &block.text, &mut events);
-    outcome(reader, block, events, end)
 }
 
 /// A block's events stamped with its creation instant, and its stop.

@@ -225,33 +225,21 @@ fn parse_stage(
         schema: None,
         series: 0,
         unsent_keys: Vec::new(),
+        rejects: Vec::new(),
+        failure: None,
     };
-    let mut failure = None;
-    let mut rejects = Vec::new();
     let mut quiet_since: Option<Instant> = None;
-    // Each outcome of a block of lines, in the order read: false when the
-    // stage must stop.
-    let mut hand_on = |outcome: parse::BlockOutcome,
-                       parser: &mut parse::LineParser,
-                       forward: &mut Forward<'_>,
-                       failure: &mut Option<Ended>| {
-        shared.rejected.store(parser.rejected(), Relaxed);
-        rejects.append(&mut parser.take_rejects());
-        let go_on = forward.send(outcome.batch, true, failure);
-        if let Some(why) = outcome.stop {
-            shared.end(why.clone());
-            *failure = Some(why);
-            return false;
-        }
-        go_on
-    };
+    let mut input_over = false;
     'stage: loop {
         // Blocks the workers have finished go on in order; while they hold
-        // as many as they should, wait for the oldest.
-        while let Some(outcome) = parser.next(parser.full()) {
-            if !hand_on(outcome, &mut parser, &mut forward, &mut failure) {
+        // as many as they should, or the input is over, wait for the oldest.
+        while let Some(outcome) = parser.next(input_over || parser.full()) {
+            if !forward.settled(outcome, &mut parser) {
                 break 'stage;
             }
+        }
+        if input_over {
+            break;
         }
         // With blocks at the workers, come back soon for them.
         let wait = if parser.in_flight() > 0 {
@@ -262,13 +250,8 @@ fn parse_stage(
         let packet = match receive(&input, wait) {
             Ok(packet) => packet,
             Err(RecvTimeoutError::Disconnected) => {
-                // The input is over: what the workers hold goes on.
-                while let Some(outcome) = parser.next(true) {
-                    if !hand_on(outcome, &mut parser, &mut forward, &mut failure) {
-                        break;
-                    }
-                }
-                break;
+                input_over = true;
+                continue;
             }
             Err(RecvTimeoutError::Timeout) => {
                 if shared.halted() && parser.in_flight() == 0 {
@@ -286,7 +269,7 @@ fn parse_stage(
         shared.queued[0].store(waiting, Relaxed);
         match packet {
             Packet::Events(batch) => {
-                if !forward.send(Some(batch), false, &mut failure) {
+                if !forward.send(Some(batch), false) {
                     break;
                 }
             }
@@ -297,11 +280,11 @@ fn parse_stage(
         schema: forward.schema,
         series: forward.series,
         bad: parser.bad_lines(),
-        rejects,
+        rejects: forward.rejects,
         naive_times_as_utc: parser.saw_naive_time(),
         timestamp_sum: forward.timestamp_sum,
         queue,
-        failure,
+        failure: forward.failure,
     }
 }
 
@@ -315,17 +298,30 @@ struct Forward<'s> {
     series: usize,
     /// Keys of new series in shed batches go with the next batch sent.
     unsent_keys: Vec<String>,
+    /// Every rejected line with its text (with `--rejects`).
+    rejects: Vec<Reject>,
+    /// Why the stage stopped early.
+    failure: Option<Ended>,
 }
 
 impl Forward<'_> {
+    /// Hands on a block of lines' `outcome`, `parser`'s counts taken after
+    /// it; false when the stage must stop.
+    fn settled(&mut self, outcome: parse::BlockOutcome, parser: &mut parse::LineParser) -> bool {
+        self.shared.rejected.store(parser.rejected(), Relaxed);
+        self.rejects.append(&mut parser.take_rejects());
+        let go_on = self.send(outcome.batch, true);
+        if let Some(why) = outcome.stop {
+            self.shared.end(why.clone());
+            self.failure = Some(why);
+            return false;
+        }
+        go_on
+    }
+
     /// Hands `batch` on (`parsed_here`: made from lines, which
     /// `--on-full drop` may shed); false when the store stage is gone.
-    fn send(
-        &mut self,
-        batch: Option<EventBatch>,
-        parsed_here: bool,
-        failure: &mut Option<Ended>,
-    ) -> bool {
+    fn send(&mut self, batch: Option<EventBatch>, parsed_here: bool) -> bool {
         let Some(mut batch) = batch.filter(|b| !b.is_empty()) else {
             return true;
         };
@@ -368,7 +364,7 @@ impl Forward<'_> {
             }
             Ok(false) => true,
             Err(()) => {
-                *failure = Some(Ended::SinkFailed(SinkError::StoppedEarly));
+                self.failure = Some(Ended::SinkFailed(SinkError::StoppedEarly));
                 false
             }
         }
