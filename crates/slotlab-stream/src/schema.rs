@@ -350,7 +350,7 @@ impl Column {
 }
 
 /// Keeps `values[i]` where `keep[i]`.
-fn retain_indices<T>(values: &mut Vec<T>, keep: &[bool]) {
+pub(crate) fn retain_indices<T>(values: &mut Vec<T>, keep: &[bool]) {
     let mut i = 0;
     values.retain(|_| {
         i += 1;
@@ -437,10 +437,7 @@ impl Batch {
         if keep.iter().all(|&k| k) {
             return;
         }
-        retain_indices(&mut self.timestamps, &keep);
-        for column in &mut self.columns {
-            column.retain_indices(&keep);
-        }
+        self.retain_indices(&keep);
     }
 
     /// Appends the events of `other` (same schema) with

@@ -128,11 +128,7 @@ impl Events {
 
     /// Keeps the events whose index passes `keep` (every key stays).
     pub(crate) fn retain_indices(&mut self, keep: &[bool]) {
-        let mut i = 0;
-        self.series.retain(|_| {
-            i += 1;
-            keep[i - 1]
-        });
+        crate::schema::retain_indices(&mut self.series, keep);
         self.batch.retain_indices(keep);
     }
 
