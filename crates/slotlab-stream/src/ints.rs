@@ -196,23 +196,37 @@ impl Packing {
 /// Exact encoded size of the packed part of `residuals` with blocks of
 /// `block_len`, from per-grain (min, max) pairs.
 fn packed_size(grains: &[(i64, i64)], count: usize, block_len: usize) -> usize {
-    let per_block = if block_len == 0 {
-        grains.len().max(1)
-    } else {
-        block_len / GRAIN
-    };
+    let per_block = grains_per_block(grains, block_len);
     let mut bytes = 0usize;
     let mut bits = 0usize;
     let mut prev_min = 0i64;
-    for (b, block) in grains.chunks(per_block).enumerate() {
-        let min = block.iter().map(|g| g.0).min().unwrap_or(0);
-        let max = block.iter().map(|g| g.1).max().unwrap_or(0);
+    for (b, (min, max)) in block_ranges(grains, block_len).enumerate() {
         let len = (count - b * per_block * GRAIN).min(per_block * GRAIN);
         bytes += varint_len(zigzag(min.wrapping_sub(prev_min))) + 1;
         bits += Packing::of(min, max, len).1;
         prev_min = min;
     }
     bytes + bits.div_ceil(8)
+}
+
+/// Grains in a block of `block_len` (0: one block of them all).
+fn grains_per_block(grains: &[(i64, i64)], block_len: usize) -> usize {
+    if block_len == 0 {
+        grains.len().max(1)
+    } else {
+        block_len / GRAIN
+    }
+}
+
+/// Each block's (min, max), from the grains it holds.
+fn block_ranges(grains: &[(i64, i64)], block_len: usize) -> impl Iterator<Item = (i64, i64)> + '_ {
+    grains
+        .chunks(grains_per_block(grains, block_len))
+        .map(|block| {
+            let min = block.iter().map(|g| g.0).min().unwrap_or(0);
+            let max = block.iter().map(|g| g.1).max().unwrap_or(0);
+            (min, max)
+        })
 }
 
 /// Per-grain (min, max) of `residuals`.
@@ -276,21 +290,17 @@ pub(super) fn encode(values: &[i64]) -> Vec<u8> {
         (Transform::DeltaOfDelta, &dod[..]),
         (Transform::Linear, &linear[..]),
     ];
-    let mut best: Option<(usize, Transform, usize)> = None;
+    let mut best: Option<(Packed, Transform, &[i64])> = None;
     for (transform, residuals) in candidates {
-        let (size, block_len) = smallest_packing(transform, step, residuals);
-        if best.is_none_or(|(s, _, _)| size < s) {
-            best = Some((size, transform, block_len));
+        let packed = smallest_packing(transform, step, residuals);
+        if best.as_ref().is_none_or(|(b, _, _)| packed.size < b.size) {
+            best = Some((packed, transform, residuals));
         }
     }
-    let (_, transform, block_len) = best.unwrap_or((0, Transform::Raw, 0));
-    let residuals = match transform {
-        Transform::Raw => values,
-        Transform::Delta => &delta[..],
-        Transform::DeltaOfDelta => &dod[..],
-        Transform::Linear => &linear[..],
-    };
-    write(transform, block_len, step, residuals)
+    match best {
+        Some((packed, transform, residuals)) => write(transform, &packed, step, residuals),
+        None => write(Transform::Raw, &Packed::default(), step, values),
+    }
 }
 
 /// The values a sample holds: a sixteenth of the column, from its middle.
@@ -317,7 +327,7 @@ pub(super) fn encode_sampled(values: &[i64]) -> Vec<u8> {
     let mut best: Option<(usize, Transform)> = None;
     for transform in Transform::ALL {
         transform.apply(sample, step, &mut residuals);
-        let (size, _) = smallest_packing(transform, step, &residuals);
+        let size = smallest_packing(transform, step, &residuals).size;
         if best.is_none_or(|(s, _)| size < s) {
             best = Some((size, transform));
         }
@@ -325,13 +335,24 @@ pub(super) fn encode_sampled(values: &[i64]) -> Vec<u8> {
     let transform = best.map_or(Transform::Raw, |(_, t)| t);
     residuals.clear();
     transform.apply(values, step, &mut residuals);
-    let (_, block_len) = smallest_packing(transform, step, &residuals);
-    write(transform, block_len, step, &residuals)
+    let packed = smallest_packing(transform, step, &residuals);
+    write(transform, &packed, step, &residuals)
+}
+
+/// A column's residuals at their best block length.
+#[derive(Debug, Default)]
+struct Packed {
+    /// Encoded bytes, exactly.
+    size: usize,
+    /// Values per block (0: one block).
+    block_len: usize,
+    /// Per-grain (min, max) of the residuals after the heads.
+    grains: Vec<(i64, i64)>,
 }
 
 /// The exact encoded size of `residuals` (of `transform`) at its best
-/// block length, and that length.
-fn smallest_packing(transform: Transform, step: i64, residuals: &[i64]) -> (usize, usize) {
+/// block length, that length, and the grains both came from.
+fn smallest_packing(transform: Transform, step: i64, residuals: &[i64]) -> Packed {
     let heads = transform.heads().min(residuals.len());
     let step_bytes = if transform == Transform::Linear {
         varint_len(zigzag(step))
@@ -345,7 +366,7 @@ fn smallest_packing(transform: Transform, step: i64, residuals: &[i64]) -> (usiz
             .sum::<usize>();
     let body = &residuals[heads..];
     let grains = grains(body);
-    BLOCK_LENS
+    let (size, block_len) = BLOCK_LENS
         .into_iter()
         .map(|block_len| {
             (
@@ -354,10 +375,17 @@ fn smallest_packing(transform: Transform, step: i64, residuals: &[i64]) -> (usiz
             )
         })
         .min_by_key(|&(size, _)| size)
-        .unwrap_or((head_bytes, 0))
+        .unwrap_or((head_bytes, 0));
+    Packed {
+        size,
+        block_len,
+        grains,
+    }
 }
 
-fn write(transform: Transform, block_len: usize, step: i64, residuals: &[i64]) -> Vec<u8> {
+/// Writes `residuals` (of `transform`) packed as `packed` says.
+fn write(transform: Transform, packed: &Packed, step: i64, residuals: &[i64]) -> Vec<u8> {
+    let block_len = packed.block_len;
     let heads = transform.heads().min(residuals.len());
     let body = &residuals[heads..];
     let mut out = vec![transform.tag()];
@@ -376,12 +404,9 @@ fn write(transform: Transform, block_len: usize, step: i64, residuals: &[i64]) -
     };
     let mut bits = BitWriter::default();
     let mut prev_min = 0i64;
-    for block in body.chunks(block_len) {
-        let (min, max) = if block.is_empty() {
-            (0, 0)
-        } else {
-            min_max(block)
-        };
+    // Each block's (min, max) from its grains (not a second pass over it).
+    let ranges = block_ranges(&packed.grains, packed.block_len);
+    for (block, (min, max)) in body.chunks(block_len).zip(ranges) {
         let (packing, _) = Packing::of(min, max, block.len());
         put_varint(&mut out, zigzag(min.wrapping_sub(prev_min)));
         out.push(packing.tag());
