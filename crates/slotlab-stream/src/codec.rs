@@ -214,21 +214,20 @@ pub(super) fn encode_i64(values: &[i64], policy: CodecPolicy) -> Result<EncodedC
             bytes: pco_bytes(values)?,
         })
     };
-    let hand = || EncodedColumn {
+    // Sampled, the transform is chosen on a sample.
+    let hand = |sampling: bool| EncodedColumn {
         codec: Codec::Ints,
-        bytes: ints::encode(values),
+        bytes: if sampling {
+            ints::encode_sampled(values)
+        } else {
+            ints::encode(values)
+        },
     };
     Ok(match policy {
         CodecPolicy::Pco => pco()?,
-        CodecPolicy::HandWritten => hand(),
-        CodecPolicy::Smallest => smallest([hand(), pco()?]),
-        CodecPolicy::Sampled => {
-            let hand = EncodedColumn {
-                codec: Codec::Ints,
-                bytes: ints::encode_sampled(values),
-            };
-            sampled(hand, values)?
-        }
+        CodecPolicy::HandWritten => hand(false),
+        CodecPolicy::Smallest => smallest([hand(false), pco()?]),
+        CodecPolicy::Sampled => sampled(hand(true), values)?,
     })
 }
 
