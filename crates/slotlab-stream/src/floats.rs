@@ -127,7 +127,7 @@ pub(super) fn gorilla_decode(
 
 /// Powers of ten exactly representable in an f64, and their reciprocals
 /// as the nearest f64 (what `0.1` in source code means).
-const POW10: [f64; 19] = [
+pub(crate) const POW10: [f64; 19] = [
     1e0, 1e1, 1e2, 1e3, 1e4, 1e5, 1e6, 1e7, 1e8, 1e9, 1e10, 1e11, 1e12, 1e13, 1e14, 1e15, 1e16,
     1e17, 1e18,
 ];

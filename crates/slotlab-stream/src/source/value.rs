@@ -57,12 +57,6 @@ fn mantissa_is_nonzero(text: &str) -> bool {
         .is_some_and(|m| m.bytes().any(|b| (b'1'..=b'9').contains(&b)))
 }
 
-/// Exact powers of ten as floats (every one up to 10^22 is).
-const POW10: [f64; 23] = [
-    1e0, 1e1, 1e2, 1e3, 1e4, 1e5, 1e6, 1e7, 1e8, 1e9, 1e10, 1e11, 1e12, 1e13, 1e14, 1e15, 1e16,
-    1e17, 1e18, 1e19, 1e20, 1e21, 1e22,
-];
-
 /// The value of a plain decimal — an optional sign, digits, optionally a
 /// point and more digits, at most 15 digits in all — or `None` for any
 /// other text. Its digits as an integer are below 2^53 and its power of
@@ -93,7 +87,8 @@ fn plain_decimal(text: &str) -> Option<f64> {
     if count == 0 || point.is_some_and(|_| scale == 0) {
         return None;
     }
-    let x = mantissa as f64 / POW10[scale];
+    // At most 15 digits, so at most 15 after the point: 10^scale is exact.
+    let x = mantissa as f64 / crate::floats::POW10[scale];
     Some(if negative { -x } else { x })
 }
 
