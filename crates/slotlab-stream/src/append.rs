@@ -4,6 +4,10 @@
 
 use crate::{Batch, Column, Num, SeriesId, ShapeError, Stream, StreamError};
 
+/// Events grouped by series at a time by [`Stream::append_grouped`]: the
+/// window's scratch copy (128 KiB a column) stays in cache.
+const GROUP_WINDOW: usize = 16384;
+
 impl Stream {
     /// Appends one event to `series`; a full head chunk is sealed. An event
     /// older than the series' last, or not shaped like the schema, is
@@ -48,18 +52,135 @@ impl Stream {
         rows: std::ops::Range<usize>,
     ) -> Result<(), StreamError> {
         self.check_batch(series.len(), batch)?;
-        let (timestamps, columns) = (&batch.timestamps, &batch.columns);
-        let n = timestamps.len();
+        let n = batch.timestamps.len();
         if rows.start > rows.end || rows.end > n {
             return Err(ShapeError::Rows { rows, events: n }.into());
         }
-        for i in rows {
-            let (id, t) = (series[i], timestamps[i]);
+        self.append_order(batch, rows.map(|i| (series[i], i)))
+    }
+
+    /// Appends the batch's events `(series, index)` of `order` (indices
+    /// checked to lie within it), in that order, one by one.
+    fn append_order(
+        &mut self,
+        batch: &Batch,
+        order: impl IntoIterator<Item = (SeriesId, usize)>,
+    ) -> Result<(), StreamError> {
+        let (timestamps, columns) = (&batch.timestamps, &batch.columns);
+        for (id, i) in order {
+            let t = timestamps[i];
             self.push(id, t, |head| {
                 for (column, values) in head.iter_mut().zip(columns) {
                     column.push_from(values, i);
                 }
             })?;
+        }
+        Ok(())
+    }
+
+    /// Appends every event of `batch` (event `i` is series `series[i]`)
+    /// a window of [`GROUP_WINDOW`] events at a time: the window is
+    /// copied into a scratch batch grouped by series (a counting sort;
+    /// each series keeps its events' order), and each series' run goes
+    /// onto its head whole, with every check of [`Stream::append`]. One
+    /// pass in order instead wrote a value per head here and there —
+    /// half of building a stream from interleaved series. Which events
+    /// are kept when one is refused is not specified: for callers that
+    /// drop the stream on an error.
+    pub(crate) fn append_grouped(
+        &mut self,
+        series: &[SeriesId],
+        batch: &Batch,
+    ) -> Result<(), StreamError> {
+        self.check_batch(series.len(), batch)?;
+        let mut ends = vec![0u32; self.series.len()];
+        let mut seen: Vec<SeriesId> = Vec::new();
+        let mut dest = Vec::with_capacity(GROUP_WINDOW.min(series.len()));
+        let mut scratch = Batch::with_capacity(&self.schema, dest.capacity());
+        for (w, window) in series.chunks(GROUP_WINDOW).enumerate() {
+            for &id in window {
+                let Some(count) = ends.get_mut(id.index()) else {
+                    return Err(StreamError::UnknownSeries(id.0));
+                };
+                if *count == 0 {
+                    seen.push(id);
+                }
+                *count += 1;
+            }
+            let mut end = 0;
+            for id in &seen {
+                end += ends[id.index()];
+                ends[id.index()] = end;
+            }
+            // Each event's place, its series' later events after it.
+            dest.clear();
+            dest.resize(window.len(), 0);
+            for (place, id) in dest.iter_mut().zip(window).rev() {
+                let at = &mut ends[id.index()];
+                *at -= 1;
+                *place = *at;
+            }
+            let rows = w * GROUP_WINDOW..w * GROUP_WINDOW + window.len();
+            if let [id] = seen[..] {
+                // One series: the window is its run already.
+                self.append_run(id, batch, rows)?;
+                ends[id.index()] = 0;
+                seen.clear();
+                continue;
+            }
+            scratch.scatter_from(batch, rows, &dest);
+            // `ends` now holds each series' start; its run ends where
+            // the next series seen starts.
+            for (k, id) in seen.iter().enumerate() {
+                let start = ends[id.index()] as usize;
+                let end = seen
+                    .get(k + 1)
+                    .map_or(window.len(), |next| ends[next.index()] as usize);
+                self.append_run(*id, &scratch, start..end)?;
+            }
+            seen.drain(..).for_each(|id| ends[id.index()] = 0);
+        }
+        Ok(())
+    }
+
+    /// Appends `batch`'s events `rows`, all of `series`, in order: whole
+    /// while the head has room, event by event where a check needs it
+    /// (a timestamp going back, chunks cut at span boundaries).
+    fn append_run(
+        &mut self,
+        series: SeriesId,
+        batch: &Batch,
+        rows: std::ops::Range<usize>,
+    ) -> Result<(), StreamError> {
+        let Some(s) = self.series.get(series.index()) else {
+            return Err(StreamError::UnknownSeries(series.0));
+        };
+        let run = &batch.timestamps[rows.clone()];
+        let in_order = s
+            .last
+            .is_none_or(|last| run.first().is_none_or(|&t| t >= last))
+            && run.is_sorted();
+        if !in_order || self.span.is_some() {
+            return self.append_order(batch, rows.map(|i| (series, i)));
+        }
+        let mut rest = rows;
+        while let Some(s) = self.series.get_mut(series.index())
+            && !rest.is_empty()
+        {
+            let room = self.config.chunk_len.saturating_sub(s.head.len()).max(1);
+            let now = rest.start..rest.end.min(rest.start + room);
+            let head = &mut s.head;
+            head.timestamps
+                .extend_from_slice(&batch.timestamps[now.clone()]);
+            for (column, values) in head.columns.iter_mut().zip(&batch.columns) {
+                column.extend_range(values, now.clone());
+            }
+            s.last = head.timestamps.last().copied();
+            self.len += now.len();
+            if head.len() >= self.config.chunk_len {
+                self.seal_series(series)?;
+            }
+            rest.start = now.end;
         }
         Ok(())
     }
@@ -142,5 +263,123 @@ impl Stream {
             self.seal_series(series)?;
         }
         Ok(())
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::GROUP_WINDOW;
+    use crate::{
+        Batch, Column, Field, FieldKind, Schema, SeriesId, Stream, StreamConfig, StreamError,
+    };
+
+    /// `n` events over `series` series picked pseudo-randomly, each
+    /// series' timestamps rising (some repeated), two fields.
+    fn events(n: usize, series: u32) -> (Vec<SeriesId>, Batch) {
+        let (mut ids, mut batch) = (
+            Vec::new(),
+            Batch {
+                timestamps: Vec::new(),
+                columns: vec![Column::F64(Vec::new()), Column::I64(Vec::new())],
+            },
+        );
+        let mut last = vec![0i64; series as usize];
+        let mut x = 12345u64;
+        for i in 0..n {
+            x = x
+                .wrapping_mul(6364136223846793005)
+                .wrapping_add(1442695040888963407);
+            let s = (x >> 33) as u32 % series;
+            last[s as usize] += (x >> 60) as i64 % 3;
+            ids.push(SeriesId(s));
+            batch.timestamps.push(last[s as usize]);
+            if let [Column::F64(f), Column::I64(v)] = &mut batch.columns[..] {
+                f.push(i as f64 * 0.5);
+                v.push((x >> 40) as i64);
+            }
+        }
+        (ids, batch)
+    }
+
+    fn stream(series: u32, chunk_len: usize, span: Option<i64>) -> Stream {
+        let schema = Schema::new(vec![
+            Field::new("price", FieldKind::F64),
+            Field::new("size", FieldKind::I64),
+        ])
+        .unwrap();
+        let mut s = Stream::new(
+            schema,
+            StreamConfig {
+                chunk_len,
+                ..StreamConfig::default()
+            },
+        );
+        for k in 0..series {
+            s.series(&k.to_string());
+        }
+        s.set_chunk_span(span);
+        s
+    }
+
+    fn scans(s: &Stream, series: u32) -> Vec<Batch> {
+        (0..series)
+            .map(|k| s.scan(SeriesId(k), i64::MIN, i64::MAX).unwrap())
+            .collect()
+    }
+
+    #[test]
+    fn grouped_appends_keep_every_series_as_one_by_one_would() {
+        let n = 2 * GROUP_WINDOW + 1234;
+        for (series, chunk_len, span) in [
+            (7, 1000, None),
+            (7, 1000, Some(50)),
+            (1, 777, None),
+            (300, 65536, None),
+        ] {
+            let (ids, batch) = events(n, series);
+            let mut one_by_one = stream(series, chunk_len, span);
+            one_by_one.append_columns(&ids, &batch, 0..n).unwrap();
+            let mut grouped = stream(series, chunk_len, span);
+            grouped.append_grouped(&ids, &batch).unwrap();
+            assert_eq!(grouped.len(), n);
+            assert_eq!(
+                grouped.sealed_chunks(),
+                one_by_one.sealed_chunks(),
+                "{series} series"
+            );
+            assert_eq!(
+                scans(&grouped, series),
+                scans(&one_by_one, series),
+                "{series} series"
+            );
+            grouped.seal().unwrap();
+            one_by_one.seal().unwrap();
+            assert_eq!(grouped.bytes(), one_by_one.bytes(), "{series} series");
+        }
+    }
+
+    #[test]
+    fn grouped_appends_refuse_what_one_by_one_would() {
+        let (mut ids, mut batch) = events(GROUP_WINDOW + 10, 5);
+        let back = GROUP_WINDOW + 3;
+        batch.timestamps[back] = -1;
+        let err = stream(5, 1000, None)
+            .append_grouped(&ids, &batch)
+            .unwrap_err();
+        assert!(
+            matches!(err, StreamError::Backwards { timestamp: -1, .. }),
+            "{err}"
+        );
+        batch.timestamps[back] = i64::MAX;
+        ids[back] = SeriesId(5);
+        let err = stream(5, 1000, None)
+            .append_grouped(&ids, &batch)
+            .unwrap_err();
+        assert_eq!(err, StreamError::UnknownSeries(5));
+        ids.pop();
+        let err = stream(5, 1000, None)
+            .append_grouped(&ids, &batch)
+            .unwrap_err();
+        assert!(err.to_string().contains("series"), "{err}");
     }
 }

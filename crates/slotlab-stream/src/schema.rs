@@ -320,6 +320,22 @@ impl Column {
         self.extend_range(other, 0..other.len());
     }
 
+    /// Makes this `other`'s values in `rows` placed at `dest`: value
+    /// `rows.start + i` goes to `dest[i]` (same kind; `dest` a permutation
+    /// of `0..rows.len()`, as long as `rows`).
+    pub(crate) fn scatter_from(
+        &mut self,
+        other: &Column,
+        rows: std::ops::Range<usize>,
+        dest: &[u32],
+    ) {
+        match (self, other) {
+            (Column::F64(v), Column::F64(o)) => scatter(v, &o[rows], dest),
+            (Column::I64(v), Column::I64(o)) => scatter(v, &o[rows], dest),
+            _ => debug_assert!(false, "columns of one schema share kinds"),
+        }
+    }
+
     /// Appends `other`'s values in `range` (same kind; `range` within it).
     pub fn extend_range(&mut self, other: &Column, range: std::ops::Range<usize>) {
         match (self, other) {
@@ -349,6 +365,16 @@ impl Column {
     }
 }
 
+/// Makes `into` `from`'s values placed at `dest` (`from[i]` at `dest[i]`;
+/// `dest` a permutation of `0..from.len()`).
+fn scatter<T: Copy + Default>(into: &mut Vec<T>, from: &[T], dest: &[u32]) {
+    into.clear();
+    into.resize(from.len(), T::default());
+    for (&value, &at) in from.iter().zip(dest) {
+        into[at as usize] = value;
+    }
+}
+
 /// Keeps `values[i]` where `keep[i]`.
 pub(crate) fn retain_indices<T>(values: &mut Vec<T>, keep: &[bool]) {
     let mut i = 0;
@@ -369,6 +395,20 @@ pub struct Batch {
 }
 
 impl Batch {
+    /// Makes this `other`'s events in `rows` placed at `dest` (see
+    /// [`Column::scatter_from`]); same schema.
+    pub(crate) fn scatter_from(
+        &mut self,
+        other: &Batch,
+        rows: std::ops::Range<usize>,
+        dest: &[u32],
+    ) {
+        scatter(&mut self.timestamps, &other.timestamps[rows.clone()], dest);
+        for (mine, theirs) in self.columns.iter_mut().zip(&other.columns) {
+            mine.scatter_from(theirs, rows.clone(), dest);
+        }
+    }
+
     /// Removes every event, keeping the allocations (a reader refilling
     /// one batch allocates once).
     pub fn clear(&mut self) {

@@ -169,10 +169,11 @@ impl Events {
         for (&id, &count) in ids.iter().zip(&counts) {
             stream.reserve_head(id, count);
         }
-        // One pass in order, each event onto its series' head: reads go
-        // straight through the batch (gathering each series' events
-        // instead strode across it, a cache line per value).
-        stream.append_columns(&series, &self.batch, 0..self.len())?;
+        // A window at a time, each series' events together: reads stay
+        // in cache and heads are written in runs (gathering each series'
+        // events across the whole batch strode a cache line per value;
+        // one pass in order wrote a value per head here and there).
+        stream.append_grouped(&series, &self.batch)?;
         stream.seal()?;
         Ok(stream)
     }
