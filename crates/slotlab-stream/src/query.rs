@@ -39,8 +39,8 @@ impl Aggregate {
     fn of_run(timestamps: &[i64], column: &Column, range: std::ops::Range<usize>) -> Self {
         let (a, b) = (range.start, range.end);
         let mut out = match column {
-            Column::F64(v) => Self::of(v[a..b].iter().copied()),
-            Column::I64(v) => Self::of(v[a..b].iter().map(|&x| x as f64)),
+            Column::F64(v) => Self::of(&v[a..b], |x| x),
+            Column::I64(v) => Self::of(&v[a..b], |x| x as f64),
         };
         if a < b {
             let value = |k: usize| column.get(k).map_or(f64::NAN, Num::as_f64);
@@ -50,22 +50,35 @@ impl Aggregate {
         out
     }
 
-    fn of(values: impl IntoIterator<Item = f64>) -> Self {
-        // Plain locals in one loop, values added in order: folding the whole
-        // struct (its `first` and `last` carried along) kept it in memory and
-        // took an eighth of sealing.
-        let (mut count, mut sum, mut min, mut max) = (0, 0.0, f64::INFINITY, f64::NEG_INFINITY);
-        for v in values {
-            count += 1;
-            sum += v;
-            min = min.min(v);
-            max = max.max(v);
+    fn of<T: Copy>(values: &[T], float: impl Fn(T) -> f64) -> Self {
+        // Plain locals, eight lanes each: one running sum (or min, or max)
+        // waits on the add before it, four cycles a value; eight lanes
+        // run side by side. (Folding the whole struct, its `first` and
+        // `last` carried along, kept it in memory: an eighth of sealing.)
+        const LANES: usize = 8;
+        let mut sum = [0.0; LANES];
+        let mut min = [f64::INFINITY; LANES];
+        let mut max = [f64::NEG_INFINITY; LANES];
+        let mut add = |lane: usize, v: f64| {
+            sum[lane] += v;
+            min[lane] = min[lane].min(v);
+            max[lane] = max[lane].max(v);
+        };
+        let lanes = values.chunks_exact(LANES);
+        let rest = lanes.remainder();
+        for group in lanes {
+            for (lane, &v) in group.iter().enumerate() {
+                add(lane, float(v));
+            }
+        }
+        for (lane, &v) in rest.iter().enumerate() {
+            add(lane, float(v));
         }
         Aggregate {
-            count,
-            sum,
-            min,
-            max,
+            count: values.len(),
+            sum: sum.iter().sum(),
+            min: min.iter().copied().fold(f64::INFINITY, f64::min),
+            max: max.iter().copied().fold(f64::NEG_INFINITY, f64::max),
             ..Self::EMPTY
         }
     }
@@ -73,8 +86,8 @@ impl Aggregate {
     /// A chunk's summary (first and last are not kept in it).
     pub(crate) fn of_column(column: &Column) -> Self {
         match column {
-            Column::F64(v) => Self::of(v.iter().copied()),
-            Column::I64(v) => Self::of(v.iter().map(|&x| x as f64)),
+            Column::F64(v) => Self::of(v, |x| x),
+            Column::I64(v) => Self::of(v, |x| x as f64),
         }
     }
 
