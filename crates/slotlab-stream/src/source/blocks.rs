@@ -5,11 +5,14 @@
 
 use super::SourceError;
 use super::lines::{FileEvents, InputFormat, LineOptions, LineReader, LineStop};
-use std::io::{BufRead, BufReader, ErrorKind, Read};
+use std::io::{ErrorKind, Read};
 use std::path::Path;
 
 /// Bytes asked of the input per read.
 const READ_BYTES: usize = 256 * 1024;
+/// Room in a fresh block buffer beyond a read, for the line the last
+/// read left over.
+const SLACK_BYTES: usize = 16 * 1024;
 /// The longest line a block may hold: past it the input is not lines.
 pub const MAX_BLOCK_LINE_BYTES: usize = 64 << 20;
 
@@ -51,7 +54,8 @@ pub enum BlockError {
 /// Blocks of whole lines from `input`.
 #[derive(Debug)]
 pub struct LineBlocks<R> {
-    reader: BufReader<R>,
+    input: R,
+    /// The end of the last read, after its last newline.
     partial: Vec<u8>,
     /// Buffers of blocks done with, to hold the next blocks.
     spare: Vec<Vec<u8>>,
@@ -66,7 +70,7 @@ impl<R: Read> LineBlocks<R> {
     /// Blocks of `input`'s lines.
     pub fn new(input: R) -> Self {
         Self {
-            reader: BufReader::with_capacity(READ_BYTES, input),
+            input,
             partial: Vec::new(),
             spare: Vec::new(),
             lines_read: 0,
@@ -88,13 +92,32 @@ impl<R: Read> LineBlocks<R> {
     }
 
     /// The next block, or `None` at the end of the input.
+    ///
+    /// The input is read straight into the block's buffer (a spare one
+    /// where there is one), after the line the last read left over; the
+    /// buffer keeps its length between blocks, so only bytes past it are
+    /// zeroed before a read (through a buffered reader every byte was
+    /// copied once more, a tenth of an NDJSON ingest's time).
     pub fn next_block(&mut self) -> Result<Option<Block>, BlockError> {
         if self.done {
             return Ok(None);
         }
+        let mut text = self
+            .spare
+            .pop()
+            .unwrap_or_else(|| Vec::with_capacity(READ_BYTES + SLACK_BYTES));
+        let mut filled = self.partial.len();
+        if text.len() < filled {
+            text.resize(filled, 0);
+        }
+        text[..filled].copy_from_slice(&self.partial);
+        self.partial.clear();
         loop {
-            let buf = match self.reader.fill_buf() {
-                Ok(buf) => buf,
+            if text.len() < filled + READ_BYTES {
+                text.resize(filled + READ_BYTES, 0);
+            }
+            let read = match self.input.read(&mut text[filled..filled + READ_BYTES]) {
+                Ok(read) => read,
                 Err(e) if e.kind() == ErrorKind::Interrupted => continue,
                 Err(source) => {
                     self.done = true;
@@ -104,33 +127,28 @@ impl<R: Read> LineBlocks<R> {
                     });
                 }
             };
-            if buf.is_empty() {
+            if read == 0 {
                 self.done = true;
-                let text = std::mem::take(&mut self.partial);
+                text.truncate(filled);
                 if text.is_empty() {
                     return Ok(None);
                 }
                 return Ok(Some(self.block(text, 1)));
             }
-            let Some(last_newline) = memchr::memrchr(b'\n', buf) else {
-                let len = buf.len();
-                self.partial.extend_from_slice(buf);
-                self.reader.consume(len);
-                if self.partial.len() > MAX_BLOCK_LINE_BYTES {
-                    self.done = true;
-                    return Err(BlockError::NotLines {
-                        line: self.lines_read + 1,
-                    });
-                }
-                continue;
-            };
-            let mut text = self.spare.pop().unwrap_or_default();
-            text.clear();
-            text.extend_from_slice(&self.partial);
-            self.partial.clear();
-            text.extend_from_slice(&buf[..=last_newline]);
-            self.reader.consume(last_newline + 1);
-            return Ok(Some(self.block(text, 0)));
+            let end = filled + read;
+            if let Some(last_newline) = memchr::memrchr(b'\n', &text[filled..end]) {
+                let cut = filled + last_newline + 1;
+                self.partial.extend_from_slice(&text[cut..end]);
+                text.truncate(cut);
+                return Ok(Some(self.block(text, 0)));
+            }
+            filled = end;
+            if filled > MAX_BLOCK_LINE_BYTES {
+                self.done = true;
+                return Err(BlockError::NotLines {
+                    line: self.lines_read + 1,
+                });
+            }
         }
     }
 
@@ -200,6 +218,7 @@ pub fn read_file(
         reader
             .read_block(block.first_line, &block.text, &mut events)
             .map_err(|stop: LineStop| SourceError::Stopped { path: name(), stop })?;
+        blocks.recycle(block.text);
     }
     let Some(events) = events else {
         return Err(SourceError::Empty {
@@ -250,6 +269,48 @@ mod tests {
             got.iter().flat_map(|b| b.2.clone()).collect::<Vec<u8>>(),
             long
         );
+    }
+
+    /// Hands out 1 to 997 bytes a read, in a scrambled order.
+    struct Dribble<'a>(&'a [u8], usize);
+
+    impl Read for Dribble<'_> {
+        fn read(&mut self, buf: &mut [u8]) -> std::io::Result<usize> {
+            self.1 = (self.1 * 31 + 7) % 997 + 1;
+            let n = self.1.min(buf.len()).min(self.0.len());
+            buf[..n].copy_from_slice(&self.0[..n]);
+            self.0 = &self.0[n..];
+            Ok(n)
+        }
+    }
+
+    #[test]
+    fn short_reads_and_recycled_buffers_keep_every_byte_and_line() {
+        let text: Vec<u8> = (0..20_000u32)
+            .flat_map(|i| format!("line {i}{}\n", "x".repeat((i % 13) as usize)).into_bytes())
+            .chain(*b"last, unterminated")
+            .collect();
+        for recycle in [false, true] {
+            let mut blocks = LineBlocks::new(Dribble(&text, 0));
+            let (mut got, mut lines, mut next_line) = (Vec::new(), 0, 1);
+            while let Some(b) = blocks.next_block().unwrap() {
+                assert_eq!(b.first_line, next_line);
+                assert!(b.text.ends_with(b"\n") || b.text.ends_with(b"unterminated"));
+                next_line += b.lines;
+                lines += b.lines;
+                got.extend_from_slice(&b.text);
+                if recycle {
+                    // A spare longer than the next block: its old bytes
+                    // must not show.
+                    let mut spare = b.text;
+                    spare.resize(READ_BYTES * 2, b'\n');
+                    blocks.recycle(spare);
+                }
+            }
+            assert_eq!(got, text, "recycle {recycle}");
+            assert_eq!(lines, 20_001);
+            assert_eq!(blocks.lines_read(), 20_001);
+        }
     }
 
     #[test]

@@ -254,8 +254,11 @@ fn read_lines(
         if shared.halted() || plan.expired() {
             return;
         }
-        // Buffers the parse stage is done with hold the next blocks.
-        while let Ok(buffer) = spare.try_recv() {
+        // A buffer the parse stage is done with holds the next block: one
+        // taken per block read, the rest left waiting in the channel (taken
+        // all at once, those past the blocks' few spares were dropped, and
+        // later blocks faulted in fresh pages).
+        if let Ok(buffer) = spare.try_recv() {
             blocks.recycle(buffer);
         }
         let lines_before = blocks.lines_read();
