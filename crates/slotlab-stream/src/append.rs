@@ -78,26 +78,32 @@ impl Stream {
         Ok(())
     }
 
-    /// Appends every event of `batch` (event `i` is series `series[i]`)
-    /// a window of [`GROUP_WINDOW`] events at a time: the window is
-    /// copied into a scratch batch grouped by series (a counting sort;
-    /// each series keeps its events' order), and each series' run goes
-    /// onto its head whole, with every check of [`Stream::append`]. One
-    /// pass in order instead wrote a value per head here and there —
-    /// half of building a stream from interleaved series. Which events
-    /// are kept when one is refused is not specified: for callers that
-    /// drop the stream on an error.
-    pub(crate) fn append_grouped(
+    /// Appends the events `rows` of a batch, as [`Stream::append_columns`]
+    /// does, but a window of [`GROUP_WINDOW`] events at a time grouped by
+    /// series: the window is copied into a scratch batch in series order
+    /// (a counting sort; each series keeps its events' order), and each
+    /// series' run goes onto its head whole, with every check of
+    /// [`Stream::append`]. One pass in order instead writes a value per
+    /// head here and there — half of building a stream from interleaved
+    /// series. When an event is refused, events of other series after it
+    /// may have been kept: for callers that give up on an error.
+    pub fn append_grouped(
         &mut self,
         series: &[SeriesId],
         batch: &Batch,
+        rows: std::ops::Range<usize>,
     ) -> Result<(), StreamError> {
         self.check_batch(series.len(), batch)?;
+        let n = batch.timestamps.len();
+        if rows.start > rows.end || rows.end > n {
+            return Err(ShapeError::Rows { rows, events: n }.into());
+        }
         let mut ends = vec![0u32; self.series.len()];
         let mut seen: Vec<SeriesId> = Vec::new();
-        let mut dest = Vec::with_capacity(GROUP_WINDOW.min(series.len()));
+        let mut dest = Vec::with_capacity(GROUP_WINDOW.min(rows.len()));
         let mut scratch = Batch::with_capacity(&self.schema, dest.capacity());
-        for (w, window) in series.chunks(GROUP_WINDOW).enumerate() {
+        let first = rows.start;
+        for (w, window) in series[rows].chunks(GROUP_WINDOW).enumerate() {
             for &id in window {
                 let Some(count) = ends.get_mut(id.index()) else {
                     return Err(StreamError::UnknownSeries(id.0));
@@ -120,7 +126,8 @@ impl Stream {
                 *at -= 1;
                 *place = *at;
             }
-            let rows = w * GROUP_WINDOW..w * GROUP_WINDOW + window.len();
+            let start = first + w * GROUP_WINDOW;
+            let rows = start..start + window.len();
             if let [id] = seen[..] {
                 // One series: the window is its run already.
                 self.append_run(id, batch, rows)?;
@@ -340,7 +347,10 @@ mod tests {
             let mut one_by_one = stream(series, chunk_len, span);
             one_by_one.append_columns(&ids, &batch, 0..n).unwrap();
             let mut grouped = stream(series, chunk_len, span);
-            grouped.append_grouped(&ids, &batch).unwrap();
+            // In two ranges, the first ending inside a window.
+            let cut = GROUP_WINDOW + 4321;
+            grouped.append_grouped(&ids, &batch, 0..cut).unwrap();
+            grouped.append_grouped(&ids, &batch, cut..n).unwrap();
             assert_eq!(grouped.len(), n);
             assert_eq!(
                 grouped.sealed_chunks(),
@@ -364,7 +374,7 @@ mod tests {
         let back = GROUP_WINDOW + 3;
         batch.timestamps[back] = -1;
         let err = stream(5, 1000, None)
-            .append_grouped(&ids, &batch)
+            .append_grouped(&ids, &batch, 0..ids.len())
             .unwrap_err();
         assert!(
             matches!(err, StreamError::Backwards { timestamp: -1, .. }),
@@ -373,12 +383,12 @@ mod tests {
         batch.timestamps[back] = i64::MAX;
         ids[back] = SeriesId(5);
         let err = stream(5, 1000, None)
-            .append_grouped(&ids, &batch)
+            .append_grouped(&ids, &batch, 0..ids.len())
             .unwrap_err();
         assert_eq!(err, StreamError::UnknownSeries(5));
         ids.pop();
         let err = stream(5, 1000, None)
-            .append_grouped(&ids, &batch)
+            .append_grouped(&ids, &batch, 0..ids.len())
             .unwrap_err();
         assert!(err.to_string().contains("series"), "{err}");
     }

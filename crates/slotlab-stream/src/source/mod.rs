@@ -173,7 +173,7 @@ impl Events {
         // in cache and heads are written in runs (gathering each series'
         // events across the whole batch strode a cache line per value;
         // one pass in order wrote a value per head here and there).
-        stream.append_grouped(&series, &self.batch)?;
+        stream.append_grouped(&series, &self.batch, 0..self.len())?;
         stream.seal()?;
         Ok(stream)
     }

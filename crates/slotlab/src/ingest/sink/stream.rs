@@ -67,15 +67,17 @@ impl Sink for StreamSink {
                 }
             }
         }
+        // Grouped by series (a run ends on an error, so which events of
+        // the batch were kept then does not matter).
         let mut from = 0;
         for &cut in &self.cuts {
             self.stream
-                .append_columns(&self.batch_ids, &e.batch, from..cut + 1)?;
+                .append_grouped(&self.batch_ids, &e.batch, from..cut + 1)?;
             self.stream.seal_series(self.batch_ids[cut])?;
             from = cut + 1;
         }
         self.stream
-            .append_columns(&self.batch_ids, &e.batch, from..e.len())?;
+            .append_grouped(&self.batch_ids, &e.batch, from..e.len())?;
         Ok(())
     }
 
