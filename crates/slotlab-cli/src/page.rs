@@ -23,13 +23,7 @@ pub(crate) fn report_command(args: &ReportArgs, quiet: bool) -> anyhow::Result<E
         let text = serde_json::to_string_pretty(&suite).context("cannot encode the results")?;
         target.write(text)?;
     }
-    let mut charts = Vec::new();
-    for section in suite.sections.iter().filter(|s| s.experiment == "sweep") {
-        for chart in report::chart::sweep_charts(&section.results)? {
-            charts.push((section.experiment.clone(), chart));
-        }
-    }
-    let page = report::html::render_html(&about, &suite, &charts);
+    let page = report::html::render_html(&about, &suite)?;
     out.write(page)?;
     if !quiet {
         eprintln!("wrote {}", args.out.display());

@@ -1,5 +1,7 @@
 //! `slotlab report` end to end: measure, save, render again from the save.
 
+mod common;
+
 use assert_cmd::Command;
 use std::path::PathBuf;
 
@@ -25,6 +27,43 @@ const QUICK: [&str; 9] = [
     "-q",
 ];
 
+/// Each `<section …>` of a page: its id and its HTML.
+fn sections(html: &str) -> Vec<(String, String)> {
+    html.split("<section ")
+        .skip(1)
+        .map(|s| {
+            let id = s.split("id=\"").nth(1).unwrap().split('"').next().unwrap();
+            (
+                id.to_owned(),
+                s.split("</section>").next().unwrap().to_owned(),
+            )
+        })
+        .collect()
+}
+
+/// The page's first screen has the lesson's two bar charts and the
+/// claims a line each, once per claim.
+fn check_first_screen(html: &str) {
+    let (_, first) = &sections(html)[0];
+    assert_eq!(first.matches("<svg").count(), 2, "{first}");
+    assert!(first.contains("Bytes per reading") && first.contains("Time per reading"));
+    for claim in [
+        "Lower GC overhead",
+        "Faster attribute access",
+        "Performance difference grows",
+    ] {
+        assert_eq!(
+            first.matches(&format!("<strong>{claim}")).count(),
+            1,
+            "{claim}"
+        );
+    }
+    assert!(!first.contains(
+        "<span class=\"verdict not_measured\">not measured here</span> <strong>Lower GC"
+    ));
+    assert!(first.contains("<footer>"));
+}
+
 #[test]
 fn one_page_with_every_section_charts_and_claims_and_it_renders_again() {
     let dir = workdir("full");
@@ -38,18 +77,16 @@ fn one_page_with_every_section_charts_and_claims_and_it_renders_again() {
         .assert()
         .success();
     let html = std::fs::read_to_string(&page).unwrap();
-    for id in ["compare", "gc", "access", "sweep", "ingest"] {
-        assert!(html.contains(&format!("<section id=\"{id}\">")), "{id}");
-    }
+    check_first_screen(&html);
+    let ids: Vec<String> = sections(&html).into_iter().map(|(id, _)| id).collect();
     assert_eq!(
-        html.matches("<figure>").count(),
-        2,
-        "the sweep's two charts"
+        ids,
+        ["answer", "compare", "gc", "access", "sweep", "ingest"]
     );
-    assert_eq!(html.matches("<svg").count(), 2);
-    assert!(html.contains("The lesson's claims, checked against these figures"));
+    for (id, section) in sections(&html) {
+        assert!(section.contains("<svg"), "a chart in {id}");
+    }
     assert!(html.contains("High-volume ingestion"));
-    assert!(html.contains("Faster attribute access") && html.contains("Lower GC overhead"));
     assert!(!html.contains("<script") && !html.contains("<link"));
 
     let again = dir.join("again.html");
@@ -62,7 +99,103 @@ fn one_page_with_every_section_charts_and_claims_and_it_renders_again() {
         .success();
     let html_again = std::fs::read_to_string(&again).unwrap();
     assert!(html_again.contains("Rendered from saved results"));
-    assert_eq!(html_again.matches("<figure>").count(), 2);
+    assert_eq!(
+        html_again.matches("<svg").count(),
+        html.matches("<svg").count()
+    );
+    std::fs::remove_dir_all(dir).unwrap();
+}
+
+/// Every command's `--format json`, rendered by `report --from`: a
+/// section each, each with its charts.
+#[test]
+fn each_commands_saved_json_renders_as_a_section_with_charts() {
+    let dir = workdir("each");
+    let quick = [
+        "--repeat",
+        "1",
+        "--warmup",
+        "0",
+        "--rust-only",
+        "--format",
+        "json",
+        "-q",
+    ];
+    let mut commands: Vec<(&str, Vec<&str>)> = vec![
+        ("compare", vec!["compare", "--n", "1000", "--no-bandwidth"]),
+        ("gc", vec!["gc", "--n", "1000"]),
+        ("access", vec!["access", "--n", "1000"]),
+        (
+            "sweep",
+            vec!["sweep", "--from", "1000", "--to", "4000", "--steps", "2"],
+        ),
+        (
+            "stream",
+            vec!["stream", "--source", "sensors", "--n", "20000"],
+        ),
+    ];
+    for (name, args) in &mut commands {
+        args.extend(quick);
+        let out = slotlab().args(args.iter()).assert().success();
+        std::fs::write(dir.join(format!("{name}.json")), &out.get_output().stdout).unwrap();
+    }
+    let ingest = slotlab()
+        .args([
+            "ingest", "--source", "sensors", "--events", "20000", "--format", "json", "-q",
+            "--store",
+        ])
+        .arg(dir.join("store"))
+        .assert()
+        .success();
+    std::fs::write(dir.join("ingest.json"), &ingest.get_output().stdout).unwrap();
+    let mut names = vec!["compare", "gc", "access", "sweep", "stream", "ingest"];
+    if common::has_python() {
+        let program = dir.join("ready.py");
+        std::fs::copy(
+            PathBuf::from(env!("CARGO_MANIFEST_DIR")).join("../slotlab/tests/census/ready.py"),
+            &program,
+        )
+        .unwrap();
+        slotlab()
+            .current_dir(&dir)
+            .args([
+                "census",
+                "--format",
+                "json",
+                "--out",
+                "census.json",
+                "--",
+                "ready.py",
+            ])
+            .assert()
+            .success();
+        names.push("census");
+    }
+    let page = dir.join("page.html");
+    let mut report = slotlab();
+    report.args(["report", "-q", "--out"]).arg(&page);
+    for name in &names {
+        report.arg("--from").arg(dir.join(format!("{name}.json")));
+    }
+    report.assert().success();
+    let html = std::fs::read_to_string(&page).unwrap();
+    let found = sections(&html);
+    // compare's rows are the lesson's `seed` experiment.
+    let want: Vec<&str> = std::iter::once("answer")
+        .chain(
+            names
+                .iter()
+                .map(|n| if *n == "compare" { "seed" } else { n }),
+        )
+        .collect();
+    assert_eq!(
+        found.iter().map(|(id, _)| id.as_str()).collect::<Vec<_>>(),
+        want
+    );
+    for (id, section) in &found {
+        assert!(section.contains("<svg"), "a chart in {id}");
+        assert!(section.contains("<title>"), "titled charts in {id}");
+    }
     std::fs::remove_dir_all(dir).unwrap();
 }
 
@@ -97,7 +230,7 @@ fn any_commands_json_output_renders_and_garbage_is_refused() {
     assert!(
         std::fs::read_to_string(&page)
             .unwrap()
-            .contains("<section id=\"seed\">")
+            .contains("<section class=\"experiment\" id=\"seed\">")
     );
 
     let garbage = dir.join("garbage.json");

@@ -1,9 +1,8 @@
-//! SVG line charts (plotters, SVG backend only: no fonts, no bitmaps).
+//! The sweep's line charts, and the chart type every report chart is.
 
+use super::front::{ns_per_object, runtime_name, rust_or};
+use super::lines::{Line, LineChart};
 use crate::measure::{Measurement, PyMode, Results};
-use plotters::coord::ranged1d::ValueFormatter;
-use plotters::prelude::*;
-use std::collections::BTreeMap;
 
 /// One chart, ready to write to `<stem>.svg` or inline into HTML.
 #[derive(Debug, Clone, PartialEq, Eq)]
@@ -26,177 +25,51 @@ pub enum ChartError {
         /// The chart's file stem.
         chart: &'static str,
     },
-    /// The drawing library failed.
-    #[error("cannot draw the {chart} chart")]
-    Draw {
-        /// The chart's file stem.
-        chart: &'static str,
-        /// What plotters said.
-        #[source]
-        source: Box<dyn std::error::Error + Send + Sync>,
-    },
 }
 
-type Series = (String, Vec<(f64, f64)>);
-
-/// Tableau's ten colors: distinct, and all readable on white.
-const PALETTE: [(u8, u8, u8); 10] = [
-    (0x1f, 0x77, 0xb4),
-    (0xd6, 0x27, 0x28),
-    (0x2c, 0xa0, 0x2c),
-    (0xff, 0x7f, 0x0e),
-    (0x94, 0x67, 0xbd),
-    (0x8c, 0x56, 0x4b),
-    (0xe3, 0x77, 0xc2),
-    (0x7f, 0x7f, 0x7f),
-    (0xbc, 0xbd, 0x22),
-    (0x17, 0xbe, 0xcf),
-];
-
-/// Lines keyed by `implementation layout`, points `(N, y)` sorted by N;
-/// only rows `keep` accepts, only positive values (the axes are log).
-fn series(
+/// Lines keyed by implementation and layout, points `(N, y)` sorted by N;
+/// only rows `keep` accepts, only positive values (the axes may be log).
+fn lines(
     measurements: &[Measurement],
     keep: impl Fn(&Measurement) -> bool,
     y: impl Fn(&Measurement) -> f64,
-) -> Vec<Series> {
-    let mut lines: BTreeMap<(String, String), Vec<(f64, f64)>> = BTreeMap::new();
-    let mut order = Vec::new();
+) -> Vec<Line> {
+    let mut lines: Vec<Line> = Vec::new();
     for m in measurements.iter().filter(|m| keep(m)) {
-        let key = (m.runtime.to_string(), m.layout.clone());
-        if !lines.contains_key(&key) {
-            order.push(key.clone());
-        }
-        let value = y(m);
-        let points = lines.entry(key).or_default();
-        if value > 0.0 {
-            points.push((m.n as f64, value));
-        }
-    }
-    order
-        .into_iter()
-        .filter_map(|key| {
-            let mut points = lines.remove(&key)?;
-            points.sort_by(|a, b| a.0.total_cmp(&b.0));
-            (!points.is_empty()).then(|| (format!("{} {}", key.0, key.1), points))
-        })
-        .collect()
-}
-
-/// How the y axis is scaled.
-#[derive(Clone, Copy, PartialEq, Eq)]
-enum YScale {
-    /// From zero, linear: for values within one order of magnitude.
-    Linear,
-    /// Logarithmic: for values spanning several.
-    Log,
-}
-
-/// A line chart over log-scaled N with labelled axes and a legend; the y
-/// range leaves room above the data for the legend.
-fn line_chart(
-    stem: &'static str,
-    title: &str,
-    y_label: &str,
-    lines: &[Series],
-    scale: YScale,
-) -> Result<Chart, ChartError> {
-    let fail = |e: Box<dyn std::error::Error + Send + Sync>| ChartError::Draw {
-        chart: stem,
-        source: e,
-    };
-    if lines.is_empty() {
-        return Err(ChartError::NothingToPlot { chart: stem });
-    }
-    let points = || lines.iter().flat_map(|(_, p)| p.iter());
-    let (x_lo, x_hi) = points().fold((f64::MAX, f64::MIN), |(lo, hi), p| {
-        (lo.min(p.0), hi.max(p.0))
-    });
-    let (y_lo, y_hi) = points().fold((f64::MAX, f64::MIN), |(lo, hi), p| {
-        (lo.min(p.1), hi.max(p.1))
-    });
-    let x = (x_lo * 0.8..x_hi * 1.25).log_scale();
-    let mut svg = String::new();
-    {
-        let root = SVGBackend::with_string(&mut svg, (900, 560)).into_drawing_area();
-        root.fill(&WHITE).map_err(|e| fail(e.to_string().into()))?;
-        let builder = || {
-            let mut builder = ChartBuilder::on(&root);
-            builder
-                .caption(title, ("sans-serif", 20))
-                .margin(16)
-                .x_label_area_size(44)
-                .y_label_area_size(70);
-            builder
+        let label = format!("{} {}", runtime_name(m), m.layout);
+        let at = match lines.iter().position(|l| l.label == label) {
+            Some(at) => at,
+            None => {
+                lines.push(Line {
+                    label,
+                    layout: m.layout.clone(),
+                    dashed: !m.runtime.is_rust(),
+                    points: Vec::new(),
+                });
+                lines.len() - 1
+            }
         };
-        match scale {
-            YScale::Linear => {
-                let chart = builder()
-                    .build_cartesian_2d(x, 0.0..y_hi * 1.6)
-                    .map_err(|e| fail(e.to_string().into()))?;
-                draw(chart, y_label, lines).map_err(|e| fail(e.into()))?;
-            }
-            YScale::Log => {
-                let chart = builder()
-                    .build_cartesian_2d(x, (y_lo * 0.7..y_hi * 30.0).log_scale())
-                    .map_err(|e| fail(e.to_string().into()))?;
-                draw(chart, y_label, lines).map_err(|e| fail(e.into()))?;
-            }
+        let value = y(m);
+        if value > 0.0 {
+            lines[at].points.push((m.n as f64, value));
         }
-        root.present().map_err(|e| fail(e.to_string().into()))?;
+    }
+    lines.retain(|l| !l.points.is_empty());
+    for line in &mut lines {
+        line.points.sort_by(|a, b| a.0.total_cmp(&b.0));
+    }
+    lines
+}
+
+fn line_chart(stem: &'static str, chart: LineChart) -> Result<Chart, ChartError> {
+    if chart.lines.is_empty() {
+        return Err(ChartError::NothingToPlot { chart: stem });
     }
     Ok(Chart {
         stem,
-        title: title.to_owned(),
-        svg,
+        title: chart.title.clone(),
+        svg: chart.svg(),
     })
-}
-
-/// Axes, one line with markers per series, and the legend.
-fn draw<'a, Y>(
-    mut chart: ChartContext<'a, SVGBackend<'a>, Cartesian2d<LogCoord<f64>, Y>>,
-    y_label: &str,
-    lines: &[Series],
-) -> Result<(), String>
-where
-    Y: Ranged<ValueType = f64> + ValueFormatter<f64>,
-{
-    chart
-        .configure_mesh()
-        .x_desc("N (objects, log scale)")
-        .y_desc(y_label)
-        .x_label_formatter(&|x| format!("{x:.0e}"))
-        .draw()
-        .map_err(|e| e.to_string())?;
-    for (index, (label, points)) in lines.iter().enumerate() {
-        let (r, g, b) = PALETTE[index % PALETTE.len()];
-        let color = RGBColor(r, g, b).to_rgba();
-        chart
-            .draw_series(LineSeries::new(
-                points.iter().copied(),
-                color.stroke_width(2),
-            ))
-            .map_err(|e| e.to_string())?
-            .label(label.as_str())
-            .legend(move |(x, y)| {
-                PathElement::new(vec![(x, y), (x + 20, y)], color.stroke_width(2))
-            });
-        chart
-            .draw_series(points.iter().map(|p| Circle::new(*p, 3, color.filled())))
-            .map_err(|e| e.to_string())?;
-    }
-    chart
-        .configure_series_labels()
-        .position(SeriesLabelPosition::UpperRight)
-        .background_style(WHITE.mix(0.85))
-        .border_style(BLACK)
-        .draw()
-        .map_err(|e| e.to_string())
-}
-
-/// Rust rows, and CPython's rows measured in `mode`.
-fn rust_or(mode: PyMode) -> impl Fn(&Measurement) -> bool {
-    move |m| m.runtime.is_rust() || m.runtime.py_mode() == Some(mode)
 }
 
 /// The sweep's two charts: bytes per object vs N (Rust requested bytes,
@@ -204,24 +77,25 @@ fn rust_or(mode: PyMode) -> impl Fn(&Measurement) -> bool {
 /// untraced CPython: both real speed).
 pub fn sweep_charts(results: &Results) -> Result<Vec<Chart>, ChartError> {
     let ms = &results.measurements;
-    let bytes = series(ms, rust_or(PyMode::Tracemalloc), |m| m.bytes_per_object);
-    let time = series(ms, rust_or(PyMode::Untraced), |m| {
-        m.time.median_s / m.n as f64 * 1e9
-    });
+    let x_label = "N (objects)".to_owned();
     Ok(vec![
         line_chart(
             "sweep-bytes",
-            "Bytes per object vs N (Rust: requested; CPython: tracemalloc)",
-            "bytes per object",
-            &bytes,
-            YScale::Linear,
+            LineChart {
+                title: "Bytes per object vs N (Rust: requested; CPython: tracemalloc)".to_owned(),
+                x_label: x_label.clone(),
+                y_label: "bytes per object".to_owned(),
+                lines: lines(ms, rust_or(PyMode::Tracemalloc), |m| m.bytes_per_object),
+            },
         )?,
         line_chart(
             "sweep-time",
-            "Time per object vs N, build + sum (Rust; CPython untraced)",
-            "ns per object (log scale)",
-            &time,
-            YScale::Log,
+            LineChart {
+                title: "Time per object vs N, build + sum (Rust; CPython untraced)".to_owned(),
+                x_label,
+                y_label: "ns per object".to_owned(),
+                lines: lines(ms, rust_or(PyMode::Untraced), ns_per_object),
+            },
         )?,
     ])
 }
@@ -260,25 +134,19 @@ mod tests {
         let (bytes, time) = (&charts[0].svg, &charts[1].svg);
         for svg in [bytes, time] {
             assert!(svg.starts_with("<svg"));
-            assert!(svg.contains("N (objects, log scale)"));
+            assert!(svg.contains("N (objects), log scale"));
+            // A line each for Rust's slots and dict and CPython's slots:
+            // bytes from tracemalloc rows, time from untraced ones (the
+            // fixture's CPython rows differ by 1.3 µs vs 0.44 µs).
+            assert_eq!(svg.matches("<polyline").count(), 3);
+            for label in ["Rust slots", "Rust dict", "CPython slots"] {
+                assert!(svg.contains(&format!(">{label}</text>")), "{label}");
+            }
+            assert!(svg.contains(super::super::svg::colour("dict")));
         }
-        // Bytes: Rust and traced CPython, not the RSS-based untraced rows.
-        for label in [
-            "rust slots",
-            "rust dict",
-            "cpython-3.11.7 (tracemalloc) slots",
-        ] {
-            assert!(bytes.contains(label), "{label}");
-        }
-        assert!(!bytes.contains("(untraced)"));
-        assert!(
-            time.contains("cpython-3.11.7 (untraced) slots") && !time.contains("(tracemalloc)")
-        );
-        // Each series: its line and its legend swatch, 2 px wide.
-        assert_eq!(bytes.matches(r#"stroke-width="2""#).count(), 3 * 2);
-        for (r, g, b) in &PALETTE[..3] {
-            assert!(bytes.contains(&format!("#{r:02X}{g:02X}{b:02X}")));
-        }
+        assert!(bytes.contains(">112</text>") || bytes.contains("112 at N"));
+        assert!(time.contains("<title>CPython slots: 440 at N = 1,000</title>"));
+        assert!(!time.contains("1,300 at N"));
     }
 
     #[test]

@@ -2,13 +2,18 @@
 //! every experiment.
 
 mod anatomy;
+pub mod bars;
 pub mod census;
 pub mod chart;
 mod csv;
+pub mod figures;
+pub mod front;
 pub mod html;
 mod json;
+pub mod lines;
 mod md;
 pub mod stored;
+pub mod svg;
 mod table;
 mod text;
 
