@@ -120,13 +120,28 @@ fn access_chart(ms: &[Measurement]) -> BarChart {
 fn stream_chart(ms: &[Measurement]) -> BarChart {
     let n = ms.first().map_or(0, |m| m.n);
     let bytes = |m: &Measurement| extra(m, keys::BYTES_PER_READING).unwrap_or(m.bytes_per_object);
+    // The stream row's method names the dataset: "stream: <what>
+    // appended one by one …".
+    let dataset = ms
+        .iter()
+        .find_map(|m| m.method.strip_prefix("stream: "))
+        .and_then(|rest| rest.split(" appended").next())
+        .unwrap_or("the events");
     BarChart {
-        title: format!("Bytes per reading, {} readings", number(n as f64)),
+        title: format!("Bytes per reading: {dataset}, {} events", number(n as f64)),
         unit: "bytes per reading".to_owned(),
         groups: ms
             .iter()
             .map(|m| Group {
-                label: m.layout.split(',').next().unwrap_or(&m.layout).to_owned(),
+                // `stream (hand-written codecs, …)`, `pco, whole series`:
+                // the name before the explanation.
+                label: m
+                    .layout
+                    .split([',', '('])
+                    .next()
+                    .unwrap_or(&m.layout)
+                    .trim()
+                    .to_owned(),
                 bars: vec![Bar {
                     pale: !m.runtime.is_rust(),
                     ..Bar::new(runtime_name(m), m.layout.clone(), bytes(m))
@@ -305,6 +320,36 @@ mod tests {
         );
         assert!(got[1].svg.contains(">40.5</text>"));
         assert!(got[2].svg.contains(">1.30</text>") && got[2].svg.contains(">p99</text>"));
+    }
+
+    #[test]
+    fn the_stream_is_shown_next_to_the_codecs_and_layouts_on_its_dataset() {
+        let mut stream = row(
+            "rust",
+            "stream (hand-written codecs, pco where it pays)",
+            &[(keys::BYTES_PER_READING, 0.58)],
+        );
+        stream.method =
+            "stream: a fleet of 100 sensors (seed 42) appended one by one into chunks".into();
+        let got = charts(
+            "stream",
+            vec![
+                stream,
+                row(
+                    "rust",
+                    "zstd-3, raw records",
+                    &[(keys::BYTES_PER_READING, 3.7)],
+                ),
+                row("cpython-3.11.7 (tracemalloc)", "slots", &[]),
+            ],
+        );
+        let svg = &got[0].svg;
+        assert!(svg.contains(
+            "<title>Bytes per reading: a fleet of 100 sensors (seed 42), 1,000 events</title>"
+        ));
+        assert!(svg.contains(">stream</text>") && svg.contains(">zstd-3</text>"));
+        assert!(svg.contains(">0.580</text>") && svg.contains(">3.70</text>"));
+        assert!(!svg.contains("log scale"), "0.58 to 3.7 fits a linear axis");
     }
 
     #[test]
