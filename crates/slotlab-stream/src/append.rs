@@ -51,11 +51,7 @@ impl Stream {
         batch: &Batch,
         rows: std::ops::Range<usize>,
     ) -> Result<(), StreamError> {
-        self.check_batch(series.len(), batch)?;
-        let n = batch.timestamps.len();
-        if rows.start > rows.end || rows.end > n {
-            return Err(ShapeError::Rows { rows, events: n }.into());
-        }
+        self.check_rows(series, batch, &rows)?;
         self.append_order(batch, rows.map(|i| (series[i], i)))
     }
 
@@ -93,11 +89,7 @@ impl Stream {
         batch: &Batch,
         rows: std::ops::Range<usize>,
     ) -> Result<(), StreamError> {
-        self.check_batch(series.len(), batch)?;
-        let n = batch.timestamps.len();
-        if rows.start > rows.end || rows.end > n {
-            return Err(ShapeError::Rows { rows, events: n }.into());
-        }
+        self.check_rows(series, batch, &rows)?;
         let mut ends = vec![0u32; self.series.len()];
         let mut seen: Vec<SeriesId> = Vec::new();
         let mut dest = Vec::with_capacity(GROUP_WINDOW.min(rows.len()));
@@ -192,6 +184,25 @@ impl Stream {
         Ok(())
     }
 
+    /// [`Stream::check_batch`], and that `rows` lie within the batch.
+    fn check_rows(
+        &self,
+        series: &[SeriesId],
+        batch: &Batch,
+        rows: &std::ops::Range<usize>,
+    ) -> Result<(), StreamError> {
+        self.check_batch(series.len(), batch)?;
+        let n = batch.timestamps.len();
+        if rows.start > rows.end || rows.end > n {
+            return Err(ShapeError::Rows {
+                rows: rows.clone(),
+                events: n,
+            }
+            .into());
+        }
+        Ok(())
+    }
+
     /// Checks that `batch` has the schema's columns, of its kinds, and as
     /// many events in each as `series` (one series id per event).
     pub(crate) fn check_batch(&self, series: usize, batch: &Batch) -> Result<(), StreamError> {
@@ -276,9 +287,8 @@ impl Stream {
 #[cfg(test)]
 mod tests {
     use super::GROUP_WINDOW;
-    use crate::{
-        Batch, Column, Field, FieldKind, Schema, SeriesId, Stream, StreamConfig, StreamError,
-    };
+    use crate::source::{SyntheticSource, Ticks};
+    use crate::{Batch, Column, SeriesId, Stream, StreamConfig, StreamError};
 
     /// `n` events over `series` series picked pseudo-randomly, each
     /// series' timestamps rising (some repeated), two fields.
@@ -309,11 +319,8 @@ mod tests {
     }
 
     fn stream(series: u32, chunk_len: usize, span: Option<i64>) -> Stream {
-        let schema = Schema::new(vec![
-            Field::new("price", FieldKind::F64),
-            Field::new("size", FieldKind::I64),
-        ])
-        .unwrap();
+        // Ticks' fields: a float and an integer column.
+        let schema = Ticks::default().schema();
         let mut s = Stream::new(
             schema,
             StreamConfig {
