@@ -64,12 +64,23 @@ fn measure_suite(args: &ReportArgs, quiet: bool) -> anyhow::Result<(Suite, Strin
 fn load_suite(args: &ReportArgs) -> anyhow::Result<(Suite, String)> {
     let mut suite = Suite::default();
     for path in &args.from {
+        if crate::stored::is_stream_or_store(path) {
+            let started = std::time::Instant::now();
+            let (stream, size) = crate::stored::load_stream(path)?;
+            suite.sections.push(report::stored::store_section(
+                &stream,
+                size,
+                &path.display().to_string(),
+                started.elapsed(),
+            ));
+            continue;
+        }
         let text = std::fs::read_to_string(path)
             .with_context(|| format!("cannot read --from {}", path.display()))?;
         let loaded = Suite::from_json(&text).with_context(|| {
             format!(
-                "--from {}: not slotlab results (expected a report --json file or a command's \
-                 --format json output)",
+                "--from {}: not slotlab results (expected a report --json file, a command's \
+                 --format json output, a saved stream or a store)",
                 path.display()
             )
         })?;

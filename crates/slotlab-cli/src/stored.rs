@@ -7,8 +7,19 @@ use slotlab::report;
 use std::process::ExitCode;
 use std::time::Instant;
 
+/// Whether `path` is a store (a directory) or a saved stream file (it
+/// starts `SLOTSTRM`).
+pub(crate) fn is_stream_or_store(path: &std::path::Path) -> bool {
+    slotlab_stream::store::is_store(path)
+        || std::fs::metadata(path).is_ok_and(|m| m.is_file())
+            && std::fs::File::open(path)
+                .is_ok_and(|mut f| slotlab_stream::source::blocks::is_saved_stream(&mut f))
+}
+
 /// Reads a saved stream whole; a damaged one is an error naming the chunk.
-fn load_stream(path: &std::path::Path) -> anyhow::Result<(slotlab_stream::Stream, usize)> {
+pub(crate) fn load_stream(
+    path: &std::path::Path,
+) -> anyhow::Result<(slotlab_stream::Stream, usize)> {
     use slotlab_stream::store::{Store, disk_bytes, is_store};
     if is_store(path) {
         // Read as the files stand, without the writer's lock: a writer may

@@ -59,7 +59,7 @@ fn check_first_screen(html: &str) {
         );
     }
     assert!(!first.contains(
-        "<span class=\"verdict not_measured\">not measured here</span> <strong>Lower GC"
+        "<span class=\"verdict not_measured\">not measured here</span> <span><strong>Lower GC"
     ));
     assert!(first.contains("<footer>"));
 }
@@ -177,6 +177,9 @@ fn each_commands_saved_json_renders_as_a_section_with_charts() {
     for name in &names {
         report.arg("--from").arg(dir.join(format!("{name}.json")));
     }
+    // The store itself, read back.
+    report.arg("--from").arg(dir.join("store"));
+    names.push("store");
     report.assert().success();
     let html = std::fs::read_to_string(&page).unwrap();
     let found = sections(&html);
@@ -196,6 +199,9 @@ fn each_commands_saved_json_renders_as_a_section_with_charts() {
         assert!(section.contains("<svg"), "a chart in {id}");
         assert!(section.contains("<title>"), "titled charts in {id}");
     }
+    let (_, store) = found.last().unwrap();
+    assert!(store.contains("<title>The store: bytes per event, 20,000 events</title>"));
+    assert!(store.contains("<td>celsius</td>") && store.contains("codecs for timestamps"));
     std::fs::remove_dir_all(dir).unwrap();
 }
 

@@ -42,7 +42,8 @@ pub struct MeasureArgs {
 /// `slotlab report` flags.
 #[derive(Debug, Args)]
 pub struct ReportArgs {
-    /// Render these saved results instead of measuring (repeatable).
+    /// Render these saved results instead of measuring (repeatable): a
+    /// --json file, or a command's --format json output.
     #[arg(long, value_name = "FILE")]
     pub from: Vec<PathBuf>,
 

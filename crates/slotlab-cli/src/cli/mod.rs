@@ -104,15 +104,18 @@ pub enum Command {
     /// gc.collect() pauses) for dict, slots and dataclass(slots).
     Gc(MeasureArgs),
 
-    /// One self-contained HTML page (inline SVG, no network requests) with
-    /// the compare, gc, access, sweep and ingest results, their tables and
-    /// charts, and the lesson's claims marked held or not held.
+    /// One self-contained HTML page (inline SVG, no scripts, no network
+    /// requests): a first screen with bytes and time per reading for every
+    /// layout, Rust next to CPython, each of the lesson's claims in one
+    /// line, and how it was measured; then a section per experiment with
+    /// its charts and table.
     ///
-    /// Without --from it runs all five experiments (N = --n, the sweep from
-    /// 1e3 to --n, ingest of --n sensor events into every sink) and
-    /// can save what it measured with --json; with --from
+    /// Without --from it runs compare, gc, access, sweep and ingest (N =
+    /// --n, the sweep from 1e3 to --n, ingest of --n sensor events into
+    /// every sink) and can save what it measured with --json; with --from
     /// it renders saved results instead: a --json file, or any command's
-    /// --format json output (repeat --from to combine several).
+    /// --format json output — stream, ingest --store and census included
+    /// (repeat --from to combine several).
     Report(ReportArgs),
 
     /// The memory-optimized event stream on the lesson's readings: bytes

@@ -21,6 +21,7 @@ pub fn section_charts(section: &Section) -> Result<Vec<Chart>, ChartError> {
         "stream" => vec![stream_chart(ms)],
         "ingest" => ingest_charts(ms),
         "census" => section.results.census.iter().map(census_chart).collect(),
+        "store" => vec![store_chart(ms)],
         _ => Vec::new(),
     };
     Ok(bars
@@ -205,6 +206,25 @@ fn ingest_charts(ms: &[Measurement]) -> Vec<BarChart> {
             key: Some(("p50".to_owned(), "p99, max".to_owned())),
         },
     ]
+}
+
+/// A store's bytes per event, by column and on disk.
+fn store_chart(ms: &[Measurement]) -> BarChart {
+    BarChart {
+        title: format!(
+            "The store: bytes per event, {} events",
+            number(ms.first().map_or(0, |m| m.n) as f64)
+        ),
+        unit: "bytes per event".to_owned(),
+        groups: ms
+            .iter()
+            .map(|m| Group {
+                label: m.layout.clone(),
+                bars: vec![Bar::new("", "stream", m.bytes_per_object)],
+            })
+            .collect(),
+        key: None,
+    }
 }
 
 /// Bytes per instance as the program has them and with `__slots__`, for

@@ -42,6 +42,10 @@ fn heading(experiment: &str) -> (&'static str, &'static str) {
             "Your program",
             "Live objects of your program by class when it ended, what __slots__ would save per class (measured on copies, as it is and with __slots__), whether each class can take them and the exact change.",
         ),
+        "store" => (
+            "The store",
+            "A saved stream or store read back: the bytes each column holds per event, on disk in all, and the codecs its chunks use.",
+        ),
         "seed" => (
             "The lesson's exercise",
             "Build N readings, sum .value, measure time and peak memory.",
@@ -67,8 +71,9 @@ th,td{border:1px solid var(--line);padding:4px 8px;text-align:right}th{backgroun
 td:nth-child(-n+2),th:nth-child(-n+2){text-align:left}\
 .held{color:#1a7f37}.not_held{color:#c62828}.not_measured{color:var(--muted)}\
 @media (prefers-color-scheme:dark){.held{color:#57d163}.not_held{color:#ff8a80}}\
-ul.claims{list-style:none;padding:0;margin:0.4em 0}ul.claims li{margin:0.25em 0}\
-.verdict{display:inline-block;min-width:8.5em;font-weight:600}.from{color:var(--muted);font-size:0.85em}\
+ul.claims{list-style:none;padding:0;margin:0.4em 0}\
+ul.claims li{margin:0.3em 0;display:grid;grid-template-columns:11em 1fr;gap:0 0.6em}\
+.verdict{font-weight:600}.from{color:var(--muted);font-size:0.85em}\
 nav{margin:1em 0;font-size:0.9em}nav a{margin-right:1em;color:inherit}\
 @media print{nav{display:none}section.experiment{break-before:page}figure,table,ul.claims li{break-inside:avoid}\
 body{max-width:none}}";
@@ -144,8 +149,8 @@ fn first_screen(out: &mut String, about: &str, suite: &Suite) {
             let claim = merged.claim;
             let _ = writeln!(
                 out,
-                "<li><span class=\"verdict {}\">{}</span> <strong>{}</strong> — {} \
-                 <span class=\"from\">({})</span></li>",
+                "<li><span class=\"verdict {}\">{}</span> <span><strong>{}</strong> — {} \
+                 <span class=\"from\">({})</span></span></li>",
                 verdict_class(claim.verdict),
                 escape(claim.verdict.label()),
                 escape(&claim.claim),
@@ -315,7 +320,7 @@ mod tests {
         assert_eq!(first.matches("<svg").count(), 2);
         assert!(first.contains("<title>Bytes per reading (N = 1,000)</title>"));
         assert!(first.contains(
-            "<span class=\"verdict held\">held</span> <strong>Significant memory reduction</strong>"
+            "<span class=\"verdict held\">held</span> <span><strong>Significant memory reduction</strong>"
         ));
         assert!(first.contains("<footer>") && first.contains("N = 1,000; 2 cores"));
         assert!(first.contains("medians of 3 measured runs after 1 warm-up"));

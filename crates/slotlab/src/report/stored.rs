@@ -2,8 +2,10 @@
 //! asks of it (`query`), rendered.
 
 use crate::measure::system::human_bytes;
+use crate::measure::{Measurement, Results, Runtime, Section, TimeStats};
 use slotlab_stream::{Aggregate, Num, SeriesId, Stream, StreamError};
 use std::fmt::Write;
+use std::time::Duration;
 
 /// How query rows are written.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
@@ -59,6 +61,63 @@ impl Agg {
             Agg::First => a.first.map_or_else(String::new, |(_, v)| format!("{v}")),
             Agg::Last => a.last.map_or_else(String::new, |(_, v)| format!("{v}")),
         }
+    }
+}
+
+/// A saved stream or store, read back from `source` in `read`, as a
+/// report section (`store`): a row per column — on disk, timestamps, each
+/// field, the series keys, the open head — its bytes and bytes per event,
+/// and the codecs each column's chunks use in the notes.
+pub fn store_section(stream: &Stream, file_bytes: usize, source: &str, read: Duration) -> Section {
+    let n = stream.len() as u64;
+    let bytes = stream.bytes();
+    let method = format!(
+        "read back from {source} whole, once (as its files stand, without a writer's lock); \
+         bytes = what each column's sealed chunks hold encoded (the open head raw, 8 B a value; \
+         on disk: every file), per event; time = reading it back"
+    );
+    let time = TimeStats::from_samples(&[read]);
+    let row = |layout: &str, b: usize| {
+        Measurement::new(
+            "store",
+            Runtime::Rust,
+            layout,
+            n,
+            0,
+            time.clone(),
+            method.clone(),
+        )
+        .with_peak(b as u64)
+    };
+    let mut measurements = vec![
+        row("on disk", file_bytes),
+        row("timestamps", bytes.timestamps),
+    ];
+    for (field, b) in stream.schema().fields().iter().zip(&bytes.fields) {
+        measurements.push(row(&field.name, *b));
+    }
+    measurements.push(row("series keys", bytes.keys));
+    if bytes.head > 0 {
+        measurements.push(row("open head", bytes.head));
+    }
+    let mut notes = vec![format!(
+        "{source}: {} events in {} series, {} sealed chunks of up to {} events",
+        stream.len(),
+        stream.series_keys().count(),
+        stream.sealed_chunks(),
+        stream.config().chunk_len
+    )];
+    for (column, uses) in stream.codec_use() {
+        let used: Vec<String> = uses.iter().map(|(c, k)| format!("{c} ×{k}")).collect();
+        notes.push(format!("codecs for {column}: {}", used.join(", ")));
+    }
+    Section {
+        experiment: "store".to_owned(),
+        results: Results {
+            measurements,
+            notes,
+            ..Results::default()
+        },
     }
 }
 

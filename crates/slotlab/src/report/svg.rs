@@ -205,7 +205,7 @@ pub fn open(out: &mut String, height: f64, title: &str, description: &str) {
     let _ = write!(
         out,
         "<svg xmlns=\"http://www.w3.org/2000/svg\" class=\"chart\" viewBox=\"0 0 {WIDTH} {height:.0}\" \
-         role=\"img\"><title>{}</title><desc>{}</desc>",
+         role=\"img\" font-family=\"system-ui, sans-serif\" font-size=\"12\"><title>{}</title><desc>{}</desc>",
         escape(title),
         escape(description)
     );
