@@ -75,6 +75,15 @@ fn load_suite(args: &ReportArgs) -> anyhow::Result<(Suite, String)> {
             ));
             continue;
         }
+        // Only a regular file: a device or FIFO could be read for ever.
+        let meta = std::fs::metadata(path)
+            .with_context(|| format!("cannot read --from {}", path.display()))?;
+        if !meta.is_file() {
+            anyhow::bail!(
+                "--from {}: not a file of saved results, a saved stream or a store",
+                path.display()
+            );
+        }
         let text = std::fs::read_to_string(path)
             .with_context(|| format!("cannot read --from {}", path.display()))?;
         let loaded = Suite::from_json(&text).with_context(|| {

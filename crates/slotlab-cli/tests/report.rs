@@ -239,6 +239,23 @@ fn any_commands_json_output_renders_and_garbage_is_refused() {
             .contains("<section class=\"experiment\" id=\"seed\">")
     );
 
+    // A device or a directory that is not a store: refused, not read for
+    // ever.
+    for path in ["/dev/zero", dir.to_str().unwrap()] {
+        let out = slotlab()
+            .args(["report", "--from", path, "--out"])
+            .arg(dir.join("x.html"))
+            .timeout(std::time::Duration::from_secs(60))
+            .assert()
+            .failure()
+            .code(1);
+        let stderr = String::from_utf8_lossy(&out.get_output().stderr).into_owned();
+        assert!(
+            stderr.starts_with("error: --from") && stderr.contains("not a file"),
+            "{stderr}"
+        );
+    }
+
     let garbage = dir.join("garbage.json");
     std::fs::write(&garbage, "{\"hello\": 1}").unwrap();
     let out = slotlab()
