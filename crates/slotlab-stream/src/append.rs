@@ -75,7 +75,7 @@ impl Stream {
     }
 
     /// Appends the events `rows` of a batch, as [`Stream::append_columns`]
-    /// does, but a window of [`GROUP_WINDOW`] events at a time grouped by
+    /// does, but a window of 16,384 events at a time grouped by
     /// series: the window is copied into a scratch batch in series order
     /// (a counting sort; each series keeps its events' order), and each
     /// series' run goes onto its head whole, with every check of
