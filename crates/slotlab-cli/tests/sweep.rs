@@ -41,8 +41,8 @@ fn every_layout_at_every_n_with_the_growth_verdict_and_charts() {
             .contains("per-object gap")
     );
     for (file, label) in [
-        ("sweep-bytes.svg", "rust slots"),
-        ("sweep-time.svg", "(untraced) dict"),
+        ("sweep-bytes.svg", ">Rust slots</text>"),
+        ("sweep-time.svg", ">CPython dict</text>"),
     ] {
         let svg = std::fs::read_to_string(dir.join(file)).unwrap();
         assert!(svg.starts_with("<svg") && svg.contains(label), "{file}");
