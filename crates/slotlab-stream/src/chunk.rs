@@ -1,8 +1,9 @@
 //! A sealed chunk: its columns encoded, and summaries that answer
 //! questions about it without decoding.
 
+use super::Batch;
 use super::codec::{self, CodecPolicy, EncodedColumn};
-use super::schema::{Batch, Column, Schema};
+use super::schema::{Column, Schema};
 use super::{Aggregate, StreamError};
 
 /// What is wrong with one chunk of a saved stream.

@@ -37,6 +37,7 @@
 #![deny(missing_docs, missing_debug_implementations)]
 
 mod append;
+mod batch;
 mod bits;
 mod chunk;
 mod codec;
@@ -52,10 +53,11 @@ mod schema;
 pub mod source;
 pub mod store;
 
+pub use batch::Batch;
 pub use codec::{Codec, CodecPolicy, PCO_MARGIN, encode_column};
 pub use file::{ChunkProblem, HeaderFault, LoadError};
 pub use query::{Aggregate, Buckets, SeriesSummary};
-pub use schema::{Batch, Column, Field, FieldKind, Num, Schema, SchemaError, ShapeError};
+pub use schema::{Column, Field, FieldKind, Num, Schema, SchemaError, ShapeError};
 
 use chunk::SealedChunk;
 use rustc_hash::FxHashMap;
