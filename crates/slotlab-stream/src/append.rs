@@ -8,6 +8,18 @@ use crate::{Batch, Column, Num, SeriesId, ShapeError, Stream, StreamError};
 /// window's scratch copy (128 KiB a column) stays in cache.
 const GROUP_WINDOW: usize = 16384;
 
+/// What [`Stream::append_grouped`] reuses from call to call, so a call
+/// costs its events, not the stream's series count: per series the end of
+/// its run in the window (all zero between windows), the series the window
+/// holds, each event's place, and the window copied in series order.
+#[derive(Debug, Default)]
+pub(crate) struct Grouping {
+    ends: Vec<u32>,
+    seen: Vec<SeriesId>,
+    dest: Vec<u32>,
+    scratch: Option<Batch>,
+}
+
 impl Stream {
     /// Appends one event to `series`; a full head chunk is sealed. An event
     /// older than the series' last, or not shaped like the schema, is
@@ -90,55 +102,60 @@ impl Stream {
         rows: std::ops::Range<usize>,
     ) -> Result<(), StreamError> {
         self.check_rows(series, batch, &rows)?;
-        let mut ends = vec![0u32; self.series.len()];
-        let mut seen: Vec<SeriesId> = Vec::new();
-        let mut dest = Vec::with_capacity(GROUP_WINDOW.min(rows.len()));
-        let mut scratch = Batch::with_capacity(&self.schema, dest.capacity());
+        // The scratch is taken while appending (an error drops it, with
+        // whatever a half-done window left in it) and put back after.
+        let mut g = std::mem::take(&mut self.grouping);
+        g.ends.resize(self.series.len(), 0);
+        let scratch = g.scratch.get_or_insert_with(|| Batch::empty(&self.schema));
         let first = rows.start;
         for (w, window) in series[rows].chunks(GROUP_WINDOW).enumerate() {
             for &id in window {
-                let Some(count) = ends.get_mut(id.index()) else {
+                let Some(count) = g.ends.get_mut(id.index()) else {
                     return Err(StreamError::UnknownSeries(id.0));
                 };
                 if *count == 0 {
-                    seen.push(id);
+                    g.seen.push(id);
                 }
                 *count += 1;
             }
+            let start = first + w * GROUP_WINDOW;
+            let rows = start..start + window.len();
+            if let [id] = g.seen[..] {
+                // One series: the window is its run already.
+                self.append_run(id, batch, rows)?;
+                g.ends[id.index()] = 0;
+                g.seen.clear();
+                continue;
+            }
             let mut end = 0;
-            for id in &seen {
-                end += ends[id.index()];
-                ends[id.index()] = end;
+            for id in &g.seen {
+                end += g.ends[id.index()];
+                g.ends[id.index()] = end;
             }
             // Each event's place, its series' later events after it.
-            dest.clear();
-            dest.resize(window.len(), 0);
-            for (place, id) in dest.iter_mut().zip(window).rev() {
-                let at = &mut ends[id.index()];
+            g.dest.clear();
+            g.dest.resize(window.len(), 0);
+            for (place, id) in g.dest.iter_mut().zip(window).rev() {
+                let at = &mut g.ends[id.index()];
                 *at -= 1;
                 *place = *at;
             }
-            let start = first + w * GROUP_WINDOW;
-            let rows = start..start + window.len();
-            if let [id] = seen[..] {
-                // One series: the window is its run already.
-                self.append_run(id, batch, rows)?;
-                ends[id.index()] = 0;
-                seen.clear();
-                continue;
-            }
-            scratch.scatter_from(batch, rows, &dest);
+            scratch.scatter_from(batch, rows, &g.dest);
             // `ends` now holds each series' start; its run ends where
             // the next series seen starts.
-            for (k, id) in seen.iter().enumerate() {
-                let start = ends[id.index()] as usize;
-                let end = seen
+            for (k, id) in g.seen.iter().enumerate() {
+                let start = g.ends[id.index()] as usize;
+                let end = g
+                    .seen
                     .get(k + 1)
-                    .map_or(window.len(), |next| ends[next.index()] as usize);
-                self.append_run(*id, &scratch, start..end)?;
+                    .map_or(window.len(), |next| g.ends[next.index()] as usize);
+                self.append_run(*id, scratch, start..end)?;
             }
-            seen.drain(..).for_each(|id| ends[id.index()] = 0);
+            for id in g.seen.drain(..) {
+                g.ends[id.index()] = 0;
+            }
         }
+        self.grouping = g;
         Ok(())
     }
 

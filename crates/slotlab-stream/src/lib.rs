@@ -165,6 +165,8 @@ pub struct Stream {
     /// When set, a head is sealed before an event in another window of
     /// this many timestamp units (chunks aligned to time).
     span: Option<i64>,
+    /// Scratch of grouped appends, kept for the next.
+    grouping: append::Grouping,
 }
 
 impl Stream {
@@ -180,6 +182,7 @@ impl Stream {
             by_key: FxHashMap::default(),
             len: 0,
             span: None,
+            grouping: append::Grouping::default(),
         }
     }
 
