@@ -85,12 +85,6 @@ impl BarChart {
             groups.len()
         );
         svg::open(&mut out, height, &self.title, &description);
-        let _ = write!(
-            out,
-            "<text class=\"chart-title\" x=\"{:.1}\" y=\"18\" text-anchor=\"middle\">{}</text>",
-            WIDTH / 2.0,
-            escape(&self.title)
-        );
         if let Some((solid, pale)) = &self.key {
             let _ = write!(
                 out,

@@ -121,26 +121,19 @@ fn figures(out: &mut String, charts: &[Chart]) {
 
 /// The first screen: the lesson's answer in two charts, each claim in a
 /// line, and how it was all measured.
-fn first_screen(out: &mut String, about: &str, suite: &Suite) {
+fn first_screen(
+    out: &mut String,
+    about: &str,
+    suite: &Suite,
+    compare: Option<(&Section, &[Chart])>,
+) {
     out.push_str(
         "<section id=\"answer\">\n<p class=\"lede\">Build N <code>Reading(timestamp, value)</code> \
          objects and sum <code>.value</code>: what each layout costs in bytes and in time, \
          Rust's model next to CPython, and whether the lesson's claims hold.</p>\n",
     );
-    let compare = suite
-        .sections
-        .iter()
-        .find(|s| s.experiment == "compare" || s.experiment == "seed");
-    if let Some(section) = compare {
-        let charts: Vec<Chart> = front::compare_charts(&section.results.measurements)
-            .into_iter()
-            .map(|c| Chart {
-                stem: "answer",
-                title: c.title.clone(),
-                svg: c.svg(),
-            })
-            .collect();
-        figures(out, &charts);
+    if let Some((_, charts)) = compare {
+        figures(out, charts);
     }
     let claims = front::merged_claims(suite);
     if !claims.is_empty() {
@@ -178,7 +171,7 @@ fn first_screen(out: &mut String, about: &str, suite: &Suite) {
         out.push_str("</table></div>\n</details>\n");
     }
     let _ = writeln!(out, "<footer>\n<p>{}</p>", escape(about));
-    if let Some(m) = compare.and_then(|s| s.results.measurements.first()) {
+    if let Some(m) = compare.and_then(|(s, _)| s.results.measurements.first()) {
         let _ = writeln!(
             out,
             "<p>N = {} readings per case; times are medians of {} measured runs after {} warm-up. \
@@ -205,7 +198,19 @@ pub fn render_html(about: &str, suite: &Suite) -> Result<String, ChartError> {
          <title>slotlab report</title>\n<style>{STYLE}</style>\n</head>\n<body>\n\
          <h1>slotlab: what an object's memory layout costs</h1>\n"
     );
-    first_screen(&mut out, about, suite);
+    let charts = suite
+        .sections
+        .iter()
+        .map(figures::section_charts)
+        .collect::<Result<Vec<_>, _>>()?;
+    // The first screen shows compare's charts (the lesson's own run).
+    let compare = suite
+        .sections
+        .iter()
+        .zip(&charts)
+        .find(|(s, _)| s.experiment == "compare" || s.experiment == "seed")
+        .map(|(s, c)| (s, c.as_slice()));
+    first_screen(&mut out, about, suite, compare);
     out.push_str("<nav>");
     for section in &suite.sections {
         let _ = write!(
@@ -216,7 +221,7 @@ pub fn render_html(about: &str, suite: &Suite) -> Result<String, ChartError> {
         );
     }
     out.push_str("</nav>\n");
-    for section in &suite.sections {
+    for (section, charts) in suite.sections.iter().zip(&charts) {
         let (title, intro) = heading(&section.experiment);
         let _ = writeln!(
             out,
@@ -225,7 +230,7 @@ pub fn render_html(about: &str, suite: &Suite) -> Result<String, ChartError> {
             escape(title),
             escape(intro)
         );
-        figures(&mut out, &figures::section_charts(section)?);
+        figures(&mut out, charts);
         if !section.results.measurements.is_empty() {
             table(&mut out, section);
         }

@@ -3,7 +3,7 @@
 //! legend beside the plot area rather than on it, axis labels with units,
 //! a `<title>` on the chart and on every point.
 
-use super::svg::{self, Scale, WIDTH, escape};
+use super::svg::{self, Scale, escape};
 use std::fmt::Write;
 
 /// One line: its legend label, its layout (colour), its points `(x, y)`.
@@ -58,12 +58,6 @@ impl LineChart {
             self.lines.len()
         );
         svg::open(&mut out, HEIGHT, &self.title, &description);
-        let _ = write!(
-            out,
-            "<text class=\"chart-title\" x=\"{:.1}\" y=\"18\" text-anchor=\"middle\">{}</text>",
-            WIDTH / 2.0,
-            escape(&self.title)
-        );
         svg::value_axis(&mut out, &x, LEFT, PLOT_RIGHT, BOTTOM, TOP, &self.x_label);
         self.y_axis(&mut out, &y);
         let px = |v: f64| LEFT + x.at(v) * (PLOT_RIGHT - LEFT);

@@ -94,8 +94,9 @@ impl Scale {
                 hi: 10f64.powf(hi.log10().ceil()).max(lo * 10.0),
             }
         } else {
+            let step = nice_step(hi / 4.0);
             Scale::Linear {
-                max: nice_step(hi / 4.0) * (hi / nice_step(hi / 4.0)).ceil(),
+                max: step * (hi / step).ceil(),
             }
         }
     }
@@ -200,14 +201,17 @@ pub fn tick_label(v: f64, step: f64) -> String {
     }
 }
 
-/// Opens an SVG of `height` with its accessible `title` and description.
+/// Opens an SVG of `height` with its accessible `title` and description,
+/// and the title shown at its top.
 pub fn open(out: &mut String, height: f64, title: &str, description: &str) {
+    let title = escape(title);
     let _ = write!(
         out,
         "<svg xmlns=\"http://www.w3.org/2000/svg\" class=\"chart\" viewBox=\"0 0 {WIDTH} {height:.0}\" \
-         role=\"img\" font-family=\"system-ui, sans-serif\" font-size=\"12\"><title>{}</title><desc>{}</desc>",
-        escape(title),
-        escape(description)
+         role=\"img\" font-family=\"system-ui, sans-serif\" font-size=\"12\"><title>{title}</title><desc>{}</desc>\
+         <text class=\"chart-title\" x=\"{:.1}\" y=\"18\" text-anchor=\"middle\">{title}</text>",
+        escape(description),
+        WIDTH / 2.0
     );
 }
 
