@@ -53,11 +53,15 @@ pub fn cpython<'m>(
 
 /// A claim judged over several runtimes: held if every judgement holds,
 /// not held if any does not, not measured if there are none (`none` then
-/// says why); the judgements' words, joined, are the evidence.
-pub fn verdict(claim: &str, judged: Vec<(bool, String)>, none: &str) -> Claim {
+/// says why); the judgements' words, joined, are the evidence. When the
+/// claim is not held, the judgements that failed come first, so the
+/// evidence's first clause is a figure behind the verdict (the report's
+/// one-line summary shows only that clause).
+pub fn verdict(claim: &str, mut judged: Vec<(bool, String)>, none: &str) -> Claim {
+    judged.sort_by_key(|(held, _)| *held);
     let verdict = if judged.is_empty() {
         Verdict::NotMeasured
-    } else if judged.iter().all(|(held, _)| *held) {
+    } else if judged[0].0 {
         Verdict::Held
     } else {
         Verdict::NotHeld
@@ -251,6 +255,34 @@ mod tests {
             "{}",
             claims[1].evidence
         );
+    }
+
+    #[test]
+    fn a_claim_not_held_leads_with_the_runtime_that_failed() {
+        // Rust holds (slots faster), CPython does not: the evidence's first
+        // clause — the report's one-line figure — must be CPython's.
+        let ms = vec![
+            row("rust", "dict", 0.110, 220_000, 0.010),
+            row("rust", "slots", 0.090, 48_000, 0.008),
+            row("cpython-3.11.7 (untraced)", "dict", 0.40, 160_000, 0.03),
+            row("cpython-3.11.7 (untraced)", "slots", 0.46, 119_000, 0.02),
+            row("cpython-3.11.7 (tracemalloc)", "dict", 1.5, 152_444, 0.1),
+            row("cpython-3.11.7 (tracemalloc)", "slots", 1.3, 112_441, 0.1),
+        ];
+        let speed = &judge(&ms)[1];
+        assert_eq!(speed.verdict, Verdict::NotHeld);
+        let (first, rest) = speed.evidence.split_once("; ").unwrap();
+        assert!(first.contains("slower than dict in CPython"), "{first}");
+        assert!(rest.contains("faster than dict in Rust"), "{rest}");
+        // Held claims keep the runtimes in the order they were judged.
+        let memory = &judge(&ms)[0];
+        assert_eq!(memory.verdict, Verdict::Held);
+        assert!(
+            memory.evidence.starts_with("slots uses"),
+            "{}",
+            memory.evidence
+        );
+        assert!(memory.evidence.find("Rust") < memory.evidence.find("CPython"));
     }
 
     #[test]

@@ -36,8 +36,9 @@ pub fn merged_claims(suite: &Suite) -> Vec<MergedClaim<'_>> {
     merged
 }
 
-/// The figure behind a claim: its evidence's first clause (the Rust one,
-/// where the evidence gives Rust and CPython in turn).
+/// The figure behind a claim: its evidence's first clause (the Rust one
+/// where every runtime agrees; the first runtime that failed when the claim
+/// is not held, as `lab::claims::verdict` orders them).
 pub fn headline(claim: &Claim) -> &str {
     claim
         .evidence
