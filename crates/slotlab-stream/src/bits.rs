@@ -96,34 +96,74 @@ impl<'a> BitReader<'a> {
     }
 
     /// Appends `count` values of `width` bits (≤ 64), each added (wrapping)
-    /// to `base`: one block of frame-of-reference offsets. Where the block
-    /// lies wholly inside the bytes and `width` ≤ 56, each value is one
-    /// unaligned 8-byte load, a shift and a mask.
+    /// to `base`: one block of frame-of-reference offsets. Widths up to 56
+    /// go eight values at a time through [`unpack`], compiled once per
+    /// width; what is left (the last values of a column, wider values) is
+    /// read one by one.
     pub(super) fn read_block(&mut self, width: u32, count: usize, base: i64, out: &mut Vec<i64>) {
-        let end_bit = self.bit + width as usize * count;
-        // The last value's load reads 8 bytes from its first byte.
-        let inside = count > 0 && (end_bit - width as usize) / 8 + 8 <= self.bytes.len();
-        if width > 56 || !inside {
-            out.extend((0..count).map(|_| base.wrapping_add(self.read(width) as i64)));
-            return;
-        }
-        let mask = (1u64 << width) - 1;
-        let bytes = self.bytes;
-        let start = self.bit;
-        out.extend((0..count).map(|k| {
-            let bit = start + k * width as usize;
-            let at = bit / 8;
-            let mut word = [0u8; 8];
-            word.copy_from_slice(&bytes[at..at + 8]);
-            let value = (u64::from_le_bytes(word) >> (bit % 8)) & mask;
-            base.wrapping_add(value as i64)
-        }));
-        self.bit = end_bit;
+        let done = if width <= 56 {
+            macro_rules! by_width {
+                ($($w:literal)*) => {
+                    match width {
+                        $($w => unpack::<$w>(self.bytes, self.bit, count, base, out),)*
+                        _ => 0,
+                    }
+                };
+            }
+            by_width!(1 2 3 4 5 6 7 8 9 10 11 12 13 14 15 16 17 18 19 20 21 22 23 24 25 26 27 28
+                29 30 31 32 33 34 35 36 37 38 39 40 41 42 43 44 45 46 47 48 49 50 51 52 53 54 55 56)
+        } else {
+            0
+        };
+        self.bit += width as usize * done;
+        out.extend((done..count).map(|_| base.wrapping_add(self.read(width) as i64)));
     }
 
     pub(super) fn overran(&self) -> bool {
         self.bit > self.len_bits
     }
+}
+
+/// Bytes a group of eight values is read from: a group of `W` ≤ 56 bits
+/// per value spans `W` bytes from its first, and its last value's 8-byte
+/// load starts at most `(7 + 7W) / 8` ≤ 49 bytes in.
+const GROUP_WINDOW: usize = 64;
+
+/// Unpacks whole groups of eight `W`-bit values from bit `start` of
+/// `bytes` while a group's [`GROUP_WINDOW`] lies inside them, each added
+/// (wrapping) to `base`; returns how many values it appended (a multiple
+/// of eight, at most `count`). With `W` a constant and every load inside a
+/// fixed-size window, each value is a load, a shift, a mask and an add,
+/// with no bounds check.
+fn unpack<const W: usize>(
+    bytes: &[u8],
+    start: usize,
+    count: usize,
+    base: i64,
+    out: &mut Vec<i64>,
+) -> usize {
+    const { assert!(W >= 1 && W <= 56) };
+    let mask = (1u64 << W) - 1;
+    let shift = start % 8;
+    let windows = bytes
+        .get(start / 8..)
+        .unwrap_or_default()
+        .array_windows::<GROUP_WINDOW>()
+        .step_by(W);
+    let groups = (count / 8).min(windows.len());
+    let from = out.len();
+    out.resize(from + groups * 8, 0);
+    for (window, values) in windows.zip(out[from..].chunks_exact_mut(8)) {
+        for (k, value) in values.iter_mut().enumerate() {
+            let bit = shift + k * W;
+            let i = bit / 8;
+            let mut word = [0u8; 8];
+            word.copy_from_slice(&window[i..i + 8]);
+            let offset = (u64::from_le_bytes(word) >> (bit % 8)) & mask;
+            *value = base.wrapping_add(offset as i64);
+        }
+    }
+    groups * 8
 }
 
 /// Signed to unsigned, small magnitudes to small numbers.
@@ -175,7 +215,9 @@ mod tests {
     #[test]
     fn blocks_read_back_at_every_width_inside_and_at_the_end() {
         for width in 1..=64u32 {
-            for count in [1usize, 3, 17, 130] {
+            // Every start within a byte; blocks too short for a group of
+            // eight, ending inside one, and long enough for many groups.
+            for (lead, count) in [(3, 1usize), (0, 3), (5, 8), (7, 17), (1, 130), (6, 1000)] {
                 let mut w = BitWriter::default();
                 let mask = if width == 64 {
                     u64::MAX
@@ -185,14 +227,15 @@ mod tests {
                 let values: Vec<u64> = (0..count as u64)
                     .map(|k| 0x9E37_79B9_7F4A_7C15u64.wrapping_mul(k + 1) & mask)
                     .collect();
-                // A lead-in of 3 bits so blocks start mid-byte.
-                w.write(0b101, 3);
+                w.write(0b1010101 & ((1 << lead) - 1), lead);
                 for &v in &values {
                     w.write(v, width);
                 }
+                // What follows the block is read from where the block ends.
+                w.write(0x2d, 7);
                 let bytes = w.finish();
                 let mut r = BitReader::new(&bytes);
-                assert_eq!(r.read(3), 0b101);
+                assert_eq!(r.read(lead), 0b1010101 & ((1 << lead) - 1));
                 let mut out = Vec::new();
                 r.read_block(width, count, -7, &mut out);
                 let want: Vec<i64> = values
@@ -200,10 +243,13 @@ mod tests {
                     .map(|&v| (-7i64).wrapping_add(v as i64))
                     .collect();
                 assert_eq!(out, want, "width {width}, count {count}");
+                assert_eq!(r.read(7), 0x2d, "width {width}, count {count}");
                 assert!(!r.overran());
                 // One value past the end: zeros, and the overrun is noticed.
                 r.read_block(width, 1, 0, &mut out);
-                assert!(r.overran() || width * (count as u32 + 1) + 3 <= bytes.len() as u32 * 8);
+                assert!(
+                    r.overran() || width * (count as u32 + 1) + lead + 7 <= bytes.len() as u32 * 8
+                );
             }
         }
     }

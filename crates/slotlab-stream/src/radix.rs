@@ -97,20 +97,68 @@ pub(super) fn read(
         58 59 60 61 62 63 64)
 }
 
+/// Digits per part of a full group of range `K`: the most whose number
+/// stays within 32 bits, so each part's digits come from 32-bit divisions.
+const fn part_digits<const K: u64>() -> usize {
+    let mut h = 0;
+    let mut power = 1u64;
+    while power * K <= 1 << 32 {
+        power *= K;
+        h += 1;
+    }
+    h
+}
+
+/// `K^i` for every digit `i` of a part (the rest zero).
+const fn part_powers<const K: u64>() -> [u32; 32] {
+    let mut table = [0u32; 32];
+    let mut i = 0;
+    let mut power = 1u64;
+    while i < part_digits::<K>() {
+        table[i] = power as u32;
+        power *= K;
+        i += 1;
+    }
+    table
+}
+
 fn read_const<const K: u64>(
     reader: &mut BitReader<'_>,
     count: usize,
     base: i64,
     out: &mut Vec<i64>,
 ) -> bool {
-    let (g, bits) = GROUPS[K as usize];
-    let (g, bits) = (usize::from(g), u32::from(bits));
+    let g = const { GROUPS[K as usize].0 as usize };
+    let bits = const { GROUPS[K as usize].1 as u32 };
+    // k^g itself, the first number no group makes (2^64 for k a power of
+    // two: then every number is one).
+    let limit = const { (K as u128).pow(GROUPS[K as usize].0 as u32) };
+    // A full group's number splits into parts of `h` digits below 2^32;
+    // each digit of a part is its own 32-bit division by a constant power
+    // of k, so no digit waits for the one before (repeated division of
+    // the 64-bit number by k made each wait for the last).
+    let h = const { part_digits::<K>() };
+    let part_range = const { (K as u128).pow(part_digits::<K>() as u32) as u64 };
+    let powers = const { part_powers::<K>() };
     out.reserve(count);
-    let mut left = count;
-    while left > 0 {
-        let n = left.min(g);
-        let width = if n == g { bits } else { partial_bits(K, n) };
-        let mut number = reader.read(width);
+    let mut digits = [0i64; 64];
+    for _ in 0..count / g {
+        let mut number = reader.read(bits);
+        if u128::from(number) >= limit {
+            return false;
+        }
+        for part_digits in digits[..g].chunks_mut(h) {
+            let part = (number % part_range) as u32;
+            number /= part_range;
+            for (digit, &power) in part_digits.iter_mut().zip(&powers) {
+                *digit = base.wrapping_add(i64::from(part / power % K as u32));
+            }
+        }
+        out.extend_from_slice(&digits[..g]);
+    }
+    let n = count % g;
+    if n > 0 {
+        let mut number = reader.read(partial_bits(K, n));
         for _ in 0..n {
             out.push(base.wrapping_add((number % K) as i64));
             number /= K;
@@ -118,7 +166,6 @@ fn read_const<const K: u64>(
         if number != 0 {
             return false;
         }
-        left -= n;
     }
     true
 }
@@ -183,6 +230,32 @@ mod tests {
             0,
             &mut Vec::new()
         ));
+        // For every range: the largest number a full group makes reads as
+        // all digits k − 1; the largest its bits hold, when more, is refused.
+        for k in 3..=MAX_RANGE {
+            let (g, bits) = GROUPS[k as usize];
+            let (g, bits) = (usize::from(g), u32::from(bits));
+            let largest = (u128::from(k).pow(g as u32) - 1) as u64;
+            let mut writer = BitWriter::default();
+            writer.write(largest, bits);
+            let bytes = writer.finish();
+            let mut out = Vec::new();
+            assert!(
+                read(&mut BitReader::new(&bytes), k, g, 1, &mut out),
+                "k {k}"
+            );
+            assert_eq!(out, vec![k as i64; g], "k {k}");
+            let all_ones = u64::MAX >> (64 - bits);
+            if all_ones > largest {
+                let mut writer = BitWriter::default();
+                writer.write(all_ones, bits);
+                let bytes = writer.finish();
+                assert!(
+                    !read(&mut BitReader::new(&bytes), k, g, 0, &mut out),
+                    "k {k}"
+                );
+            }
+        }
         assert!(!read(
             &mut BitReader::new(&bytes),
             65,
