@@ -17,6 +17,7 @@ pub mod lines;
 pub mod ndjson;
 pub mod parquet;
 mod replay;
+mod skeleton;
 mod spec;
 mod synthetic;
 pub mod time;

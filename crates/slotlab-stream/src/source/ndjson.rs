@@ -187,13 +187,28 @@ pub struct Span {
 }
 
 impl Span {
-    fn new(start: usize, end: usize, string: bool) -> Self {
+    pub(super) fn new(start: usize, end: usize, string: bool) -> Self {
         // Lines are at most u32::MAX bytes (checked before).
         Self {
             start: start as u32,
             end: end as u32,
             string,
         }
+    }
+
+    /// Where the value starts in its line (after a string's quote).
+    pub(super) fn start(self) -> usize {
+        self.start as usize
+    }
+
+    /// Where the value ends in its line (at a string's closing quote).
+    pub(super) fn end(self) -> usize {
+        self.end as usize
+    }
+
+    /// Whether the value is a string.
+    pub(super) fn is_string(self) -> bool {
+        self.string
     }
 
     /// The value, in `text` (the line it was read from).
@@ -224,12 +239,12 @@ fn expect(line: &[u8], at: usize, byte: u8) -> Option<usize> {
 
 /// Where the JSON number starting at `at` ends (`None` if it is not one):
 /// `-?(0|[1-9][0-9]*)(.[0-9]+)?([eE][+-]?[0-9]+)?`.
-fn number_end(line: &[u8], mut at: usize) -> Option<usize> {
-    let digits = |at: usize| {
-        at + line[at.min(line.len())..]
-            .iter()
-            .take_while(|b| b.is_ascii_digit())
-            .count()
+pub(super) fn number_end(line: &[u8], mut at: usize) -> Option<usize> {
+    let digits = |mut at: usize| {
+        while line.get(at).is_some_and(u8::is_ascii_digit) {
+            at += 1;
+        }
+        at
     };
     if line.get(at) == Some(&b'-') {
         at += 1;

@@ -50,6 +50,29 @@ fn is_integer_literal(text: &str) -> bool {
     !digits.is_empty() && digits.bytes().all(|b| b.is_ascii_digit())
 }
 
+/// The value of an integer of at most 18 digits after an optional `-`
+/// (so it cannot overflow), read in one pass; `None` for any other text,
+/// which the general parser then judges.
+pub(crate) fn short_integer(text: &str) -> Option<i64> {
+    let bytes = text.as_bytes();
+    let (negative, digits) = match bytes.split_first()? {
+        (b'-', rest) => (true, rest),
+        _ => (false, bytes),
+    };
+    if digits.is_empty() || digits.len() > 18 {
+        return None;
+    }
+    let mut value = 0i64;
+    for &b in digits {
+        let digit = b.wrapping_sub(b'0');
+        if digit > 9 {
+            return None;
+        }
+        value = value * 10 + i64::from(digit);
+    }
+    Some(if negative { -value } else { value })
+}
+
 /// Whether a float literal has a non-zero digit before its exponent.
 fn mantissa_is_nonzero(text: &str) -> bool {
     text.split(['e', 'E'])
@@ -70,21 +93,32 @@ fn plain_decimal(text: &str) -> Option<f64> {
         b'+' => (false, &bytes[1..]),
         _ => (false, bytes),
     };
+    // Digits, then optionally a point and at least one more digit, and
+    // nothing else; past 15 digits the mantissa may wrap, but such a text
+    // is refused below.
     let mut mantissa = 0u64;
-    let mut count = 0usize;
-    let mut point = None;
-    for (i, &b) in digits.iter().enumerate() {
-        match b {
-            b'0'..=b'9' if count < 15 => {
-                mantissa = mantissa * 10 + u64::from(b - b'0');
-                count += 1;
-            }
-            b'.' if point.is_none() && i > 0 => point = Some(i),
-            _ => return None,
+    let mut at = 0;
+    let mut read_digits = |at: &mut usize| {
+        while let Some(&b) = digits.get(*at)
+            && b.is_ascii_digit()
+        {
+            mantissa = mantissa.wrapping_mul(10).wrapping_add(u64::from(b - b'0'));
+            *at += 1;
+        }
+    };
+    read_digits(&mut at);
+    let whole = at;
+    let mut scale = 0;
+    if whole > 0 && digits.get(at) == Some(&b'.') {
+        at += 1;
+        read_digits(&mut at);
+        scale = at - whole - 1;
+        if scale == 0 {
+            return None;
         }
     }
-    let scale = point.map_or(0, |at| digits.len() - at - 1);
-    if count == 0 || point.is_some_and(|_| scale == 0) {
+    let count = whole + scale;
+    if at != digits.len() || count == 0 || count > 15 {
         return None;
     }
     // At most 15 digits, so at most 15 after the point: 10^scale is exact.
@@ -236,6 +270,39 @@ mod tests {
             Some((-0.0f64).to_bits())
         );
         assert_eq!(plain_decimal("123456789012345"), Some(123456789012345.0));
+    }
+
+    #[test]
+    fn short_integers_read_as_the_general_parser_reads_them() {
+        for text in [
+            "0",
+            "-0",
+            "7",
+            "-7",
+            "1767225600002",
+            "999999999999999999",
+            "-999999999999999999",
+        ] {
+            assert_eq!(
+                short_integer(text),
+                Some(text.parse::<i64>().unwrap()),
+                "{text}"
+            );
+        }
+        for text in [
+            "",
+            "-",
+            "+5",
+            "1.0",
+            "1e3",
+            "12a",
+            " 1",
+            "1234567890123456789",
+            "--1",
+            "٣",
+        ] {
+            assert_eq!(short_integer(text), None, "{text:?}");
+        }
     }
 
     #[test]

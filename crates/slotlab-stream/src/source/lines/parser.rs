@@ -10,8 +10,9 @@ use super::{InputFormat, LineOptions, LineProblem, LineStop, MAX_FIELDS, MAX_LIN
 use crate::Num;
 use crate::source::Events;
 use crate::source::ndjson::{self, Scalar};
+use crate::source::skeleton::Skeleton;
 use crate::source::time::parse_timestamp_noting_zone;
-use crate::source::value::parse_value;
+use crate::source::value::{parse_value, short_integer};
 use rustc_hash::FxHashMap;
 use std::borrow::Cow;
 use std::ops::Range;
@@ -31,6 +32,25 @@ pub struct BlockParser {
     scratch: Scratch,
     /// Where a template found a line's values.
     spans: Vec<ndjson::Span>,
+    /// The gaps between values of the last line the template read.
+    skeleton: Option<Skeleton>,
+}
+
+/// The template's spans of `line` (into `spans`): by the learned skeleton
+/// when the line repeats it, else by the template, whose line then becomes
+/// the skeleton.
+fn read_spans<'a>(
+    skeleton: &mut Option<Skeleton>,
+    spans: &mut Vec<ndjson::Span>,
+    shape: &Shape,
+    line: &'a [u8],
+) -> Option<&'a str> {
+    if let Some(text) = skeleton.as_ref().and_then(|s| s.read_spans(line, spans)) {
+        return Some(text);
+    }
+    let text = shape.written.read_spans(line, spans)?;
+    *skeleton = Some(Skeleton::of(line, spans));
+    Some(text)
 }
 
 /// A rejected line, as parsing found it.
@@ -84,6 +104,7 @@ impl BlockParser {
             shape,
             scratch: Scratch::default(),
             spans: Vec::new(),
+            skeleton: None,
         }
     }
 
@@ -185,9 +206,11 @@ impl BlockParser {
             return Ok(Err(LineProblem::TooLong { bytes: line.len() }));
         }
         // The usual line: the first line's keys in its order, each value
-        // found where the template says (no fields built).
+        // found where the template says (no fields built) — first by the
+        // gaps between values learned from an earlier line, which nearly
+        // every line of a file repeats.
         if let Some(shape) = self.shape.as_deref()
-            && let Some(text) = shape.written.read_spans(line, &mut self.spans)
+            && let Some(text) = read_spans(&mut self.skeleton, &mut self.spans, shape, line)
         {
             let spans = &self.spans;
             let get = |_: &str, place: usize| spans.get(place).map(|span| span.scalar(text));
@@ -290,6 +313,7 @@ impl Scratch {
         let mut naive_time = false;
         let ts = match get(&shape.ts_name, shape.ts_at) {
             None => return Err(LineProblem::Missing(shape.ts_name.clone())),
+            Some(Scalar::Number(text)) if let Some(t) = short_integer(text) => t,
             Some(Scalar::Number(text)) if !text.contains(['.', 'e', 'E']) => {
                 match text.parse::<i64>() {
                     Ok(t) => t,
