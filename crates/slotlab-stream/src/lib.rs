@@ -50,6 +50,7 @@ mod query;
 mod radix;
 mod retention;
 mod schema;
+mod seal;
 pub mod source;
 pub mod store;
 
@@ -154,6 +155,15 @@ struct Series {
     last: Option<i64>,
 }
 
+impl Series {
+    /// Keeps `chunk`, sealed from the head, and empties the head.
+    fn take_head(&mut self, chunk: SealedChunk) {
+        self.sealed.push_back(chunk);
+        self.head.timestamps.clear();
+        self.head.columns.iter_mut().for_each(Column::clear);
+    }
+}
+
 /// The stream.
 #[derive(Debug)]
 pub struct Stream {
@@ -253,9 +263,7 @@ impl Stream {
             &self.schema,
             self.config.codecs,
         )?;
-        s.sealed.push_back(chunk);
-        s.head.timestamps.clear();
-        s.head.columns.iter_mut().for_each(Column::clear);
+        s.take_head(chunk);
         Ok(())
     }
 

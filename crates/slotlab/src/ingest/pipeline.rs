@@ -109,6 +109,7 @@ pub fn run(
             budget: config.max_memory,
             delay: config.store_delay,
             hold: config.hold_store,
+            seal_threads: config.parse_threads,
         };
         spawn("store")
             .spawn(move || {
@@ -391,6 +392,9 @@ struct StoreSettings {
     budget: Option<u64>,
     delay: Option<Duration>,
     hold: bool,
+    /// Threads that seal the stream's open heads once the input is drained
+    /// (the parse threads', idle by then).
+    seal_threads: usize,
 }
 
 fn store_stage(
@@ -407,6 +411,7 @@ fn store_stage(
         budget,
         delay,
         hold,
+        seal_threads,
     } = settings;
     while hold && !(shared.intake_ended.load(Relaxed) || shared.halted()) {
         thread::sleep(Duration::from_millis(1));
@@ -436,6 +441,7 @@ fn store_stage(
                 &batch.events.schema,
                 batch.keyed,
                 stream,
+                seal_threads,
                 store.as_ref(),
             )
             .and_then(|mut s| {

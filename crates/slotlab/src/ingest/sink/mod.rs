@@ -247,6 +247,7 @@ pub fn open_sink(
     schema: &Schema,
     keyed: bool,
     stream: StreamConfig,
+    seal_threads: usize,
     store: Option<&StoreSpec>,
 ) -> Result<Box<dyn Sink>, SinkError> {
     if let (Storage::Stream, Some(spec)) = (kind, store) {
@@ -259,7 +260,7 @@ pub fn open_sink(
         }
         Storage::Record => Box::new(Records::new(schema, keyed)),
         Storage::Columns => Box::new(Columns::new(schema)),
-        Storage::Stream => Box::new(StreamSink::new(schema, stream)),
+        Storage::Stream => Box::new(StreamSink::new(schema, stream, seal_threads)),
     })
 }
 

@@ -19,6 +19,8 @@ pub(super) struct StreamSink {
     /// Scratch: this batch's series ids, and where it is cut for seals.
     batch_ids: Vec<SeriesId>,
     cuts: Vec<usize>,
+    /// Threads sealing the open heads at the end.
+    seal_threads: usize,
 }
 
 /// Where in its first chunk series `k` is sealed early: spread over the
@@ -29,7 +31,7 @@ fn first_seal_at(k: usize, chunk_len: usize) -> usize {
 }
 
 impl StreamSink {
-    pub(super) fn new(schema: &Schema, config: StreamConfig) -> Self {
+    pub(super) fn new(schema: &Schema, config: StreamConfig, seal_threads: usize) -> Self {
         Self {
             stream: Stream::new(schema.clone(), config),
             ids: Vec::new(),
@@ -37,6 +39,7 @@ impl StreamSink {
             pending_first: 0,
             batch_ids: Vec::new(),
             cuts: Vec::new(),
+            seal_threads,
         }
     }
 }
@@ -82,7 +85,7 @@ impl Sink for StreamSink {
     }
 
     fn finish(&mut self) -> Result<(), SinkError> {
-        Ok(self.stream.seal()?)
+        Ok(self.stream.seal_on(self.seal_threads)?)
     }
 
     fn len(&self) -> u64 {
