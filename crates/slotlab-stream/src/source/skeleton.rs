@@ -37,11 +37,15 @@ impl Skeleton {
         }
     }
 
-    /// Where each value of `line` lies (into `spans`), when `line` has
-    /// exactly this skeleton's gaps and values of its kinds: then it is
-    /// what [`Template::read_spans`] gives for it, line and spans alike.
-    /// `None` for any other line.
-    pub fn read_spans<'a>(&self, line: &'a [u8], spans: &mut Vec<Span>) -> Option<&'a str> {
+    /// Whether `line` has exactly this skeleton's gaps and values of its
+    /// kinds; then where each value lies is in `spans`, as
+    /// [`Template::read_spans`] gives them for a line of valid UTF-8 (which
+    /// the caller checks, once per block where it can).
+    pub fn read_spans(&self, line: &[u8], spans: &mut Vec<Span>) -> bool {
+        self.spans_of(line, spans).is_some()
+    }
+
+    fn spans_of(&self, line: &[u8], spans: &mut Vec<Span>) -> Option<()> {
         if line.len() > u32::MAX as usize {
             return None;
         }
@@ -64,10 +68,7 @@ impl Skeleton {
             at = end;
         }
         let last = self.gaps.last()?;
-        if !same(line.get(at..)?, last) {
-            return None;
-        }
-        std::str::from_utf8(line).ok()
+        same(line.get(at..)?, last).then_some(())
     }
 }
 
@@ -122,7 +123,10 @@ mod tests {
         let by_template = template
             .read_spans(line, &mut spans)
             .map(|t| (t, spans.clone()));
-        let by_skeleton = skeleton.read_spans(line, &mut spans).map(|t| (t, spans));
+        let by_skeleton = skeleton
+            .read_spans(line, &mut spans)
+            .then(|| std::str::from_utf8(line).ok().map(|t| (t, spans)))
+            .flatten();
         (by_template, by_skeleton)
     }
 

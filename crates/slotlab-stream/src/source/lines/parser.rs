@@ -36,17 +36,19 @@ pub struct BlockParser {
     skeleton: Option<Skeleton>,
 }
 
-/// The template's spans of `line` (into `spans`): by the learned skeleton
-/// when the line repeats it, else by the template, whose line then becomes
-/// the skeleton.
+/// The template's spans of `line` (into `spans`), and the line as text
+/// (`text` where the block was checked, else checked here): by the learned
+/// skeleton when the line repeats it, else by the template, whose line then
+/// becomes the skeleton.
 fn read_spans<'a>(
     skeleton: &mut Option<Skeleton>,
     spans: &mut Vec<ndjson::Span>,
     shape: &Shape,
     line: &'a [u8],
+    text: Option<&'a str>,
 ) -> Option<&'a str> {
-    if let Some(text) = skeleton.as_ref().and_then(|s| s.read_spans(line, spans)) {
-        return Some(text);
+    if skeleton.as_ref().is_some_and(|s| s.read_spans(line, spans)) {
+        return text.or_else(|| std::str::from_utf8(line).ok());
     }
     let text = shape.written.read_spans(line, spans)?;
     *skeleton = Some(Skeleton::of(line, spans));
@@ -127,7 +129,7 @@ impl BlockParser {
         let mut block = ParsedBlock {
             first_line,
             events: None,
-            lines: Vec::new(),
+            lines: Vec::with_capacity(self.scratch.expect),
             spans: Vec::new(),
             problems: Vec::new(),
             first_naive: None,
@@ -143,6 +145,7 @@ impl BlockParser {
             InputFormat::Csv => self.csv_block(&mut block, text, skipped),
         };
         block.stop = end.err();
+        self.scratch.expect = block.lines.len();
         block
     }
 
@@ -152,13 +155,20 @@ impl BlockParser {
         text: &[u8],
         skipped: usize,
     ) -> Result<(), LineStop> {
+        // A block of valid UTF-8 (the usual one) is checked once here: its
+        // lines, cut at newlines, are valid too, and need no check each.
+        let valid = std::str::from_utf8(text).ok();
         let mut start = 0;
         let ends = memchr::memchr_iter(b'\n', text).chain(std::iter::once(text.len()));
         for (i, end) in ends.enumerate() {
             let line = &text[start..end];
+            let line_text = valid.and_then(|v| v.get(start..end));
             let offset = start + skipped;
             start = end + 1;
-            let line = line.strip_suffix(b"\r").unwrap_or(line);
+            let (line, line_text) = match line.strip_suffix(b"\r") {
+                Some(cut) => (cut, line_text.and_then(|t| t.strip_suffix('\r'))),
+                None => (line, line_text),
+            };
             if line.iter().all(u8::is_ascii_whitespace) {
                 continue;
             }
@@ -167,7 +177,7 @@ impl BlockParser {
                 text: line,
                 offset,
             };
-            let verdict = self.json_line(block, &at)?;
+            let verdict = self.json_line(block, &at, line_text)?;
             if !self.judge(block, &at, verdict) {
                 break;
             }
@@ -196,10 +206,12 @@ impl BlockParser {
 
     /// One NDJSON line: `Err` stops reading (the line that fixes the
     /// fields cannot), `Ok(Err)` rejects the line.
+    /// `text` is the line as text when its block was checked already.
     fn json_line(
         &mut self,
         block: &mut ParsedBlock,
         at: &At<'_>,
+        text: Option<&str>,
     ) -> Result<Result<(), LineProblem>, LineStop> {
         let line = at.text;
         if line.len() > MAX_LINE_BYTES {
@@ -210,7 +222,7 @@ impl BlockParser {
         // gaps between values learned from an earlier line, which nearly
         // every line of a file repeats.
         if let Some(shape) = self.shape.as_deref()
-            && let Some(text) = read_spans(&mut self.skeleton, &mut self.spans, shape, line)
+            && let Some(text) = read_spans(&mut self.skeleton, &mut self.spans, shape, line, text)
         {
             let spans = &self.spans;
             let get = |_: &str, place: usize| spans.get(place).map(|span| span.scalar(text));
@@ -259,7 +271,7 @@ impl BlockParser {
                 problem,
             })?;
             self.shape = Some(Arc::new(shape));
-            return self.json_line(block, at);
+            return self.json_line(block, at, text);
         }
         let shape = self.shape.as_deref().expect("fixed above");
         // A field missing, or one the first line did not have.
@@ -296,6 +308,10 @@ struct Scratch {
     values: Vec<Num>,
     /// The block's series, numbered in order of first appearance.
     local: FxHashMap<String, u32>,
+    /// Events the last block held: room made for as many at once (blocks
+    /// are of one size, so mostly alike; grown from small, a block's
+    /// vectors were reallocated and copied a dozen times).
+    expect: usize,
 }
 
 impl Scratch {
@@ -382,9 +398,9 @@ impl Scratch {
         ts: i64,
         naive_time: bool,
     ) {
-        let events = block
-            .events
-            .get_or_insert_with(|| Events::with_capacity(schema.clone(), Vec::new(), 1024));
+        let events = block.events.get_or_insert_with(|| {
+            Events::with_capacity(schema.clone(), Vec::new(), self.expect.max(1024))
+        });
         let series = match self.local.get(key) {
             Some(&s) => s,
             None => {

@@ -62,6 +62,41 @@ fn ndjson_lines_fix_the_fields_and_bad_ones_are_named_by_line() {
     );
 }
 
+/// A block that is not all UTF-8 is read line by line as one that is: a
+/// bad byte in one line rejects that line alone, in the same gaps or not,
+/// and carriage returns end lines either way.
+#[test]
+fn one_line_not_utf8_rejects_that_line_alone() {
+    let lines: [&[u8]; 5] = [
+        b"{\"ts\": 1, \"series\": \"s\xc3\xa9\", \"a\": 2.5}\r\n",
+        b"{\"ts\": 2, \"series\": \"s\xff\", \"a\": 2.5}\n",
+        b"{\"ts\": 3, \"series\": \"\xc3\xa9\", \"a\": 3.5}\r\n",
+        b"{\"ts\":4,\"series\":\"\xc3\",\"a\":1}\n",
+        b"{\"ts\": 5, \"series\": \"t\", \"a\": -1}\n",
+    ];
+    let text = lines.concat();
+    assert!(std::str::from_utf8(&text).is_err());
+    let mut reader = LineReader::new(InputFormat::Ndjson, LineOptions::default());
+    let mut out = None;
+    assert_eq!(reader.read_block(1, &text, &mut out), Ok(()));
+    let events = out.unwrap();
+    assert_eq!(events.batch.timestamps, [1, 3, 5]);
+    assert_eq!(events.keys, ["s\u{e9}", "\u{e9}", "t"]);
+    assert_eq!(reader.rejected(), 2);
+    let bad = problems(&reader);
+    assert!(bad[0].starts_with("line 2: not JSON"), "{bad:?}");
+    assert!(bad[1].starts_with("line 4: not JSON"), "{bad:?}");
+    // The good lines alone, in a block of valid UTF-8, read the same.
+    let good = [lines[0], lines[2], lines[4]].concat();
+    let mut reader = LineReader::new(InputFormat::Ndjson, LineOptions::default());
+    let mut alone = None;
+    assert_eq!(reader.read_block(1, &good, &mut alone), Ok(()));
+    let alone = alone.unwrap();
+    assert_eq!(alone.batch.timestamps, events.batch.timestamps);
+    assert_eq!(alone.keys, events.keys);
+    assert_eq!(alone.batch.columns, events.batch.columns);
+}
+
 #[test]
 fn ndjson_lines_in_the_first_lines_order_or_any_other_read_alike() {
     // Lines 1, 2 and 4 keep the first line's key order (read by position);
