@@ -3,6 +3,7 @@
 //! can, nested values are skipped (a field's value must be a number or a
 //! string anyway), so a line costs one small vector.
 
+use super::value::Plain;
 use serde::Deserialize;
 use serde::de::{self, Deserializer, IgnoredAny, MapAccess, SeqAccess, Visitor};
 use std::borrow::Cow;
@@ -162,11 +163,11 @@ impl Template {
                     if line[end] != b'"' {
                         return None;
                     }
-                    (Span::new(at + 1, end, true), end + 1)
+                    (Span::string(at + 1, end), end + 1)
                 }
                 b'-' | b'0'..=b'9' => {
-                    let end = number_end(line, at)?;
-                    (Span::new(at, end, false), end)
+                    let (end, plain) = number_end(line, at)?;
+                    (Span::number(at, end, plain), end)
                 }
                 _ => return None,
             };
@@ -184,16 +185,35 @@ pub struct Span {
     start: u32,
     end: u32,
     string: bool,
+    /// A number's digits, read where it was found.
+    plain: Option<Plain>,
 }
 
 impl Span {
-    pub(super) fn new(start: usize, end: usize, string: bool) -> Self {
+    /// A string's characters (between its quotes).
+    pub(super) fn string(start: usize, end: usize) -> Self {
         // Lines are at most u32::MAX bytes (checked before).
         Self {
             start: start as u32,
             end: end as u32,
-            string,
+            string: true,
+            plain: None,
         }
+    }
+
+    /// A number, and its digits where they are [`Plain`].
+    pub(super) fn number(start: usize, end: usize, plain: Option<Plain>) -> Self {
+        Self {
+            start: start as u32,
+            end: end as u32,
+            string: false,
+            plain,
+        }
+    }
+
+    /// A number's digits, where they are [`Plain`].
+    pub fn plain(self) -> Option<Plain> {
+        self.plain
     }
 
     /// Where the value starts in its line (after a string's quote).
@@ -238,41 +258,65 @@ fn expect(line: &[u8], at: usize, byte: u8) -> Option<usize> {
 }
 
 /// Where the JSON number starting at `at` ends (`None` if it is not one):
-/// `-?(0|[1-9][0-9]*)(.[0-9]+)?([eE][+-]?[0-9]+)?`.
-pub(super) fn number_end(line: &[u8], mut at: usize) -> Option<usize> {
-    let digits = |mut at: usize| {
-        while line.get(at).is_some_and(u8::is_ascii_digit) {
-            at += 1;
+/// `-?(0|[1-9][0-9]*)(.[0-9]+)?([eE][+-]?[0-9]+)?`; and, read on the way,
+/// its digits as one integer where it has no exponent and at most 18
+/// digits (so that integer cannot overflow).
+pub(super) fn number_end(line: &[u8], mut at: usize) -> Option<(usize, Option<Plain>)> {
+    // Digits from `at` on, into `value` (wrapping past 19; `count` says).
+    fn digits(line: &[u8], at: &mut usize, value: &mut u64, count: &mut usize) {
+        while let Some(&b) = line.get(*at)
+            && b.is_ascii_digit()
+        {
+            *value = value.wrapping_mul(10).wrapping_add(u64::from(b - b'0'));
+            *count += 1;
+            *at += 1;
         }
-        at
-    };
-    if line.get(at) == Some(&b'-') {
+    }
+    let (mut value, mut count) = (0u64, 0usize);
+    let negative = line.get(at) == Some(&b'-');
+    if negative {
         at += 1;
     }
     match line.get(at) {
-        Some(b'0') => at += 1,
-        Some(b'1'..=b'9') => at = digits(at),
+        Some(b'0') => {
+            at += 1;
+            count = 1;
+        }
+        Some(b'1'..=b'9') => digits(line, &mut at, &mut value, &mut count),
         _ => return None,
     }
+    let mut scale = 0;
     if line.get(at) == Some(&b'.') {
-        let end = digits(at + 1);
-        if end == at + 1 {
+        at += 1;
+        let from = at;
+        digits(line, &mut at, &mut value, &mut count);
+        scale = at - from;
+        if scale == 0 {
             return None;
         }
-        at = end;
     }
+    let mut exponent = false;
     if let Some(b'e' | b'E') = line.get(at) {
+        exponent = true;
         at += 1;
         if let Some(b'+' | b'-') = line.get(at) {
             at += 1;
         }
-        let end = digits(at);
-        if end == at {
+        let from = at;
+        while line.get(at).is_some_and(u8::is_ascii_digit) {
+            at += 1;
+        }
+        if at == from {
             return None;
         }
-        at = end;
     }
-    Some(at)
+    let plain = (!exponent && count <= 18).then_some(Plain {
+        digits: value,
+        count: count as u8,
+        scale: scale as u8,
+        negative,
+    });
+    Some((at, plain))
 }
 
 /// A whole line: an object's fields, or the kind of what it was instead.

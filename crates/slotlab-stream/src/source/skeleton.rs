@@ -53,19 +53,22 @@ impl Skeleton {
         let mut at = 0;
         for (gap, &string) in self.gaps.iter().zip(&self.strings) {
             at = after(line, at, gap)?;
-            let end = if string {
+            let span = if string {
                 // The first quote, backslash or control character must be
                 // the closing quote (escapes are the template's to judge).
-                at + line
-                    .get(at..)?
-                    .iter()
-                    .position(|&b| b == b'"' || b == b'\\' || b < 0x20)
-                    .filter(|&len| line[at + len] == b'"')?
+                let end = at
+                    + line
+                        .get(at..)?
+                        .iter()
+                        .position(|&b| b == b'"' || b == b'\\' || b < 0x20)
+                        .filter(|&len| line[at + len] == b'"')?;
+                Span::string(at, end)
             } else {
-                number_end(line, at)?
+                let (end, plain) = number_end(line, at)?;
+                Span::number(at, end, plain)
             };
-            spans.push(Span::new(at, end, string));
-            at = end;
+            spans.push(span);
+            at = span.end();
         }
         let last = self.gaps.last()?;
         same(line.get(at..)?, last).then_some(())

@@ -50,6 +50,40 @@ fn is_integer_literal(text: &str) -> bool {
     !digits.is_empty() && digits.bytes().all(|b| b.is_ascii_digit())
 }
 
+/// A JSON number without an exponent, as its reader found it: `±digits /
+/// 10^scale`, `count` digits in all (at most 18, so `digits` is exact).
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub struct Plain {
+    pub(crate) digits: u64,
+    pub(crate) count: u8,
+    pub(crate) scale: u8,
+    pub(crate) negative: bool,
+}
+
+impl Plain {
+    /// The number as an integer, when it is written as one.
+    pub fn integer(self) -> Option<i64> {
+        // At most 18 digits: below 2^63.
+        let magnitude = (self.scale == 0).then_some(self.digits as i64)?;
+        Some(if self.negative { -magnitude } else { magnitude })
+    }
+
+    /// The value [`parse_value`] gives the number's text as `kind`, where
+    /// it can say without the text: integers written as such, and floats
+    /// of at most 15 digits (one exact division, as `plain_decimal`). For
+    /// anything else, `None`: the text decides.
+    pub fn value(self, kind: FieldKind) -> Option<Num> {
+        match kind {
+            FieldKind::I64 => self.integer().map(Num::I64),
+            FieldKind::F64 if self.count <= 15 => {
+                let x = self.digits as f64 / crate::floats::POW10[usize::from(self.scale)];
+                Some(Num::F64(if self.negative { -x } else { x }))
+            }
+            FieldKind::F64 => None,
+        }
+    }
+}
+
 /// The value of an integer of at most 18 digits after an optional `-`
 /// (so it cannot overflow), read in one pass; `None` for any other text,
 /// which the general parser then judges.
@@ -270,6 +304,50 @@ mod tests {
             Some((-0.0f64).to_bits())
         );
         assert_eq!(plain_decimal("123456789012345"), Some(123456789012345.0));
+    }
+
+    /// Where a number's reader keeps its digits, they give what its text
+    /// gives, as a float and as an integer, bit for bit.
+    #[test]
+    fn plain_numbers_give_what_their_text_gives() {
+        let mut rng = fastrand::Rng::with_seed(23);
+        let mut taken = 0;
+        for _ in 0..100_000 {
+            let (int_digits, frac_digits) = (rng.u32(0..19), rng.u32(0..10));
+            let int = rng.u64(0..10u64.pow(int_digits));
+            let frac = rng.u64(0..10u64.pow(frac_digits));
+            let width = rng.usize(1..=12);
+            let sign = ["", "-"][rng.usize(0..2)];
+            let text = match rng.u8(0..4) {
+                0 => format!("{sign}{int}"),
+                1 => format!("{sign}{int}.{frac:0width$}"),
+                2 => format!("{sign}0.{frac:0width$}"),
+                _ => format!("{sign}{int}e{}", rng.i32(-5..5)),
+            };
+            let bytes = text.as_bytes();
+            let (end, plain) = crate::source::ndjson::number_end(bytes, 0).unwrap();
+            assert_eq!(end, bytes.len(), "{text}");
+            let Some(plain) = plain else {
+                assert!(text.contains('e') || text.len() - sign.len() > 19, "{text}");
+                continue;
+            };
+            for kind in [FieldKind::F64, FieldKind::I64] {
+                if let Some(value) = plain.value(kind) {
+                    let by_text = parse_value(&text, kind).unwrap();
+                    match (value, by_text) {
+                        (Num::F64(a), Num::F64(b)) => {
+                            assert_eq!(a.to_bits(), b.to_bits(), "{text}")
+                        }
+                        (a, b) => assert_eq!(a, b, "{text}"),
+                    }
+                    taken += 1;
+                }
+            }
+            if let Some(t) = plain.integer() {
+                assert_eq!(Ok(t), text.parse::<i64>(), "{text}");
+            }
+        }
+        assert!(taken > 80_000, "{taken}");
     }
 
     #[test]

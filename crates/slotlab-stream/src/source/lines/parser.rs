@@ -12,7 +12,7 @@ use crate::source::Events;
 use crate::source::ndjson::{self, Scalar};
 use crate::source::skeleton::Skeleton;
 use crate::source::time::parse_timestamp_noting_zone;
-use crate::source::value::{parse_value, short_integer};
+use crate::source::value::{Plain, parse_value, short_integer};
 use rustc_hash::FxHashMap;
 use std::borrow::Cow;
 use std::ops::Range;
@@ -226,7 +226,8 @@ impl BlockParser {
         {
             let spans = &self.spans;
             let get = |_: &str, place: usize| spans.get(place).map(|span| span.scalar(text));
-            return Ok(self.scratch.json_event(shape, get, None, block, at));
+            let plain = |place: usize| spans.get(place).and_then(|span| span.plain());
+            return Ok(self.scratch.json_event(shape, get, plain, None, block, at));
         }
         let mut fields = match ndjson::read_line(line) {
             Ok(fields) => fields,
@@ -297,7 +298,9 @@ impl BlockParser {
                 .ok()
                 .map(|i| fields[i].1.view())
         };
-        Ok(self.scratch.json_event(shape, get, extra, block, at))
+        Ok(self
+            .scratch
+            .json_event(shape, get, |_| None, extra, block, at))
     }
 }
 
@@ -316,12 +319,14 @@ struct Scratch {
 
 impl Scratch {
     /// The event of an NDJSON line whose values `get` finds by name and
-    /// place, `extra` a field the first line did not have: added to
-    /// `block`, or why the line is rejected.
+    /// place (and `plain`, by place, a number's digits where its reader
+    /// read them already), `extra` a field the first line did not have:
+    /// added to `block`, or why the line is rejected.
     fn json_event<'t>(
         &mut self,
         shape: &Shape,
         get: impl Fn(&str, usize) -> Option<Scalar<'t>>,
+        plain: impl Fn(usize) -> Option<Plain>,
         extra: Option<&str>,
         block: &mut ParsedBlock,
         at: &At<'_>,
@@ -329,6 +334,11 @@ impl Scratch {
         let mut naive_time = false;
         let ts = match get(&shape.ts_name, shape.ts_at) {
             None => return Err(LineProblem::Missing(shape.ts_name.clone())),
+            Some(Scalar::Number(_))
+                if let Some(t) = plain(shape.ts_at).and_then(Plain::integer) =>
+            {
+                t
+            }
             Some(Scalar::Number(text)) if let Some(t) = short_integer(text) => t,
             Some(Scalar::Number(text)) if !text.contains(['.', 'e', 'E']) => {
                 match text.parse::<i64>() {
@@ -364,7 +374,12 @@ impl Scratch {
         for (field, &place) in shape.schema.fields().iter().zip(&shape.field_at) {
             let value = match get(&field.name, place) {
                 None => return Err(LineProblem::Missing(field.name.clone())),
-                Some(Scalar::Number(text)) => parse_value(text, field.kind),
+                Some(Scalar::Number(text)) => {
+                    match plain(place).and_then(|p| p.value(field.kind)) {
+                        Some(value) => Ok(value),
+                        None => parse_value(text, field.kind),
+                    }
+                }
                 Some(Scalar::Str(text)) => parse_value(&text, field.kind),
                 Some(other) => {
                     return Err(LineProblem::NotANumber {
