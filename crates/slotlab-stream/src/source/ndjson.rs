@@ -426,6 +426,25 @@ impl<'de> Deserialize<'de> for Scalar<'de> {
     }
 }
 
+/// Every line one byte away from `base` — a byte taken out, changed or
+/// put in, at every place, of bytes that matter to JSON — for tests that
+/// two readers agree on whatever they read.
+#[cfg(test)]
+pub(super) fn one_byte_changes(base: &[u8]) -> Vec<Vec<u8>> {
+    let bytes = b" \t\"\\{}[],:-+.eE0159xu\x01\x7f\xc3\xff";
+    let mut lines = Vec::new();
+    for at in 0..base.len() {
+        lines.push([&base[..at], &base[at + 1..]].concat());
+        for &b in bytes {
+            let mut changed = base.to_vec();
+            changed[at] = b;
+            lines.push(changed);
+            lines.push([&base[..at], &[b][..], &base[at..]].concat());
+        }
+    }
+    lines
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;
@@ -516,27 +535,16 @@ mod tests {
         // Every one-byte change of a good line: whatever the template still
         // reads, read_line reads the same (and whatever it refuses as JSON,
         // the template refuses too).
-        let base = reads[0];
-        let bytes = b" \t\"\\{}[],:-+.eE0159xu\x01\x7f\xc3\xff";
         let mut checked = 0;
-        for at in 0..base.len() {
-            let mut lines: Vec<Vec<u8>> = vec![[&base[..at], &base[at + 1..]].concat()];
-            for &b in bytes {
-                let mut changed = base.to_vec();
-                changed[at] = b;
-                lines.push(changed);
-                lines.push([&base[..at], &[b][..], &base[at..]].concat());
-            }
-            for line in lines {
-                if let Some(fields) = read(&template, &line) {
-                    let general = read_line(&line);
-                    assert!(
-                        general.as_ref().is_ok_and(|g| *g == fields),
-                        "{}: {general:?}",
-                        String::from_utf8_lossy(&line)
-                    );
-                    checked += 1;
-                }
+        for line in one_byte_changes(reads[0]) {
+            if let Some(fields) = read(&template, &line) {
+                let general = read_line(&line);
+                assert!(
+                    general.as_ref().is_ok_and(|g| *g == fields),
+                    "{}: {general:?}",
+                    String::from_utf8_lossy(&line)
+                );
+                checked += 1;
             }
         }
         assert!(checked > 400, "only {checked} changed lines read");
