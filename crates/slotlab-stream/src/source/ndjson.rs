@@ -448,6 +448,52 @@ pub(super) fn one_byte_changes(base: &[u8]) -> Vec<Vec<u8>> {
 #[cfg(test)]
 mod tests {
     use super::*;
+    use crate::source::value::parse_value;
+    use crate::{FieldKind, Num};
+
+    /// Where a number's reader keeps its digits, they give what its text
+    /// gives, as a float and as an integer, bit for bit.
+    #[test]
+    fn plain_numbers_give_what_their_text_gives() {
+        let mut rng = fastrand::Rng::with_seed(23);
+        let mut taken = 0;
+        for _ in 0..100_000 {
+            let (int_digits, frac_digits) = (rng.u32(0..19), rng.u32(0..10));
+            let int = rng.u64(0..10u64.pow(int_digits));
+            let frac = rng.u64(0..10u64.pow(frac_digits));
+            let width = rng.usize(1..=12);
+            let sign = ["", "-"][rng.usize(0..2)];
+            let text = match rng.u8(0..4) {
+                0 => format!("{sign}{int}"),
+                1 => format!("{sign}{int}.{frac:0width$}"),
+                2 => format!("{sign}0.{frac:0width$}"),
+                _ => format!("{sign}{int}e{}", rng.i32(-5..5)),
+            };
+            let bytes = text.as_bytes();
+            let (end, plain) = number_end(bytes, 0).unwrap();
+            assert_eq!(end, bytes.len(), "{text}");
+            let Some(plain) = plain else {
+                assert!(text.contains('e') || text.len() - sign.len() > 19, "{text}");
+                continue;
+            };
+            for kind in [FieldKind::F64, FieldKind::I64] {
+                if let Some(value) = plain.value(kind) {
+                    let by_text = parse_value(&text, kind).unwrap();
+                    match (value, by_text) {
+                        (Num::F64(a), Num::F64(b)) => {
+                            assert_eq!(a.to_bits(), b.to_bits(), "{text}")
+                        }
+                        (a, b) => assert_eq!(a, b, "{text}"),
+                    }
+                    taken += 1;
+                }
+            }
+            if let Some(t) = plain.integer() {
+                assert_eq!(Ok(t), text.parse::<i64>(), "{text}");
+            }
+        }
+        assert!(taken > 80_000, "{taken}");
+    }
 
     #[test]
     fn fields_numbers_strings_and_what_is_not_an_object() {
