@@ -52,6 +52,25 @@ fn ticks(policy: CodecPolicy) -> Stream {
 }
 
 #[test]
+fn timestamps_alone_are_the_scans_timestamps() {
+    for policy in [CodecPolicy::HandWritten, CodecPolicy::Pco] {
+        // Sealed chunks and an open head in both series.
+        let s = ticks(policy);
+        for key in ["AAPL", "MSFT"] {
+            let id = s.find_series(key).unwrap();
+            let mut timestamps = vec![-1];
+            s.timestamps_into(id, &mut timestamps).unwrap();
+            let scanned = s.scan(id, i64::MIN, i64::MAX).unwrap().timestamps;
+            assert!(scanned.len() > 300, "{}", scanned.len());
+            assert_eq!(timestamps[0], -1, "appended, not replaced");
+            assert_eq!(timestamps[1..], scanned[..], "{key}");
+        }
+        let unknown = s.timestamps_into(SeriesId(9), &mut Vec::new());
+        assert_eq!(unknown, Err(StreamError::UnknownSeries(9)));
+    }
+}
+
+#[test]
 fn round_trips_bit_for_bit_across_chunks_and_head() {
     let s = lesson(10_500, 1000);
     assert_eq!((s.len(), s.sealed_chunks()), (10_500, 10));

@@ -231,10 +231,12 @@ fn timestamp_sum(
     skip: &[usize],
 ) -> Result<i64, SinkError> {
     let mut sum = 0i64;
+    let mut timestamps = Vec::new();
     for (i, &id) in ids.iter().enumerate() {
-        let batch = stream.scan(id, i64::MIN, i64::MAX)?;
+        timestamps.clear();
+        stream.timestamps_into(id, &mut timestamps)?;
         let from = skip.get(i).copied().unwrap_or(0);
-        sum = batch.timestamps[from.min(batch.len())..]
+        sum = timestamps[from.min(timestamps.len())..]
             .iter()
             .fold(sum, |sum, &t| sum.wrapping_add(t));
     }
