@@ -159,8 +159,7 @@ impl Series {
     /// Keeps `chunk`, sealed from the head, and empties the head.
     fn take_head(&mut self, chunk: SealedChunk) {
         self.sealed.push_back(chunk);
-        self.head.timestamps.clear();
-        self.head.columns.iter_mut().for_each(Column::clear);
+        self.head.clear();
     }
 }
 

@@ -192,13 +192,11 @@ fn thousands(v: i64) -> String {
 /// A tick's label: as few decimals as the ticks' step needs (`0.0001`,
 /// `1000`, `0.5`, `150`).
 pub fn tick_label(v: f64, step: f64) -> String {
-    let decimals = (-step.log10().floor()).max(0.0) as usize;
-    let text = format!("{v:.decimals$}");
     if v >= 10_000.0 {
-        thousands(v.round() as i64)
-    } else {
-        text
+        return thousands(v.round() as i64);
     }
+    let decimals = (-step.log10().floor()).max(0.0) as usize;
+    format!("{v:.decimals$}")
 }
 
 /// Opens an SVG of `height` with its accessible `title` and description,
