@@ -3,7 +3,7 @@
 //! can, nested values are skipped (a field's value must be a number or a
 //! string anyway), so a line costs one small vector.
 
-use super::value::Plain;
+use super::value::{Plain, read_digits};
 use serde::Deserialize;
 use serde::de::{self, Deserializer, IgnoredAny, MapAccess, SeqAccess, Visitor};
 use std::borrow::Cow;
@@ -262,16 +262,6 @@ fn expect(line: &[u8], at: usize, byte: u8) -> Option<usize> {
 /// its digits as one integer where it has no exponent and at most 18
 /// digits (so that integer cannot overflow).
 pub(super) fn number_end(line: &[u8], mut at: usize) -> Option<(usize, Option<Plain>)> {
-    // Digits from `at` on, into `value` (wrapping past 19; `count` says).
-    fn digits(line: &[u8], at: &mut usize, value: &mut u64, count: &mut usize) {
-        while let Some(&b) = line.get(*at)
-            && b.is_ascii_digit()
-        {
-            *value = value.wrapping_mul(10).wrapping_add(u64::from(b - b'0'));
-            *count += 1;
-            *at += 1;
-        }
-    }
     let (mut value, mut count) = (0u64, 0usize);
     let negative = line.get(at) == Some(&b'-');
     if negative {
@@ -282,14 +272,14 @@ pub(super) fn number_end(line: &[u8], mut at: usize) -> Option<(usize, Option<Pl
             at += 1;
             count = 1;
         }
-        Some(b'1'..=b'9') => digits(line, &mut at, &mut value, &mut count),
+        Some(b'1'..=b'9') => read_digits(line, &mut at, &mut value, &mut count),
         _ => return None,
     }
     let mut scale = 0;
     if line.get(at) == Some(&b'.') {
         at += 1;
         let from = at;
-        digits(line, &mut at, &mut value, &mut count);
+        read_digits(line, &mut at, &mut value, &mut count);
         scale = at - from;
         if scale == 0 {
             return None;

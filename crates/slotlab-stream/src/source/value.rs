@@ -68,43 +68,38 @@ impl Plain {
         Some(if self.negative { -magnitude } else { magnitude })
     }
 
+    /// The float nearest the number, for at most 15 digits: they are
+    /// below 2^53 and their power of ten is exact, so one division, which
+    /// IEEE 754 rounds correctly, gives what the general parser gives
+    /// (Clinger's fast path).
+    fn float(self) -> Option<f64> {
+        (self.count <= 15).then(|| {
+            let x = self.digits as f64 / crate::floats::POW10[usize::from(self.scale)];
+            if self.negative { -x } else { x }
+        })
+    }
+
     /// The value [`parse_value`] gives the number's text as `kind`, where
     /// it can say without the text: integers written as such, and floats
-    /// of at most 15 digits (one exact division, as `plain_decimal`). For
-    /// anything else, `None`: the text decides.
+    /// of at most 15 digits. For anything else, `None`: the text decides.
     pub fn value(self, kind: FieldKind) -> Option<Num> {
         match kind {
             FieldKind::I64 => self.integer().map(Num::I64),
-            FieldKind::F64 if self.count <= 15 => {
-                let x = self.digits as f64 / crate::floats::POW10[usize::from(self.scale)];
-                Some(Num::F64(if self.negative { -x } else { x }))
-            }
-            FieldKind::F64 => None,
+            FieldKind::F64 => self.float().map(Num::F64),
         }
     }
 }
 
-/// The value of an integer of at most 18 digits after an optional `-`
-/// (so it cannot overflow), read in one pass; `None` for any other text,
-/// which the general parser then judges.
-pub(crate) fn short_integer(text: &str) -> Option<i64> {
-    let bytes = text.as_bytes();
-    let (negative, digits) = match bytes.split_first()? {
-        (b'-', rest) => (true, rest),
-        _ => (false, bytes),
-    };
-    if digits.is_empty() || digits.len() > 18 {
-        return None;
+/// Reads the ASCII digits of `bytes` from `at` on into `value` (wrapping
+/// past 19 digits: `count` says how many there were), `at` left after them.
+pub(crate) fn read_digits(bytes: &[u8], at: &mut usize, value: &mut u64, count: &mut usize) {
+    while let Some(&b) = bytes.get(*at)
+        && b.is_ascii_digit()
+    {
+        *value = value.wrapping_mul(10).wrapping_add(u64::from(b - b'0'));
+        *count += 1;
+        *at += 1;
     }
-    let mut value = 0i64;
-    for &b in digits {
-        let digit = b.wrapping_sub(b'0');
-        if digit > 9 {
-            return None;
-        }
-        value = value * 10 + i64::from(digit);
-    }
-    Some(if negative { -value } else { value })
 }
 
 /// Whether a float literal has a non-zero digit before its exponent.
@@ -116,10 +111,8 @@ fn mantissa_is_nonzero(text: &str) -> bool {
 
 /// The value of a plain decimal — an optional sign, digits, optionally a
 /// point and more digits, at most 15 digits in all — or `None` for any
-/// other text. Its digits as an integer are below 2^53 and its power of
-/// ten is exact, so one division, which IEEE 754 rounds correctly, gives
-/// the float nearest the text: the very value the general parser gives
-/// (Clinger's fast path), without its work.
+/// other text: read as its [`Plain`] digits, the very float the general
+/// parser gives, without its work.
 fn plain_decimal(text: &str) -> Option<f64> {
     let bytes = text.as_bytes();
     let (negative, digits) = match bytes.first()? {
@@ -128,36 +121,29 @@ fn plain_decimal(text: &str) -> Option<f64> {
         _ => (false, bytes),
     };
     // Digits, then optionally a point and at least one more digit, and
-    // nothing else; past 15 digits the mantissa may wrap, but such a text
-    // is refused below.
-    let mut mantissa = 0u64;
-    let mut at = 0;
-    let mut read_digits = |at: &mut usize| {
-        while let Some(&b) = digits.get(*at)
-            && b.is_ascii_digit()
-        {
-            mantissa = mantissa.wrapping_mul(10).wrapping_add(u64::from(b - b'0'));
-            *at += 1;
-        }
-    };
-    read_digits(&mut at);
+    // nothing else.
+    let (mut value, mut count, mut at) = (0u64, 0usize, 0usize);
+    read_digits(digits, &mut at, &mut value, &mut count);
     let whole = at;
     let mut scale = 0;
     if whole > 0 && digits.get(at) == Some(&b'.') {
         at += 1;
-        read_digits(&mut at);
+        read_digits(digits, &mut at, &mut value, &mut count);
         scale = at - whole - 1;
         if scale == 0 {
             return None;
         }
     }
-    let count = whole + scale;
     if at != digits.len() || count == 0 || count > 15 {
         return None;
     }
-    // At most 15 digits, so at most 15 after the point: 10^scale is exact.
-    let x = mantissa as f64 / crate::floats::POW10[scale];
-    Some(if negative { -x } else { x })
+    Plain {
+        digits: value,
+        count: count as u8,
+        scale: scale as u8,
+        negative,
+    }
+    .float()
 }
 
 /// `text` (trimmed) as a value of `kind`.
@@ -304,39 +290,6 @@ mod tests {
             Some((-0.0f64).to_bits())
         );
         assert_eq!(plain_decimal("123456789012345"), Some(123456789012345.0));
-    }
-
-    #[test]
-    fn short_integers_read_as_the_general_parser_reads_them() {
-        for text in [
-            "0",
-            "-0",
-            "7",
-            "-7",
-            "1767225600002",
-            "999999999999999999",
-            "-999999999999999999",
-        ] {
-            assert_eq!(
-                short_integer(text),
-                Some(text.parse::<i64>().unwrap()),
-                "{text}"
-            );
-        }
-        for text in [
-            "",
-            "-",
-            "+5",
-            "1.0",
-            "1e3",
-            "12a",
-            " 1",
-            "1234567890123456789",
-            "--1",
-            "٣",
-        ] {
-            assert_eq!(short_integer(text), None, "{text:?}");
-        }
     }
 
     #[test]

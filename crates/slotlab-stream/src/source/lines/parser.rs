@@ -12,7 +12,7 @@ use crate::source::Events;
 use crate::source::ndjson::{self, Scalar};
 use crate::source::skeleton::Skeleton;
 use crate::source::time::parse_timestamp_noting_zone;
-use crate::source::value::{Plain, parse_value, short_integer};
+use crate::source::value::{Plain, parse_value};
 use rustc_hash::FxHashMap;
 use std::borrow::Cow;
 use std::ops::Range;
@@ -332,26 +332,26 @@ impl Scratch {
         at: &At<'_>,
     ) -> Result<(), LineProblem> {
         let mut naive_time = false;
-        let ts = match get(&shape.ts_name, shape.ts_at) {
-            None => return Err(LineProblem::Missing(shape.ts_name.clone())),
-            Some(Scalar::Number(_))
-                if let Some(t) = plain(shape.ts_at).and_then(Plain::integer) =>
-            {
-                t
-            }
-            Some(Scalar::Number(text)) if let Some(t) = short_integer(text) => t,
-            Some(Scalar::Number(text)) if !text.contains(['.', 'e', 'E']) => {
-                match text.parse::<i64>() {
-                    Ok(t) => t,
-                    Err(_) => return Err(LineProblem::TimestampKind(text.to_owned())),
+        // Numbers whose digits were read with them are taken as they are;
+        // their text is looked at only for the rest.
+        let ts = if let Some(t) = plain(shape.ts_at).and_then(Plain::integer) {
+            t
+        } else {
+            match get(&shape.ts_name, shape.ts_at) {
+                None => return Err(LineProblem::Missing(shape.ts_name.clone())),
+                Some(Scalar::Number(text)) if !text.contains(['.', 'e', 'E']) => {
+                    match text.parse::<i64>() {
+                        Ok(t) => t,
+                        Err(_) => return Err(LineProblem::TimestampKind(text.to_owned())),
+                    }
                 }
+                Some(Scalar::Str(text)) => {
+                    let (t, naive) = parse_timestamp_noting_zone(&text)?;
+                    naive_time = naive;
+                    t
+                }
+                Some(other) => return Err(LineProblem::TimestampKind(other.to_string())),
             }
-            Some(Scalar::Str(text)) => {
-                let (t, naive) = parse_timestamp_noting_zone(&text)?;
-                naive_time = naive;
-                t
-            }
-            Some(other) => return Err(LineProblem::TimestampKind(other.to_string())),
         };
         let key = match (&shape.series_name, shape.series_at) {
             (Some(name), Some(place)) => match get(name, place) {
@@ -372,14 +372,13 @@ impl Scratch {
         }
         self.values.clear();
         for (field, &place) in shape.schema.fields().iter().zip(&shape.field_at) {
+            if let Some(value) = plain(place).and_then(|p| p.value(field.kind)) {
+                self.values.push(value);
+                continue;
+            }
             let value = match get(&field.name, place) {
                 None => return Err(LineProblem::Missing(field.name.clone())),
-                Some(Scalar::Number(text)) => {
-                    match plain(place).and_then(|p| p.value(field.kind)) {
-                        Some(value) => Ok(value),
-                        None => parse_value(text, field.kind),
-                    }
-                }
+                Some(Scalar::Number(text)) => parse_value(text, field.kind),
                 Some(Scalar::Str(text)) => parse_value(&text, field.kind),
                 Some(other) => {
                     return Err(LineProblem::NotANumber {
